@@ -1,0 +1,252 @@
+/*
+ * simingest.h — the C ABI of libsimingest.
+ *
+ * simingest turns the arrays a running simulation produces into a crash-safe,
+ * time-partitioned Parquet dataset without the solver waiting on compression or
+ * disk. This header is the one contract every host (C, C++, Python ctypes, the
+ * Node addon) drives; it is C99 and has no dependency beyond <stddef.h> and
+ * <stdint.h>.
+ *
+ * General rules, true of every function below unless its block says otherwise:
+ *
+ *  - Every function returns a simingest_status; SIMINGEST_OK (0) is success.
+ *    Results come back through out-parameters, which are left untouched on
+ *    failure.
+ *  - No C++ exception ever crosses this boundary; an unexpected internal
+ *    failure becomes SIMINGEST_ERR_INTERNAL (or SIMINGEST_ERR_OUT_OF_MEMORY).
+ *  - The message of the last failing call made *by the calling thread* on a
+ *    handle is available from simingest_last_error(handle). It names the
+ *    problem, e.g. `stream "fields": column "vx": expected float32 but received
+ *    float64`. The same failure produces the same status and message from
+ *    every host.
+ *  - Strings passed in are borrowed for the duration of the call only.
+ *    Strings and buffers returned through `char**` out-parameters are owned by
+ *    the caller and released with simingest_free().
+ *  - A handle may be used from any number of threads at once, except that
+ *    simingest_close() must not race with any other call on the same handle.
+ *  - Foreign-language callers: cross this interface as rarely as you can.
+ *    Pass whole columns per call, never one value per call.
+ */
+#ifndef SIMINGEST_H
+#define SIMINGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(SIMINGEST_BUILDING_LIBRARY)
+#    define SIMINGEST_API __declspec(dllexport)
+#  else
+#    define SIMINGEST_API
+#  endif
+#elif defined(__GNUC__)
+#  define SIMINGEST_API __attribute__((visibility("default")))
+#else
+#  define SIMINGEST_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Version ------------------------------------------------------------ */
+
+#define SIMINGEST_VERSION_MAJOR 0
+#define SIMINGEST_VERSION_MINOR 1
+#define SIMINGEST_VERSION_PATCH 0
+/* MAJOR*100*100 + MINOR*100 + PATCH, comparable with simingest_version_number(). */
+#define SIMINGEST_VERSION_NUMBER \
+  (SIMINGEST_VERSION_MAJOR * 100 * 100 + SIMINGEST_VERSION_MINOR * 100 + SIMINGEST_VERSION_PATCH)
+#define SIMINGEST_VERSION_STRING "0.1.0"
+
+/* The version of the library actually loaded, e.g. "0.1.0". Static storage. */
+SIMINGEST_API const char* simingest_version(void);
+/* SIMINGEST_VERSION_NUMBER of the library actually loaded. */
+SIMINGEST_API unsigned simingest_version_number(void);
+
+/* ---- Status --------------------------------------------------------------
+ * Values are explicit and are only ever appended; a value never changes
+ * meaning between releases. */
+typedef enum simingest_status {
+  SIMINGEST_OK = 0,
+  /* A required pointer was NULL, a count was impossible, or a name broke the
+   * naming rule [A-Za-z_][A-Za-z0-9_]{0,63}. */
+  SIMINGEST_ERR_INVALID_ARGUMENT = 1,
+  /* The configuration JSON is malformed, has an unknown key, a wrong type or
+   * an out-of-range value; the message names the key path. */
+  SIMINGEST_ERR_CONFIG = 2,
+  /* simingest_ingest() named a stream the configuration does not declare. */
+  SIMINGEST_ERR_UNKNOWN_STREAM = 3,
+  /* A frame named a column its stream does not declare, or named one twice. */
+  SIMINGEST_ERR_UNKNOWN_COLUMN = 4,
+  /* A frame left out a column its stream declares. */
+  SIMINGEST_ERR_MISSING_COLUMN = 5,
+  /* The arrays of a frame differ in length, or do not match the grid. */
+  SIMINGEST_ERR_LENGTH_MISMATCH = 6,
+  /* A column's dtype differs from the one its stream declares. */
+  SIMINGEST_ERR_DTYPE_MISMATCH = 7,
+  /* A NaN or infinity reached a column whose policy is "reject". */
+  SIMINGEST_ERR_NON_FINITE = 8,
+  /* The memory budget is full and the policy is "error", or "block" waited
+   * longer than its timeout. The frame was not accepted. */
+  SIMINGEST_ERR_BACKPRESSURE = 9,
+  /* One frame needs more memory than the whole budget. */
+  SIMINGEST_ERR_FRAME_TOO_LARGE = 10,
+  /* The dataset already holds this stream with a different schema. */
+  SIMINGEST_ERR_SCHEMA_CONFLICT = 11,
+  /* A file-system operation failed (the message holds the path and errno
+   * text). Once storage has failed the ingestor accepts no more frames; what
+   * was committed before stays committed. */
+  SIMINGEST_ERR_IO = 12,
+  /* The ingestor is closing or closed. */
+  SIMINGEST_ERR_CLOSED = 13,
+  SIMINGEST_ERR_OUT_OF_MEMORY = 14,
+  /* Another ingestor (in this or another process) holds the dataset open. */
+  SIMINGEST_ERR_DATASET_LOCKED = 15,
+  /* Not an error: only simingest_ingest_nowait() returns it, when the policy
+   * is "block" and the frame does not fit yet. Nothing was copied. */
+  SIMINGEST_WOULD_BLOCK = 16,
+  /* A bug in simingest. Please report the message. */
+  SIMINGEST_ERR_INTERNAL = 99
+} simingest_status;
+
+/* A static English description of a status, e.g. "unknown stream".
+ * Never NULL; an out-of-range value gives "unknown status". */
+SIMINGEST_API const char* simingest_status_string(simingest_status status);
+
+/* ---- Data types ---------------------------------------------------------- */
+
+/* Element types of columns. Values are explicit and only ever appended. */
+typedef enum simingest_dtype {
+  SIMINGEST_FLOAT32 = 1,
+  SIMINGEST_FLOAT64 = 2,
+  SIMINGEST_INT8 = 3,
+  SIMINGEST_INT16 = 4,
+  SIMINGEST_INT32 = 5,
+  SIMINGEST_INT64 = 6,
+  SIMINGEST_UINT8 = 7,
+  SIMINGEST_UINT16 = 8,
+  SIMINGEST_UINT32 = 9,
+  SIMINGEST_UINT64 = 10
+} simingest_dtype;
+
+/* `length` value that marks a column as a scalar: `data` points to exactly one
+ * element, and that value is recorded for every row of the frame (it is
+ * stored dictionary-encoded, never materialised). */
+#define SIMINGEST_SCALAR ((size_t)-1)
+
+/* One column of a frame. The data is borrowed for the duration of
+ * simingest_ingest() only: it has been copied when the call returns. */
+typedef struct simingest_column {
+  const char* name;      /* a column declared by the stream */
+  simingest_dtype dtype; /* must equal the declared dtype; no conversion */
+  const void* data;      /* `length` elements of `dtype`, native byte order,
+                            any alignment; may be NULL only when length == 0 */
+  size_t length;         /* number of elements, or SIMINGEST_SCALAR */
+} simingest_column;
+
+/* ---- Ingestor -------------------------------------------------------------- */
+
+typedef struct simingest_ingestor simingest_ingestor;
+
+/* Open (or create) the dataset directory `path` and start an ingestor with the
+ * configuration `config_json` (the JSON document described in the README's
+ * configuration reference; the same document every host takes).
+ *
+ * Reopening a dataset appends to it; a stream that already exists must keep
+ * its schema (columns, dtypes, grid, partitioning) or the call fails with
+ * SIMINGEST_ERR_SCHEMA_CONFLICT. Opening also finishes or removes what a
+ * crashed writer left behind, so readers see exactly the committed files.
+ *
+ * On success *out receives a handle to release with simingest_close().
+ * On failure *out is set to NULL and, if out_error is not NULL, *out_error
+ * receives a message naming the problem (free it with simingest_free()).
+ * Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_open(const char* path, const char* config_json,
+                                              simingest_ingestor** out, char** out_error);
+
+/* Ingest one frame into `stream`: a step, a simulation time and one entry per
+ * declared column (any order). All array columns must have the same length,
+ * which is the frame's row count; on a stream with a grid that length must be
+ * the grid's product (rows in C order). A frame whose columns are all scalars
+ * has the grid's product rows on a grid stream and one row otherwise.
+ *
+ * The frame is validated and its arrays are copied into the engine before the
+ * call returns; the caller may reuse its buffers at once. Encoding,
+ * compression and writing happen on the engine's threads. When the memory
+ * budget is full, the configured backpressure policy applies: "block" waits
+ * (up to its timeout), "error" returns SIMINGEST_ERR_BACKPRESSURE, "drop"
+ * returns SIMINGEST_OK and counts the frame as dropped in the statistics.
+ *
+ * A rejected frame leaves no trace in the dataset and is counted as rejected.
+ * Frames of one stream are committed in the order their simingest_ingest()
+ * calls were made. Thread safety: any number of threads at once. */
+SIMINGEST_API simingest_status simingest_ingest(simingest_ingestor* ingestor, const char* stream,
+                                                int64_t step, double time,
+                                                const simingest_column* columns,
+                                                size_t ncolumns);
+
+/* As simingest_ingest(), except that under the "block" policy it never waits:
+ * when the frame does not fit in the budget yet, nothing is copied and it
+ * returns SIMINGEST_WOULD_BLOCK. Use simingest_notify_room() to learn when to
+ * try again. For event-loop hosts. */
+SIMINGEST_API simingest_status simingest_ingest_nowait(simingest_ingestor* ingestor,
+                                                       const char* stream, int64_t step,
+                                                       double time,
+                                                       const simingest_column* columns,
+                                                       size_t ncolumns);
+
+/* Called once, on an engine thread, after simingest_notify_room(). `status` is
+ * SIMINGEST_OK when memory has been released (try again: another caller may
+ * have taken the room first), SIMINGEST_ERR_BACKPRESSURE when the block
+ * timeout of the configuration has passed since the registration, or
+ * SIMINGEST_ERR_CLOSED when the ingestor closes first. The callback must be
+ * quick and must not call back into the ingestor. */
+typedef void (*simingest_room_callback)(void* user_data, simingest_status status);
+
+/* Register a one-shot callback for when `bytes` of frame data might fit in
+ * the budget. If they fit already, the callback runs before this returns.
+ * Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_notify_room(simingest_ingestor* ingestor, size_t bytes,
+                                                     simingest_room_callback callback,
+                                                     void* user_data);
+
+/* Return when every frame ingested (by any thread) before this call began is
+ * committed: written, fsynced, renamed into place and listed in the manifest.
+ * Files open at that moment are closed, so readers see the data at once.
+ * Frames ingested concurrently with the flush may or may not be included.
+ * Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_flush(simingest_ingestor* ingestor);
+
+/* Flush, stop the engine's threads, release the dataset and free the handle;
+ * sets *ingestor to NULL. NULL or a pointer to NULL is a no-op returning
+ * SIMINGEST_OK. If the final flush fails the handle is freed all the same and
+ * the failure is returned (its message is lost with the handle). Must not race
+ * with other calls on the same handle. */
+SIMINGEST_API simingest_status simingest_close(simingest_ingestor** ingestor);
+
+/* A JSON document of the ingestor's counters: frames accepted, committed,
+ * dropped, in flight and rejected; bytes in and written; per stream and in
+ * total; memory used and its limit; queue depth; and for each pipeline stage
+ * (queue, validate, stats, encode, compress, write, fsync) a count, a total
+ * and a log2 histogram of durations in nanoseconds. Keys are camelCase.
+ * At every moment accepted = committed + dropped + inFlight.
+ * *out_json is owned by the caller: free it with simingest_free().
+ * Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_stats_json(simingest_ingestor* ingestor,
+                                                    char** out_json);
+
+/* The message of the last call made by the calling thread on `ingestor` that
+ * failed, or "" if none did. Owned by the library; valid until the calling
+ * thread's next call on any ingestor. NULL handle: the message of the calling
+ * thread's last failure on a NULL handle. Never returns NULL. */
+SIMINGEST_API const char* simingest_last_error(const simingest_ingestor* ingestor);
+
+/* Release a string or buffer returned by this library. NULL is a no-op. */
+SIMINGEST_API void simingest_free(void* pointer);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SIMINGEST_H */

@@ -1,0 +1,237 @@
+// simingest.hpp — header-only C++17 RAII layer over the C ABI of simingest.h.
+//
+// Nothing here is compiled into libsimingest: it only calls the functions of
+// simingest.h, so it works with any build of the library that the header
+// matches. Failures become simingest::Error (a std::runtime_error carrying the
+// simingest_status and the library's message).
+//
+//   simingest::Ingestor ingestor("run42", config_json);
+//   ingestor.ingest("fields", step, time, {simingest::array("vx", vx.data(), vx.size()),
+//                                          simingest::scalar("energy", energy)});
+//   ingestor.close();  // or let the destructor close (it cannot report a failure)
+//
+// Thread safety is that of the C ABI: one Ingestor may be used from any number
+// of threads at once, except that close(), destruction and moves must not race
+// with other calls.
+#ifndef SIMINGEST_HPP
+#define SIMINGEST_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "simingest.h"
+
+namespace simingest {
+
+// A failed simingest call: status() says what kind, what() the message.
+class Error : public std::runtime_error {
+ public:
+  Error(simingest_status status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+  simingest_status status() const noexcept { return status_; }
+
+ private:
+  simingest_status status_;
+};
+
+// The simingest_dtype of an element type; only the ten column types have one.
+template <typename T>
+struct dtype_of;
+template <> struct dtype_of<float> { static constexpr simingest_dtype value = SIMINGEST_FLOAT32; };
+template <> struct dtype_of<double> { static constexpr simingest_dtype value = SIMINGEST_FLOAT64; };
+template <> struct dtype_of<int8_t> { static constexpr simingest_dtype value = SIMINGEST_INT8; };
+template <> struct dtype_of<int16_t> { static constexpr simingest_dtype value = SIMINGEST_INT16; };
+template <> struct dtype_of<int32_t> { static constexpr simingest_dtype value = SIMINGEST_INT32; };
+template <> struct dtype_of<int64_t> { static constexpr simingest_dtype value = SIMINGEST_INT64; };
+template <> struct dtype_of<uint8_t> { static constexpr simingest_dtype value = SIMINGEST_UINT8; };
+template <> struct dtype_of<uint16_t> { static constexpr simingest_dtype value = SIMINGEST_UINT16; };
+template <> struct dtype_of<uint32_t> { static constexpr simingest_dtype value = SIMINGEST_UINT32; };
+template <> struct dtype_of<uint64_t> { static constexpr simingest_dtype value = SIMINGEST_UINT64; };
+
+// One column of a frame. An array column borrows the caller's data (it must
+// stay valid until ingest() returns, which copies it); a scalar column holds
+// its value itself, so a Column made from a temporary is safe to keep.
+class Column {
+ public:
+  Column(const char* name, simingest_dtype dtype, const void* data, std::size_t length) noexcept
+      : name_(name), dtype_(dtype), data_(data), length_(length) {}
+
+  template <typename T>
+  static Column scalar(const char* name, T value) noexcept {
+    static_assert(sizeof(T) <= sizeof(std::uint64_t), "a column element is at most 8 bytes");
+    Column column(name, dtype_of<T>::value, nullptr, SIMINGEST_SCALAR);
+    std::memcpy(column.scalar_, &value, sizeof value);
+    return column;
+  }
+
+  const char* name() const noexcept { return name_; }
+  simingest_dtype dtype() const noexcept { return dtype_; }
+  bool is_scalar() const noexcept { return length_ == SIMINGEST_SCALAR; }
+  std::size_t length() const noexcept { return length_; }
+
+  // The C view; valid while this Column lives and is not moved.
+  simingest_column c_column() const noexcept {
+    return simingest_column{name_, dtype_, is_scalar() ? static_cast<const void*>(scalar_) : data_,
+                            length_};
+  }
+
+ private:
+  const char* name_;
+  simingest_dtype dtype_;
+  const void* data_;
+  std::size_t length_;
+  alignas(8) unsigned char scalar_[8] = {};
+};
+
+// An array column of `length` elements of T at `data`.
+template <typename T>
+Column array(const char* name, const T* data, std::size_t length) noexcept {
+  return Column(name, dtype_of<std::remove_cv_t<T>>::value, data, length);
+}
+
+template <typename T, typename Allocator>
+Column array(const char* name, const std::vector<T, Allocator>& values) noexcept {
+  return array(name, values.data(), values.size());
+}
+
+// A scalar column: one value recorded for every row of the frame. The dtype
+// follows T, so write scalar("energy", 1.0) for a float64 column and
+// scalar("n", int32_t{3}) for an int32 one.
+template <typename T>
+Column scalar(const char* name, T value) noexcept {
+  return Column::scalar(name, value);
+}
+
+inline const char* version() noexcept { return simingest_version(); }
+
+inline const char* status_string(simingest_status status) noexcept {
+  return simingest_status_string(status);
+}
+
+// Owns one simingest_ingestor. Move-only; the destructor closes it.
+class Ingestor {
+ public:
+  // Opens (or creates) the dataset at `path` with the configuration JSON.
+  Ingestor(const std::string& path, const std::string& config_json) {
+    char* message = nullptr;
+    const simingest_status status =
+        simingest_open(path.c_str(), config_json.c_str(), &handle_, &message);
+    if (status != SIMINGEST_OK) {
+      std::string text = message ? message : simingest_status_string(status);
+      simingest_free(message);
+      throw Error(status, text);
+    }
+  }
+
+  Ingestor(Ingestor&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  Ingestor& operator=(Ingestor&& other) noexcept {
+    if (this != &other) {
+      simingest_close(&handle_);  // a failure here cannot be reported from a move
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  Ingestor(const Ingestor&) = delete;
+  Ingestor& operator=(const Ingestor&) = delete;
+
+  // Closes, ignoring a failure of the final flush: call close() to see it.
+  ~Ingestor() { simingest_close(&handle_); }
+
+  // Ingests one frame (see simingest_ingest()); arrays are copied before it returns.
+  void ingest(const char* stream, int64_t step, double time, const Column* columns,
+              std::size_t ncolumns) {
+    check(call_ingest(&simingest_ingest, stream, step, time, columns, ncolumns));
+  }
+  void ingest(const char* stream, int64_t step, double time, std::initializer_list<Column> columns) {
+    ingest(stream, step, time, columns.begin(), columns.size());
+  }
+  void ingest(const char* stream, int64_t step, double time, const std::vector<Column>& columns) {
+    ingest(stream, step, time, columns.data(), columns.size());
+  }
+  void ingest(const std::string& stream, int64_t step, double time,
+              std::initializer_list<Column> columns) {
+    ingest(stream.c_str(), step, time, columns.begin(), columns.size());
+  }
+  void ingest(const std::string& stream, int64_t step, double time,
+              const std::vector<Column>& columns) {
+    ingest(stream.c_str(), step, time, columns.data(), columns.size());
+  }
+
+  // As ingest(), but returns false instead of waiting when the "block"
+  // policy's budget is full (simingest_ingest_nowait()).
+  bool try_ingest(const char* stream, int64_t step, double time,
+                  std::initializer_list<Column> columns) {
+    const simingest_status status = call_ingest(&simingest_ingest_nowait, stream, step, time,
+                                                columns.begin(), columns.size());
+    if (status == SIMINGEST_WOULD_BLOCK) return false;
+    check(status);
+    return true;
+  }
+
+  // Returns when every frame ingested before the call is committed.
+  void flush() { check(simingest_flush(open_handle())); }
+
+  // The statistics document (docs/STATS.md).
+  std::string stats_json() const {
+    char* json = nullptr;
+    check(simingest_stats_json(open_handle(), &json));
+    std::string text(json);
+    simingest_free(json);
+    return text;
+  }
+
+  // Flushes and closes; throws if the final flush failed (the handle is
+  // released either way). Closing a closed Ingestor does nothing.
+  void close() {
+    const simingest_status status = simingest_close(&handle_);
+    if (status != SIMINGEST_OK)
+      throw Error(status, std::string("simingest_close: ") + simingest_status_string(status));
+  }
+
+  bool is_open() const noexcept { return handle_ != nullptr; }
+  explicit operator bool() const noexcept { return is_open(); }
+  simingest_ingestor* native_handle() const noexcept { return handle_; }
+
+ private:
+  using IngestFunction = simingest_status (*)(simingest_ingestor*, const char*, int64_t, double,
+                                              const simingest_column*, std::size_t);
+
+  simingest_status call_ingest(IngestFunction function, const char* stream, int64_t step,
+                               double time, const Column* columns, std::size_t ncolumns) const {
+    simingest_ingestor* handle = open_handle();
+    // Frames rarely have many columns: convert on the stack when they fit.
+    constexpr std::size_t kInline = 16;
+    if (ncolumns <= kInline) {
+      simingest_column c_columns[kInline];
+      for (std::size_t i = 0; i < ncolumns; ++i) c_columns[i] = columns[i].c_column();
+      return function(handle, stream, step, time, c_columns, ncolumns);
+    }
+    std::vector<simingest_column> c_columns;
+    c_columns.reserve(ncolumns);
+    for (std::size_t i = 0; i < ncolumns; ++i) c_columns.push_back(columns[i].c_column());
+    return function(handle, stream, step, time, c_columns.data(), ncolumns);
+  }
+
+  simingest_ingestor* open_handle() const {
+    if (!handle_) throw Error(SIMINGEST_ERR_CLOSED, "simingest: the ingestor is closed");
+    return handle_;
+  }
+
+  // The message is the calling thread's, read at once, before any other call.
+  void check(simingest_status status) const {
+    if (status != SIMINGEST_OK) throw Error(status, simingest_last_error(handle_));
+  }
+
+  simingest_ingestor* handle_ = nullptr;
+};
+
+}  // namespace simingest
+
+#endif  // SIMINGEST_HPP

@@ -1,0 +1,113 @@
+// The configuration document, typed. It is passed to the engine unchanged as
+// JSON (simingest_open), which validates it and names the key path of any
+// problem; nothing here re-implements those rules.
+
+export type Dtype =
+  | 'float32'
+  | 'float64'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64';
+
+/** What a NaN or infinity in a float column does: kept, or the frame rejected. */
+export type NonFinitePolicy = 'allow' | 'reject';
+
+/** Parquet encoding of an array column; `auto` is BYTE_STREAM_SPLIT for floats, DELTA_BINARY_PACKED for integers. */
+export type ColumnEncoding = 'auto' | 'plain' | 'byteStreamSplit' | 'delta';
+
+export interface ColumnOptions {
+  dtype: Dtype;
+  nonFinite?: NonFinitePolicy;
+  encoding?: ColumnEncoding;
+}
+
+/** Rows go to hive partitions `part=floor(step / steps)` or `part=floor(time / time)`. */
+export type PartitionConfig = { steps: number } | { time: number };
+
+export interface StreamConfig {
+  /** Columns in the order they are stored, after `step` and `time`. */
+  columns: Record<string, Dtype | ColumnOptions>;
+  /** Extents of the grid a frame covers (rows in C order); absent: frames of any length. */
+  grid?: number[];
+  partition?: PartitionConfig;
+  /** Default non-finite policy of the stream's columns. */
+  nonFinite?: NonFinitePolicy;
+}
+
+export type BackpressurePolicy = 'block' | 'error' | 'drop';
+
+export interface Config {
+  streams: Record<string, StreamConfig>;
+  compression?: { codec?: 'zstd' | 'none'; level?: number };
+  /** Target uncompressed bytes of a row group (default 64 MiB). */
+  rowGroupBytes?: number;
+  /** Target uncompressed bytes of a data page (default 1 MiB). */
+  pageBytes?: number;
+  /** A file is committed once it holds this many bytes (default 512 MiB). */
+  fileBytes?: number;
+  /** Hard budget for frames in flight, at least 1 MiB (default 256 MiB). */
+  memoryLimit?: number;
+  /** Engine worker threads (default: one per hardware thread). */
+  workers?: number;
+  /** What ingest does when the memory budget is full (default `block`, waiting forever). */
+  backpressure?: BackpressurePolicy | { policy?: BackpressurePolicy; timeoutMs?: number };
+}
+
+/** The declared dtype of a column, whichever way the config spelled it. */
+export function declaredDtype(config: Config, stream: string, column: string): Dtype | undefined {
+  const streams = config.streams as Record<string, StreamConfig | undefined>;
+  const columns = streams[stream]?.columns;
+  if (!columns || !Object.prototype.hasOwnProperty.call(columns, column)) return undefined;
+  const spec = columns[column];
+  return typeof spec === 'string' ? spec : spec?.dtype;
+}
+
+/** Bytes of one element of each dtype. */
+export const DTYPE_BYTES: Record<Dtype, number> = {
+  float32: 4,
+  float64: 8,
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  uint16: 2,
+  uint32: 4,
+  uint64: 8,
+};
+
+/** simingest_dtype values of the C ABI. */
+export const DTYPE_CODES: Record<Dtype, number> = {
+  float32: 1,
+  float64: 2,
+  int8: 3,
+  int16: 4,
+  int32: 5,
+  int64: 6,
+  uint8: 7,
+  uint16: 8,
+  uint32: 9,
+  uint64: 10,
+};
+
+/** The typed-array class that carries each dtype. */
+export const DTYPE_ARRAYS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  uint32: Uint32Array,
+  uint64: BigUint64Array,
+} as const;
+
+export type TypedArrayOf<D extends Dtype> = InstanceType<(typeof DTYPE_ARRAYS)[D]>;
+export type ColumnArray = TypedArrayOf<Dtype>;

@@ -1,0 +1,11 @@
+// The ESM entry re-exports the CommonJS build instead of compiling the package
+// twice: one copy of the addon state and one SimingestError class, so
+// `instanceof` holds for errors whether the caller imported or required.
+export {
+  Ingestor,
+  nativeVersion,
+  SimingestError,
+  STATUS_CODES,
+  inspectDataset,
+} from './index.js';
+export type * from './index.js';

@@ -1,0 +1,19 @@
+// simingest: ingest the arrays of a running simulation into a crash-safe,
+// time-partitioned Parquet dataset without stalling the solver.
+export { Ingestor, nativeVersion, type WritableOptions } from './ingestor.js';
+export { SimingestError, STATUS_CODES, type SimingestErrorCode } from './errors.js';
+export type {
+  BackpressurePolicy,
+  ColumnArray,
+  ColumnEncoding,
+  ColumnOptions,
+  Config,
+  Dtype,
+  NonFinitePolicy,
+  PartitionConfig,
+  StreamConfig,
+} from './config.js';
+export type { ColumnValue, Frame } from './frame.js';
+export type { ArrowInput } from './arrow.js';
+export type { Stats, StreamStats, StageStats } from './stats.js';
+export { inspectDataset, type DatasetSummary, type StreamSummary } from './inspect.js';

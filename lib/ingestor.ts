@@ -1,0 +1,184 @@
+// The TypeScript face of one simingest_ingestor. Ingest never blocks the
+// event loop: the addon copies a frame at once or says it would block, and
+// then the frame waits for a room notification from the engine's threads.
+import { Writable } from 'node:stream';
+import { framesFromArrow, isArrowInput, type ArrowInput } from './arrow.js';
+import type { Config } from './config.js';
+import { expectArgument, SimingestError } from './errors.js';
+import { prepareFrame, type Frame, type PreparedFrame } from './frame.js';
+import addon, { WOULD_BLOCK, type NativeIngestor } from './native.js';
+import type { Stats } from './stats.js';
+
+function closedError(): SimingestError {
+  return new SimingestError('the ingestor is closed', 'ERR_CLOSED');
+}
+
+const ignore = (): void => undefined;
+
+export interface WritableOptions {
+  /** Frames buffered by the Writable before write() returns false (default 4). */
+  highWaterMark?: number;
+}
+
+export class Ingestor implements AsyncDisposable {
+  readonly #native: NativeIngestor;
+  readonly #config: Config;
+  readonly #path: string;
+  // Tail of the ingests that wait for room, in call order. While it is set,
+  // new ingests queue behind it, so frames enter the engine in call order.
+  #waiting: Promise<void> | null = null;
+  #closing: Promise<void> | null = null;
+
+  private constructor(native: NativeIngestor, config: Config, path: string) {
+    this.#native = native;
+    this.#config = config;
+    this.#path = path;
+  }
+
+  /**
+   * Opens (or creates) the dataset directory `path`. The config is validated
+   * by the engine; a problem rejects with ERR_CONFIG naming the key path.
+   */
+  static async open(path: string, config: Config): Promise<Ingestor> {
+    expectArgument(typeof path === 'string' && path.length > 0, 'a non-empty string', 'path', path);
+    expectArgument(
+      typeof config === 'object' && config !== null && !Array.isArray(config),
+      'a configuration object',
+      'config',
+      config,
+    );
+    let json: string;
+    try {
+      json = JSON.stringify(config);
+    } catch (error) {
+      throw new SimingestError(`config: cannot be written as JSON: ${(error as Error).message}`, 'ERR_CONFIG');
+    }
+    const native = await addon.NativeIngestor.open(path, json);
+    // A snapshot: later changes to the caller's object must not change what
+    // the TypeScript checks believe the engine was told.
+    return new Ingestor(native, JSON.parse(json) as Config, path);
+  }
+
+  /** The dataset directory. */
+  get path(): string {
+    return this.#path;
+  }
+
+  /** The configuration the ingestor was opened with (a copy). */
+  get config(): Config {
+    return JSON.parse(JSON.stringify(this.#config)) as Config;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== null;
+  }
+
+  /**
+   * Ingests one frame (typed arrays or scalars per column), or every frame of
+   * an apache-arrow Table/RecordBatch. Resolves once the data is copied into
+   * the engine: the arrays may be reused then, and must not change before.
+   */
+  ingest(stream: string, input: Frame | ArrowInput): Promise<void> {
+    try {
+      if (this.#closing) throw closedError();
+      if (isArrowInput(input)) {
+        expectArgument(typeof stream === 'string', 'a string', 'stream', stream);
+        const frames = framesFromArrow(input).map((frame) => prepareFrame(this.#config, stream, frame));
+        return Promise.all(frames.map((frame) => this.#submit(frame))).then(ignore);
+      }
+      return this.#submit(prepareFrame(this.#config, stream, input as Frame));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #callNative(frame: PreparedFrame): number {
+    return this.#native.ingestNowait(frame.stream, frame.step, frame.time, frame.names, frame.dtypes, frame.values);
+  }
+
+  #submit(frame: PreparedFrame): Promise<void> {
+    if (this.#waiting === null && this.#callNative(frame) !== WOULD_BLOCK) return Promise.resolve();
+    const done = (this.#waiting ?? Promise.resolve()).then(() => this.#ingestWhenRoom(frame));
+    const tail = done.then(ignore, ignore);
+    this.#waiting = tail;
+    void tail.then(() => {
+      if (this.#waiting === tail) this.#waiting = null;
+    });
+    return done;
+  }
+
+  // The frame's arrays stay referenced by `frame` for as long as this waits.
+  async #ingestWhenRoom(frame: PreparedFrame): Promise<void> {
+    for (;;) {
+      if (this.#callNative(frame) !== WOULD_BLOCK) return;
+      await this.#native.waitForRoom(frame.bytes);
+    }
+  }
+
+  /**
+   * Resolves when every frame ingested before this call (including frames
+   * still waiting for room) is committed: written, fsynced and in the manifest.
+   */
+  async flush(): Promise<void> {
+    if (this.#closing) throw closedError();
+    if (this.#waiting) await this.#waiting;
+    if (this.#closing) throw closedError();
+    await this.#native.flush();
+  }
+
+  /** The engine's counters (docs/STATS.md). Throws ERR_CLOSED once closed. */
+  stats(): Stats {
+    if (this.#native.isClosed()) throw closedError();
+    return JSON.parse(this.#native.statsJson()) as Stats;
+  }
+
+  /**
+   * Lets waiting frames in, commits everything and releases the dataset.
+   * Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      const waiting = this.#waiting;
+      this.#closing = (async () => {
+        if (waiting) await waiting;
+        await this.#native.close();
+      })();
+    }
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * An object-mode Writable that ingests each written frame (or arrow batch)
+   * into `stream`; a write completes when the frame is in the engine, so the
+   * engine's backpressure reaches the writer. Finishing flushes the ingestor.
+   */
+  writable(stream: string, options: WritableOptions = {}): Writable {
+    expectArgument(typeof stream === 'string', 'a string', 'stream', stream);
+    const highWaterMark = options.highWaterMark ?? 4;
+    expectArgument(
+      Number.isSafeInteger(highWaterMark) && highWaterMark > 0,
+      'a positive integer',
+      'options.highWaterMark',
+      highWaterMark,
+    );
+    return new Writable({
+      objectMode: true,
+      highWaterMark,
+      write: (chunk: Frame | ArrowInput, _encoding, callback) => {
+        this.ingest(stream, chunk).then(() => callback(), callback);
+      },
+      final: (callback) => {
+        this.flush().then(() => callback(), callback);
+      },
+    });
+  }
+}
+
+/** The version of the native library actually loaded, e.g. "0.1.0". */
+export function nativeVersion(): string {
+  return addon.version();
+}

@@ -1,0 +1,182 @@
+// A dataset summary read from `_simingest/manifest.json` alone (docs/ON_DISK.md):
+// the manifest lists exactly the committed files, with their rows, ranges and
+// per-column sizes, so no Parquet footer needs to be opened.
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { SimingestError } from './errors.js';
+
+interface ManifestColumn {
+  name: string;
+  uncompressedBytes: number;
+  compressedBytes: number;
+}
+interface ManifestFile {
+  stream: string;
+  partition: number;
+  path: string;
+  rows: number;
+  frames: number;
+  rowGroups: number;
+  bytes: number;
+  stepMin: number;
+  stepMax: number;
+  timeMin: number;
+  timeMax: number;
+  columns: ManifestColumn[];
+  committedAt: string;
+}
+interface StreamSchema {
+  columns: { name: string; dtype: string }[];
+  grid: number[];
+  partition: { steps?: number; time?: number };
+}
+interface Manifest {
+  format: string;
+  version: number;
+  streams: Record<string, { schema: StreamSchema }>;
+  files: ManifestFile[];
+}
+
+export interface ColumnSummary {
+  name: string;
+  dtype: string;
+  uncompressedBytes: number;
+  compressedBytes: number;
+  /** uncompressed / compressed; null when nothing is stored yet. */
+  compressionRatio: number | null;
+}
+
+export interface StreamSummary {
+  name: string;
+  columns: ColumnSummary[];
+  grid: number[];
+  partitioning: { steps?: number; time?: number };
+  partitions: number[];
+  files: number;
+  frames: number;
+  rows: number;
+  rowGroups: number;
+  bytes: number;
+  steps: { min: number; max: number } | null;
+  time: { min: number; max: number } | null;
+}
+
+export interface DatasetSummary {
+  path: string;
+  formatVersion: number;
+  streams: StreamSummary[];
+  files: number;
+  bytes: number;
+}
+
+function ratio(uncompressed: number, compressed: number): number | null {
+  return compressed > 0 ? uncompressed / compressed : null;
+}
+
+/** Summarises the dataset at `dir` from its manifest. */
+export async function inspectDataset(dir: string): Promise<DatasetSummary> {
+  const manifestPath = path.join(dir, '_simingest', 'manifest.json');
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+  } catch (error) {
+    const cause = error as NodeJS.ErrnoException;
+    const why = cause.code === 'ENOENT' ? 'not a simingest dataset (no manifest)' : cause.message;
+    throw new SimingestError(`${manifestPath}: ${why}`, 'ERR_IO');
+  }
+  if (manifest.format !== 'simingest-manifest') {
+    throw new SimingestError(`${manifestPath}: not a simingest manifest`, 'ERR_IO');
+  }
+  const streams: StreamSummary[] = Object.entries(manifest.streams).map(([name, { schema }]) => {
+    const files = manifest.files.filter((file) => file.stream === name);
+    const columnBytes = new Map<string, { u: number; c: number }>();
+    for (const file of files) {
+      for (const column of file.columns) {
+        const sum = columnBytes.get(column.name) ?? { u: 0, c: 0 };
+        sum.u += column.uncompressedBytes;
+        sum.c += column.compressedBytes;
+        columnBytes.set(column.name, sum);
+      }
+    }
+    const reserved = [
+      { name: 'step', dtype: 'int64' },
+      { name: 'time', dtype: 'float64' },
+    ];
+    const columns = [...reserved, ...schema.columns].map(({ name: column, dtype }) => {
+      const sum = columnBytes.get(column) ?? { u: 0, c: 0 };
+      return {
+        name: column,
+        dtype,
+        uncompressedBytes: sum.u,
+        compressedBytes: sum.c,
+        compressionRatio: ratio(sum.u, sum.c),
+      };
+    });
+    const sum = (key: 'rows' | 'frames' | 'bytes' | 'rowGroups') => files.reduce((acc, file) => acc + file[key], 0);
+    const range = (lo: 'stepMin' | 'timeMin', hi: 'stepMax' | 'timeMax') =>
+      files.length === 0
+        ? null
+        : { min: Math.min(...files.map((f) => f[lo])), max: Math.max(...files.map((f) => f[hi])) };
+    return {
+      name,
+      columns,
+      grid: schema.grid,
+      partitioning: schema.partition,
+      partitions: [...new Set(files.map((file) => file.partition))].sort((a, b) => a - b),
+      files: files.length,
+      frames: sum('frames'),
+      rows: sum('rows'),
+      rowGroups: sum('rowGroups'),
+      bytes: sum('bytes'),
+      steps: range('stepMin', 'stepMax'),
+      time: range('timeMin', 'timeMax'),
+    };
+  });
+  return {
+    path: dir,
+    formatVersion: manifest.version,
+    streams,
+    files: manifest.files.length,
+    bytes: manifest.files.reduce((acc, file) => acc + file.bytes, 0),
+  };
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The human-readable report of `simingest inspect`. */
+export function formatSummary(summary: DatasetSummary): string {
+  const lines: string[] = [];
+  lines.push(`dataset ${summary.path}  (manifest v${summary.formatVersion}, ${summary.files} files, ${formatBytes(summary.bytes)})`);
+  for (const stream of summary.streams) {
+    const part = stream.partitioning;
+    const partitioning =
+      part.steps !== undefined ? `every ${part.steps} steps` : part.time !== undefined ? `every ${part.time} time units` : 'none';
+    lines.push('');
+    lines.push(`stream ${stream.name}`);
+    lines.push(`  grid        ${stream.grid.length > 0 ? stream.grid.join(' x ') + ' (rows in C order)' : 'none'}`);
+    lines.push(`  partitions  ${partitioning}; present: ${stream.partitions.length > 0 ? stream.partitions.join(', ') : 'none'}`);
+    lines.push(`  steps       ${stream.steps ? `${stream.steps.min} .. ${stream.steps.max}` : '-'}`);
+    lines.push(`  time        ${stream.time ? `${stream.time.min} .. ${stream.time.max}` : '-'}`);
+    lines.push(`  files ${stream.files}, row groups ${stream.rowGroups}, frames ${stream.frames}, rows ${stream.rows}, ${formatBytes(stream.bytes)} on disk`);
+    const nameWidth = Math.max(6, ...stream.columns.map((c) => c.name.length));
+    lines.push(`  ${'column'.padEnd(nameWidth)}  dtype    ${'raw'.padStart(10)}  ${'stored'.padStart(10)}  ratio`);
+    for (const column of stream.columns) {
+      lines.push(
+        `  ${column.name.padEnd(nameWidth)}  ${column.dtype.padEnd(7)}  ${formatBytes(column.uncompressedBytes).padStart(10)}  ` +
+          `${formatBytes(column.compressedBytes).padStart(10)}  ${column.compressionRatio === null ? '-' : column.compressionRatio.toFixed(2) + 'x'}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export { formatBytes };

@@ -1,0 +1,173 @@
+// simingest.hpp, the header-only C++ layer: RAII ownership, errors as
+// simingest::Error with the library's status and message, and Column helpers
+// that pick the dtype from the element type.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "simingest.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kConfig = R"({
+  "streams": {
+    "fields": {"columns": {"vx": "float32", "n": "uint16"}, "grid": [2, 3]},
+    "diagnostics": {"columns": {"energy": {"dtype": "float64", "nonFinite": "reject"},
+                                "count": "int32"}}
+  },
+  "workers": 1
+})";
+
+static_assert(!std::is_copy_constructible_v<simingest::Ingestor>, "move-only");
+static_assert(!std::is_copy_assignable_v<simingest::Ingestor>, "move-only");
+static_assert(std::is_nothrow_move_constructible_v<simingest::Ingestor>, "movable");
+static_assert(std::is_base_of_v<std::runtime_error, simingest::Error>, "an exception");
+
+class HppWrapper : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (fs::temp_directory_path() / "simingest-hpp-XXXXXX").string();
+    ASSERT_NE(mkdtemp(dir_.data()), nullptr);
+    path_ = dir_ + "/ds";
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  std::string dir_;
+  std::string path_;
+};
+
+TEST(HppColumn, array_and_scalar_pick_the_dtype_of_the_element_type) {
+  const float f[2] = {1, 2};
+  const uint64_t u[1] = {7};
+  const std::vector<int16_t> s = {1, 2, 3};
+  EXPECT_EQ(simingest::array("a", f, 2).dtype(), SIMINGEST_FLOAT32);
+  EXPECT_EQ(simingest::array("a", u, 1).dtype(), SIMINGEST_UINT64);
+  EXPECT_EQ(simingest::array("a", s).dtype(), SIMINGEST_INT16);
+  EXPECT_EQ(simingest::array("a", s).length(), 3u);
+  EXPECT_EQ(simingest::scalar("e", 1.5).dtype(), SIMINGEST_FLOAT64);
+  EXPECT_EQ(simingest::scalar("e", int8_t{-1}).dtype(), SIMINGEST_INT8);
+  EXPECT_EQ(simingest::scalar("e", uint32_t{1}).dtype(), SIMINGEST_UINT32);
+
+  const simingest_column c = simingest::array("vx", f, 2).c_column();
+  EXPECT_STREQ(c.name, "vx");
+  EXPECT_EQ(c.data, static_cast<const void*>(f));
+  EXPECT_EQ(c.length, 2u);
+}
+
+TEST(HppColumn, a_scalar_column_owns_its_value) {
+  simingest::Column column = simingest::scalar("energy", 2.25);
+  const simingest::Column copy = column;  // the copy points at its own value
+  column = simingest::scalar("energy", -1.0);
+  const simingest_column c = copy.c_column();
+  EXPECT_EQ(c.length, SIMINGEST_SCALAR);
+  EXPECT_EQ(*static_cast<const double*>(c.data), 2.25);
+  EXPECT_NE(c.data, column.c_column().data);
+}
+
+TEST_F(HppWrapper, ingests_flushes_and_reports_stats) {
+  simingest::Ingestor ingestor(path_, kConfig);
+  EXPECT_TRUE(ingestor.is_open());
+  const float vx[6] = {1, 2, 3, 4, 5, 6};
+  const std::vector<uint16_t> n = {1, 2, 3, 4, 5, 65535};
+  ingestor.ingest("fields", 0, 0.0, {simingest::array("vx", vx, 6), simingest::array("n", n)});
+  // A scalar for every row of a grid frame.
+  ingestor.ingest("fields", 1, 0.1, {simingest::array("vx", vx, 6), simingest::scalar("n", uint16_t{9})});
+  ingestor.ingest(std::string("diagnostics"), 0, 0.0,
+                  std::vector<simingest::Column>{simingest::scalar("energy", 1.5),
+                                                 simingest::scalar("count", int32_t{3})});
+  EXPECT_TRUE(ingestor.try_ingest("diagnostics", 1, 0.1,
+                                  {simingest::scalar("energy", 2.5), simingest::scalar("count", int32_t{4})}));
+  ingestor.flush();
+  const json stats = json::parse(ingestor.stats_json());
+  EXPECT_EQ(stats["framesCommitted"], 4);
+  EXPECT_EQ(stats["streams"]["fields"]["rowsCommitted"], 12);
+  EXPECT_EQ(stats["streams"]["diagnostics"]["rowsCommitted"], 2);
+  ingestor.close();
+  EXPECT_FALSE(ingestor.is_open());
+  ingestor.close();  // closing twice does nothing
+}
+
+TEST_F(HppWrapper, failures_throw_error_with_status_and_message) {
+  simingest::Ingestor ingestor(path_, kConfig);
+  const double wrong[6] = {};
+  try {
+    ingestor.ingest("fields", 0, 0.0, {simingest::array("vx", wrong, 6), simingest::scalar("n", uint16_t{1})});
+    FAIL() << "a float64 array for a float32 column must throw";
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_DTYPE_MISMATCH);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("\"vx\""), std::string::npos) << what;
+    EXPECT_NE(what.find("float32"), std::string::npos) << what;
+  }
+  try {
+    ingestor.ingest("diagnostics", 0, 0.0,
+                    {simingest::scalar("energy", std::numeric_limits<double>::quiet_NaN()), simingest::scalar("count", int32_t{1})});
+    FAIL() << "NaN under reject must throw";
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_NON_FINITE);
+  }
+  try {
+    ingestor.ingest("nope", 0, 0.0, {simingest::scalar("energy", 1.0)});
+    FAIL();
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_UNKNOWN_STREAM);
+    EXPECT_NE(std::string(e.what()).find("\"nope\""), std::string::npos) << e.what();
+  }
+  ingestor.flush();
+  EXPECT_EQ(json::parse(ingestor.stats_json())["framesRejected"], 3);
+  EXPECT_EQ(json::parse(ingestor.stats_json())["framesCommitted"], 0);
+}
+
+TEST_F(HppWrapper, open_failure_throws_the_configuration_message) {
+  try {
+    simingest::Ingestor ingestor(path_, R"({"streams":{"fields":{"columns":{"vx":"float16"}}}})");
+    FAIL() << "a bad dtype must throw";
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_CONFIG);
+    EXPECT_STREQ(e.what(), "streams.fields.columns.vx: unknown dtype \"float16\"");
+  }
+}
+
+TEST_F(HppWrapper, moving_transfers_ownership_and_the_destructor_closes) {
+  {
+    simingest::Ingestor first(path_, kConfig);
+    simingest::Ingestor second(std::move(first));
+    EXPECT_FALSE(first.is_open());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+    EXPECT_TRUE(second.is_open());
+    try {
+      first.flush();
+      FAIL() << "a moved-from ingestor must throw";
+    } catch (const simingest::Error& e) {
+      EXPECT_EQ(e.status(), SIMINGEST_ERR_CLOSED);
+    }
+    const float vx[6] = {};
+    second.ingest("fields", 0, 0.0, {simingest::array("vx", vx, 6), simingest::scalar("n", uint16_t{1})});
+  }  // destructor flushes and releases the lock
+  simingest::Ingestor reopened(path_, kConfig);
+  EXPECT_EQ(json::parse(reopened.stats_json())["framesCommitted"], 0);
+  // Move assignment closes the target's own ingestor first, releasing its lock.
+  simingest::Ingestor other(dir_ + "/other", kConfig);
+  reopened = std::move(other);
+  simingest::Ingestor again(path_, kConfig);
+  EXPECT_TRUE(again.is_open());
+}
+
+TEST(HppVersion, version_matches_the_header) {
+  EXPECT_STREQ(simingest::version(), SIMINGEST_VERSION_STRING);
+  EXPECT_STREQ(simingest::status_string(SIMINGEST_ERR_UNKNOWN_STREAM), "unknown stream");
+}
+
+}  // namespace

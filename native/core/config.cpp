@@ -1,0 +1,469 @@
+#include "core/config.hpp"
+
+#include <cmath>
+#include <initializer_list>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+
+#include "core/names.hpp"
+#include "core/status.hpp"
+
+namespace simingest {
+
+namespace {
+
+// ordered_json keeps streams and columns in the order the document lists them,
+// which is the column order of the Parquet files.
+using Json = nlohmann::ordered_json;
+
+constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
+constexpr uint64_t kMaxGridCells = uint64_t{1} << 40;  // exclusive
+constexpr std::size_t kMaxGridRank = 8;
+constexpr const char* kNameRule = "a name matching [A-Za-z_][A-Za-z0-9_]{0,63}";
+
+[[noreturn]] void fail(const std::string& path, const std::string& message) {
+  throw Error(Status::config, path + ": " + message);
+}
+
+// A key as it appears in a path: valid names as they are, anything else quoted
+// and escaped, since unknown keys are arbitrary user text.
+std::string path_component(std::string_view key) {
+  return is_valid_name(key) ? std::string(key) : quote_name(key);
+}
+
+std::string join(const std::string& path, std::string_view key) {
+  return path.empty() ? path_component(key) : path + "." + path_component(key);
+}
+
+// What the document holds, for "expected X but received Y": strings quoted,
+// numbers and literals as written, containers by kind (their text could be huge).
+std::string describe(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::string: return quote_name(j.get_ref<const std::string&>());
+    case Json::value_t::object: return j.empty() ? "an empty object" : "an object";
+    case Json::value_t::array:
+      return j.empty() ? "an empty array" : "an array of " + std::to_string(j.size()) + " elements";
+    case Json::value_t::null: return "null";
+    default: return j.dump();  // boolean or number
+  }
+}
+
+[[noreturn]] void expected(const std::string& path, const std::string& what, const Json& got) {
+  fail(path, "expected " + what + " but received " + describe(got));
+}
+
+const Json* find_key(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+void require_object(const Json& j, const std::string& path, const std::string& what) {
+  if (!j.is_object()) expected(path, what, j);
+}
+
+void reject_unknown_keys(const Json& object, const std::string& path,
+                         std::initializer_list<std::string_view> known) {
+  for (const auto& item : object.items()) {
+    bool found = false;
+    for (std::string_view key : known) found = found || key == item.key();
+    if (!found) fail(join(path, item.key()), "unknown key");
+  }
+}
+
+// Integers may be written as floats with an integral value (1e6, 4096.0): JSON
+// does not distinguish them and some generators print every number as a float.
+uint64_t read_unsigned(const Json& j, const std::string& path, uint64_t lo, uint64_t hi,
+                       const std::string& what) {
+  uint64_t value = 0;
+  if (j.is_number_unsigned()) {
+    value = j.get<uint64_t>();
+  } else if (j.is_number_float()) {
+    const double d = j.get<double>();
+    if (!(d >= 0 && d < 18446744073709551616.0) || std::trunc(d) != d) expected(path, what, j);
+    value = static_cast<uint64_t>(d);
+  } else {
+    expected(path, what, j);  // negative integers land here too
+  }
+  if (value < lo || value > hi) expected(path, what, j);
+  return value;
+}
+
+int64_t read_signed(const Json& j, const std::string& path, int64_t lo, int64_t hi,
+                    const std::string& what) {
+  int64_t value = 0;
+  if (j.is_number_unsigned()) {
+    const uint64_t u = j.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) expected(path, what, j);
+    value = static_cast<int64_t>(u);
+  } else if (j.is_number_integer()) {
+    value = j.get<int64_t>();
+  } else if (j.is_number_float()) {
+    const double d = j.get<double>();
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || std::trunc(d) != d)
+      expected(path, what, j);
+    value = static_cast<int64_t>(d);
+  } else {
+    expected(path, what, j);
+  }
+  if (value < lo || value > hi) expected(path, what, j);
+  return value;
+}
+
+template <typename E>
+E read_choice(const Json& j, const std::string& path,
+              std::initializer_list<std::pair<std::string_view, E>> choices) {
+  if (j.is_string()) {
+    const auto& text = j.get_ref<const std::string&>();
+    for (const auto& choice : choices)
+      if (choice.first == text) return choice.second;
+  }
+  std::string what = "one of";
+  bool first = true;
+  for (const auto& choice : choices) {
+    what += first ? " \"" : ", \"";
+    what += choice.first;
+    what += '"';
+    first = false;
+  }
+  expected(path, what, j);
+}
+
+NonFinitePolicy read_non_finite(const Json& j, const std::string& path) {
+  return read_choice<NonFinitePolicy>(
+      j, path, {{"allow", NonFinitePolicy::allow}, {"reject", NonFinitePolicy::reject}});
+}
+
+Dtype read_dtype(const Json& j, const std::string& path) {
+  if (!j.is_string()) expected(path, "a dtype name", j);
+  const auto& text = j.get_ref<const std::string&>();
+  if (auto dtype = dtype_from_name(text)) return *dtype;
+  fail(path, "unknown dtype " + quote_name(text));
+}
+
+ColumnConfig parse_column(const std::string& name, const Json& j, const std::string& path,
+                          NonFinitePolicy stream_non_finite) {
+  ColumnConfig column;
+  column.name = name;
+  column.non_finite = stream_non_finite;
+  if (j.is_string()) {
+    column.dtype = read_dtype(j, path);
+    return column;
+  }
+  if (!j.is_object()) expected(path, "a dtype name or an object", j);
+  reject_unknown_keys(j, path, {"dtype", "nonFinite", "encoding"});
+  const Json* dtype = find_key(j, "dtype");
+  if (!dtype) fail(join(path, "dtype"), "required but missing");
+  column.dtype = read_dtype(*dtype, join(path, "dtype"));
+  if (const Json* non_finite = find_key(j, "nonFinite"))
+    column.non_finite = read_non_finite(*non_finite, join(path, "nonFinite"));
+  if (const Json* encoding = find_key(j, "encoding")) {
+    const std::string encoding_path = join(path, "encoding");
+    column.encoding = read_choice<ColumnEncoding>(
+        *encoding, encoding_path,
+        {{"auto", ColumnEncoding::automatic},
+         {"plain", ColumnEncoding::plain},
+         {"byteStreamSplit", ColumnEncoding::byte_stream_split},
+         {"delta", ColumnEncoding::delta_binary_packed}});
+    const std::string dtype_text(dtype_name(column.dtype));
+    if (column.encoding == ColumnEncoding::byte_stream_split && !dtype_is_float(column.dtype))
+      fail(encoding_path, "\"byteStreamSplit\" applies to float columns only, not " + dtype_text);
+    if (column.encoding == ColumnEncoding::delta_binary_packed && dtype_is_float(column.dtype))
+      fail(encoding_path, "\"delta\" applies to integer columns only, not " + dtype_text);
+  }
+  return column;
+}
+
+std::vector<int64_t> parse_grid(const Json& j, const std::string& path) {
+  if (!j.is_array() || j.empty() || j.size() > kMaxGridRank)
+    expected(path, "an array of 1 to 8 extents", j);
+  std::vector<int64_t> grid;
+  uint64_t cells = 1;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const uint64_t extent = read_unsigned(j[i], path + "[" + std::to_string(i) + "]", 1,
+                                          kMaxGridCells - 1, "a positive integer below 2^40");
+    // cells * extent < 2^40, written so that it cannot overflow.
+    if (extent > (kMaxGridCells - 1) / cells)
+      fail(path, "expected fewer than 2^40 cells but received " + j.dump());
+    cells *= extent;
+    grid.push_back(static_cast<int64_t>(extent));
+  }
+  return grid;
+}
+
+PartitionConfig parse_partition(const Json& j, const std::string& path) {
+  require_object(j, path, "an object with \"steps\" or \"time\"");
+  reject_unknown_keys(j, path, {"steps", "time"});
+  if (j.size() != 1)
+    fail(path, "expected exactly one of \"steps\" or \"time\" but received " +
+                   (j.empty() ? std::string("neither") : std::string("both")));
+  PartitionConfig partition;
+  if (const Json* steps = find_key(j, "steps")) {
+    partition.kind = PartitionConfig::Kind::steps;
+    partition.steps = read_signed(*steps, join(path, "steps"), 1,
+                                  std::numeric_limits<int64_t>::max(), "a positive integer");
+  } else {
+    const Json& time = j.at("time");
+    if (!time.is_number() || !(time.get<double>() > 0) || !std::isfinite(time.get<double>()))
+      expected(join(path, "time"), "a positive number", time);
+    partition.kind = PartitionConfig::Kind::time;
+    partition.time_span = time.get<double>();
+  }
+  return partition;
+}
+
+StreamConfig parse_stream(const std::string& name, const Json& j, const std::string& path) {
+  require_object(j, path, "an object");
+  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite"});
+  StreamConfig stream;
+  stream.name = name;
+
+  // The stream's default applies to every column wherever it appears in the object.
+  NonFinitePolicy non_finite = NonFinitePolicy::allow;
+  if (const Json* value = find_key(j, "nonFinite"))
+    non_finite = read_non_finite(*value, join(path, "nonFinite"));
+
+  const std::string columns_path = join(path, "columns");
+  const Json* columns = find_key(j, "columns");
+  if (!columns) fail(columns_path, "required but missing");
+  require_object(*columns, columns_path, "an object of columns");
+  if (columns->empty()) expected(columns_path, "at least one column", *columns);
+  for (const auto& item : columns->items()) {
+    const std::string& column_name = item.key();
+    if (!is_valid_name(column_name)) expected(columns_path, kNameRule, Json(column_name));
+    if (is_reserved_column_name(column_name))
+      fail(join(columns_path, column_name),
+           "reserved: every stream has its own \"step\" and \"time\" columns");
+    stream.columns.push_back(
+        parse_column(column_name, item.value(), join(columns_path, column_name), non_finite));
+  }
+
+  if (const Json* grid = find_key(j, "grid")) stream.grid = parse_grid(*grid, join(path, "grid"));
+  if (const Json* partition = find_key(j, "partition"))
+    stream.partition = parse_partition(*partition, join(path, "partition"));
+  return stream;
+}
+
+CompressionConfig parse_compression(const Json& j, const std::string& path) {
+  require_object(j, path, "an object");
+  reject_unknown_keys(j, path, {"codec", "level"});
+  CompressionConfig compression;
+  if (const Json* codec = find_key(j, "codec"))
+    compression.codec = read_choice<Codec>(*codec, join(path, "codec"),
+                                           {{"zstd", Codec::zstd}, {"none", Codec::none}});
+  if (const Json* level = find_key(j, "level")) {
+    if (compression.codec != Codec::zstd)
+      fail(join(path, "level"), "applies to codec \"zstd\" only");
+    compression.level = static_cast<int>(
+        read_signed(*level, join(path, "level"), -7, 19, "an integer from -7 to 19"));
+  }
+  return compression;
+}
+
+BackpressureConfig parse_backpressure(const Json& j, const std::string& path) {
+  const std::initializer_list<std::pair<std::string_view, BackpressurePolicy>> policies = {
+      {"block", BackpressurePolicy::block},
+      {"error", BackpressurePolicy::error},
+      {"drop", BackpressurePolicy::drop}};
+  BackpressureConfig backpressure;
+  if (j.is_string()) {
+    backpressure.policy = read_choice<BackpressurePolicy>(j, path, policies);
+    return backpressure;
+  }
+  if (!j.is_object()) expected(path, "one of \"block\", \"error\", \"drop\" or an object", j);
+  reject_unknown_keys(j, path, {"policy", "timeoutMs"});
+  if (const Json* policy = find_key(j, "policy"))
+    backpressure.policy = read_choice<BackpressurePolicy>(*policy, join(path, "policy"), policies);
+  if (const Json* timeout = find_key(j, "timeoutMs")) {
+    if (backpressure.policy != BackpressurePolicy::block)
+      fail(join(path, "timeoutMs"), "applies to policy \"block\" only");
+    // The bound of Node's setTimeout; -1 waits forever.
+    backpressure.timeout_ms = read_signed(*timeout, join(path, "timeoutMs"), -1, 2147483647,
+                                          "an integer from -1 to 2147483647");
+  }
+  return backpressure;
+}
+
+// Bytes of parser messages may come from the document ("last read: '…'").
+std::string escape_message(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// nlohmann::json keeps the last of duplicate keys without a word, which would
+// silently drop a column or a stream. The parser callback sees every key as it
+// is read, so duplicates are rejected here, with the path of the second one.
+class DuplicateKeyCheck {
+ public:
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        count_array_element();
+        levels_.push_back(Level{event == Json::parse_event_t::object_start, {}, {}, 0});
+        break;
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        if (!levels_.empty()) levels_.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        Level& level = levels_.back();  // keys only occur inside objects
+        level.current = parsed.get_ref<const std::string&>();
+        if (!level.keys.insert(level.current).second) fail(path(), "duplicate key");
+        break;
+      }
+      case Json::parse_event_t::value:
+        count_array_element();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Level {
+    bool is_object;
+    std::set<std::string> keys;
+    std::string current;  // the key being read, or "[i]" in an array
+    std::size_t next_index;
+  };
+
+  void count_array_element() {
+    if (!levels_.empty() && !levels_.back().is_object)
+      levels_.back().current = "[" + std::to_string(levels_.back().next_index++) + "]";
+  }
+
+  std::string path() const {
+    std::string out;
+    for (const Level& level : levels_) {
+      if (!level.is_object)
+        out += level.current;
+      else
+        out = join(out, level.current);
+    }
+    return out;
+  }
+
+  std::vector<Level> levels_;
+};
+
+Json parse_document(std::string_view text) {
+  try {
+    DuplicateKeyCheck check;
+    return Json::parse(text.data(), text.data() + text.size(),
+                       [&check](int depth, Json::parse_event_t event, Json& parsed) {
+                         return check(depth, event, parsed);
+                       });
+  } catch (const Json::parse_error& e) {
+    // e.what(): "[json.exception.parse_error.101] parse error at line L, column C: <reason>"
+    std::string_view what = e.what();
+    const auto bracket = what.find("] ");
+    if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
+    std::string where = "byte " + std::to_string(e.byte);
+    const auto line = what.find(" at line ");
+    const auto colon = what.find(": ");
+    if (line != std::string_view::npos && colon != std::string_view::npos && line < colon) {
+      where += " (" + std::string(what.substr(line + 4, colon - line - 4)) + ")";
+      what.remove_prefix(colon + 2);
+    }
+    throw Error(Status::config, "config: malformed JSON: " + where + ": " + escape_message(what));
+  } catch (const Json::exception& e) {
+    // e.g. out_of_range: "number overflow parsing '1e400'"
+    std::string_view what = e.what();
+    const auto bracket = what.find("] ");
+    if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
+    throw Error(Status::config, "config: malformed JSON: " + escape_message(what));
+  }
+}
+
+}  // namespace
+
+const StreamConfig* Config::find_stream(std::string_view name) const noexcept {
+  for (const StreamConfig& stream : streams)
+    if (stream.name == name) return &stream;
+  return nullptr;
+}
+
+Config parse_config(std::string_view json_text) {
+  const Json doc = parse_document(json_text);
+  if (!doc.is_object()) expected("config", "an object", doc);
+  reject_unknown_keys(doc, "",
+                      {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",
+                       "memoryLimit", "workers", "backpressure"});
+  Config config;
+
+  const Json* streams = find_key(doc, "streams");
+  if (!streams) fail("streams", "required but missing");
+  require_object(*streams, "streams", "an object of streams");
+  if (streams->empty()) expected("streams", "at least one stream", *streams);
+  for (const auto& item : streams->items()) {
+    if (!is_valid_name(item.key())) expected("streams", kNameRule, Json(item.key()));
+    config.streams.push_back(parse_stream(item.key(), item.value(), join("streams", item.key())));
+  }
+
+  if (const Json* compression = find_key(doc, "compression"))
+    config.compression = parse_compression(*compression, "compression");
+  if (const Json* value = find_key(doc, "rowGroupBytes"))
+    config.row_group_bytes =
+        read_unsigned(*value, "rowGroupBytes", 4096, kUnlimited, "an integer >= 4096");
+  if (const Json* value = find_key(doc, "pageBytes"))
+    config.page_bytes = read_unsigned(*value, "pageBytes", 4096, uint64_t{64} << 20,
+                                      "an integer from 4096 to 67108864");
+  if (const Json* value = find_key(doc, "fileBytes"))
+    config.file_bytes =
+        read_unsigned(*value, "fileBytes", uint64_t{1} << 20, kUnlimited, "an integer >= 1048576");
+  if (const Json* value = find_key(doc, "memoryLimit"))
+    config.memory_limit = read_unsigned(*value, "memoryLimit", uint64_t{1} << 20, kUnlimited,
+                                        "an integer >= 1048576");
+  if (const Json* value = find_key(doc, "workers"))
+    config.workers =
+        static_cast<unsigned>(read_unsigned(*value, "workers", 1, 256, "an integer from 1 to 256"));
+  if (const Json* value = find_key(doc, "backpressure"))
+    config.backpressure = parse_backpressure(*value, "backpressure");
+  return config;
+}
+
+std::string stream_schema_json(const StreamConfig& stream) {
+  // Built by hand so the text is fixed by this function alone: it is compared
+  // byte for byte with what earlier runs stored.
+  std::string out = "{\"columns\":[";
+  for (std::size_t i = 0; i < stream.columns.size(); ++i) {
+    if (i > 0) out += ',';
+    out += "{\"name\":";
+    out += Json(stream.columns[i].name).dump();
+    out += ",\"dtype\":\"";
+    out += dtype_name(stream.columns[i].dtype);
+    out += "\"}";
+  }
+  out += "],\"grid\":[";
+  for (std::size_t i = 0; i < stream.grid.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(stream.grid[i]);
+  }
+  out += "],\"partition\":";
+  switch (stream.partition.kind) {
+    case PartitionConfig::Kind::none: out += "{}"; break;
+    case PartitionConfig::Kind::steps:
+      out += "{\"steps\":" + std::to_string(stream.partition.steps) + "}";
+      break;
+    case PartitionConfig::Kind::time:
+      // nlohmann prints the shortest text that reads back as the same double.
+      out += "{\"time\":" + Json(stream.partition.time_span).dump() + "}";
+      break;
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace simingest

@@ -1,0 +1,82 @@
+// The ingestor's configuration: one JSON document, the same for every host,
+// parsed and validated here and nowhere else. Key names are the camelCase ones
+// the TypeScript API shows; every error names the key path it concerns, e.g.
+// `streams.fields.columns.vx: unknown dtype "float16"`.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/dtype.hpp"
+
+namespace simingest {
+
+enum class NonFinitePolicy { allow, reject };
+
+// How an array column is encoded in Parquet. `automatic` picks
+// BYTE_STREAM_SPLIT for floats and DELTA_BINARY_PACKED for integers.
+enum class ColumnEncoding { automatic, plain, byte_stream_split, delta_binary_packed };
+
+struct ColumnConfig {
+  std::string name;
+  Dtype dtype = Dtype::float64;
+  NonFinitePolicy non_finite = NonFinitePolicy::allow;
+  ColumnEncoding encoding = ColumnEncoding::automatic;
+};
+
+// Rows of a stream are spread over hive partitions `part=<n>`, where n is
+// floor(step / steps) or floor(time / time span). `none` puts everything in part=0.
+struct PartitionConfig {
+  enum class Kind { none, steps, time } kind = Kind::none;
+  int64_t steps = 0;      // kind == steps: > 0
+  double time_span = 0;   // kind == time: finite and > 0
+};
+
+struct StreamConfig {
+  std::string name;
+  std::vector<ColumnConfig> columns;  // in the order the document lists them
+  std::vector<int64_t> grid;          // empty: no grid; else every extent > 0
+  PartitionConfig partition;
+};
+
+enum class Codec { none, zstd };
+
+struct CompressionConfig {
+  Codec codec = Codec::zstd;
+  int level = 1;  // zstd: 1..19 (negative "fast" levels down to -7 allowed)
+};
+
+enum class BackpressurePolicy { block, error, drop };
+
+struct BackpressureConfig {
+  BackpressurePolicy policy = BackpressurePolicy::block;
+  int64_t timeout_ms = -1;  // block only; -1 waits forever
+};
+
+struct Config {
+  std::vector<StreamConfig> streams;  // in the order the document lists them; at least one
+  CompressionConfig compression;
+  uint64_t row_group_bytes = 64ull << 20;   // target uncompressed bytes of a row group
+  uint64_t page_bytes = 1ull << 20;         // target uncompressed bytes of a data page
+  uint64_t file_bytes = 512ull << 20;       // a file is closed once it holds this many bytes
+  uint64_t memory_limit = 256ull << 20;     // hard budget for frames in flight, >= 1 MiB
+  unsigned workers = 0;                     // 0: one per hardware thread
+  BackpressureConfig backpressure;
+
+  const StreamConfig* find_stream(std::string_view name) const noexcept;
+};
+
+// Parses and validates a configuration document. Throws Error(Status::config)
+// whose message starts with the key path ("memoryLimit: expected …").
+// Names are checked with is_valid_name(); `step` and `time` are reserved.
+Config parse_config(std::string_view json_text);
+
+// The stream's schema as a canonical JSON text (columns with dtypes, grid,
+// partitioning): stored in the manifest and in Parquet key-value metadata,
+// and compared on reopen to detect schema conflicts.
+std::string stream_schema_json(const StreamConfig& stream);
+
+}  // namespace simingest

@@ -1,0 +1,452 @@
+#include "ingestor.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "simingest_error.hpp"
+
+namespace simingest_node {
+namespace {
+
+std::string LastError(const simingest_ingestor* handle, simingest_status status) {
+  const char* message = simingest_last_error(handle);
+  if (message != nullptr && message[0] != '\0') return message;
+  return simingest_status_string(status);
+}
+
+// The element type a typed array really has; a DataView or Uint8ClampedArray
+// has none the engine knows.
+bool DtypeOfTypedArray(napi_typedarray_type type, simingest_dtype* out) {
+  switch (type) {
+    case napi_float32_array: *out = SIMINGEST_FLOAT32; return true;
+    case napi_float64_array: *out = SIMINGEST_FLOAT64; return true;
+    case napi_int8_array: *out = SIMINGEST_INT8; return true;
+    case napi_int16_array: *out = SIMINGEST_INT16; return true;
+    case napi_int32_array: *out = SIMINGEST_INT32; return true;
+    case napi_bigint64_array: *out = SIMINGEST_INT64; return true;
+    case napi_uint8_array: *out = SIMINGEST_UINT8; return true;
+    case napi_uint16_array: *out = SIMINGEST_UINT16; return true;
+    case napi_uint32_array: *out = SIMINGEST_UINT32; return true;
+    case napi_biguint64_array: *out = SIMINGEST_UINT64; return true;
+    default: return false;
+  }
+}
+
+// Storage for one scalar column value; the engine reads exactly one element.
+union ScalarSlot {
+  float f32;
+  double f64;
+  int8_t i8;
+  int16_t i16;
+  int32_t i32;
+  int64_t i64;
+  uint8_t u8;
+  uint16_t u16;
+  uint32_t u32;
+  uint64_t u64;
+};
+
+// Converting an out-of-range double to an integer is undefined behaviour, so
+// the range is checked here even though TypeScript checked it first.
+bool IntegralInRange(double v, double lo, double hi) {
+  return std::isfinite(v) && std::trunc(v) == v && v >= lo && v <= hi;
+}
+
+bool FillScalar(Napi::Value value, simingest_dtype dtype, ScalarSlot* slot) {
+  if (value.IsBigInt()) {
+    bool lossless = false;
+    if (dtype == SIMINGEST_INT64) {
+      slot->i64 = value.As<Napi::BigInt>().Int64Value(&lossless);
+      return lossless;
+    }
+    if (dtype == SIMINGEST_UINT64) {
+      slot->u64 = value.As<Napi::BigInt>().Uint64Value(&lossless);
+      return lossless;
+    }
+    return false;
+  }
+  if (!value.IsNumber()) return false;
+  const double v = value.As<Napi::Number>().DoubleValue();
+  switch (dtype) {
+    case SIMINGEST_FLOAT32: slot->f32 = static_cast<float>(v); return true;
+    case SIMINGEST_FLOAT64: slot->f64 = v; return true;
+    case SIMINGEST_INT8:
+      if (!IntegralInRange(v, INT8_MIN, INT8_MAX)) return false;
+      slot->i8 = static_cast<int8_t>(v); return true;
+    case SIMINGEST_INT16:
+      if (!IntegralInRange(v, INT16_MIN, INT16_MAX)) return false;
+      slot->i16 = static_cast<int16_t>(v); return true;
+    case SIMINGEST_INT32:
+      if (!IntegralInRange(v, INT32_MIN, INT32_MAX)) return false;
+      slot->i32 = static_cast<int32_t>(v); return true;
+    case SIMINGEST_UINT8:
+      if (!IntegralInRange(v, 0, UINT8_MAX)) return false;
+      slot->u8 = static_cast<uint8_t>(v); return true;
+    case SIMINGEST_UINT16:
+      if (!IntegralInRange(v, 0, UINT16_MAX)) return false;
+      slot->u16 = static_cast<uint16_t>(v); return true;
+    case SIMINGEST_UINT32:
+      if (!IntegralInRange(v, 0, UINT32_MAX)) return false;
+      slot->u32 = static_cast<uint32_t>(v); return true;
+    case SIMINGEST_INT64:
+      if (!IntegralInRange(v, -9007199254740991.0, 9007199254740991.0)) return false;
+      slot->i64 = static_cast<int64_t>(v); return true;
+    case SIMINGEST_UINT64:
+      if (!IntegralInRange(v, 0, 9007199254740991.0)) return false;
+      slot->u64 = static_cast<uint64_t>(v); return true;
+  }
+  return false;
+}
+
+int64_t StepArgument(Napi::Env env, Napi::Value value) {
+  if (value.IsBigInt()) {
+    bool lossless = false;
+    const int64_t step = value.As<Napi::BigInt>().Int64Value(&lossless);
+    if (lossless) return step;
+  } else if (value.IsNumber()) {
+    const double v = value.As<Napi::Number>().DoubleValue();
+    if (IntegralInRange(v, -9007199254740991.0, 9007199254740991.0)) return static_cast<int64_t>(v);
+  }
+  ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "step must be an integer within int64");
+}
+
+// ---- open ------------------------------------------------------------------
+
+struct OpenJob;
+void SettleOpen(Napi::Env env, Napi::Function unused, std::nullptr_t* context, OpenJob* job);
+using OpenChannel = Napi::TypedThreadSafeFunction<std::nullptr_t, OpenJob, SettleOpen>;
+
+struct OpenJob {
+  explicit OpenJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise::Deferred deferred;
+  std::string path;
+  std::string config_json;
+  simingest_ingestor* handle = nullptr;
+  simingest_status status = SIMINGEST_OK;
+  std::string message;
+  std::thread thread;
+  OpenChannel channel;
+  Napi::Env::CleanupHook<void (*)(OpenJob*), OpenJob> teardown_hook;
+  bool torn_down = false;
+};
+
+// Teardown while an open is in flight: wait for the thread so it is done with
+// the channel before Node frees it; SettleOpen (env == nullptr) or nobody
+// then disposes of the handle.
+void JoinOpenAtTeardown(OpenJob* job) {
+  job->torn_down = true;
+  if (job->thread.joinable()) job->thread.join();
+}
+
+void SettleOpen(Napi::Env env, Napi::Function, std::nullptr_t*, OpenJob* job) {
+  if (job->thread.joinable()) {
+    if (env == nullptr) job->thread.detach(); else job->thread.join();
+  }
+  if (env == nullptr) {
+    simingest_close(&job->handle);
+    delete job;
+    return;
+  }
+  if (!job->torn_down) job->teardown_hook.Remove(env);
+  Napi::HandleScope scope(env);
+  if (job->status != SIMINGEST_OK) {
+    job->deferred.Reject(MakeError(env, job->status, job->message));
+  } else {
+    AddonData* data = env.GetInstanceData<AddonData>();
+    simingest_ingestor* handle = std::exchange(job->handle, nullptr);
+    Napi::Value wrapped = data->ingestor_class.New(
+        {Napi::External<simingest_ingestor>::New(env, handle)});
+    job->deferred.Resolve(wrapped);
+  }
+  delete job;
+}
+
+}  // namespace
+
+// ---- completions -----------------------------------------------------------
+
+void SettleCompletion(Napi::Env env, Napi::Function, Ingestor* owner, Completion* done) {
+  if (done->thread.joinable()) {
+    if (env == nullptr) done->thread.detach(); else done->thread.join();
+  }
+  if (env == nullptr) {  // the environment is going away: nobody to tell
+    delete done;
+    return;
+  }
+  Napi::HandleScope scope(env);
+  if (done->kind == Completion::Kind::close) {
+    // Every engine callback was posted before simingest_close returned, and
+    // every flush thread finished before it began: the channel is idle now.
+    if (!owner->torn_down_) owner->teardown_hook_.Remove(env);
+    owner->tsfn_.Release();
+    owner->channel_released_ = true;
+  }
+  if (done->status == SIMINGEST_OK) {
+    done->deferred.Resolve(env.Undefined());
+  } else {
+    done->deferred.Reject(MakeError(env, done->status, done->message));
+  }
+  owner->EndPending(env);
+  delete done;
+}
+
+// ---- Ingestor ----------------------------------------------------------------
+
+Napi::Function Ingestor::Define(Napi::Env env) {
+  return DefineClass(env, "NativeIngestor",
+                     {
+                         InstanceMethod<&Ingestor::IngestNowait>("ingestNowait"),
+                         InstanceMethod<&Ingestor::WaitForRoom>("waitForRoom"),
+                         InstanceMethod<&Ingestor::Flush>("flush"),
+                         InstanceMethod<&Ingestor::Close>("close"),
+                         InstanceMethod<&Ingestor::StatsJson>("statsJson"),
+                         InstanceMethod<&Ingestor::IsClosed>("isClosed"),
+                         StaticMethod<&Ingestor::Open>("open"),
+                     });
+}
+
+Napi::Value Ingestor::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
+    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "open(path, configJson) expects two strings");
+  }
+  auto* job = new OpenJob(env);
+  job->path = info[0].As<Napi::String>().Utf8Value();
+  job->config_json = info[1].As<Napi::String>().Utf8Value();
+  Napi::Promise promise = job->deferred.Promise();
+  job->channel = OpenChannel::New(env, "simingest.open", 0, 1);
+  // Registered after the channel, so it runs before the channel's own hook.
+  job->teardown_hook = env.AddCleanupHook(&JoinOpenAtTeardown, job);
+  job->thread = std::thread([job] {
+    char* error = nullptr;
+    job->status = simingest_open(job->path.c_str(), job->config_json.c_str(), &job->handle, &error);
+    if (job->status != SIMINGEST_OK) {
+      job->message = error != nullptr ? error : simingest_status_string(job->status);
+      simingest_free(error);
+    }
+    OpenChannel channel = job->channel;  // `job` may be gone once posted
+    if (channel.NonBlockingCall(job) != napi_ok) simingest_close(&job->handle);
+    channel.Release();
+  });
+  return promise;
+}
+
+Ingestor::Ingestor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ingestor>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsExternal()) {
+    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
+               "NativeIngestor cannot be constructed directly; use Ingestor.open()");
+  }
+  handle_ = info[0].As<Napi::External<simingest_ingestor>>().Data();
+  tsfn_ = CompletionChannel::New(env, "simingest.completion", 0, 1, this);
+  tsfn_.Unref(env);
+  teardown_hook_ = env.AddCleanupHook(&Ingestor::CloseAtTeardown, this);
+}
+
+Ingestor::~Ingestor() {
+  // Reached when the object is collected without close() (nothing can be
+  // pending then: pending work keeps the object referenced) or at teardown.
+  if (torn_down_) return;
+  if (handle_ != nullptr) simingest_close(&handle_);
+  if (!channel_released_) {
+    teardown_hook_.Remove(Env());
+    tsfn_.Release();
+  }
+}
+
+void Ingestor::CloseAtTeardown(Ingestor* self) {
+  self->torn_down_ = true;
+  std::unique_lock<std::shared_mutex> exclusive(self->lifecycle_);
+  if (self->handle_ != nullptr) simingest_close(&self->handle_);
+}
+
+void Ingestor::ThrowIfClosed(Napi::Env env) const {
+  if (closing_) ThrowError(env, SIMINGEST_ERR_CLOSED, "the ingestor is closed");
+}
+
+void Ingestor::BeginPending(Napi::Env env) {
+  if (pending_++ == 0) {
+    tsfn_.Ref(env);
+    Ref();
+  }
+}
+
+void Ingestor::EndPending(Napi::Env env) {
+  if (--pending_ == 0) {
+    if (!channel_released_) tsfn_.Unref(env);
+    Unref();
+  }
+}
+
+Napi::Value Ingestor::IngestNowait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  if (info.Length() < 6 || !info[0].IsString() || !info[2].IsNumber() || !info[3].IsArray() ||
+      !info[4].IsArray() || !info[5].IsArray()) {
+    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
+               "ingestNowait(stream, step, time, names, dtypes, values) got bad arguments");
+  }
+  const std::string stream = info[0].As<Napi::String>().Utf8Value();
+  const int64_t step = StepArgument(env, info[1]);
+  const double time = info[2].As<Napi::Number>().DoubleValue();
+  Napi::Array names = info[3].As<Napi::Array>();
+  Napi::Array dtypes = info[4].As<Napi::Array>();
+  Napi::Array values = info[5].As<Napi::Array>();
+  const uint32_t n = names.Length();
+  if (dtypes.Length() != n || values.Length() != n) {
+    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "names, dtypes and values differ in length");
+  }
+
+  // Sized once: the engine keeps pointers into these until the call returns.
+  std::vector<std::string> name_text(n);
+  std::vector<ScalarSlot> scalars(n);
+  std::vector<simingest_column> columns(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    Napi::Value name = names.Get(i);
+    if (!name.IsString()) ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "column names must be strings");
+    name_text[i] = name.As<Napi::String>().Utf8Value();
+    simingest_column& column = columns[i];
+    column.name = name_text[i].c_str();
+    Napi::Value value = values.Get(i);
+    if (value.IsTypedArray()) {
+      Napi::TypedArray array = value.As<Napi::TypedArray>();
+      if (!DtypeOfTypedArray(array.TypedArrayType(), &column.dtype)) {
+        ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
+                   "columns." + name_text[i] + ": Uint8ClampedArray has no simingest dtype");
+      }
+      // A detached buffer reads as length 0 with a dangling offset; refuse it
+      // rather than let it pass as an empty column.
+      Napi::Value buffer = array.Get("buffer");
+      if (buffer.IsArrayBuffer() && buffer.As<Napi::ArrayBuffer>().IsDetached()) {
+        ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
+                   "columns." + name_text[i] + ": the ArrayBuffer is detached");
+      }
+      column.length = array.ElementLength();
+      column.data = column.length == 0
+                        ? nullptr
+                        : static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+    } else {
+      Napi::Value dtype = dtypes.Get(i);
+      if (!dtype.IsNumber()) {
+        ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
+                   "columns." + name_text[i] + ": a scalar needs its declared dtype");
+      }
+      column.dtype = static_cast<simingest_dtype>(dtype.As<Napi::Number>().Int32Value());
+      if (!FillScalar(value, column.dtype, &scalars[i])) {
+        ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
+                   "columns." + name_text[i] + ": the scalar does not fit its dtype");
+      }
+      column.data = &scalars[i];
+      column.length = SIMINGEST_SCALAR;
+    }
+  }
+
+  const simingest_status status =
+      simingest_ingest_nowait(handle_, stream.c_str(), step, time, columns.data(), columns.size());
+  if (status == SIMINGEST_OK || status == SIMINGEST_WOULD_BLOCK) {
+    return Napi::Number::New(env, static_cast<double>(status));
+  }
+  ThrowError(env, status, LastError(handle_, status));
+}
+
+void Ingestor::OnRoom(void* user_data, simingest_status status) {
+  auto* done = static_cast<Completion*>(user_data);
+  done->status = status;
+  if (status == SIMINGEST_ERR_BACKPRESSURE) {
+    done->message = "backpressure: " + std::to_string(done->bytes) +
+                    " bytes of frame data found no room in memoryLimit within backpressure.timeoutMs";
+  } else if (status == SIMINGEST_ERR_CLOSED) {
+    done->message = "the ingestor closed while the frame waited for room";
+  } else if (status != SIMINGEST_OK) {
+    done->message = simingest_status_string(status);
+  }
+  // Only reached while the channel is held (see ingestor.hpp); a failure here
+  // means the environment is going away and the completion is dropped.
+  if (done->owner->tsfn_.NonBlockingCall(done) != napi_ok) delete done;
+}
+
+Napi::Value Ingestor::WaitForRoom(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "waitForRoom(bytes) expects a number");
+  }
+  const double bytes = info[0].As<Napi::Number>().DoubleValue();
+  if (!IntegralInRange(bytes, 0, 9007199254740991.0)) {
+    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "waitForRoom(bytes) expects a byte count");
+  }
+  auto* done = new Completion(env, Completion::Kind::room, this);
+  done->bytes = static_cast<size_t>(bytes);
+  Napi::Promise promise = done->deferred.Promise();
+  BeginPending(env);
+  const simingest_status status = simingest_notify_room(handle_, done->bytes, &Ingestor::OnRoom, done);
+  if (status != SIMINGEST_OK) {
+    const std::string message = LastError(handle_, status);
+    delete done;
+    EndPending(env);
+    ThrowError(env, status, message);
+  }
+  return promise;
+}
+
+Napi::Value Ingestor::Flush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  auto* done = new Completion(env, Completion::Kind::flush, this);
+  Napi::Promise promise = done->deferred.Promise();
+  BeginPending(env);
+  done->thread = std::thread([this, done] {
+    std::shared_lock<std::shared_mutex> shared(lifecycle_);
+    if (handle_ == nullptr) {  // closed at teardown meanwhile
+      done->status = SIMINGEST_ERR_CLOSED;
+      done->message = "the ingestor is closed";
+    } else {
+      done->status = simingest_flush(handle_);
+      if (done->status != SIMINGEST_OK) done->message = LastError(handle_, done->status);
+    }
+    if (tsfn_.NonBlockingCall(done) != napi_ok) done->thread.detach(), delete done;
+  });
+  return promise;
+}
+
+Napi::Value Ingestor::Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  closing_ = true;
+  auto* done = new Completion(env, Completion::Kind::close, this);
+  Napi::Promise promise = done->deferred.Promise();
+  BeginPending(env);
+  done->thread = std::thread([this, done] {
+    std::unique_lock<std::shared_mutex> exclusive(lifecycle_);
+    if (handle_ != nullptr) {
+      done->status = simingest_close(&handle_);
+      // The handle's message died with it; the status text is what remains.
+      if (done->status != SIMINGEST_OK) {
+        done->message = std::string("close: ") + simingest_status_string(done->status);
+      }
+    }
+    if (tsfn_.NonBlockingCall(done) != napi_ok) done->thread.detach(), delete done;
+  });
+  return promise;
+}
+
+Napi::Value Ingestor::StatsJson(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  char* json = nullptr;
+  const simingest_status status = simingest_stats_json(handle_, &json);
+  if (status != SIMINGEST_OK) ThrowError(env, status, LastError(handle_, status));
+  Napi::String text = Napi::String::New(env, json);
+  simingest_free(json);
+  return text;
+}
+
+Napi::Value Ingestor::IsClosed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), closing_);
+}
+
+}  // namespace simingest_node

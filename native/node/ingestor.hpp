@@ -1,0 +1,95 @@
+// The native half of lib/ingestor.ts: one simingest_ingestor handle behind a
+// JavaScript object. Everything here is mechanism; argument shapes are checked
+// in TypeScript and every rule about frames lives in the engine.
+//
+// Threads and what must stay true:
+//  - The JavaScript thread never waits. ingestNowait() copies or returns
+//    WOULD_BLOCK; waitForRoom() registers a one-shot engine callback; flush()
+//    and close() run on a std::thread of their own (never the libuv pool, whose
+//    four threads other modules need for file and DNS work).
+//  - Every completion (room callback, flush, close) comes back through the one
+//    thread-safe function `tsfn_`; it is referenced only while some completion
+//    is pending, so an idle ingestor does not keep the process alive.
+//  - simingest_close() must not race with other calls on the handle: flush
+//    threads hold `lifecycle_` shared, the close thread holds it exclusively,
+//    and calls made on the JavaScript thread are refused once `closing_` is set
+//    (which happens on that same thread before the close thread starts).
+//  - A thread posts its completion while still holding `lifecycle_`, so whoever
+//    later takes the lock exclusively knows no thread will touch `tsfn_` again.
+#pragma once
+
+#include <napi.h>
+
+#include <shared_mutex>
+#include <string>
+#include <thread>
+
+#include "simingest.h"
+
+namespace simingest_node {
+
+class Ingestor;
+
+// One pending completion. Created and settled on the JavaScript thread; an
+// engine or helper thread only fills `status`/`message` and posts it.
+struct Completion {
+  enum class Kind { room, flush, close };
+  Completion(Napi::Env env, Kind k, Ingestor* o)
+      : kind(k), owner(o), deferred(Napi::Promise::Deferred::New(env)) {}
+  Kind kind;
+  Ingestor* owner;
+  Napi::Promise::Deferred deferred;
+  simingest_status status = SIMINGEST_OK;
+  std::string message;
+  size_t bytes = 0;
+  std::thread thread;  // flush/close: joined (or detached at teardown) when settled
+};
+
+void SettleCompletion(Napi::Env env, Napi::Function unused, Ingestor* owner, Completion* done);
+using CompletionChannel = Napi::TypedThreadSafeFunction<Ingestor, Completion, SettleCompletion>;
+
+class Ingestor : public Napi::ObjectWrap<Ingestor> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  // open(path, configJson) -> Promise<Ingestor>; simingest_open runs on its own thread.
+  static Napi::Value Open(const Napi::CallbackInfo& info);
+
+  explicit Ingestor(const Napi::CallbackInfo& info);
+  ~Ingestor() override;
+
+  Ingestor(const Ingestor&) = delete;
+  Ingestor& operator=(const Ingestor&) = delete;
+
+ private:
+  friend void SettleCompletion(Napi::Env, Napi::Function, Ingestor*, Completion*);
+
+  // (stream, step, time, names[], dtypes[], values[]) -> 0 (copied) or 16 (WOULD_BLOCK)
+  Napi::Value IngestNowait(const Napi::CallbackInfo& info);
+  // (bytes) -> Promise<void>, resolved when that much frame data might fit.
+  Napi::Value WaitForRoom(const Napi::CallbackInfo& info);
+  Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  // -> the stats JSON text (docs/STATS.md)
+  Napi::Value StatsJson(const Napi::CallbackInfo& info);
+  Napi::Value IsClosed(const Napi::CallbackInfo& info);
+
+  void ThrowIfClosed(Napi::Env env) const;
+  void BeginPending(Napi::Env env);
+  void EndPending(Napi::Env env);
+  // Engine-thread callback of simingest_notify_room.
+  static void OnRoom(void* user_data, simingest_status status);
+  // Environment teardown (process exit, worker termination) with the handle
+  // still open: close it synchronously before the thread-safe function goes.
+  static void CloseAtTeardown(Ingestor* self);
+
+  simingest_ingestor* handle_ = nullptr;
+  std::shared_mutex lifecycle_;
+  CompletionChannel tsfn_;
+  Napi::Env::CleanupHook<void (*)(Ingestor*), Ingestor> teardown_hook_;
+  unsigned pending_ = 0;       // JavaScript thread only
+  bool closing_ = false;       // JavaScript thread only
+  bool channel_released_ = false;
+  bool torn_down_ = false;     // set by CloseAtTeardown: the channel belongs to Node now
+};
+
+}  // namespace simingest_node

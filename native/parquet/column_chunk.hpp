@@ -1,0 +1,97 @@
+// Encoding one column chunk: the unit of parallel work of the engine.
+//
+// A worker turns the values of one column over the frames of one row group
+// (given as segments, each either an array or one scalar repeated) into the
+// bytes of a Parquet column chunk: an optional dictionary page followed by
+// data pages of about `page_bytes` uncompressed bytes, each compressed on its
+// own. The bytes are position independent (offsets are relative to the start
+// of the chunk) so the file writer can place them anywhere.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/column_stats.hpp"
+#include "core/config.hpp"
+#include "core/dtype.hpp"
+
+namespace simingest::parquet {
+
+// The values of one column in one frame.
+struct ValueSegment {
+  const void* data = nullptr;  // `count` values, or one value when is_scalar
+  std::size_t count = 0;       // rows this segment covers
+  bool is_scalar = false;
+};
+
+// A leaf column as the file schema declares it (all columns are REQUIRED).
+struct ColumnDescriptor {
+  std::string name;
+  Dtype dtype = Dtype::float64;
+  ColumnEncoding encoding = ColumnEncoding::automatic;
+};
+
+// Parquet's Encoding enum values that a chunk may use (parquet.thrift).
+enum class Encoding : int32_t {
+  plain = 0,
+  rle = 3,
+  delta_binary_packed = 5,
+  rle_dictionary = 8,
+  byte_stream_split = 9,
+};
+
+struct EncodedColumnChunk {
+  std::vector<uint8_t> bytes;          // pages, ready to be written contiguously
+  int64_t dictionary_page_offset = -1; // relative to bytes[0]; -1 without one
+  int64_t data_page_offset = 0;        // relative to bytes[0]
+  int64_t num_values = 0;              // rows
+  int64_t total_uncompressed_size = 0; // page headers + uncompressed page bodies
+  std::vector<Encoding> encodings;     // every encoding any page uses, no repeats
+  ColumnStats stats;                   // as given to encode()
+  Codec codec = Codec::none;           // every page of the chunk is compressed with it
+  int64_t total_compressed_size() const noexcept { return static_cast<int64_t>(bytes.size()); }
+};
+
+struct EncoderOptions {
+  Codec codec = Codec::zstd;
+  int level = 1;
+  std::size_t page_bytes = 1 << 20;
+};
+
+// Encodes column chunks. One per worker thread: it owns the compression
+// context and scratch buffers it reuses from chunk to chunk, so encoding does
+// not allocate once the buffers have grown. Not thread-safe.
+class ColumnChunkEncoder {
+ public:
+  explicit ColumnChunkEncoder(const EncoderOptions& options);
+  ~ColumnChunkEncoder();
+  ColumnChunkEncoder(const ColumnChunkEncoder&) = delete;
+  ColumnChunkEncoder& operator=(const ColumnChunkEncoder&) = delete;
+
+  // Encodes `nsegments` segments (together the chunk's rows, in order) into
+  // `out` (cleared first; its buffer capacity is reused). `stats` are the
+  // statistics of those values, computed by the caller.
+  //
+  // Layout: if every segment is scalar, the chunk is dictionary encoded
+  // (PLAIN dictionary page + RLE_DICTIONARY data pages: the repeated values
+  // are never materialised). Otherwise array data pages with the descriptor's
+  // encoding (automatic: BYTE_STREAM_SPLIT for floats, DELTA_BINARY_PACKED
+  // for integers) and scalar segments expanded in the page buffers.
+  // Throws Error(Status::internal) if the codec fails.
+  void encode(const ColumnDescriptor& column, const ValueSegment* segments,
+              std::size_t nsegments, const ColumnStats& stats, EncodedColumnChunk& out);
+
+  // Encodes an always-dictionary column (step, time) whatever its descriptor.
+  void encode_dictionary(const ColumnDescriptor& column, const ValueSegment* segments,
+                         std::size_t nsegments, const ColumnStats& stats,
+                         EncodedColumnChunk& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace simingest::parquet

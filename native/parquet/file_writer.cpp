@@ -1,0 +1,136 @@
+#include "parquet/file_writer.hpp"
+
+#include <limits>
+
+#include "core/status.hpp"
+#include "parquet/chunk_statistics.hpp"
+#include "parquet/codec.hpp"
+#include "parquet/column_type.hpp"
+#include "parquet/parquet_metadata.hpp"
+
+namespace simingest::parquet {
+
+namespace {
+
+constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
+
+}  // namespace
+
+struct FileWriter::Impl {
+  Impl(ByteSink& s, FileSchema sc, std::vector<KeyValue> kv)
+      : sink(s), schema(std::move(sc)), key_values(std::move(kv)) {}
+
+  void write(const void* data, std::size_t size) {
+    sink.write(data, size);
+    offset += size;
+  }
+
+  ByteSink& sink;
+  FileSchema schema;
+  std::vector<KeyValue> key_values;
+  std::vector<format::RowGroup> row_groups;
+  uint64_t offset = 0;
+  int64_t rows = 0;
+  std::size_t groups = 0;
+  bool finished = false;
+};
+
+FileWriter::FileWriter(ByteSink& sink, FileSchema schema, std::vector<KeyValue> key_value_metadata)
+    : impl_(std::make_unique<Impl>(sink, std::move(schema), std::move(key_value_metadata))) {
+  impl_->write(kMagic, sizeof kMagic);
+}
+
+FileWriter::~FileWriter() = default;
+
+void FileWriter::append_row_group(int64_t num_rows, const EncodedColumnChunk* chunks, std::size_t nchunks) {
+  Impl& w = *impl_;
+  if (w.finished) throw Error(Status::internal, "parquet file: row group appended after finish()");
+  if (nchunks != w.schema.columns.size())
+    throw Error(Status::internal, "parquet file: row group has " + std::to_string(nchunks) +
+                                      " chunks for " + std::to_string(w.schema.columns.size()) + " columns");
+  for (std::size_t i = 0; i < nchunks; ++i) {
+    if (chunks[i].num_values != num_rows)
+      throw Error(Status::internal, "parquet file: column " + w.schema.columns[i].name + " has " +
+                                        std::to_string(chunks[i].num_values) + " values in a row group of " +
+                                        std::to_string(num_rows) + " rows");
+  }
+
+  format::RowGroup group;
+  group.num_rows = num_rows;
+  group.file_offset = static_cast<int64_t>(w.offset);
+  int64_t uncompressed = 0, compressed = 0;
+  group.columns.reserve(nchunks);
+  for (std::size_t i = 0; i < nchunks; ++i) {
+    const EncodedColumnChunk& chunk = chunks[i];
+    const ColumnDescriptor& column = w.schema.columns[i];
+    // Chunk offsets are relative to its first byte; the footer wants file offsets.
+    const auto base = static_cast<int64_t>(w.offset);
+    w.write(chunk.bytes.data(), chunk.bytes.size());
+
+    format::ColumnChunk cc;
+    format::ColumnMetaData& md = cc.meta_data;
+    md.type = column_type_of(column.dtype).physical;
+    md.encodings = chunk.encodings;
+    md.path_in_schema = {column.name};
+    md.codec = thrift_codec(chunk.codec);
+    md.num_values = chunk.num_values;
+    md.total_uncompressed_size = chunk.total_uncompressed_size;
+    md.total_compressed_size = chunk.total_compressed_size();
+    md.data_page_offset = base + chunk.data_page_offset;
+    if (chunk.dictionary_page_offset >= 0) md.dictionary_page_offset = base + chunk.dictionary_page_offset;
+    md.statistics = chunk_statistics(column.dtype, chunk.stats);
+    group.columns.push_back(std::move(cc));
+    uncompressed += chunk.total_uncompressed_size;
+    compressed += chunk.total_compressed_size();
+  }
+  group.total_byte_size = uncompressed;
+  group.total_compressed_size = compressed;
+  if (w.row_groups.size() <= static_cast<std::size_t>(std::numeric_limits<int16_t>::max()))
+    group.ordinal = static_cast<int16_t>(w.row_groups.size());
+  w.row_groups.push_back(std::move(group));
+  w.rows += num_rows;
+  ++w.groups;
+}
+
+void FileWriter::finish() {
+  Impl& w = *impl_;
+  if (w.finished) throw Error(Status::internal, "parquet file: finish() called twice");
+
+  format::FileMetaData meta;
+  // parquet.thrift recommends 1 for maximum reader compatibility; readers
+  // treat 1 and 2 alike, and the encodings used do not depend on it.
+  meta.version = 1;
+  format::SchemaElement root;
+  root.name = w.schema.root_name;
+  root.num_children = static_cast<int32_t>(w.schema.columns.size());
+  meta.schema.push_back(std::move(root));
+  for (const ColumnDescriptor& column : w.schema.columns)
+    meta.schema.push_back(schema_element_of(column.dtype, column.name.c_str()));
+  meta.num_rows = w.rows;
+  meta.row_groups = std::move(w.row_groups);
+  for (const KeyValue& kv : w.key_values) meta.key_value_metadata.push_back({kv.key, kv.value});
+  meta.created_by = created_by();
+  // Without column_orders the min_value/max_value fields have no defined
+  // meaning (and readers ignore unsigned statistics).
+  meta.column_orders.resize(w.schema.columns.size());
+
+  std::vector<uint8_t> footer;
+  format::serialize(meta, footer);
+  if (footer.size() > std::numeric_limits<uint32_t>::max())
+    throw Error(Status::internal, "parquet file: footer larger than 4 GiB");
+  const auto length = static_cast<uint32_t>(footer.size());
+  const uint8_t length_le[4] = {static_cast<uint8_t>(length), static_cast<uint8_t>(length >> 8),
+                                static_cast<uint8_t>(length >> 16), static_cast<uint8_t>(length >> 24)};
+  w.write(footer.data(), footer.size());
+  w.write(length_le, sizeof length_le);
+  w.write(kMagic, sizeof kMagic);
+  w.finished = true;
+}
+
+uint64_t FileWriter::bytes_written() const noexcept { return impl_->offset; }
+int64_t FileWriter::rows_written() const noexcept { return impl_->rows; }
+std::size_t FileWriter::row_groups_written() const noexcept { return impl_->groups; }
+
+std::string created_by() { return std::string("simingest version ") + SIMINGEST_VERSION_STRING; }
+
+}  // namespace simingest::parquet

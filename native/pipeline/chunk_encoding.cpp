@@ -1,0 +1,67 @@
+// Workers: encode one column chunk of a sealed row group. The last worker to
+// finish a row group hands it to the commit thread and returns the frames'
+// buffers to the pool: from here on only the encoded pages are held.
+#include "core/names.hpp"
+#include "pipeline/ingestor_impl.hpp"
+
+namespace simingest {
+
+using pipeline::Frame;
+using pipeline::RowGroup;
+
+void Ingestor::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::ColumnChunkEncoder& encoder,
+                                  std::vector<parquet::ValueSegment>& segments) {
+  RowGroup& group = *task.row_group;
+  const pipeline::StreamState& stream = *streams[group.stream];
+  const parquet::ColumnDescriptor& column = stream.file_schema.columns[task.column];
+  const int64_t started = monotonic_ns();
+
+  segments.clear();
+  ColumnStats stats;
+  try {
+    for (const Frame* frame : group.frames) {
+      if (frame->rows == 0) continue;
+      if (task.column < 2) {
+        const void* value = task.column == 0 ? static_cast<const void*>(&frame->step)
+                                             : static_cast<const void*>(&frame->time);
+        const Dtype dtype = task.column == 0 ? Dtype::int64 : Dtype::float64;
+        segments.push_back(parquet::ValueSegment{value, frame->rows, true});
+        stats.merge(scalar_column_stats(dtype, value, frame->rows), dtype);
+      } else {
+        const auto& source = frame->columns[task.column - 2];
+        segments.push_back(parquet::ValueSegment{source.data, frame->rows, source.is_scalar});
+        stats.merge(source.stats, column.dtype);
+      }
+    }
+    auto& out = group.chunks[task.column];
+    if (task.column < 2) {
+      encoder.encode_dictionary(column, segments.data(), segments.size(), stats, out);
+    } else {
+      encoder.encode(column, segments.data(), segments.size(), stats, out);
+    }
+    stage_encode.record(monotonic_ns() - started);
+  } catch (const Error& e) {
+    record_failure(e.status(), "stream " + quote_name(stream.config.name) + ": " + e.what());
+  } catch (const std::bad_alloc&) {
+    record_failure(Status::out_of_memory, "out of memory while encoding a column chunk");
+  } catch (const std::exception& e) {
+    record_failure(Status::internal, std::string("internal error while encoding: ") + e.what());
+  }
+
+  if (group.chunks_pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    release_frames(group);
+    submit_for_commit(&group);
+  }
+}
+
+void Ingestor::Impl::release_frames(RowGroup& group) noexcept {
+  uint64_t charge = 0;
+  for (Frame* frame : group.frames) {
+    charge += frame->buffer_charge;
+    pool.release(frame->buffer);
+  }
+  group.frames.clear();
+  if (charge) budget.release(charge);
+}
+
+}  // namespace simingest

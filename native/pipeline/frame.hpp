@@ -1,0 +1,54 @@
+// A frame inside the engine: one ingest call's step, time and columns, copied
+// into a single pool buffer (header, column table, then 64-byte aligned array
+// data), or a flush barrier that travels the same path in sequence order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/column_stats.hpp"
+#include "pipeline/buffer_pool.hpp"
+
+namespace simingest::pipeline {
+
+class FlushTicket;
+
+struct FrameColumn {
+  const unsigned char* data = nullptr;  // array values, or &scalar_bits for a scalar
+  uint64_t scalar_bits = 0;             // a scalar's value, little-endian in the low bytes
+  bool is_scalar = false;
+  ColumnStats stats;                    // filled by a worker
+};
+
+struct Frame {
+  enum class Kind : uint8_t { data, barrier };
+  Kind kind = Kind::data;
+  uint32_t stream = 0;       // index into the ingestor's streams
+  uint64_t seq = 0;          // per-stream ingest order
+  int64_t step = 0;
+  double time = 0;
+  uint64_t rows = 0;
+  int64_t partition = 0;
+  uint64_t bytes_in = 0;       // bytes the caller passed
+  uint64_t buffer_charge = 0;  // budget held by the buffer, released once encoded
+  uint64_t encode_reserve = 0; // budget held for the encoded pages, released once written
+  int64_t enqueued_ns = 0;
+  Buffer buffer;               // holds this Frame itself
+  FlushTicket* ticket = nullptr;  // barrier only
+  uint32_t ncolumns = 0;
+  FrameColumn* columns = nullptr;  // inside buffer
+};
+
+// Bytes of the header and column table, rounded up so array data that follows
+// starts 64-byte aligned.
+constexpr std::size_t frame_header_bytes(std::size_t ncolumns) noexcept {
+  return (sizeof(Frame) + ncolumns * sizeof(FrameColumn) + 63) / 64 * 64;
+}
+
+// Budget held for a frame's encoded pages until they are written: compressed
+// pages can exceed their input by zstd's bound (1/256) plus headers.
+constexpr uint64_t encode_reserve_bytes(uint64_t array_bytes, std::size_t ncolumns) noexcept {
+  return array_bytes + array_bytes / 128 + 64 * (ncolumns + 2) + 512;
+}
+
+}  // namespace simingest::pipeline

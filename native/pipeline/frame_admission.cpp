@@ -1,0 +1,311 @@
+// The host thread's share of an ingest call: check the frame against the
+// stream's schema, charge the memory budget under the backpressure policy,
+// copy the arrays into one pool buffer and enqueue. Nothing here encodes,
+// compresses or writes; nothing here allocates in steady state.
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <thread>
+
+#include "core/names.hpp"
+#include "kernels/non_finite.hpp"
+#include "pipeline/ingestor_impl.hpp"
+
+namespace simingest {
+
+using pipeline::Frame;
+using pipeline::FrameColumn;
+using pipeline::StreamState;
+
+namespace {
+
+constexpr std::size_t kMaxColumnsOnStack = 128;
+
+std::string stream_prefix(const StreamState& stream) {
+  return "stream " + quote_name(stream.config.name) + ": ";
+}
+
+std::string column_prefix(const StreamState& stream, const ColumnConfig& column) {
+  return stream_prefix(stream) + "column " + quote_name(column.name) + ": ";
+}
+
+std::string grid_text(const std::vector<int64_t>& grid) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < grid.size(); ++i) text += (i ? ", " : "") + std::to_string(grid[i]);
+  return text + "]";
+}
+
+std::string mib(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return text;
+}
+
+}  // namespace
+
+Status Ingestor::Impl::admit(const char* stream_c_name, int64_t step, double time,
+                             const simingest_column* columns, std::size_t ncolumns, bool nowait,
+                             std::string& message) noexcept {
+  const int64_t started_ns = monotonic_ns();
+  try {
+    if (closed.load(std::memory_order_acquire)) {
+      message = "the ingestor is closed";
+      return Status::closed;
+    }
+    if (failed.load(std::memory_order_acquire)) return failure(message);
+
+    if (stream_c_name == nullptr) {
+      unattributed.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+      message = "stream is NULL";
+      return Status::invalid_argument;
+    }
+    // Longer names than the rule allows cannot match; cut them for the message.
+    const std::string_view stream_name(stream_c_name, strnlen(stream_c_name, 4 * kMaxNameLength));
+    StreamState* stream = nullptr;
+    for (auto& candidate : streams)
+      if (candidate->config.name == stream_name) stream = candidate.get();
+    if (stream == nullptr) {
+      unattributed.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+      message = "unknown stream " + quote_name(stream_name);
+      return is_valid_name(stream_name) ? Status::unknown_stream : Status::invalid_argument;
+    }
+    auto reject = [&](Status status, std::string text) {
+      stream->counters.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+      message = std::move(text);
+      return status;
+    };
+
+    if (columns == nullptr && ncolumns > 0)
+      return reject(Status::invalid_argument,
+                    stream_prefix(*stream) + "columns is NULL but ncolumns is " + std::to_string(ncolumns));
+    if (!std::isfinite(time))
+      return reject(Status::invalid_argument,
+                    stream_prefix(*stream) + "time must be finite but is " + std::to_string(time));
+
+    // Match the given columns to the declared ones.
+    const auto& declared = stream->config.columns;
+    const std::size_t ndeclared = declared.size();
+    int32_t stack_slots[kMaxColumnsOnStack];
+    std::vector<int32_t> heap_slots;
+    int32_t* slot = stack_slots;
+    if (ndeclared > kMaxColumnsOnStack) {
+      heap_slots.resize(ndeclared);
+      slot = heap_slots.data();
+    }
+    for (std::size_t j = 0; j < ndeclared; ++j) slot[j] = -1;
+
+    for (std::size_t i = 0; i < ncolumns; ++i) {
+      const simingest_column& given = columns[i];
+      if (given.name == nullptr)
+        return reject(Status::invalid_argument,
+                      stream_prefix(*stream) + "columns[" + std::to_string(i) + "].name is NULL");
+      const std::string_view name(given.name, strnlen(given.name, 4 * kMaxNameLength));
+      std::size_t j = 0;
+      while (j < ndeclared && declared[j].name != name) ++j;
+      if (j == ndeclared) {
+        if (is_reserved_column_name(name))
+          return reject(Status::invalid_argument,
+                        stream_prefix(*stream) + "column " + quote_name(name) +
+                            " is reserved: pass it as the " + std::string(name) + " argument");
+        return reject(is_valid_name(name) ? Status::unknown_column : Status::invalid_argument,
+                      stream_prefix(*stream) + "unknown column " + quote_name(name));
+      }
+      if (slot[j] >= 0)
+        return reject(Status::unknown_column,
+                      column_prefix(*stream, declared[j]) + "given twice in one frame");
+      const auto dtype = dtype_from_c(static_cast<int>(given.dtype));
+      if (!dtype)
+        return reject(Status::invalid_argument,
+                      column_prefix(*stream, declared[j]) + "dtype " + std::to_string(static_cast<int>(given.dtype)) +
+                          " is not a simingest_dtype");
+      if (*dtype != declared[j].dtype)
+        return reject(Status::dtype_mismatch, column_prefix(*stream, declared[j]) + "expected " +
+                                                  std::string(dtype_name(declared[j].dtype)) + " but received " +
+                                                  std::string(dtype_name(*dtype)));
+      if (given.data == nullptr && given.length != 0)
+        return reject(Status::invalid_argument, column_prefix(*stream, declared[j]) + "data is NULL");
+      slot[j] = static_cast<int32_t>(i);
+    }
+
+    // Every declared column present; arrays agree on the row count.
+    uint64_t rows = 0;
+    int32_t rows_from = -1;
+    uint64_t array_bytes = 0;
+    uint64_t padded_bytes = 0;
+    uint64_t bytes_in = 0;
+    for (std::size_t j = 0; j < ndeclared; ++j) {
+      if (slot[j] < 0)
+        return reject(Status::missing_column, stream_prefix(*stream) + "missing column " + quote_name(declared[j].name));
+      const simingest_column& given = columns[slot[j]];
+      const std::size_t width = dtype_size(declared[j].dtype);
+      if (given.length == SIMINGEST_SCALAR) {
+        bytes_in += width;
+        continue;
+      }
+      if (given.length > (uint64_t{1} << 40))
+        return reject(Status::invalid_argument, column_prefix(*stream, declared[j]) + "length " +
+                                                    std::to_string(given.length) + " is impossible");
+      if (rows_from < 0) {
+        rows = given.length;
+        rows_from = static_cast<int32_t>(j);
+      } else if (given.length != rows) {
+        return reject(Status::length_mismatch,
+                      column_prefix(*stream, declared[j]) + "has " + std::to_string(given.length) +
+                          " values but column " + quote_name(declared[rows_from].name) + " has " +
+                          std::to_string(rows));
+      }
+      array_bytes += given.length * width;
+      padded_bytes += (given.length * width + 63) / 64 * 64;
+    }
+    bytes_in += array_bytes;
+    if (stream->grid_rows != 0) {
+      if (rows_from < 0) {
+        rows = stream->grid_rows;
+      } else if (rows != stream->grid_rows) {
+        return reject(Status::length_mismatch,
+                      column_prefix(*stream, declared[rows_from]) + "has " + std::to_string(rows) +
+                          " values but the grid " + grid_text(stream->config.grid) + " needs " +
+                          std::to_string(stream->grid_rows));
+      }
+    } else if (rows_from < 0) {
+      rows = 1;
+    }
+
+    // Charge the budget, as the backpressure policy says.
+    const uint64_t buffer_bytes = pipeline::frame_header_bytes(ndeclared) + padded_bytes;
+    const uint64_t reserve = pipeline::encode_reserve_bytes(array_bytes + 16 * rows, ndeclared);
+    const uint64_t charge = buffer_bytes + reserve;
+    if (charge > budget.limit())
+      return reject(Status::frame_too_large,
+                    stream_prefix(*stream) + "the frame needs " + mib(charge) + " of the memory budget but memoryLimit is " +
+                        mib(budget.limit()));
+    if (!budget.try_acquire(charge)) {
+      const auto& policy = config.backpressure;
+      if (policy.policy == BackpressurePolicy::drop) {
+        stream->counters.frames_accepted.fetch_add(1, std::memory_order_relaxed);
+        stream->counters.frames_dropped.fetch_add(1, std::memory_order_relaxed);
+        stream->counters.bytes_in.fetch_add(bytes_in, std::memory_order_relaxed);
+        return Status::ok;
+      }
+      const std::string full = stream_prefix(*stream) + "memory budget full (" + mib(budget.used()) + " of " +
+                               mib(budget.limit()) + " in use, the frame needs " + mib(charge) + ")";
+      if (policy.policy == BackpressurePolicy::error) return reject(Status::backpressure, full);
+      if (nowait) {
+        message = full;
+        return Status::would_block;
+      }
+      switch (budget.acquire(charge, policy.timeout_ms)) {
+        case pipeline::MemoryBudget::WaitResult::acquired: break;
+        case pipeline::MemoryBudget::WaitResult::timed_out:
+          return reject(Status::backpressure, full + " after waiting " + std::to_string(policy.timeout_ms) + " ms");
+        case pipeline::MemoryBudget::WaitResult::closed:
+          message = "the ingestor is closed";
+          return Status::closed;
+      }
+    }
+
+    pipeline::Buffer buffer;
+    try {
+      buffer = pool.acquire(buffer_bytes);
+    } catch (const std::bad_alloc&) {
+      budget.release(charge);
+      message = stream_prefix(*stream) + "out of memory allocating " + mib(buffer_bytes);
+      return Status::out_of_memory;
+    }
+
+    // Lay out and copy: header, column table, arrays.
+    Frame* frame = new (buffer.data) Frame();
+    frame->columns = reinterpret_cast<FrameColumn*>(buffer.data + sizeof(Frame));
+    unsigned char* cursor = buffer.data + pipeline::frame_header_bytes(ndeclared);
+    for (std::size_t j = 0; j < ndeclared; ++j) {
+      const simingest_column& given = columns[slot[j]];
+      const ColumnConfig& column = declared[j];
+      FrameColumn* out = new (&frame->columns[j]) FrameColumn();
+      const std::size_t width = dtype_size(column.dtype);
+      const bool is_scalar = given.length == SIMINGEST_SCALAR;
+      const std::size_t count = is_scalar ? 1 : given.length;
+      if (is_scalar) {
+        std::memcpy(&out->scalar_bits, given.data, width);
+        out->data = reinterpret_cast<const unsigned char*>(&out->scalar_bits);
+        out->is_scalar = true;
+      } else {
+        if (count != 0) std::memcpy(cursor, given.data, count * width);
+        out->data = cursor;
+        cursor += (count * width + 63) / 64 * 64;
+      }
+      if (column.non_finite == NonFinitePolicy::reject && dtype_is_float(column.dtype)) {
+        const auto bad = kernels::find_non_finite(column.dtype, out->data, count);
+        if (bad < count) {
+          double value = 0;
+          if (column.dtype == Dtype::float32) {
+            float f;
+            std::memcpy(&f, out->data + bad * 4, 4);
+            value = f;
+          } else {
+            std::memcpy(&value, out->data + bad * 8, 8);
+          }
+          pool.release(buffer);
+          budget.release(charge);
+          const char* what = std::isnan(value) ? "NaN" : (value > 0 ? "+Inf" : "-Inf");
+          return reject(Status::non_finite,
+                        column_prefix(*stream, column) + what + (is_scalar ? std::string(" as the scalar value")
+                                                                     : " at row " + std::to_string(bad)) +
+                            " rejected (nonFinite is \"reject\")");
+        }
+      }
+    }
+
+    frame->kind = Frame::Kind::data;
+    frame->stream = stream->index;
+    frame->step = step;
+    frame->time = time;
+    frame->rows = rows;
+    frame->bytes_in = bytes_in;
+    frame->buffer_charge = buffer_bytes;
+    frame->encode_reserve = reserve;
+    frame->buffer = buffer;
+    frame->ncolumns = static_cast<uint32_t>(ndeclared);
+    switch (stream->config.partition.kind) {
+      case PartitionConfig::Kind::none: frame->partition = 0; break;
+      case PartitionConfig::Kind::steps: {
+        const int64_t span = stream->config.partition.steps;
+        frame->partition = step / span - ((step % span != 0 && step < 0) ? 1 : 0);
+        break;
+      }
+      case PartitionConfig::Kind::time:
+        frame->partition = static_cast<int64_t>(std::floor(time / stream->config.partition.time_span));
+        break;
+    }
+
+    stream->counters.frames_accepted.fetch_add(1, std::memory_order_relaxed);
+    stream->counters.bytes_in.fetch_add(bytes_in, std::memory_order_relaxed);
+    frame->seq = stream->next_seq.fetch_add(1, std::memory_order_acq_rel);
+    enqueue(frame);
+    stage_validate.record(monotonic_ns() - started_ns);
+    return Status::ok;
+  } catch (const std::bad_alloc&) {
+    message = "out of memory";
+    return Status::out_of_memory;
+  } catch (const std::exception& e) {
+    message = std::string("internal error: ") + e.what();
+    return Status::internal;
+  }
+}
+
+void Ingestor::Impl::enqueue(Frame* frame) {
+  frame->enqueued_ns = monotonic_ns();
+  // Frames in flight are bounded by the budget, so a full queue is brief.
+  while (!frame_queue.try_push(frame)) std::this_thread::yield();
+  work_available.post();
+}
+
+uint64_t Ingestor::Impl::room_estimate(std::size_t array_bytes) const noexcept {
+  std::size_t widest = 0;
+  for (const auto& stream : streams) widest = std::max(widest, stream->config.columns.size());
+  const uint64_t padded = array_bytes + 64 * widest;
+  const uint64_t estimate = pipeline::frame_header_bytes(widest) + padded +
+                            pipeline::encode_reserve_bytes(padded + 16 * (array_bytes + 1), widest);
+  return std::min<uint64_t>(estimate, budget.limit());
+}
+
+}  // namespace simingest

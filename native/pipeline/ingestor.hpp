@@ -1,0 +1,59 @@
+// The engine's C++ API, which the C ABI (capi/) and the Node addon wrap.
+//
+// Threads: any number of host threads call ingest(); `workers` threads
+// compute statistics and encode column chunks; one commit thread writes and
+// commits files. See docs/ARCHITECTURE.md for the life of a frame.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.hpp"
+#include "simingest.h"
+
+namespace simingest {
+
+// Hooks for tests; hosts leave them alone.
+struct EngineOptions {
+  int64_t commit_delay_ms = 0;  // sleep before writing each row group (a slow disk)
+};
+
+class Ingestor {
+ public:
+  // Opens the dataset and starts the threads. Throws Error (config, io,
+  // schema_conflict, dataset_locked) naming the problem.
+  static std::unique_ptr<Ingestor> open(const std::string& path, std::string_view config_json,
+                                        const EngineOptions& options = {});
+  ~Ingestor();  // close()s, swallowing a failure
+  Ingestor(const Ingestor&) = delete;
+  Ingestor& operator=(const Ingestor&) = delete;
+
+  // Validates and copies one frame (see simingest_ingest()). On failure
+  // returns the status and sets `message`; never throws. With `nowait`, the
+  // block policy returns Status::would_block instead of waiting.
+  // `stream` may be NULL (an invalid argument, counted as a rejection).
+  Status ingest(const char* stream, int64_t step, double time,
+                const simingest_column* columns, std::size_t ncolumns, bool nowait,
+                std::string& message) noexcept;
+
+  // See simingest_notify_room(). Never throws.
+  void notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept;
+
+  // Returns once every frame ingested before the call is committed. Throws Error.
+  void flush();
+  // Flushes and stops the threads; idempotent. Throws Error if the final flush failed.
+  void close();
+
+  std::string stats_json() const;
+
+  struct Impl;
+
+ private:
+  explicit Ingestor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace simingest

@@ -1,0 +1,136 @@
+// The engine under backpressure: a small memory budget and a commit thread
+// slowed down on purpose, so the budget is full most of the time.
+#include "pipeline/ingestor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace simingest {
+namespace {
+
+namespace fs = std::filesystem;
+
+class IngestorBackpressure : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "simingest-engine-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    root_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  static std::string config(const std::string& backpressure) {
+    // 64 KiB frames against a 1 MiB budget: a handful fit at once.
+    return R"({"streams":{"f":{"columns":{"v":"float64"}}},"memoryLimit":1048576,"rowGroupBytes":65536,)"
+           R"("workers":2,"backpressure":)" +
+           backpressure + "}";
+  }
+
+  Status ingest_one(Ingestor& ingestor, int64_t step, std::string& message) {
+    simingest_column column{"v", SIMINGEST_FLOAT64, values_.data(), values_.size()};
+    return ingestor.ingest("f", step, static_cast<double>(step), &column, 1, false, message);
+  }
+
+  static nlohmann::json stats(const Ingestor& ingestor) { return nlohmann::json::parse(ingestor.stats_json()); }
+
+  std::string root_;
+  std::vector<double> values_ = std::vector<double>(8192, 1.5);
+  EngineOptions slow_{/*commit_delay_ms=*/20};
+};
+
+TEST_F(IngestorBackpressure, block_waits_for_room_and_commits_every_frame_within_the_budget) {
+  auto ingestor = Ingestor::open(root_, config(R"("block")"), slow_);
+  const auto started = std::chrono::steady_clock::now();
+  std::string message;
+  for (int step = 0; step < 40; ++step) ASSERT_EQ(ingest_one(*ingestor, step, message), Status::ok) << message;
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ingestor->flush();
+  const auto s = stats(*ingestor);
+  EXPECT_EQ(s["framesCommitted"], 40);
+  EXPECT_EQ(s["framesDropped"], 0);
+  EXPECT_EQ(s["framesRejected"], 0);
+  EXPECT_LE(s["memoryPeak"].get<uint64_t>(), s["memoryLimit"].get<uint64_t>());
+  EXPECT_GT(s["memoryPeak"].get<uint64_t>(), s["memoryLimit"].get<uint64_t>() / 2);
+  // 40 frames cannot fit at once: the host waited for the slowed commit thread.
+  EXPECT_GT(elapsed, std::chrono::milliseconds(100));
+  ingestor->close();
+}
+
+TEST_F(IngestorBackpressure, error_policy_fails_fast_and_counts_rejections) {
+  auto ingestor = Ingestor::open(root_, config(R"("error")"), slow_);
+  int refused = 0, accepted = 0;
+  std::string message;
+  for (int step = 0; step < 40; ++step) {
+    const auto started = std::chrono::steady_clock::now();
+    const Status status = ingest_one(*ingestor, step, message);
+    if (status == Status::backpressure) {
+      ++refused;
+      EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(15));
+      EXPECT_NE(message.find("memory budget full"), std::string::npos) << message;
+    } else {
+      ASSERT_EQ(status, Status::ok) << message;
+      ++accepted;
+    }
+  }
+  EXPECT_GT(refused, 0);
+  ingestor->flush();
+  const auto s = stats(*ingestor);
+  EXPECT_EQ(s["framesRejected"], refused);
+  EXPECT_EQ(s["framesCommitted"], accepted);
+  EXPECT_LE(s["memoryPeak"].get<uint64_t>(), s["memoryLimit"].get<uint64_t>());
+}
+
+TEST_F(IngestorBackpressure, drop_policy_accepts_and_counts_dropped_frames) {
+  auto ingestor = Ingestor::open(root_, config(R"("drop")"), slow_);
+  std::string message;
+  for (int step = 0; step < 40; ++step) ASSERT_EQ(ingest_one(*ingestor, step, message), Status::ok) << message;
+  ingestor->flush();
+  const auto s = stats(*ingestor);
+  EXPECT_EQ(s["framesAccepted"], 40);
+  EXPECT_GT(s["framesDropped"].get<int>(), 0);
+  EXPECT_EQ(s["framesCommitted"].get<int>() + s["framesDropped"].get<int>(), 40);
+  EXPECT_EQ(s["framesInFlight"], 0);
+  EXPECT_LE(s["memoryPeak"].get<uint64_t>(), s["memoryLimit"].get<uint64_t>());
+}
+
+TEST_F(IngestorBackpressure, block_with_timeout_gives_up_with_backpressure) {
+  auto ingestor = Ingestor::open(root_, config(R"({"policy":"block","timeoutMs":1})"), EngineOptions{200});
+  std::string message;
+  Status last = Status::ok;
+  for (int step = 0; step < 40 && last == Status::ok; ++step) last = ingest_one(*ingestor, step, message);
+  EXPECT_EQ(last, Status::backpressure);
+  EXPECT_NE(message.find("after waiting 1 ms"), std::string::npos) << message;
+}
+
+TEST_F(IngestorBackpressure, refuses_a_frame_larger_than_the_whole_budget) {
+  auto ingestor = Ingestor::open(root_, config(R"("block")"));
+  std::vector<double> huge(1 << 18);  // 2 MiB of data, 1 MiB budget
+  simingest_column column{"v", SIMINGEST_FLOAT64, huge.data(), huge.size()};
+  std::string message;
+  EXPECT_EQ(ingestor->ingest("f", 0, 0.0, &column, 1, false, message), Status::frame_too_large);
+  EXPECT_NE(message.find("memoryLimit"), std::string::npos) << message;
+}
+
+TEST_F(IngestorBackpressure, nowait_reports_would_block_instead_of_waiting) {
+  auto ingestor = Ingestor::open(root_, config(R"("block")"), EngineOptions{200});
+  std::string message;
+  Status status = Status::ok;
+  int step = 0;
+  for (; step < 40 && status == Status::ok; ++step) {
+    simingest_column column{"v", SIMINGEST_FLOAT64, values_.data(), values_.size()};
+    status = ingestor->ingest("f", step, 0.0, &column, 1, true, message);
+  }
+  EXPECT_EQ(status, Status::would_block);
+  const auto s = stats(*ingestor);
+  EXPECT_EQ(s["framesAccepted"], step - 1);  // the refused frame was not accepted
+  EXPECT_EQ(s["framesRejected"], 0);
+}
+
+}  // namespace
+}  // namespace simingest

@@ -1,0 +1,235 @@
+#include "storage/manifest.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "core/status.hpp"
+
+namespace simingest::storage {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Reads one document, turning every defect into one error that names where it is.
+class ManifestReader {
+ public:
+  explicit ManifestReader(const std::string& source) : source_(source) {}
+
+  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+    throw Error(Status::io, source_ + ": corrupt manifest: " + where + ": " + what);
+  }
+
+  const Json& member(const Json& object, const std::string& where, const char* key) const {
+    auto it = object.find(key);
+    if (it == object.end()) fail(where.empty() ? key : where + "." + key, "missing");
+    return *it;
+  }
+
+  static std::string path_of(const std::string& where, const char* key) {
+    return where.empty() ? std::string(key) : where + "." + key;
+  }
+
+  int64_t int64_at(const Json& object, const std::string& where, const char* key) const {
+    const Json& value = member(object, where, key);
+    if (value.is_number_unsigned()) {
+      if (value.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        fail(path_of(where, key), "integer out of range");
+      return static_cast<int64_t>(value.get<uint64_t>());
+    }
+    if (!value.is_number_integer()) fail(path_of(where, key), "expected an integer");
+    return value.get<int64_t>();
+  }
+
+  int64_t count_at(const Json& object, const std::string& where, const char* key) const {
+    int64_t value = int64_at(object, where, key);
+    if (value < 0) fail(path_of(where, key), "expected a non-negative integer");
+    return value;
+  }
+
+  uint64_t uint64_at(const Json& object, const std::string& where, const char* key) const {
+    const Json& value = member(object, where, key);
+    if (value.is_number_unsigned()) return value.get<uint64_t>();
+    if (value.is_number_integer() && value.get<int64_t>() >= 0)
+      return static_cast<uint64_t>(value.get<int64_t>());
+    fail(path_of(where, key), "expected a non-negative integer");
+  }
+
+  // serialize_manifest() writes a non-finite double as null (JSON has no NaN).
+  double double_at(const Json& object, const std::string& where, const char* key) const {
+    const Json& value = member(object, where, key);
+    if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
+    if (!value.is_number()) fail(path_of(where, key), "expected a number");
+    return value.get<double>();
+  }
+
+  std::string string_at(const Json& object, const std::string& where, const char* key) const {
+    const Json& value = member(object, where, key);
+    if (!value.is_string()) fail(path_of(where, key), "expected a string");
+    return value.get<std::string>();
+  }
+
+  const Json& object_at(const Json& object, const std::string& where, const char* key) const {
+    const Json& value = member(object, where, key);
+    if (!value.is_object()) fail(path_of(where, key), "expected an object");
+    return value;
+  }
+
+  const Json& array_at(const Json& object, const std::string& where, const char* key) const {
+    const Json& value = member(object, where, key);
+    if (!value.is_array()) fail(path_of(where, key), "expected an array");
+    return value;
+  }
+
+ private:
+  const std::string& source_;
+};
+
+bool is_safe_path_component(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." &&
+         name.find('/') == std::string::npos && name.find('\0') == std::string::npos;
+}
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The only shape of path recovery may rename into: <stream>/part=<n>/part-….parquet.
+bool is_valid_file_path(const ManifestFile& file) {
+  if (!is_safe_path_component(file.stream)) return false;
+  const std::string directory = file.stream + "/part=" + std::to_string(file.partition) + "/";
+  if (file.path.compare(0, directory.size(), directory) != 0) return false;
+  const std::string name = file.path.substr(directory.size());
+  return is_safe_path_component(name) && name.compare(0, 5, "part-") == 0 &&
+         ends_with(name, ".parquet");
+}
+
+Json finite_or_null(double value) {
+  if (std::isfinite(value)) return Json(value);
+  return Json(nullptr);
+}
+
+ManifestFile read_file_entry(const ManifestReader& reader, const Json& entry, const std::string& where) {
+  if (!entry.is_object()) reader.fail(where, "expected an object");
+  ManifestFile file;
+  file.stream = reader.string_at(entry, where, "stream");
+  file.partition = reader.int64_at(entry, where, "partition");
+  file.path = reader.string_at(entry, where, "path");
+  file.rows = reader.count_at(entry, where, "rows");
+  file.frames = reader.count_at(entry, where, "frames");
+  file.row_groups = reader.count_at(entry, where, "rowGroups");
+  file.bytes = reader.uint64_at(entry, where, "bytes");
+  file.step_min = reader.int64_at(entry, where, "stepMin");
+  file.step_max = reader.int64_at(entry, where, "stepMax");
+  file.time_min = reader.double_at(entry, where, "timeMin");
+  file.time_max = reader.double_at(entry, where, "timeMax");
+  const Json& columns = reader.array_at(entry, where, "columns");
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const std::string column_where = where + ".columns[" + std::to_string(i) + "]";
+    const Json& column = columns[i];
+    if (!column.is_object()) reader.fail(column_where, "expected an object");
+    ColumnBytes bytes;
+    bytes.name = reader.string_at(column, column_where, "name");
+    bytes.uncompressed_bytes = reader.count_at(column, column_where, "uncompressedBytes");
+    bytes.compressed_bytes = reader.count_at(column, column_where, "compressedBytes");
+    file.columns.push_back(std::move(bytes));
+  }
+  file.committed_at = reader.string_at(entry, where, "committedAt");
+  if (!is_valid_file_path(file))
+    reader.fail(where + ".path",
+                "\"" + file.path + "\" is not a data file of stream \"" + file.stream +
+                    "\" partition " + std::to_string(file.partition));
+  return file;
+}
+
+}  // namespace
+
+std::string serialize_manifest(const Manifest& manifest) {
+  Json document = Json::object();
+  document["format"] = kManifestFormat;
+  document["version"] = kManifestVersion;
+  document["nextFileSeq"] = manifest.next_file_seq;
+  Json streams = Json::object();
+  for (const auto& [name, schema] : manifest.streams) {
+    Json stream = Json::object();
+    stream["schema"] = Json::parse(schema);
+    streams[name] = std::move(stream);
+  }
+  document["streams"] = std::move(streams);
+  Json files = Json::array();
+  for (const ManifestFile& file : manifest.files) {
+    Json entry = Json::object();
+    entry["stream"] = file.stream;
+    entry["partition"] = file.partition;
+    entry["path"] = file.path;
+    entry["rows"] = file.rows;
+    entry["frames"] = file.frames;
+    entry["rowGroups"] = file.row_groups;
+    entry["bytes"] = file.bytes;
+    entry["stepMin"] = file.step_min;
+    entry["stepMax"] = file.step_max;
+    entry["timeMin"] = finite_or_null(file.time_min);
+    entry["timeMax"] = finite_or_null(file.time_max);
+    Json columns = Json::array();
+    for (const ColumnBytes& column : file.columns) {
+      Json c = Json::object();
+      c["name"] = column.name;
+      c["uncompressedBytes"] = column.uncompressed_bytes;
+      c["compressedBytes"] = column.compressed_bytes;
+      columns.push_back(std::move(c));
+    }
+    entry["columns"] = std::move(columns);
+    entry["committedAt"] = file.committed_at;
+    files.push_back(std::move(entry));
+  }
+  document["files"] = std::move(files);
+  return document.dump(2) + "\n";
+}
+
+Manifest parse_manifest(const std::string& text, const std::string& source) {
+  ManifestReader reader(source);
+  Json document;
+  try {
+    document = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw Error(Status::io, source + ": corrupt manifest: " + e.what());
+  }
+  if (!document.is_object()) reader.fail("document", "expected an object");
+
+  if (reader.string_at(document, "", "format") != kManifestFormat)
+    reader.fail("format", std::string("expected \"") + kManifestFormat + "\"");
+  int64_t version = reader.int64_at(document, "", "version");
+  if (version != kManifestVersion)
+    throw Error(Status::io, source + ": unsupported manifest version " + std::to_string(version) +
+                                " (this build reads version " + std::to_string(kManifestVersion) + ")");
+
+  Manifest manifest;
+  manifest.next_file_seq = reader.uint64_at(document, "", "nextFileSeq");
+  const Json& streams = reader.object_at(document, "", "streams");
+  for (auto it = streams.begin(); it != streams.end(); ++it) {
+    const std::string where = "streams." + it.key();
+    if (!it.value().is_object()) reader.fail(where, "expected an object");
+    const Json& schema = reader.object_at(it.value(), where, "schema");
+    manifest.streams.emplace_back(it.key(), schema.dump());
+  }
+  const Json& files = reader.array_at(document, "", "files");
+  for (std::size_t i = 0; i < files.size(); ++i)
+    manifest.files.push_back(read_file_entry(reader, files[i], "files[" + std::to_string(i) + "]"));
+  return manifest;
+}
+
+std::string canonical_schema_text(const std::string& schema_json) {
+  Json schema;
+  try {
+    schema = Json::parse(schema_json);
+  } catch (const Json::parse_error& e) {
+    throw Error(Status::invalid_argument, std::string("stream schema is not JSON: ") + e.what());
+  }
+  if (!schema.is_object()) throw Error(Status::invalid_argument, "stream schema is not a JSON object");
+  return schema.dump();
+}
+
+}  // namespace simingest::storage
