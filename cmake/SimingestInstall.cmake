@@ -20,5 +20,9 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/simingestConfigVersion.c
 install(FILES "${PROJECT_BINARY_DIR}/simingestConfig.cmake"
   "${PROJECT_BINARY_DIR}/simingestConfigVersion.cmake" DESTINATION ${SIMINGEST_CMAKE_DIR})
 
+# The .pc file locates the prefix relative to itself, so it stays right when
+# the install is relocated (cmake --install --prefix, DESTDIR, a moved tree).
+file(RELATIVE_PATH SIMINGEST_PC_TO_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+string(REGEX REPLACE "/$" "" SIMINGEST_PC_TO_PREFIX "${SIMINGEST_PC_TO_PREFIX}")
 configure_file(cmake/simingest.pc.in "${PROJECT_BINARY_DIR}/simingest.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/simingest.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

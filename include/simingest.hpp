@@ -29,6 +29,12 @@
 #include "simingest.h"
 
 namespace simingest {
+// The wrapper lives in an inline namespace: users write simingest::Ingestor,
+// but its symbols (simingest::hpp_v1::Ingestor) can never collide with the
+// engine's internal C++ classes of the same names (simingest::Ingestor,
+// simingest::Error in native/), which a program linking the static engine
+// (the test binary) would otherwise merge in violation of the ODR.
+inline namespace hpp_v1 {
 
 // A failed simingest call: status() says what kind, what() the message.
 class Error : public std::runtime_error {
@@ -232,6 +238,7 @@ class Ingestor {
   simingest_ingestor* handle_ = nullptr;
 };
 
+}  // namespace hpp_v1
 }  // namespace simingest
 
 #endif  // SIMINGEST_HPP

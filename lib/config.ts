@@ -109,5 +109,17 @@ export const DTYPE_ARRAYS = {
   uint64: BigUint64Array,
 } as const;
 
-export type TypedArrayOf<D extends Dtype> = InstanceType<(typeof DTYPE_ARRAYS)[D]>;
-export type ColumnArray = TypedArrayOf<Dtype>;
+/** The typed array that carries each dtype (over an ArrayBuffer or a SharedArrayBuffer). */
+export interface DtypeArrays {
+  float32: Float32Array;
+  float64: Float64Array;
+  int8: Int8Array;
+  int16: Int16Array;
+  int32: Int32Array;
+  int64: BigInt64Array;
+  uint8: Uint8Array;
+  uint16: Uint16Array;
+  uint32: Uint32Array;
+  uint64: BigUint64Array;
+}
+export type ColumnArray = DtypeArrays[Dtype];

@@ -131,7 +131,7 @@ export function prepareFrame(config: Config, stream: string, frame: Frame): Prep
       expectArgument(false, expected, label, value);
     }
     names.push(name);
-    values.push(value);
+    values.push(value as ColumnValue);
   }
   return { stream, step, time, names, dtypes, values, bytes };
 }

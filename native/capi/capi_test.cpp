@@ -168,6 +168,8 @@ TEST(CApiNullHandle, rejects_null_handle_in_every_function_and_reports_it_on_nul
   EXPECT_EQ(simingest_ingest_nowait(nullptr, "fields", 0, 0.0, columns, 1),
             SIMINGEST_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(simingest_flush(nullptr), SIMINGEST_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(simingest_notify_room(nullptr, 16, [](void*, simingest_status) {}, nullptr),
+            SIMINGEST_ERR_INVALID_ARGUMENT);
 
   char* sentinel = reinterpret_cast<char*>(0x1);
   char* out = sentinel;
@@ -330,6 +332,34 @@ TEST_F(CApiIngest, rejects_arrays_that_do_not_match_the_grid) {
   expect_nothing_of_rejected_frames_written();
 }
 
+TEST_F(CApiIngest, rejects_frame_larger_than_the_whole_budget) {
+  // 4 MiB budget; 400000 rows of int32 + float64 are 4.8 MB.
+  const std::size_t rows = 400000;
+  std::vector<int32_t> a(rows, 1);
+  std::vector<double> b(rows, 1.0);
+  expect_rejected(SIMINGEST_ERR_FRAME_TOO_LARGE, "table",
+                  {col("a", SIMINGEST_INT32, a.data(), rows), col("b", SIMINGEST_FLOAT64, b.data(), rows)},
+                  {"\"table\""});
+  expect_nothing_of_rejected_frames_written();
+}
+
+TEST_F(CApiIngest, rejects_lengths_whose_byte_size_overflows) {
+  // length * element size wraps around to a few bytes: an engine that
+  // multiplies without checking would copy 8 bytes and then read far beyond.
+  const std::size_t huge = std::numeric_limits<std::size_t>::max() / 4 + 3;
+  const int32_t a[4] = {};
+  const double b[4] = {};
+  const std::vector<simingest_column> columns = {col("a", SIMINGEST_INT32, a, huge),
+                                                 col("b", SIMINGEST_FLOAT64, b, huge)};
+  const simingest_status status =
+      simingest_ingest(ingestor_, "table", kRejectedStep, 0.0, columns.data(), columns.size());
+  EXPECT_TRUE(status == SIMINGEST_ERR_FRAME_TOO_LARGE || status == SIMINGEST_ERR_INVALID_ARGUMENT)
+      << simingest_status_string(status) << ": " << simingest_last_error(ingestor_);
+  EXPECT_STRNE(simingest_last_error(ingestor_), "");
+  ++rejected_;
+  expect_nothing_of_rejected_frames_written();
+}
+
 TEST_F(CApiIngest, rejects_wrong_dtype) {
   const double vx64[16] = {};
   expect_rejected(SIMINGEST_ERR_DTYPE_MISMATCH, "fields",
@@ -441,9 +471,11 @@ TEST_F(CApiIngest, last_error_belongs_to_the_calling_thread) {
   expect_nothing_of_rejected_frames_written();
 }
 
-TEST_F(CApiIngest, rejects_null_stats_out_parameter) {
+TEST_F(CApiIngest, rejects_null_stats_out_parameter_and_null_room_callback) {
   EXPECT_EQ(simingest_stats_json(ingestor_, nullptr), SIMINGEST_ERR_INVALID_ARGUMENT);
   EXPECT_STRNE(simingest_last_error(ingestor_), "");
+  EXPECT_EQ(simingest_notify_room(ingestor_, 16, nullptr, nullptr), SIMINGEST_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(simingest_last_error(ingestor_)).find("callback"), std::string::npos);
 }
 
 TEST_F(CApiIngest, stats_hold_the_documented_counters_and_stages) {

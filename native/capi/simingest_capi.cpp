@@ -7,11 +7,11 @@
 #include <string>
 
 #include "core/status.hpp"
-#include "pipeline/ingestor.hpp"
+#include "pipeline/engine.hpp"
 #include "simingest.h"
 
 struct simingest_ingestor {
-  std::unique_ptr<simingest::Ingestor> engine;
+  std::unique_ptr<simingest::Engine> engine;
 };
 
 namespace {
@@ -97,7 +97,7 @@ simingest_status simingest_open(const char* path, const char* config_json, simin
   if (path[0] == '\0') return report(fail(nullptr, Status::invalid_argument, "path is empty"));
   const simingest_status status = guarded(nullptr, [&] {
     auto handle = std::make_unique<simingest_ingestor>();
-    handle->engine = simingest::Ingestor::open(path, config_json);
+    handle->engine = simingest::Engine::open(path, config_json);
     *out = handle.release();
     return succeed();
   });

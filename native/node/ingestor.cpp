@@ -313,22 +313,28 @@ Napi::Value Ingestor::IngestNowait(const Napi::CallbackInfo& info) {
     column.name = name_text[i].c_str();
     Napi::Value value = values.Get(i);
     if (value.IsTypedArray()) {
-      Napi::TypedArray array = value.As<Napi::TypedArray>();
-      if (!DtypeOfTypedArray(array.TypedArrayType(), &column.dtype)) {
+      // The C call, not Napi::TypedArray::ArrayBuffer(): it also serves typed
+      // arrays over a SharedArrayBuffer, and `data` already includes the offset.
+      napi_typedarray_type type;
+      size_t length = 0;
+      void* data = nullptr;
+      napi_value buffer = nullptr;
+      size_t offset = 0;
+      NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset),
+                           env.Undefined());
+      if (!DtypeOfTypedArray(type, &column.dtype)) {
         ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
                    "columns." + name_text[i] + ": Uint8ClampedArray has no simingest dtype");
       }
       // A detached buffer reads as length 0 with a dangling offset; refuse it
       // rather than let it pass as an empty column.
-      Napi::Value buffer = array.Get("buffer");
-      if (buffer.IsArrayBuffer() && buffer.As<Napi::ArrayBuffer>().IsDetached()) {
+      bool detached = false;
+      if (napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached) {
         ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
                    "columns." + name_text[i] + ": the ArrayBuffer is detached");
       }
-      column.length = array.ElementLength();
-      column.data = column.length == 0
-                        ? nullptr
-                        : static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+      column.length = length;
+      column.data = length == 0 ? nullptr : data;
     } else {
       Napi::Value dtype = dtypes.Get(i);
       if (!dtype.IsNumber()) {

@@ -60,6 +60,7 @@ struct ColumnChunkEncoder::Impl {
     out.encodings.clear();
     out.stats = stats;
     out.codec = pages.codec();
+    out.compress_ns = 0;
   }
 
   void encode_arrays(const ColumnDescriptor& column, const ValueSegment* segments, std::size_t nsegments,

@@ -52,6 +52,7 @@ struct EncodedColumnChunk {
   std::vector<Encoding> encodings;     // every encoding any page uses, no repeats
   ColumnStats stats;                   // as given to encode()
   Codec codec = Codec::none;           // every page of the chunk is compressed with it
+  int64_t compress_ns = 0;             // time spent in the codec, for the engine's stage statistics
   int64_t total_compressed_size() const noexcept { return static_cast<int64_t>(bytes.size()); }
 };
 

@@ -1,5 +1,7 @@
 #include "parquet/page_writer.hpp"
 
+#include <chrono>
+
 #include <limits>
 #include <string>
 
@@ -51,7 +53,10 @@ int64_t PageWriter::write_page(format::PageHeader& header, const std::vector<uin
   std::size_t payload_size = body.size();
   if (compressor_.codec() != Codec::none) {
     compressed_.clear();
+    const auto started = std::chrono::steady_clock::now();
     payload_size = compressor_.compress(body.data(), body.size(), compressed_);
+    chunk.compress_ns +=
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count();
     payload = compressed_.data();
   }
   header.compressed_page_size = checked_i32(payload_size, "compressed page size");

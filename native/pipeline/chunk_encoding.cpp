@@ -2,14 +2,34 @@
 // finish a row group hands it to the commit thread and returns the frames'
 // buffers to the pool: from here on only the encoded pages are held.
 #include "core/names.hpp"
-#include "pipeline/ingestor_impl.hpp"
+#include "pipeline/engine_impl.hpp"
 
 namespace simingest {
 
 using pipeline::Frame;
 using pipeline::RowGroup;
 
-void Ingestor::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::ColumnChunkEncoder& encoder,
+namespace {
+
+// An upper bound of a chunk's encoded bytes: values (dictionary chunks: one
+// value and one run per segment), zstd's worst-case growth, page headers.
+std::size_t chunk_capacity(Dtype dtype, const std::vector<parquet::ValueSegment>& segments,
+                           uint64_t page_bytes) {
+  uint64_t values = 0;
+  bool all_scalar = true;
+  for (const auto& segment : segments) {
+    all_scalar &= segment.is_scalar;
+    values += segment.count;
+  }
+  const uint64_t width = std::max<uint64_t>(dtype_size(dtype), 4);
+  const uint64_t raw = all_scalar ? segments.size() * (width + 16) : values * width;
+  const uint64_t pages = raw / std::max<uint64_t>(page_bytes, 1) + 2;
+  return static_cast<std::size_t>(raw + raw / 128 + 128 * pages + 256);
+}
+
+}  // namespace
+
+void Engine::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::ColumnChunkEncoder& encoder,
                                   std::vector<parquet::ValueSegment>& segments) {
   RowGroup& group = *task.row_group;
   const pipeline::StreamState& stream = *streams[group.stream];
@@ -34,12 +54,16 @@ void Ingestor::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Colu
       }
     }
     auto& out = group.chunks[task.column];
+    // One allocation per chunk, within the frames' encode reservation
+    // (frame.hpp): compressed pages never need more than this.
+    out.bytes.reserve(chunk_capacity(column.dtype, segments, config.page_bytes));
     if (task.column < 2) {
       encoder.encode_dictionary(column, segments.data(), segments.size(), stats, out);
     } else {
       encoder.encode(column, segments.data(), segments.size(), stats, out);
     }
     stage_encode.record(monotonic_ns() - started);
+    stage_compress.record(out.compress_ns);
   } catch (const Error& e) {
     record_failure(e.status(), "stream " + quote_name(stream.config.name) + ": " + e.what());
   } catch (const std::bad_alloc&) {
@@ -54,7 +78,7 @@ void Ingestor::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Colu
   }
 }
 
-void Ingestor::Impl::release_frames(RowGroup& group) noexcept {
+void Engine::Impl::release_frames(RowGroup& group) noexcept {
   uint64_t charge = 0;
   for (Frame* frame : group.frames) {
     charge += frame->buffer_charge;

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "core/names.hpp"
-#include "pipeline/ingestor_impl.hpp"
+#include "pipeline/engine_impl.hpp"
 
 namespace simingest {
 
@@ -15,7 +15,7 @@ using pipeline::OpenFile;
 using pipeline::RowGroup;
 using pipeline::StreamState;
 
-void Ingestor::Impl::submit_for_commit(RowGroup* group) {
+void Engine::Impl::submit_for_commit(RowGroup* group) {
   std::lock_guard<std::mutex> lock(commit_mutex);
   commit_queue.push_back(group);
   commit_ready.notify_one();
@@ -31,7 +31,7 @@ struct StreamCommitState {
 
 }  // namespace
 
-void Ingestor::Impl::run_commit() {
+void Engine::Impl::run_commit() {
   std::vector<StreamCommitState> states(streams.size());
 
   auto commit_open_file = [&](StreamState& stream, StreamCommitState& state) {

@@ -9,7 +9,7 @@
 
 #include "core/names.hpp"
 #include "kernels/non_finite.hpp"
-#include "pipeline/ingestor_impl.hpp"
+#include "pipeline/engine_impl.hpp"
 
 namespace simingest {
 
@@ -43,7 +43,7 @@ std::string mib(uint64_t bytes) {
 
 }  // namespace
 
-Status Ingestor::Impl::admit(const char* stream_c_name, int64_t step, double time,
+Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
                              const simingest_column* columns, std::size_t ncolumns, bool nowait,
                              std::string& message) noexcept {
   const int64_t started_ns = monotonic_ns();
@@ -292,14 +292,14 @@ Status Ingestor::Impl::admit(const char* stream_c_name, int64_t step, double tim
   }
 }
 
-void Ingestor::Impl::enqueue(Frame* frame) {
+void Engine::Impl::enqueue(Frame* frame) {
   frame->enqueued_ns = monotonic_ns();
   // Frames in flight are bounded by the budget, so a full queue is brief.
   while (!frame_queue.try_push(frame)) std::this_thread::yield();
   work_available.post();
 }
 
-uint64_t Ingestor::Impl::room_estimate(std::size_t array_bytes) const noexcept {
+uint64_t Engine::Impl::room_estimate(std::size_t array_bytes) const noexcept {
   std::size_t widest = 0;
   for (const auto& stream : streams) widest = std::max(widest, stream->config.columns.size());
   const uint64_t padded = array_bytes + 64 * widest;

@@ -4,7 +4,7 @@
 // encoding task per column, which any worker may take.
 #include <algorithm>
 
-#include "pipeline/ingestor_impl.hpp"
+#include "pipeline/engine_impl.hpp"
 
 namespace simingest {
 
@@ -13,7 +13,7 @@ using pipeline::Frame;
 using pipeline::RowGroup;
 using pipeline::StreamState;
 
-void Ingestor::Impl::run_worker() {
+void Engine::Impl::run_worker() {
   parquet::EncoderOptions encoder_options;
   encoder_options.codec = config.compression.codec;
   encoder_options.level = config.compression.level;
@@ -47,7 +47,7 @@ void Ingestor::Impl::run_worker() {
   }
 }
 
-void Ingestor::Impl::process_frame(Frame* frame) {
+void Engine::Impl::process_frame(Frame* frame) {
   const int64_t started = monotonic_ns();
   stage_queue.record(started - frame->enqueued_ns);
   if (frame->kind == Frame::Kind::data) {
@@ -66,7 +66,7 @@ void Ingestor::Impl::process_frame(Frame* frame) {
   sequence(frame);
 }
 
-void Ingestor::Impl::sequence(Frame* frame) {
+void Engine::Impl::sequence(Frame* frame) {
   StreamState& stream = *streams[frame->stream];
   std::lock_guard<std::mutex> lock(stream.mutex);
   stream.pending.push(frame);
@@ -105,7 +105,7 @@ void Ingestor::Impl::sequence(Frame* frame) {
 }
 
 // Called with stream.mutex held.
-void Ingestor::Impl::seal(StreamState& stream, bool close_file, pipeline::FlushTicket* ticket) {
+void Engine::Impl::seal(StreamState& stream, bool close_file, pipeline::FlushTicket* ticket) {
   std::unique_ptr<RowGroup> group = std::move(stream.building);
   if (!group) {
     group = std::make_unique<RowGroup>();  // a marker: close the open file

@@ -357,6 +357,18 @@ def test_streams_span_several_row_groups_files_and_partitions(dataset):
     ), "particles: some partition must hold several row groups"
 
 
+def test_a_frame_never_straddles_two_row_groups(dataset):
+    for stream in COLUMNS:
+        for path in parquet_files(dataset, stream):
+            pfile = pq.ParquetFile(path)
+            for g in range(pfile.metadata.num_row_groups):
+                steps = pfile.read_row_group(g, columns=["step"]).column("step").to_numpy()
+                present, counts = np.unique(steps, return_counts=True)
+                for step, count in zip(present, counts):
+                    want = {"fields": GRID_N, "diagnostics": 1}.get(stream) or particle_rows(step)
+                    assert count == want, f"{path} row group {g}: step {step} has {count} rows"
+
+
 def test_encodings_follow_the_on_disk_spec(dataset):
     want = {
         "step": "RLE_DICTIONARY",
@@ -367,6 +379,7 @@ def test_encodings_follow_the_on_disk_spec(dataset):
         "id": "DELTA_BINARY_PACKED",
         "tag": "DELTA_BINARY_PACKED",
         "x": "BYTE_STREAM_SPLIT",
+        "y": "PLAIN",  # "encoding": "plain" in the configuration
     }
     for stream in COLUMNS:
         meta = pq.read_metadata(parquet_files(dataset, stream)[0])

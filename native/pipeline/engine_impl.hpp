@@ -4,7 +4,7 @@
 //   stream_sequencer.cpp  worker: frame statistics, ingest-order row-group building
 //   chunk_encoding.cpp    worker: one column chunk of a row group → pages
 //   commit_writer.cpp     commit thread: row groups → files → manifest, in order
-//   ingestor.cpp          open, flush, close, statistics
+//   engine.cpp            open, flush, close, statistics
 #pragma once
 
 #include <atomic>
@@ -27,7 +27,7 @@
 #include "pipeline/buffer_pool.hpp"
 #include "pipeline/flush_ticket.hpp"
 #include "pipeline/frame.hpp"
-#include "pipeline/ingestor.hpp"
+#include "pipeline/engine.hpp"
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/mpmc_queue.hpp"
 #include "pipeline/row_group.hpp"
@@ -76,7 +76,7 @@ struct OpenFile {
 
 }  // namespace pipeline
 
-struct Ingestor::Impl {
+struct Engine::Impl {
   Config config;
   EngineOptions options;
   uint64_t row_group_target = 0;

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/names.hpp"
-#include "pipeline/ingestor_impl.hpp"
+#include "pipeline/engine_impl.hpp"
 
 namespace simingest {
 
@@ -27,7 +27,7 @@ std::string grid_json(const std::vector<int64_t>& grid) {
 
 }  // namespace
 
-Ingestor::Impl::Impl(Config parsed, const EngineOptions& engine_options)
+Engine::Impl::Impl(Config parsed, const EngineOptions& engine_options)
     : config(std::move(parsed)),
       options(engine_options),
       budget(config.memory_limit),
@@ -38,7 +38,7 @@ Ingestor::Impl::Impl(Config parsed, const EngineOptions& engine_options)
   row_group_target = std::max<uint64_t>(1, std::min<uint64_t>(config.row_group_bytes, config.memory_limit / 4));
 }
 
-void Ingestor::Impl::record_failure(Status status, const std::string& message) {
+void Engine::Impl::record_failure(Status status, const std::string& message) {
   std::lock_guard<std::mutex> lock(failure_mutex);
   if (failure_status == Status::ok) {
     failure_status = status;
@@ -47,15 +47,15 @@ void Ingestor::Impl::record_failure(Status status, const std::string& message) {
   failed.store(true, std::memory_order_release);
 }
 
-Status Ingestor::Impl::failure(std::string& message) {
+Status Engine::Impl::failure(std::string& message) {
   std::lock_guard<std::mutex> lock(failure_mutex);
   message = failure_message;
   return failure_status;
 }
 
-Ingestor::Ingestor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Ingestor::~Ingestor() {
+Engine::~Engine() {
   try {
     close();
   } catch (...) {
@@ -63,7 +63,7 @@ Ingestor::~Ingestor() {
   }
 }
 
-std::unique_ptr<Ingestor> Ingestor::open(const std::string& path, std::string_view config_json,
+std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view config_json,
                                          const EngineOptions& options) {
   auto impl = std::make_unique<Impl>(parse_config(config_json), options);
   impl->dataset = storage::Dataset::open(path);
@@ -93,7 +93,7 @@ std::unique_ptr<Ingestor> Ingestor::open(const std::string& path, std::string_vi
   unsigned workers = impl->config.workers;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   Impl* raw = impl.get();
-  std::unique_ptr<Ingestor> ingestor(new Ingestor(std::move(impl)));
+  std::unique_ptr<Engine> ingestor(new Engine(std::move(impl)));
   // From here the destructor stops whatever threads were started.
   raw->commit_thread = std::thread([raw] { raw->run_commit(); });
   raw->workers.reserve(workers);
@@ -101,12 +101,12 @@ std::unique_ptr<Ingestor> Ingestor::open(const std::string& path, std::string_vi
   return ingestor;
 }
 
-Status Ingestor::ingest(const char* stream, int64_t step, double time, const simingest_column* columns,
+Status Engine::ingest(const char* stream, int64_t step, double time, const simingest_column* columns,
                         std::size_t ncolumns, bool nowait, std::string& message) noexcept {
   return impl_->admit(stream, step, time, columns, ncolumns, nowait, message);
 }
 
-void Ingestor::notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept {
+void Engine::notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept {
   if (impl_->closed.load(std::memory_order_acquire)) {
     callback(user, SIMINGEST_ERR_CLOSED);
     return;
@@ -123,7 +123,7 @@ void Ingestor::notify_room(std::size_t bytes, simingest_room_callback callback, 
 namespace {
 
 // Sends a barrier down every stream and waits until all are committed.
-void flush_streams(Ingestor::Impl& impl) {
+void flush_streams(Engine::Impl& impl) {
   pipeline::FlushTicket ticket(static_cast<int>(impl.streams.size()));
   for (auto& stream : impl.streams) {
     pipeline::Buffer buffer = impl.pool.acquire(sizeof(Frame));
@@ -142,12 +142,12 @@ void flush_streams(Ingestor::Impl& impl) {
 
 }  // namespace
 
-void Ingestor::flush() {
+void Engine::flush() {
   if (impl_->closed.load(std::memory_order_acquire)) throw Error(Status::closed, "the ingestor is closed");
   flush_streams(*impl_);
 }
 
-void Ingestor::close() {
+void Engine::close() {
   Impl& impl = *impl_;
   if (impl.closed.exchange(true, std::memory_order_acq_rel)) return;
   Status status = Status::ok;
@@ -179,7 +179,7 @@ void Ingestor::close() {
   if (status != Status::ok) throw Error(status, message);
 }
 
-std::string Ingestor::stats_json() const {
+std::string Engine::stats_json() const {
   const Impl& impl = *impl_;
   using nlohmann::ordered_json;
   auto counters_json = [](const IngestCountersSnapshot& s) {

@@ -1,4 +1,6 @@
-// The engine's C++ API, which the C ABI (capi/) and the Node addon wrap.
+// The engine's internal C++ API, which the C ABI (capi/) wraps. Hosts use the
+// C ABI (or include/simingest.hpp, whose simingest::Ingestor is the public
+// C++ class); this class is named Engine so the two never collide.
 //
 // Threads: any number of host threads call ingest(); `workers` threads
 // compute statistics and encode column chunks; one commit thread writes and
@@ -21,15 +23,15 @@ struct EngineOptions {
   int64_t commit_delay_ms = 0;  // sleep before writing each row group (a slow disk)
 };
 
-class Ingestor {
+class Engine {
  public:
   // Opens the dataset and starts the threads. Throws Error (config, io,
   // schema_conflict, dataset_locked) naming the problem.
-  static std::unique_ptr<Ingestor> open(const std::string& path, std::string_view config_json,
+  static std::unique_ptr<Engine> open(const std::string& path, std::string_view config_json,
                                         const EngineOptions& options = {});
-  ~Ingestor();  // close()s, swallowing a failure
-  Ingestor(const Ingestor&) = delete;
-  Ingestor& operator=(const Ingestor&) = delete;
+  ~Engine();  // close()s, swallowing a failure
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   // Validates and copies one frame (see simingest_ingest()). On failure
   // returns the status and sets `message`; never throws. With `nowait`, the
@@ -52,7 +54,7 @@ class Ingestor {
   struct Impl;
 
  private:
-  explicit Ingestor(std::unique_ptr<Impl> impl);
+  explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,6 +1,6 @@
 // The engine under backpressure: a small memory budget and a commit thread
 // slowed down on purpose, so the budget is full most of the time.
-#include "pipeline/ingestor.hpp"
+#include "pipeline/engine.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class IngestorBackpressure : public ::testing::Test {
+class EngineBackpressure : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "simingest-engine-XXXXXX").string();
@@ -32,20 +32,20 @@ class IngestorBackpressure : public ::testing::Test {
            backpressure + "}";
   }
 
-  Status ingest_one(Ingestor& ingestor, int64_t step, std::string& message) {
+  Status ingest_one(Engine& ingestor, int64_t step, std::string& message) {
     simingest_column column{"v", SIMINGEST_FLOAT64, values_.data(), values_.size()};
     return ingestor.ingest("f", step, static_cast<double>(step), &column, 1, false, message);
   }
 
-  static nlohmann::json stats(const Ingestor& ingestor) { return nlohmann::json::parse(ingestor.stats_json()); }
+  static nlohmann::json stats(const Engine& ingestor) { return nlohmann::json::parse(ingestor.stats_json()); }
 
   std::string root_;
   std::vector<double> values_ = std::vector<double>(8192, 1.5);
   EngineOptions slow_{/*commit_delay_ms=*/20};
 };
 
-TEST_F(IngestorBackpressure, block_waits_for_room_and_commits_every_frame_within_the_budget) {
-  auto ingestor = Ingestor::open(root_, config(R"("block")"), slow_);
+TEST_F(EngineBackpressure, block_waits_for_room_and_commits_every_frame_within_the_budget) {
+  auto ingestor = Engine::open(root_, config(R"("block")"), slow_);
   const auto started = std::chrono::steady_clock::now();
   std::string message;
   for (int step = 0; step < 40; ++step) ASSERT_EQ(ingest_one(*ingestor, step, message), Status::ok) << message;
@@ -62,8 +62,8 @@ TEST_F(IngestorBackpressure, block_waits_for_room_and_commits_every_frame_within
   ingestor->close();
 }
 
-TEST_F(IngestorBackpressure, error_policy_fails_fast_and_counts_rejections) {
-  auto ingestor = Ingestor::open(root_, config(R"("error")"), slow_);
+TEST_F(EngineBackpressure, error_policy_fails_fast_and_counts_rejections) {
+  auto ingestor = Engine::open(root_, config(R"("error")"), slow_);
   int refused = 0, accepted = 0;
   std::string message;
   for (int step = 0; step < 40; ++step) {
@@ -86,8 +86,8 @@ TEST_F(IngestorBackpressure, error_policy_fails_fast_and_counts_rejections) {
   EXPECT_LE(s["memoryPeak"].get<uint64_t>(), s["memoryLimit"].get<uint64_t>());
 }
 
-TEST_F(IngestorBackpressure, drop_policy_accepts_and_counts_dropped_frames) {
-  auto ingestor = Ingestor::open(root_, config(R"("drop")"), slow_);
+TEST_F(EngineBackpressure, drop_policy_accepts_and_counts_dropped_frames) {
+  auto ingestor = Engine::open(root_, config(R"("drop")"), slow_);
   std::string message;
   for (int step = 0; step < 40; ++step) ASSERT_EQ(ingest_one(*ingestor, step, message), Status::ok) << message;
   ingestor->flush();
@@ -99,8 +99,8 @@ TEST_F(IngestorBackpressure, drop_policy_accepts_and_counts_dropped_frames) {
   EXPECT_LE(s["memoryPeak"].get<uint64_t>(), s["memoryLimit"].get<uint64_t>());
 }
 
-TEST_F(IngestorBackpressure, block_with_timeout_gives_up_with_backpressure) {
-  auto ingestor = Ingestor::open(root_, config(R"({"policy":"block","timeoutMs":1})"), EngineOptions{200});
+TEST_F(EngineBackpressure, block_with_timeout_gives_up_with_backpressure) {
+  auto ingestor = Engine::open(root_, config(R"({"policy":"block","timeoutMs":1})"), EngineOptions{200});
   std::string message;
   Status last = Status::ok;
   for (int step = 0; step < 40 && last == Status::ok; ++step) last = ingest_one(*ingestor, step, message);
@@ -108,8 +108,8 @@ TEST_F(IngestorBackpressure, block_with_timeout_gives_up_with_backpressure) {
   EXPECT_NE(message.find("after waiting 1 ms"), std::string::npos) << message;
 }
 
-TEST_F(IngestorBackpressure, refuses_a_frame_larger_than_the_whole_budget) {
-  auto ingestor = Ingestor::open(root_, config(R"("block")"));
+TEST_F(EngineBackpressure, refuses_a_frame_larger_than_the_whole_budget) {
+  auto ingestor = Engine::open(root_, config(R"("block")"));
   std::vector<double> huge(1 << 18);  // 2 MiB of data, 1 MiB budget
   simingest_column column{"v", SIMINGEST_FLOAT64, huge.data(), huge.size()};
   std::string message;
@@ -117,8 +117,8 @@ TEST_F(IngestorBackpressure, refuses_a_frame_larger_than_the_whole_budget) {
   EXPECT_NE(message.find("memoryLimit"), std::string::npos) << message;
 }
 
-TEST_F(IngestorBackpressure, nowait_reports_would_block_instead_of_waiting) {
-  auto ingestor = Ingestor::open(root_, config(R"("block")"), EngineOptions{200});
+TEST_F(EngineBackpressure, nowait_reports_would_block_instead_of_waiting) {
+  auto ingestor = Engine::open(root_, config(R"("block")"), EngineOptions{200});
   std::string message;
   Status status = Status::ok;
   int step = 0;

@@ -1,0 +1,75 @@
+"""simingest: arrays of a running simulation into a crash-safe, time-partitioned Parquet dataset.
+
+    import simingest
+    with simingest.Ingestor("run42", streams={
+            "fields": {"columns": {"p": "float32"}, "grid": [512, 512], "partition": {"steps": 100}}},
+            memory_limit=512 << 20) as ing:
+        ing.ingest("fields", step=s, time=t, columns={"p": p})
+
+The engine is libsimingest (C ABI, include/simingest.h), loaded with ctypes on
+first use; see `simingest._native` for where it is looked for.
+"""
+
+from ._errors import (
+    BackpressureError,
+    ClosedError,
+    ColumnError,
+    ConfigError,
+    DatasetLockedError,
+    DtypeMismatchError,
+    FrameTooLargeError,
+    InternalError,
+    InvalidArgumentError,
+    LengthMismatchError,
+    MissingColumnError,
+    NonFiniteError,
+    OutOfMemoryError,
+    SchemaConflictError,
+    SimingestError,
+    Status,
+    StorageError,
+    UnknownColumnError,
+    UnknownStreamError,
+)
+from ._frame import DTYPE_CODES
+from ._ingestor import Ingestor
+from ._native import LibraryNotFoundError, library_path, status_string
+
+__version__ = "0.1.0"
+
+
+def library_version() -> str:
+    """simingest_version() of the loaded library, e.g. "0.1.0"."""
+    from ._native import library
+
+    return library().simingest_version().decode("ascii")
+
+
+__all__ = [
+    "BackpressureError",
+    "ClosedError",
+    "ColumnError",
+    "ConfigError",
+    "DTYPE_CODES",
+    "DatasetLockedError",
+    "DtypeMismatchError",
+    "FrameTooLargeError",
+    "Ingestor",
+    "InternalError",
+    "InvalidArgumentError",
+    "LengthMismatchError",
+    "LibraryNotFoundError",
+    "MissingColumnError",
+    "NonFiniteError",
+    "OutOfMemoryError",
+    "SchemaConflictError",
+    "SimingestError",
+    "Status",
+    "StorageError",
+    "UnknownColumnError",
+    "UnknownStreamError",
+    "__version__",
+    "library_path",
+    "library_version",
+    "status_string",
+]

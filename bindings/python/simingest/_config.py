@@ -1,0 +1,116 @@
+"""The configuration document: Python keyword arguments to the engine's JSON.
+
+Keyword arguments are the snake_case forms of the document's camelCase keys
+(`memory_limit` → `memoryLimit`); both spellings are accepted. Only keys of the
+documented schema are renamed, at the places the schema has them: stream and
+column names are the user's and pass through untouched (a stream called
+`my_fields` stays `my_fields`), and so does an unknown key, so that the engine
+reports it under the name the caller wrote (`row_group_size: unknown key`).
+
+The document is validated by the engine only (native/core/config.cpp); this
+module never rejects anything, so every host reports a bad configuration with
+the same message.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+from typing import Any, Dict, Mapping, Optional
+
+_TOP = {
+    "streams": "streams",
+    "compression": "compression",
+    "row_group_bytes": "rowGroupBytes",
+    "page_bytes": "pageBytes",
+    "file_bytes": "fileBytes",
+    "memory_limit": "memoryLimit",
+    "workers": "workers",
+    "backpressure": "backpressure",
+}
+_STREAM = {"columns": "columns", "grid": "grid", "partition": "partition", "non_finite": "nonFinite"}
+_COLUMN = {"dtype": "dtype", "non_finite": "nonFinite", "encoding": "encoding"}
+_PARTITION = {"steps": "steps", "time": "time"}
+_COMPRESSION = {"codec": "codec", "level": "level"}
+_BACKPRESSURE = {"policy": "policy", "timeout_ms": "timeoutMs"}
+
+
+def _rename(mapping: Any, names: Mapping[str, str], nested: Optional[Dict[str, Any]] = None) -> Any:
+    """Renames the known keys of one object; `nested[camel]` converts that key's value."""
+    if not isinstance(mapping, Mapping):
+        return mapping
+    out: Dict[str, Any] = {}
+    for key, value in mapping.items():
+        camel = names.get(key, key) if isinstance(key, str) else key
+        if nested and camel in nested:
+            value = nested[camel](value)
+        out[camel] = value
+    return out
+
+
+def _each_value(convert):
+    def apply(mapping: Any) -> Any:
+        if not isinstance(mapping, Mapping):
+            return mapping
+        return {name: convert(value) for name, value in mapping.items()}
+
+    return apply
+
+
+def _column(value: Any) -> Any:
+    return _rename(value, _COLUMN) if isinstance(value, Mapping) else value
+
+
+def _stream(value: Any) -> Any:
+    return _rename(
+        value,
+        _STREAM,
+        {"columns": _each_value(_column), "partition": lambda v: _rename(v, _PARTITION)},
+    )
+
+
+def config_document(settings: Mapping[str, Any]) -> Dict[str, Any]:
+    """The camelCase document for keyword arguments / a config mapping."""
+    return _rename(
+        settings,
+        _TOP,
+        {
+            "streams": _each_value(_stream),
+            "compression": lambda v: _rename(v, _COMPRESSION),
+            "backpressure": lambda v: _rename(v, _BACKPRESSURE),
+        },
+    )
+
+
+def _json_default(value: Any) -> Any:
+    # numpy integers and floats (e.g. a grid taken from an array's shape).
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"simingest: cannot write {type(value).__name__} into the configuration JSON")
+
+
+def config_json(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, default=_json_default, allow_nan=False, separators=(",", ":"))
+
+
+def declared_dtypes(document: Mapping[str, Any]) -> Dict[str, Dict[str, str]]:
+    """{stream: {column: dtype name}} as far as the (already accepted) document says."""
+    out: Dict[str, Dict[str, str]] = {}
+    streams = document.get("streams")
+    if not isinstance(streams, Mapping):
+        return out
+    for stream, spec in streams.items():
+        columns = spec.get("columns") if isinstance(spec, Mapping) else None
+        if not isinstance(columns, Mapping):
+            continue
+        dtypes: Dict[str, str] = {}
+        for column, value in columns.items():
+            dtype = value.get("dtype") if isinstance(value, Mapping) else value
+            if isinstance(dtype, str):
+                dtypes[column] = dtype
+        out[stream] = dtypes
+    return out

@@ -1,0 +1,145 @@
+// The `simingest` command: `demo` runs the built-in solver into a dataset,
+// `inspect` summarises a dataset from its manifest.
+import { SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { runDemo, type DemoResult } from './demo/run.js';
+import { SimingestError } from './errors.js';
+import { formatBytes, formatSummary, inspectDataset } from './inspect.js';
+import { nativeVersion } from './ingestor.js';
+
+function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return value;
+}
+
+function nonNegativeNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError('expected a number >= 0');
+  return value;
+}
+
+function grid(text: string): [number, number] {
+  const match = /^(\d+)x(\d+)$/i.exec(text);
+  const nx = match ? Number(match[1]) : NaN;
+  const ny = match ? Number(match[2]) : NaN;
+  const powerOfTwo = (n: number) => Number.isInteger(n) && n >= 8 && (n & (n - 1)) === 0;
+  if (!powerOfTwo(nx) || !powerOfTwo(ny)) {
+    throw new InvalidArgumentError('expected NxM with powers of two >= 8, e.g. 256x256');
+  }
+  return [nx, ny];
+}
+
+function shellQuote(text: string): string {
+  return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+export function readCommands(out: string): string[] {
+  // Paths inside Python string literals: JSON quoting is valid Python.
+  const fields = JSON.stringify(`${out}/fields/**/*.parquet`);
+  const diagnostics = JSON.stringify(`${out}/diagnostics`);
+  return [
+    `python3 -c ${shellQuote(`import duckdb; duckdb.sql("SELECT step, time, count(*) AS cells, avg(vx*vx+vy*vy)/2 AS energy, max(p) AS p_max FROM read_parquet(${fields.replace(/"/g, "'")}, hive_partitioning=true) GROUP BY ALL ORDER BY step").show()`)}`,
+    `python3 -c ${shellQuote(`import pyarrow.dataset as ds; print(ds.dataset(${diagnostics}, format="parquet", partitioning="hive").to_table().sort_by("step").to_pandas())`)}`,
+    `python3 -c ${shellQuote(`import polars as pl; print(pl.read_parquet(${fields}, hive_partitioning=True).group_by("step").agg(pl.col("vorticity").abs().max()).sort("step"))`)}`,
+  ];
+}
+
+function printSummary(result: DemoResult): void {
+  const { stats } = result;
+  const line = (label: string, value: string) => console.log(`  ${label.padEnd(14)}${value}`);
+  const perStream = Object.entries(stats.streams)
+    .map(([name, s]) => `${name} ${s.framesCommitted}`)
+    .join(', ');
+  console.log('');
+  console.log(`simingest demo: ${result.steps} steps of 2D Navier–Stokes (Taylor–Green vortex) into ${result.out}`);
+  line('frames', `${stats.framesCommitted} committed (${perStream}), ${stats.framesDropped} dropped, ${stats.framesRejected} rejected`);
+  line('bytes in', formatBytes(stats.bytesIn));
+  line('on disk', `${formatBytes(stats.bytesWritten)} in ${stats.filesCommitted} files` +
+    (result.compressionRatio ? ` (compression ${result.compressionRatio.toFixed(2)}x)` : ''));
+  line('time', `${result.seconds.toFixed(2)} s, ${(stats.bytesIn / 2 ** 20 / result.seconds).toFixed(1)} MB/s ingested`);
+  line('memory peak', `${formatBytes(stats.memoryPeak)} of ${formatBytes(stats.memoryLimit)}`);
+  line('energy', `${result.energy.initial.toPrecision(6)} -> ${result.energy.final.toPrecision(6)} at t = ${result.energy.finalTime.toPrecision(4)}`);
+  console.log('');
+  console.log('Read it back:');
+  for (const command of readCommands(result.out)) console.log(`  ${command}`);
+  console.log(`  simingest inspect ${shellQuote(result.out)}`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('simingest')
+    .description('In-situ ingestion of simulation arrays into time-partitioned Parquet datasets')
+    .version(nativeVersion());
+
+  program
+    .command('demo')
+    .description('run a built-in 2D Navier–Stokes solver and ingest its fields and diagnostics every step')
+    .option('--steps <n>', 'time steps to run', positiveInteger, 200)
+    .option('--grid <NxM>', 'grid points in x and y (powers of two)', grid, [256, 256] as [number, number])
+    .option('--out <dir>', 'dataset directory (an earlier demo dataset there is replaced)', 'simingest-demo')
+    .option('--viscosity <nu>', 'kinematic viscosity', nonNegativeNumber, 0.002)
+    .option('--perturbation <eps>', 'amplitude of the deterministic perturbation of the vortex', nonNegativeNumber, 0.1)
+    .option('--partition-steps <n>', 'steps per hive partition', positiveInteger, 50)
+    .option('--memory-limit <MiB>', 'engine memory budget in MiB', positiveInteger, 64)
+    .option('--workers <n>', 'engine worker threads', positiveInteger)
+    .option('--no-progress', 'do not draw the progress bar')
+    .action(async (options: {
+      steps: number; grid: [number, number]; out: string; viscosity: number; perturbation: number;
+      partitionSteps: number; memoryLimit: number; workers?: number; progress: boolean;
+    }) => {
+      const bar = options.progress && process.stderr.isTTY
+        ? new SingleBar({
+            format: '{bar} {value}/{total} steps | {mbps} MB/s | compression {ratio} | {frames} frames committed',
+            hideCursor: true,
+          })
+        : null;
+      bar?.start(options.steps, 0, { mbps: '0.0', ratio: '-', frames: 0 });
+      const result = await runDemo({
+        out: options.out,
+        steps: options.steps,
+        nx: options.grid[0],
+        ny: options.grid[1],
+        viscosity: options.viscosity,
+        perturbation: options.perturbation,
+        partitionSteps: options.partitionSteps,
+        memoryLimit: options.memoryLimit * 2 ** 20,
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        onStep: (step, stats, seconds) => {
+          if (!bar) return;
+          const rawCommitted = stats.bytesWritten > 0 ? stats.bytesIn * (stats.framesCommitted / Math.max(stats.framesAccepted, 1)) : 0;
+          bar.update(step, {
+            mbps: (stats.bytesIn / 2 ** 20 / Math.max(seconds, 1e-9)).toFixed(1),
+            ratio: rawCommitted > 0 ? `${(rawCommitted / stats.bytesWritten).toFixed(2)}x` : '-',
+            frames: stats.framesCommitted,
+          });
+        },
+      }).finally(() => bar?.stop());
+      printSummary(result);
+    });
+
+  program
+    .command('inspect')
+    .description('summarise a dataset: streams, schemas, grids, partitions, ranges, rows, bytes, compression')
+    .argument('<dataset>', 'dataset directory')
+    .option('--json', 'print the summary as JSON')
+    .action(async (dataset: string, options: { json?: boolean }) => {
+      const summary = await inspectDataset(dataset);
+      console.log(options.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+    });
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof SimingestError) {
+      console.error(`simingest: ${error.message} (${error.code})`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+}

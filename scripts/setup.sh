@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# First command of the README's quick start, for a fresh Debian 12 machine
+# with Node.js >= 20: installs the system and Python prerequisites, then the
+# package's dependencies (which builds the addon and libsimingest.so).
+#   bash scripts/setup.sh && npx simingest demo
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "simingest needs Node.js >= 20 (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+echo "== system packages (apt-get)"
+as_root apt-get update -qq
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  cmake g++ make pkg-config libzstd-dev nlohmann-json3-dev libgtest-dev \
+  python3 python3-pip python3-venv
+
+echo "== Python readers for the demo's output and the Python tests (pip)"
+pip_args=(--quiet --disable-pip-version-check)
+# Debian 12 marks the system Python as externally managed (PEP 668).
+if python3 -m pip install --help 2>/dev/null | grep -- --break-system-packages >/dev/null; then
+  pip_args+=(--break-system-packages)
+fi
+python3 -m pip install "${pip_args[@]}" pyarrow duckdb polars pandas numpy pytest
+
+echo "== npm dependencies, addon and libsimingest.so"
+npm ci --no-audit --no-fund

@@ -1,0 +1,94 @@
+// `npm test`: builds what is missing or stale, then runs every suite of the
+// project — C++ (ctest), Node (node:test) and Python (pytest) — and fails if
+// any of them fails. Self-contained, so CI only has to provide the system
+// packages and `npm ci` before calling it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const jobs = process.env.SIMINGEST_BUILD_JOBS ?? '2';
+const results = [];
+
+function header(title) {
+  const line = '='.repeat(78);
+  console.log(`\n${line}\n== ${title}\n${line}`);
+}
+
+function run(command, args, options = {}) {
+  console.log(`$ ${[command, ...args].join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error) {
+    console.error(`cannot run ${command}: ${result.error.message}`);
+    return 127;
+  }
+  return result.status ?? 1;
+}
+
+function section(name, body) {
+  header(name);
+  const started = Date.now();
+  const status = body();
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  results.push({ name, status, seconds });
+  console.log(`-- ${name}: ${status === 0 ? 'ok' : status === 'skipped' ? 'skipped' : `FAILED (exit ${status})`} in ${seconds} s`);
+  return status;
+}
+
+function finish() {
+  header('summary');
+  for (const { name, status, seconds } of results) {
+    console.log(`  ${name.padEnd(34)} ${status === 0 ? 'ok' : status === 'skipped' ? 'skipped' : 'FAILED'}  (${seconds} s)`);
+  }
+  const failed = results.filter((r) => r.status !== 0 && r.status !== 'skipped');
+  process.exit(failed.length === 0 ? 0 : 1);
+}
+
+// 1. The addon and libsimingest.so (cmake-js, build/) and the TypeScript (dist/).
+if (section('build (npm run build)', () => run('npm', ['run', 'build'])) !== 0) finish();
+
+// 2. C++ unit tests in their own CMake build directory.
+section('C++ tests (ctest, build-test/)', () => {
+  const buildDir = path.join(root, 'build-test');
+  if (!existsSync(path.join(buildDir, 'CMakeCache.txt'))) {
+    const configured = run('cmake', ['-S', '.', '-B', 'build-test', '-DCMAKE_BUILD_TYPE=RelWithDebInfo']);
+    if (configured !== 0) return configured;
+  }
+  const built = run('cmake', ['--build', 'build-test', '-j', jobs]);
+  if (built !== 0) return built;
+  return run('ctest', ['--test-dir', 'build-test', '--output-on-failure', '-j', jobs]);
+});
+
+// 3. Node tests, compiled by `npm run build` into dist/test/.
+section('Node tests (node --test)', () => {
+  const dir = path.join(root, 'dist', 'test');
+  const files = readdirSync(dir)
+    .filter((name) => /\.test\.m?js$/.test(name))
+    .sort()
+    .map((name) => path.join('dist', 'test', name));
+  if (files.length === 0) {
+    console.error('no compiled Node tests in dist/test');
+    return 1;
+  }
+  return run(process.execPath, ['--test', ...files]);
+});
+
+// 4. Python tests, once there are any. Tests skip themselves when an optional
+// reader (pyarrow, polars, duckdb) is missing; pytest itself is required.
+section('Python tests (pytest test/python)', () => {
+  const dir = path.join(root, 'test', 'python');
+  const hasTests =
+    existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => /(^|\/)test_.*\.py$|_test\.py$/.test(String(f)));
+  if (!hasTests) {
+    console.log('no Python tests yet (test/python/test_*.py)');
+    return 'skipped';
+  }
+  const python = process.env.PYTHON ?? 'python3';
+  // The Python package finds build/Release/libsimingest.so (made by
+  // `npm run build`) on its own; SIMINGEST_LIBRARY overrides it if set.
+  const status = run(python, ['-m', 'pytest', '-q', 'test/python']);
+  return status === 5 ? 'skipped' : status; // 5: collected no tests
+});
+
+finish();
