@@ -106,12 +106,11 @@ export function buildProgram(): Command {
         partitionSteps: options.partitionSteps,
         memoryLimit: options.memoryLimit * 2 ** 20,
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
-        onStep: (step, stats, seconds) => {
+        onStep: (step, stats, seconds, ratio) => {
           if (!bar) return;
-          const rawCommitted = stats.bytesWritten > 0 ? stats.bytesIn * (stats.framesCommitted / Math.max(stats.framesAccepted, 1)) : 0;
           bar.update(step, {
             mbps: (stats.bytesIn / 2 ** 20 / Math.max(seconds, 1e-9)).toFixed(1),
-            ratio: rawCommitted > 0 ? `${(rawCommitted / stats.bytesWritten).toFixed(2)}x` : '-',
+            ratio: ratio === null ? '-' : `${ratio.toFixed(2)}x`,
             frames: stats.framesCommitted,
           });
         },

@@ -1,7 +1,7 @@
 // What one ingest call carries, and how it is checked before it reaches the
-// engine. Only JavaScript shapes are checked here (is it a typed array of the
-// declared kind, is the step an integer); everything the engine can check, it
-// checks, so every host reports those failures the same way.
+// engine. Only JavaScript shapes are checked here (is it a typed array or a
+// number, is the step an integer); everything the engine can check — dtypes,
+// lengths, names — it checks, so every host reports those failures the same way.
 import {
   DTYPE_ARRAYS,
   DTYPE_BYTES,
@@ -111,10 +111,8 @@ export function prepareFrame(config: Config, stream: string, frame: Frame): Prep
     const label = `columns.${name}`;
     if (ArrayBuffer.isView(value)) {
       expectArgument(!(value instanceof DataView), 'a typed array', label, value);
-      if (declared !== undefined) {
-        const expected = DTYPE_ARRAYS[declared];
-        expectArgument(value instanceof expected, article(expected.name), label, value, 'ERR_DTYPE_MISMATCH');
-      }
+      // A typed array of another element type goes to the engine as what it is:
+      // the engine reports the mismatch in the same words to every host.
       if (isDetached(value.buffer)) {
         throw new SimingestError(`${label}: the ArrayBuffer is detached`, 'ERR_INVALID_ARGUMENT');
       }

@@ -46,7 +46,7 @@ function finish() {
 }
 
 // 1. The addon and libsimingest.so (cmake-js, build/) and the TypeScript (dist/).
-if (section('build (npm run build)', () => run('npm', ['run', 'build'])) !== 0) finish();
+if (section('build (npm run compile)', () => run('npm', ['run', 'compile'])) !== 0) finish();
 
 // 2. C++ unit tests in their own CMake build directory.
 section('C++ tests (ctest, build-test/)', () => {
@@ -60,7 +60,7 @@ section('C++ tests (ctest, build-test/)', () => {
   return run('ctest', ['--test-dir', 'build-test', '--output-on-failure', '-j', jobs]);
 });
 
-// 3. Node tests, compiled by `npm run build` into dist/test/.
+// 3. Node tests, compiled by `npm run compile` into dist/test/.
 section('Node tests (node --test)', () => {
   const dir = path.join(root, 'dist', 'test');
   const files = readdirSync(dir)
@@ -86,7 +86,7 @@ section('Python tests (pytest test/python)', () => {
   }
   const python = process.env.PYTHON ?? 'python3';
   // The Python package finds build/Release/libsimingest.so (made by
-  // `npm run build`) on its own; SIMINGEST_LIBRARY overrides it if set.
+  // `npm run compile`) on its own; SIMINGEST_LIBRARY overrides it if set.
   const status = run(python, ['-m', 'pytest', '-q', 'test/python']);
   return status === 5 ? 'skipped' : status; // 5: collected no tests
 });

@@ -19,7 +19,7 @@ export interface DemoOptions {
   memoryLimit: number;
   workers?: number;
   /** Called after every step with the engine's counters. */
-  onStep?: (step: number, stats: Stats, elapsedSeconds: number) => void;
+  onStep?: (step: number, stats: Stats, elapsedSeconds: number, compressionRatio: number | null) => void;
 }
 
 export interface DemoResult {
@@ -108,7 +108,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       finalTime = solver.time;
       await ingestor.ingest('fields', { step: solver.step, time: solver.time, columns: { ...fields } });
       await ingestor.ingest('diagnostics', { step: solver.step, time: solver.time, columns: { ...diagnostics } });
-      options.onStep?.(s + 1, ingestor.stats(), elapsed());
+      if (options.onStep) {
+        const now = ingestor.stats();
+        options.onStep(s + 1, now, elapsed(), committedRatio(now, config));
+      }
     }
     await ingestor.flush();
     stats = ingestor.stats();

@@ -173,7 +173,9 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
 
     // Charge the budget, as the backpressure policy says.
     const uint64_t buffer_bytes = pipeline::frame_header_bytes(ndeclared) + padded_bytes;
-    const uint64_t reserve = pipeline::encode_reserve_bytes(array_bytes + 16 * rows, ndeclared);
+    // step, time and scalars are dictionary encoded: a few bytes per frame,
+    // covered by the reservation's per-frame slack.
+    const uint64_t reserve = pipeline::encode_reserve_bytes(array_bytes, ndeclared);
     const uint64_t charge = buffer_bytes + reserve;
     if (charge > budget.limit())
       return reject(Status::frame_too_large,
@@ -304,7 +306,7 @@ uint64_t Engine::Impl::room_estimate(std::size_t array_bytes) const noexcept {
   for (const auto& stream : streams) widest = std::max(widest, stream->config.columns.size());
   const uint64_t padded = array_bytes + 64 * widest;
   const uint64_t estimate = pipeline::frame_header_bytes(widest) + padded +
-                            pipeline::encode_reserve_bytes(padded + 16 * (array_bytes + 1), widest);
+                            pipeline::encode_reserve_bytes(padded, widest);
   return std::min<uint64_t>(estimate, budget.limit());
 }
 
