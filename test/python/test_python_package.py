@@ -110,13 +110,11 @@ def test_every_c_function_is_declared_with_argtypes_and_restype():
 
 
 def readme_python_example():
-    """The Python example of the README (or of the proposed section until it is merged)."""
-    for doc in (REPO / "README.md", REPO / "docs" / "README-hosts.md"):
-        if doc.is_file():
-            blocks = re.findall(r"```python\n(.*?)```", doc.read_text(), re.S)
-            for block in blocks:
-                if "simingest.Ingestor(" in block and "ing.ingest(" in block:
-                    return block
+    """The Python example of the README."""
+    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    for block in blocks:
+        if "simingest.Ingestor(" in block and "ing.ingest(" in block:
+            return block
     pytest.fail("no README Python example with simingest.Ingestor found")
 
 
