@@ -29,11 +29,11 @@
 #include "simingest.h"
 
 namespace simingest {
-// The wrapper lives in an inline namespace: users write simingest::Ingestor,
-// but its symbols (simingest::hpp_v1::Ingestor) can never collide with the
-// engine's internal C++ classes of the same names (simingest::Ingestor,
-// simingest::Error in native/), which a program linking the static engine
-// (the test binary) would otherwise merge in violation of the ODR.
+// The wrapper lives in an inline namespace: users write simingest::Error,
+// but its symbols (simingest::hpp_v1::Error) can never collide with the
+// engine's internal classes in namespace simingest (native/core/status.hpp
+// has its own simingest::Error), which a program linking the static engine,
+// like the test binary, would otherwise merge in violation of the ODR.
 inline namespace hpp_v1 {
 
 // A failed simingest call: status() says what kind, what() the message.

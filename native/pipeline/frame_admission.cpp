@@ -113,10 +113,15 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       if (slot[j] >= 0)
         return reject(Status::unknown_column,
                       column_prefix(*stream, declared[j]) + "given twice in one frame");
-      const auto dtype = dtype_from_c(static_cast<int>(given.dtype));
+      // A C caller may store any int in the enum field; loading it as the enum
+      // type would be undefined behaviour, so read its bytes as an int.
+      static_assert(sizeof(simingest_dtype) == sizeof(int), "simingest_dtype is int-sized");
+      int dtype_value = 0;
+      std::memcpy(&dtype_value, &given.dtype, sizeof dtype_value);
+      const auto dtype = dtype_from_c(dtype_value);
       if (!dtype)
         return reject(Status::invalid_argument,
-                      column_prefix(*stream, declared[j]) + "dtype " + std::to_string(static_cast<int>(given.dtype)) +
+                      column_prefix(*stream, declared[j]) + "dtype " + std::to_string(dtype_value) +
                           " is not a simingest_dtype");
       if (*dtype != declared[j].dtype)
         return reject(Status::dtype_mismatch, column_prefix(*stream, declared[j]) + "expected " +
@@ -208,7 +213,8 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
 
     pipeline::Buffer buffer;
     try {
-      buffer = pool.acquire(buffer_bytes);
+      // This node's pool: the copy below first-touches a new buffer here.
+      buffer = pool.acquire(buffer_bytes, current_node());
     } catch (const std::bad_alloc&) {
       budget.release(charge);
       message = stream_prefix(*stream) + "out of memory allocating " + mib(buffer_bytes);
@@ -226,17 +232,22 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       const std::size_t width = dtype_size(column.dtype);
       const bool is_scalar = given.length == SIMINGEST_SCALAR;
       const std::size_t count = is_scalar ? 1 : given.length;
+      const bool scan_non_finite = column.non_finite == NonFinitePolicy::reject && dtype_is_float(column.dtype);
+      std::size_t copied_non_finite = count;  // first NaN/Inf found while copying, if scanned
       if (is_scalar) {
         std::memcpy(&out->scalar_bits, given.data, width);
         out->data = reinterpret_cast<const unsigned char*>(&out->scalar_bits);
         out->is_scalar = true;
       } else {
-        if (count != 0) std::memcpy(cursor, given.data, count * width);
+        // A rejecting column is scanned in the same pass that copies it.
+        if (scan_non_finite)
+          copied_non_finite = kernels::copy_and_find_non_finite(column.dtype, cursor, given.data, count);
+        else if (count != 0) std::memcpy(cursor, given.data, count * width);
         out->data = cursor;
         cursor += (count * width + 63) / 64 * 64;
       }
-      if (column.non_finite == NonFinitePolicy::reject && dtype_is_float(column.dtype)) {
-        const auto bad = kernels::find_non_finite(column.dtype, out->data, count);
+      if (scan_non_finite) {
+        const auto bad = is_scalar ? kernels::find_non_finite(column.dtype, out->data, count) : copied_non_finite;
         if (bad < count) {
           double value = 0;
           if (column.dtype == Dtype::float32) {
@@ -297,7 +308,9 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
 void Engine::Impl::enqueue(Frame* frame) {
   frame->enqueued_ns = monotonic_ns();
   // Frames in flight are bounded by the budget, so a full queue is brief.
-  while (!frame_queue.try_push(frame)) std::this_thread::yield();
+  // The queue of the node holding the frame's memory, for that node's workers.
+  auto& queue = *frame_queues[frame->buffer.node];
+  while (!queue.try_push(frame)) std::this_thread::yield();
   work_available.post();
 }
 
