@@ -221,8 +221,8 @@ SIMINGEST_API simingest_status simingest_flush(simingest_ingestor* ingestor);
 /* Flush, stop the engine's threads, release the dataset and free the handle;
  * sets *ingestor to NULL. NULL or a pointer to NULL is a no-op returning
  * SIMINGEST_OK. If the final flush fails the handle is freed all the same and
- * the failure is returned (its message is lost with the handle). Must not race
- * with other calls on the same handle. */
+ * the failure is returned; its message is then simingest_last_error(NULL) on
+ * the calling thread. Must not race with other calls on the same handle. */
 SIMINGEST_API simingest_status simingest_close(simingest_ingestor** ingestor);
 
 /* A JSON document of the ingestor's counters: frames accepted, committed,

@@ -197,8 +197,8 @@ class Ingestor {
   // released either way). Closing a closed Ingestor does nothing.
   void close() {
     const simingest_status status = simingest_close(&handle_);
-    if (status != SIMINGEST_OK)
-      throw Error(status, std::string("simingest_close: ") + simingest_status_string(status));
+    // The handle is gone: a failed close leaves its message under NULL.
+    if (status != SIMINGEST_OK) throw Error(status, simingest_last_error(nullptr));
   }
 
   bool is_open() const noexcept { return handle_ != nullptr; }

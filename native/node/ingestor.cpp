@@ -430,10 +430,8 @@ Napi::Value Ingestor::Close(const Napi::CallbackInfo& info) {
     std::unique_lock<std::shared_mutex> exclusive(lifecycle_);
     if (handle_ != nullptr) {
       done->status = simingest_close(&handle_);
-      // The handle's message died with it; the status text is what remains.
-      if (done->status != SIMINGEST_OK) {
-        done->message = std::string("close: ") + simingest_status_string(done->status);
-      }
+      // The handle is gone: a failed close leaves its message under NULL.
+      if (done->status != SIMINGEST_OK) done->message = simingest_last_error(nullptr);
     }
     if (tsfn_.NonBlockingCall(done) != napi_ok) done->thread.detach(), delete done;
   });
