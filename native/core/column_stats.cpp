@@ -4,6 +4,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/column_stats_kernel.hpp"
+
 namespace simingest {
 
 namespace {
@@ -59,50 +61,11 @@ bool visit_dtype(Dtype dtype, F&& f) {
   return false;
 }
 
-template <typename T>
-ColumnStats scan_integers(const unsigned char* p, std::size_t count) noexcept {
-  ColumnStats stats;
-  if (count == 0) return stats;
-  T min = load<T>(p);
-  T max = min;
-  for (std::size_t i = 1; i < count; ++i) {
-    const T v = load<T>(p + i * sizeof(T));
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  stats.has_min_max = true;
-  stats.min_bits = bits_of(min);
-  stats.max_bits = bits_of(max);
-  return stats;
-}
-
-// NaN is counted and never becomes min or max. Only a strictly smaller (larger)
-// value replaces the min (max), so among -0.0 and +0.0 the first one seen stays.
-template <typename T>
-ColumnStats scan_floats(const unsigned char* p, std::size_t count) noexcept {
-  ColumnStats stats;
-  std::size_t i = 0;
-  while (i < count && std::isnan(load<T>(p + i * sizeof(T)))) ++i;
-  stats.nan_count = i;
-  if (i == count) return stats;
-  T min = load<T>(p + i * sizeof(T));
-  T max = min;
-  uint64_t nans = stats.nan_count;
-  for (++i; i < count; ++i) {
-    const T v = load<T>(p + i * sizeof(T));
-    if (std::isnan(v)) {
-      ++nans;
-    } else if (v < min) {
-      min = v;
-    } else if (v > max) {
-      max = v;
-    }
-  }
-  stats.has_min_max = true;
-  stats.min_bits = bits_of(min);
-  stats.max_bits = bits_of(max);
-  stats.nan_count = nans;
-  return stats;
+// Among equal floats only ±0 differ in bits; the order the kernels use puts
+// -0 below +0, and merging must agree so pieces merge to the stats of the whole.
+bool is_negative_zero(Dtype dtype, uint64_t bits) noexcept {
+  return (dtype == Dtype::float32 && bits == 0x80000000u) ||
+         (dtype == Dtype::float64 && bits == 0x8000000000000000u);
 }
 
 }  // namespace
@@ -116,23 +79,14 @@ void ColumnStats::merge(const ColumnStats& other, Dtype dtype) noexcept {
     max_bits = other.max_bits;
     return;
   }
-  // Ties keep this side's bits: these rows came first.
-  if (compare_value_bits(dtype, other.min_bits, min_bits) < 0) min_bits = other.min_bits;
-  if (compare_value_bits(dtype, other.max_bits, max_bits) > 0) max_bits = other.max_bits;
+  const int by_min = compare_value_bits(dtype, other.min_bits, min_bits);
+  if (by_min < 0 || (by_min == 0 && is_negative_zero(dtype, other.min_bits))) min_bits = other.min_bits;
+  const int by_max = compare_value_bits(dtype, other.max_bits, max_bits);
+  if (by_max > 0 || (by_max == 0 && is_negative_zero(dtype, max_bits))) max_bits = other.max_bits;
 }
 
 ColumnStats compute_column_stats(Dtype dtype, const void* data, std::size_t count) noexcept {
-  ColumnStats stats;
-  if (count == 0) return stats;  // data may be NULL then
-  const auto* p = static_cast<const unsigned char*>(data);
-  visit_dtype(dtype, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (std::is_floating_point_v<T>)
-      stats = scan_floats<T>(p, count);
-    else
-      stats = scan_integers<T>(p, count);
-  });
-  return stats;
+  return kernels::column_stats_kernel(dtype, data, count);  // data may be NULL when count is 0
 }
 
 ColumnStats scalar_column_stats(Dtype dtype, const void* value, std::size_t count) noexcept {

@@ -90,13 +90,16 @@ TEST(ColumnStats, infinities_are_min_and_max) {
   EXPECT_EQ(stats.nan_count, 1u);
 }
 
-TEST(ColumnStats, signed_zeros_compare_equal_and_the_first_one_stays) {
+TEST(ColumnStats, min_of_both_zeros_is_negative_and_max_positive_in_either_order) {
   const auto negative_first = stats_of<double>(Dtype::float64, {-0.0, 0.0});
   EXPECT_EQ(negative_first.min_bits, bits(-0.0));
-  EXPECT_EQ(negative_first.max_bits, bits(-0.0));
+  EXPECT_EQ(negative_first.max_bits, bits(0.0));
   const auto positive_first = stats_of<float>(Dtype::float32, {0.0f, -0.0f});
-  EXPECT_EQ(positive_first.min_bits, bits(0.0f));
+  EXPECT_EQ(positive_first.min_bits, bits(-0.0f));
   EXPECT_EQ(positive_first.max_bits, bits(0.0f));
+  const auto only_negative = stats_of<float>(Dtype::float32, {-0.0f, -0.0f});
+  EXPECT_EQ(only_negative.min_bits, bits(-0.0f));
+  EXPECT_EQ(only_negative.max_bits, bits(-0.0f));
 }
 
 TEST(ColumnStats, float_min_max_are_numeric_not_bitwise) {
@@ -215,11 +218,15 @@ TEST(ColumnStats, merge_of_stats_without_min_max_keeps_this_side) {
   EXPECT_EQ(nan_only.nan_count, 2u);
 }
 
-TEST(ColumnStats, merge_keeps_this_sides_zero_on_ties) {
+TEST(ColumnStats, merge_orders_negative_zero_below_positive_zero_like_the_scan) {
   auto left = stats_of<double>(Dtype::float64, {-0.0});
   left.merge(stats_of<double>(Dtype::float64, {0.0}), Dtype::float64);
   EXPECT_EQ(left.min_bits, bits(-0.0));
-  EXPECT_EQ(left.max_bits, bits(-0.0));
+  EXPECT_EQ(left.max_bits, bits(0.0));
+  auto right = stats_of<float>(Dtype::float32, {0.0f});
+  right.merge(stats_of<float>(Dtype::float32, {-0.0f}), Dtype::float32);
+  EXPECT_EQ(right.min_bits, bits(-0.0f));
+  EXPECT_EQ(right.max_bits, bits(0.0f));
 }
 
 TEST(ColumnStats, merge_compares_signed_integers_signed) {

@@ -285,6 +285,30 @@ BackpressureConfig parse_backpressure(const Json& j, const std::string& path) {
   return backpressure;
 }
 
+// Linux numbers CPUs below NR_CPUS (8192 at most today); the bound keeps a
+// typo from reaching the kernel as a huge cpu_set_t.
+constexpr uint64_t kMaxCpuId = (uint64_t{1} << 20) - 1;
+
+AffinityConfig parse_affinity(const Json& j, const std::string& path) {
+  AffinityConfig affinity;
+  if (j.is_array() && !j.empty()) {
+    affinity.kind = AffinityConfig::Kind::cpus;
+    for (std::size_t i = 0; i < j.size(); ++i)
+      affinity.cpus.push_back(static_cast<int>(read_unsigned(
+          j[i], path + "[" + std::to_string(i) + "]", 0, kMaxCpuId, "a CPU id (an integer from 0 to 1048575)")));
+    return affinity;
+  }
+  if (j.is_string()) {
+    const auto& text = j.get_ref<const std::string&>();
+    if (text == "none") return affinity;
+    if (text == "numa") {
+      affinity.kind = AffinityConfig::Kind::numa;
+      return affinity;
+    }
+  }
+  expected(path, "\"none\", \"numa\" or a non-empty array of CPU ids", j);
+}
+
 // Bytes of parser messages may come from the document ("last read: '…'").
 std::string escape_message(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -400,7 +424,7 @@ Config parse_config(std::string_view json_text) {
   if (!doc.is_object()) expected("config", "an object", doc);
   reject_unknown_keys(doc, "",
                       {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",
-                       "memoryLimit", "workers", "backpressure"});
+                       "memoryLimit", "workers", "backpressure", "affinity"});
   Config config;
 
   const Json* streams = find_key(doc, "streams");
@@ -431,6 +455,7 @@ Config parse_config(std::string_view json_text) {
         static_cast<unsigned>(read_unsigned(*value, "workers", 1, 256, "an integer from 1 to 256"));
   if (const Json* value = find_key(doc, "backpressure"))
     config.backpressure = parse_backpressure(*value, "backpressure");
+  if (const Json* value = find_key(doc, "affinity")) config.affinity = parse_affinity(*value, "affinity");
   return config;
 }
 

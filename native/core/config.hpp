@@ -56,6 +56,15 @@ struct BackpressureConfig {
   int64_t timeout_ms = -1;  // block only; -1 waits forever
 };
 
+// Where worker threads run. `none` leaves them to the scheduler; `numa` pins
+// worker i to every CPU of one NUMA node, nodes taken round-robin; `cpus`
+// pins worker i to cpus[i % cpus.size()]. Whether the CPUs exist is checked
+// when the engine opens, against the machine's topology.
+struct AffinityConfig {
+  enum class Kind { none, numa, cpus } kind = Kind::none;
+  std::vector<int> cpus;  // kind == cpus: not empty, each >= 0
+};
+
 struct Config {
   std::vector<StreamConfig> streams;  // in the order the document lists them; at least one
   CompressionConfig compression;
@@ -65,6 +74,7 @@ struct Config {
   uint64_t memory_limit = 256ull << 20;     // hard budget for frames in flight, >= 1 MiB
   unsigned workers = 0;                     // 0: one per hardware thread
   BackpressureConfig backpressure;
+  AffinityConfig affinity;
 
   const StreamConfig* find_stream(std::string_view name) const noexcept;
 };

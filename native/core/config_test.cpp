@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "core/status.hpp"
 
@@ -516,6 +517,36 @@ TEST(Config, stream_schema_ignores_encoding_and_non_finite_policy) {
   const Config b = parse_config(
       with_stream(R"("columns":{"x":{"dtype":"float32","encoding":"plain","nonFinite":"reject"}})"));
   EXPECT_EQ(stream_schema_json(a.streams[0]), stream_schema_json(b.streams[0]));
+}
+
+// ---- affinity ----------------------------------------------------------------
+
+TEST(Config, affinity_defaults_to_none) {
+  EXPECT_EQ(parse_config(kMinimal).affinity.kind, AffinityConfig::Kind::none);
+  EXPECT_EQ(parse_config(with_top(R"(,"affinity":"none")")).affinity.kind, AffinityConfig::Kind::none);
+}
+
+TEST(Config, affinity_accepts_numa_and_cpu_lists) {
+  EXPECT_EQ(parse_config(with_top(R"(,"affinity":"numa")")).affinity.kind, AffinityConfig::Kind::numa);
+  const Config config = parse_config(with_top(R"(,"affinity":[3,0,3.0,1048575])"));
+  EXPECT_EQ(config.affinity.kind, AffinityConfig::Kind::cpus);
+  EXPECT_EQ(config.affinity.cpus, (std::vector<int>{3, 0, 3, 1048575}));
+}
+
+TEST(Config, affinity_rejects_other_values_naming_what_it_expects) {
+  const std::string what = R"(affinity: expected "none", "numa" or a non-empty array of CPU ids but received )";
+  EXPECT_EQ(config_error(with_top(R"(,"affinity":"all")")), what + R"("all")");
+  EXPECT_EQ(config_error(with_top(R"(,"affinity":2)")), what + "2");
+  EXPECT_EQ(config_error(with_top(R"(,"affinity":[])")), what + "an empty array");
+  EXPECT_EQ(config_error(with_top(R"(,"affinity":{"cpus":[0]})")), what + "an object");
+}
+
+TEST(Config, affinity_rejects_cpu_ids_that_are_not_non_negative_integers) {
+  const std::string what = "expected a CPU id (an integer from 0 to 1048575) but received ";
+  EXPECT_EQ(config_error(with_top(R"(,"affinity":[0,1,-1])")), "affinity[2]: " + what + "-1");
+  EXPECT_EQ(config_error(with_top(R"(,"affinity":[0.5])")), "affinity[0]: " + what + "0.5");
+  EXPECT_EQ(config_error(with_top(R"(,"affinity":["0"])")), "affinity[0]: " + what + R"("0")");
+  EXPECT_EQ(config_error(with_top(R"(,"affinity":[1048576])")), "affinity[0]: " + what + "1048576");
 }
 
 }  // namespace

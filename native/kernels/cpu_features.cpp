@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#if defined(__x86_64__)
+#if SIMINGEST_KERNELS_X86
 #include <cpuid.h>
 #endif
 
@@ -11,7 +11,7 @@ namespace simingest::kernels {
 
 namespace {
 
-#if defined(__x86_64__)
+#if SIMINGEST_KERNELS_X86
 // XCR0 through xgetbv; only valid when cpuid reports OSXSAVE.
 uint64_t read_xcr0() noexcept {
   uint32_t eax = 0, edx = 0;
@@ -55,7 +55,7 @@ std::optional<SimdLevel> simd_level_from_name(std::string_view name) noexcept {
 }
 
 SimdLevel detected_simd_level() noexcept {
-#if defined(__x86_64__)
+#if SIMINGEST_KERNELS_X86
   return detect_x86();
 #else
   return SimdLevel::scalar;

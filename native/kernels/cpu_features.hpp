@@ -11,6 +11,14 @@
 #include <optional>
 #include <string_view>
 
+// 1 where the SSE4.2 and AVX2 kernels are built: x86-64, unless
+// SIMINGEST_SCALAR_ONLY is defined (which builds what other architectures get).
+#if defined(__x86_64__) && !defined(SIMINGEST_SCALAR_ONLY)
+#define SIMINGEST_KERNELS_X86 1
+#else
+#define SIMINGEST_KERNELS_X86 0
+#endif
+
 namespace simingest::kernels {
 
 // Ordered: a level may use every instruction of the levels below it.

@@ -3,11 +3,14 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/x86_kernels.hpp"
+
 namespace simingest::kernels {
 
 namespace {
-// A float is non-finite exactly when its exponent bits are all ones; testing
-// bits keeps the loop branch-light and free of floating-point exceptions.
+
+// The scalar twin. Blocks of 64 values are tested without an early exit so
+// the compiler can vectorise them at its baseline ISA.
 template <typename Bits, Bits kExponentMask>
 std::size_t find_in(const unsigned char* bytes, std::size_t count) noexcept {
   constexpr std::size_t kBlock = 64;
@@ -28,15 +31,51 @@ std::size_t find_in(const unsigned char* bytes, std::size_t count) noexcept {
   }
   return count;
 }
-}  // namespace
 
-std::size_t find_non_finite(Dtype dtype, const void* data, std::size_t count) noexcept {
-  const auto* bytes = static_cast<const unsigned char*>(data);
+std::size_t scalar_find_non_finite(Dtype dtype, const unsigned char* bytes, std::size_t count) noexcept {
   switch (dtype) {
     case Dtype::float32: return find_in<uint32_t, 0x7f800000u>(bytes, count);
     case Dtype::float64: return find_in<uint64_t, 0x7ff0000000000000ull>(bytes, count);
     default: return count;
   }
+}
+
+}  // namespace
+
+std::size_t find_non_finite_at(SimdLevel level, Dtype dtype, const void* data, std::size_t count) noexcept {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  if (count == 0) return 0;
+  switch (supported_simd_level(level)) {
+#if SIMINGEST_KERNELS_X86
+    case SimdLevel::avx2: return avx2::find_non_finite(dtype, bytes, count);
+    case SimdLevel::sse: return sse::find_non_finite(dtype, bytes, count);
+#endif
+    default: return scalar_find_non_finite(dtype, bytes, count);
+  }
+}
+
+std::size_t copy_and_find_non_finite_at(SimdLevel level, Dtype dtype, void* dst, const void* src,
+                                        std::size_t count) noexcept {
+  auto* out = static_cast<unsigned char*>(dst);
+  const auto* in = static_cast<const unsigned char*>(src);
+  if (count == 0) return 0;
+  switch (supported_simd_level(level)) {
+#if SIMINGEST_KERNELS_X86
+    case SimdLevel::avx2: return avx2::copy_and_find_non_finite(dtype, out, in, count);
+    case SimdLevel::sse: return sse::copy_and_find_non_finite(dtype, out, in, count);
+#endif
+    default:
+      std::memcpy(out, in, count * dtype_size(dtype));
+      return scalar_find_non_finite(dtype, out, count);
+  }
+}
+
+std::size_t find_non_finite(Dtype dtype, const void* data, std::size_t count) noexcept {
+  return find_non_finite_at(active_simd_level(), dtype, data, count);
+}
+
+std::size_t copy_and_find_non_finite(Dtype dtype, void* dst, const void* src, std::size_t count) noexcept {
+  return copy_and_find_non_finite_at(active_simd_level(), dtype, dst, src, count);
 }
 
 }  // namespace simingest::kernels

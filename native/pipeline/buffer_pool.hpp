@@ -16,6 +16,7 @@ namespace simingest::pipeline {
 struct Buffer {
   unsigned char* data = nullptr;  // 64-byte aligned
   std::size_t capacity = 0;
+  uint32_t node = 0;  // the engine's per-node pool it goes back to; BufferPool ignores it
 };
 
 class BufferPool {

@@ -1,5 +1,10 @@
 // Opening, flushing and closing an ingestor, and its statistics.
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <new>
 #include <thread>
 
@@ -25,14 +30,72 @@ std::string grid_json(const std::vector<int64_t>& grid) {
   return nlohmann::json(grid).dump();
 }
 
+std::shared_ptr<const pipeline::NumaTopology> topology_of(const EngineOptions& options) {
+  if (options.topology) return options.topology;
+  return std::make_shared<const pipeline::NumaTopology>(pipeline::NumaTopology::read("/sys"));
+}
+
+// Worker i's CPUs under the affinity setting; empty vectors for "none".
+// Throws Error(config) for a CPU the topology does not have.
+std::vector<std::vector<int>> worker_cpus(const AffinityConfig& affinity, const pipeline::NumaTopology& topology,
+                                          unsigned workers) {
+  std::vector<std::vector<int>> cpus(workers);
+  if (affinity.kind == AffinityConfig::Kind::none) return cpus;
+  if (affinity.kind == AffinityConfig::Kind::cpus) {
+    for (std::size_t i = 0; i < affinity.cpus.size(); ++i)
+      if (!topology.has_cpu(affinity.cpus[i]))
+        throw Error(Status::config, "affinity[" + std::to_string(i) + "]: CPU " + std::to_string(affinity.cpus[i]) +
+                                        " does not exist (this machine has CPUs " +
+                                        pipeline::format_cpulist(topology.all_cpus()) + ")");
+  }
+  for (unsigned i = 0; i < workers; ++i) {
+    if (affinity.kind == AffinityConfig::Kind::numa) {
+      cpus[i] = topology.nodes()[i % topology.node_count()].cpus;
+    } else {
+      cpus[i] = {affinity.cpus[i % affinity.cpus.size()]};
+    }
+  }
+  return cpus;
+}
+
+// A cpu_set_t sized at run time: machines may have more than CPU_SETSIZE CPUs.
+class CpuSet {
+ public:
+  explicit CpuSet(int cpus) : count_(std::max(cpus, CPU_SETSIZE)), set_(CPU_ALLOC(count_)) {
+    if (set_ == nullptr) throw std::bad_alloc();
+    CPU_ZERO_S(bytes(), set_);
+  }
+  ~CpuSet() { CPU_FREE(set_); }
+  CpuSet(const CpuSet&) = delete;
+  CpuSet& operator=(const CpuSet&) = delete;
+
+  std::size_t bytes() const { return CPU_ALLOC_SIZE(count_); }
+  cpu_set_t* get() { return set_; }
+  void add(int cpu) { CPU_SET_S(static_cast<std::size_t>(cpu), bytes(), set_); }
+  std::vector<int> cpus() const {
+    std::vector<int> out;
+    for (int cpu = 0; cpu < count_; ++cpu)
+      if (CPU_ISSET_S(static_cast<std::size_t>(cpu), bytes(), set_)) out.push_back(cpu);
+    return out;
+  }
+
+ private:
+  int count_;
+  cpu_set_t* set_;
+};
+
 }  // namespace
 
 Engine::Impl::Impl(Config parsed, const EngineOptions& engine_options)
     : config(std::move(parsed)),
       options(engine_options),
+      topology(topology_of(options)),
       budget(config.memory_limit),
-      pool(pool_cache_limit(config.memory_limit)),
-      frame_queue(kFrameQueueCapacity) {
+      // The cache bound is shared by the nodes: resident memory stays under
+      // budget + pool_cache_limit whatever the node count.
+      pool(topology->node_count(), pool_cache_limit(config.memory_limit) / topology->node_count()) {
+  for (std::size_t node = 0; node < topology->node_count(); ++node)
+    frame_queues.push_back(std::make_unique<pipeline::MpmcQueue<Frame*>>(kFrameQueueCapacity));
   // A row group must fit in the budget several times over, or a stream
   // would wait for room that only its own unfinished row group holds.
   row_group_target = std::max<uint64_t>(1, std::min<uint64_t>(config.row_group_bytes, config.memory_limit / 4));
@@ -53,6 +116,36 @@ Status Engine::Impl::failure(std::string& message) {
   return failure_status;
 }
 
+// Runs on the worker itself. A refusal (a cgroup cpuset without these CPUs,
+// a CPU gone offline) is recorded for stats, never fatal: the worker runs
+// where the scheduler puts it.
+void Engine::Impl::place_worker(unsigned index) noexcept {
+  pipeline::WorkerPlacement& placement = placements[index];
+  try {
+    if (!placement.requested.empty()) {
+      CpuSet wanted(placement.requested.back() + 1);
+      for (int cpu : placement.requested) wanted.add(cpu);
+      const int error = pthread_setaffinity_np(pthread_self(), wanted.bytes(), wanted.get());
+      if (error != 0)
+        placement.failure = "worker " + std::to_string(index) + ": pthread_setaffinity_np(CPUs " +
+                            pipeline::format_cpulist(placement.requested) + ") failed: " + std::strerror(error);
+    }
+    // Read back what the kernel applied (it intersects with the cpuset).
+    for (int count = CPU_SETSIZE; count <= (1 << 20); count *= 2) {
+      CpuSet running(count);
+      const int error = pthread_getaffinity_np(pthread_self(), running.bytes(), running.get());
+      if (error == EINVAL) continue;  // the kernel's mask is larger than ours
+      if (error == 0) placement.running_on = running.cpus();
+      break;
+    }
+  } catch (const std::bad_alloc&) {
+    placement.failure = "worker " + std::to_string(index) + ": out of memory while pinning";
+  }
+  std::lock_guard<std::mutex> lock(placement_mutex);
+  --placements_pending;
+  placement_done.notify_all();
+}
+
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Engine::~Engine() {
@@ -66,6 +159,13 @@ Engine::~Engine() {
 std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view config_json,
                                          const EngineOptions& options) {
   auto impl = std::make_unique<Impl>(parse_config(config_json), options);
+  unsigned workers = impl->config.workers;
+  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  if (impl->config.affinity.kind != AffinityConfig::Kind::none) {
+    for (auto& cpus : worker_cpus(impl->config.affinity, *impl->topology, workers))
+      impl->placements.push_back(pipeline::WorkerPlacement{std::move(cpus), {}, {}});
+    impl->placements_pending = workers;
+  }
   impl->dataset = storage::Dataset::open(path);
 
   uint32_t index = 0;
@@ -90,14 +190,16 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     impl->streams.push_back(std::move(stream));
   }
 
-  unsigned workers = impl->config.workers;
-  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   Impl* raw = impl.get();
   std::unique_ptr<Engine> ingestor(new Engine(std::move(impl)));
   // From here the destructor stops whatever threads were started.
   raw->commit_thread = std::thread([raw] { raw->run_commit(); });
   raw->workers.reserve(workers);
-  for (unsigned i = 0; i < workers; ++i) raw->workers.emplace_back([raw] { raw->run_worker(); });
+  for (unsigned i = 0; i < workers; ++i) raw->workers.emplace_back([raw, i] { raw->run_worker(i); });
+  // Every worker has pinned itself (or failed to) before open returns, so
+  // stats_json() reads placements without a lock.
+  std::unique_lock<std::mutex> lock(raw->placement_mutex);
+  raw->placement_done.wait(lock, [raw] { return raw->placements_pending == 0; });
   return ingestor;
 }
 
@@ -126,7 +228,7 @@ namespace {
 void flush_streams(Engine::Impl& impl) {
   pipeline::FlushTicket ticket(static_cast<int>(impl.streams.size()));
   for (auto& stream : impl.streams) {
-    pipeline::Buffer buffer = impl.pool.acquire(sizeof(Frame));
+    pipeline::Buffer buffer = impl.pool.acquire(sizeof(Frame), impl.current_node());
     Frame* barrier = new (buffer.data) Frame();
     barrier->kind = Frame::Kind::barrier;
     barrier->stream = stream->index;
@@ -206,8 +308,41 @@ std::string Engine::stats_json() const {
   out["memoryUsed"] = impl.budget.used();
   out["memoryPeak"] = impl.budget.peak();
   out["memoryLimit"] = impl.budget.limit();
-  out["queueDepth"] = impl.frame_queue.size_approx();
+  std::size_t queue_depth = 0;
+  for (const auto& queue : impl.frame_queues) queue_depth += queue->size_approx();
+  out["queueDepth"] = queue_depth;
   out["workers"] = impl.workers.size();
+  ordered_json nodes = ordered_json::array();
+  for (std::size_t i = 0; i < impl.topology->node_count(); ++i) {
+    ordered_json node;
+    node["id"] = impl.topology->nodes()[i].id;
+    node["cpus"] = pipeline::format_cpulist(impl.topology->nodes()[i].cpus);
+    node["poolAllocations"] = impl.pool.of_node(i).allocations();
+    node["poolCachedBytes"] = impl.pool.of_node(i).cached_bytes();
+    nodes.push_back(node);
+  }
+  ordered_json numa;
+  numa["nodes"] = nodes;
+  if (!impl.topology->fallback_reason().empty()) numa["fallbackReason"] = impl.topology->fallback_reason();
+  out["numa"] = numa;
+  ordered_json affinity;
+  switch (impl.config.affinity.kind) {
+    case AffinityConfig::Kind::none: affinity["requested"] = "none"; break;
+    case AffinityConfig::Kind::numa: affinity["requested"] = "numa"; break;
+    case AffinityConfig::Kind::cpus: affinity["requested"] = impl.config.affinity.cpus; break;
+  }
+  if (!impl.placements.empty()) {
+    std::string reason;
+    ordered_json running = ordered_json::array();
+    for (const auto& placement : impl.placements) {
+      if (reason.empty()) reason = placement.failure;
+      running.push_back(pipeline::format_cpulist(placement.running_on));
+    }
+    affinity["applied"] = reason.empty();
+    if (!reason.empty()) affinity["reason"] = reason;
+    affinity["workerCpus"] = running;
+  }
+  out["affinity"] = affinity;
   out["streams"] = per_stream;
   ordered_json stages = ordered_json::object();
   auto stage_json = [](const StageStats& stage) {

@@ -14,13 +14,19 @@
 #include <string_view>
 
 #include "core/status.hpp"
+#include "pipeline/numa_topology.hpp"
 #include "simingest.h"
 
 namespace simingest {
 
 // Hooks for tests; hosts leave them alone.
 struct EngineOptions {
+  EngineOptions() = default;
+  explicit EngineOptions(int64_t commit_delay) : commit_delay_ms(commit_delay) {}
+
   int64_t commit_delay_ms = 0;  // sleep before writing each row group (a slow disk)
+  // The NUMA topology to place pools, queues and workers by; null reads /sys.
+  std::shared_ptr<const pipeline::NumaTopology> topology;
 };
 
 class Engine {

@@ -7,6 +7,8 @@
 //   engine.cpp            open, flush, close, statistics
 #pragma once
 
+#include <sched.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -30,6 +32,7 @@
 #include "pipeline/engine.hpp"
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/mpmc_queue.hpp"
+#include "pipeline/numa_topology.hpp"
 #include "pipeline/row_group.hpp"
 #include "pipeline/semaphore.hpp"
 #include "storage/dataset.hpp"
@@ -66,6 +69,33 @@ struct ChunkTask {
   uint32_t column;  // 0 step, 1 time, 2.. the stream's columns
 };
 
+// One BufferPool per NUMA node. A buffer goes back to the pool it came from
+// (Buffer::node), so a pool only ever caches memory first touched on its
+// node. With one node this is the single pool of old, behind one indirection.
+class NodeBufferPools {
+ public:
+  NodeBufferPools(std::size_t nodes, std::size_t cache_limit_per_node) {
+    for (std::size_t i = 0; i < nodes; ++i) pools_.push_back(std::make_unique<BufferPool>(cache_limit_per_node));
+  }
+  Buffer acquire(std::size_t size, std::size_t node) {
+    Buffer buffer = pools_[node]->acquire(size);
+    buffer.node = static_cast<uint32_t>(node);
+    return buffer;
+  }
+  void release(Buffer buffer) noexcept { pools_[buffer.node]->release(buffer); }
+  const BufferPool& of_node(std::size_t node) const noexcept { return *pools_[node]; }
+
+ private:
+  std::vector<std::unique_ptr<BufferPool>> pools_;
+};
+
+// Where a worker was asked to run (affinity) and where it ended up.
+struct WorkerPlacement {
+  std::vector<int> requested;   // empty: left to the scheduler
+  std::vector<int> running_on;  // read back by the worker itself after pinning
+  std::string failure;          // why pinning failed; the worker runs unpinned
+};
+
 // The commit thread's view of a stream: its open file.
 struct OpenFile {
   std::unique_ptr<storage::PendingFile> file;
@@ -84,15 +114,25 @@ struct Engine::Impl {
   std::vector<std::unique_ptr<pipeline::StreamState>> streams;
   IngestCounters unattributed;  // rejections that name no known stream
 
+  // Per NUMA node (index into topology->nodes()): a buffer pool and a frame
+  // queue. Hosts use their current node's; a frame goes into the queue of the
+  // node its buffer came from; workers pop their own node's queue first.
+  std::shared_ptr<const pipeline::NumaTopology> topology;
   pipeline::MemoryBudget budget;
-  pipeline::BufferPool pool;
-  pipeline::MpmcQueue<pipeline::Frame*> frame_queue;
+  pipeline::NodeBufferPools pool;
+  std::vector<std::unique_ptr<pipeline::MpmcQueue<pipeline::Frame*>>> frame_queues;
 
   std::mutex chunk_mutex;
   std::deque<pipeline::ChunkTask> chunk_tasks;
   pipeline::Semaphore work_available;
   std::vector<std::thread> workers;
   std::atomic<bool> workers_stop{false};
+  // Filled by each worker before it takes work when affinity is not "none";
+  // open() waits for all of them, so readers after open() need no lock.
+  std::vector<pipeline::WorkerPlacement> placements;
+  std::mutex placement_mutex;
+  std::condition_variable placement_done;
+  std::size_t placements_pending = 0;
 
   std::mutex commit_mutex;
   std::condition_variable commit_ready;
@@ -111,6 +151,13 @@ struct Engine::Impl {
 
   Impl(Config parsed, const EngineOptions& engine_options);
 
+  // The node index of the CPU this thread runs on; 0 without a second node.
+  // sched_getcpu() is a vDSO/rseq read, cheap enough per frame.
+  std::size_t current_node() const noexcept {
+    if (frame_queues.size() == 1) return 0;
+    return topology->node_index_of_cpu(sched_getcpu());
+  }
+
   // frame_admission.cpp
   Status admit(const char* stream, int64_t step, double time, const simingest_column* columns,
                std::size_t ncolumns, bool nowait, std::string& message) noexcept;
@@ -118,7 +165,8 @@ struct Engine::Impl {
   void enqueue(pipeline::Frame* frame);
 
   // stream_sequencer.cpp
-  void run_worker();
+  void run_worker(unsigned index);
+  bool pop_frame(pipeline::Frame*& frame) noexcept;
   void process_frame(pipeline::Frame* frame);
   void sequence(pipeline::Frame* frame);
   void seal(pipeline::StreamState& stream, bool close_file, pipeline::FlushTicket* ticket);
@@ -132,7 +180,8 @@ struct Engine::Impl {
   void submit_for_commit(pipeline::RowGroup* row_group);
   void run_commit();
 
-  // ingestor.cpp
+  // engine.cpp
+  void place_worker(unsigned index) noexcept;
   void record_failure(Status status, const std::string& message);
   Status failure(std::string& message);
 };

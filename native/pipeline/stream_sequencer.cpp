@@ -13,7 +13,10 @@ using pipeline::Frame;
 using pipeline::RowGroup;
 using pipeline::StreamState;
 
-void Engine::Impl::run_worker() {
+void Engine::Impl::run_worker(unsigned index) {
+  // Pinned before the encoder exists, so its scratch memory is first touched
+  // (and placed) on the worker's node.
+  if (!placements.empty()) place_worker(index);
   parquet::EncoderOptions encoder_options;
   encoder_options.codec = config.compression.codec;
   encoder_options.level = config.compression.level;
@@ -38,13 +41,25 @@ void Engine::Impl::run_worker() {
       continue;
     }
     Frame* frame = nullptr;
-    if (frame_queue.try_pop(frame)) {
+    if (pop_frame(frame)) {
       process_frame(frame);
       continue;
     }
     if (workers_stop.load(std::memory_order_acquire)) return;
     work_available.wait();
   }
+}
+
+// The worker's own node first: its frames' memory is local. Then the other
+// nodes', in turn, so that frames of a node without (awake) workers never starve.
+bool Engine::Impl::pop_frame(Frame*& frame) noexcept {
+  const std::size_t nodes = frame_queues.size();
+  const std::size_t home = current_node();
+  for (std::size_t k = 0; k < nodes; ++k) {
+    const std::size_t node = home + k < nodes ? home + k : home + k - nodes;
+    if (frame_queues[node]->try_pop(frame)) return true;
+  }
+  return false;
 }
 
 void Engine::Impl::process_frame(Frame* frame) {

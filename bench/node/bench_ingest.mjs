@@ -1,0 +1,175 @@
+// The Node host contender of `npm run bench`: `import { Ingestor } from 'simingest'`
+// (this package, self-referenced), one mode per process, SPEC.json written by
+// bench/run.mjs, one JSON object printed.
+//
+//   throughput SPEC.json   large frames, wall time first ingest -> committed (flush + close)
+//   small SPEC.json        one-row frames of eight float64 scalars (numbers)
+//   hostcost SPEC.json     the event-loop thread's ingest() vs TypedArray.set of the same frame
+//   slowdown SPEC.json     the demo solver (simingest/demo) alone vs ingesting every step
+import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { Ingestor } from 'simingest';
+
+const [mode, specPath] = process.argv.slice(2);
+const spec = JSON.parse(readFileSync(specPath, 'utf8'));
+
+function procStatusBytes(key) {
+  const match = readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'));
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+// Field-major grid case: field -> array of per-frame typed-array views (see frames.py).
+function loadGridCase(c, frames = c.frames) {
+  const Typed = c.dtype === 'float32' ? Float32Array : Float64Array;
+  const item = Typed.BYTES_PER_ELEMENT;
+  const fieldBytes = frames * c.elements * item;
+  const fd = openSync(c.data, 'r');
+  const result = {};
+  try {
+    c.fields.forEach((name, f) => {
+      const buffer = new ArrayBuffer(fieldBytes);
+      let done = 0;
+      while (done < fieldBytes) {
+        const n = readSync(fd, new Uint8Array(buffer, done), 0, fieldBytes - done, f * c.frames * c.elements * item + done);
+        if (n <= 0) throw new Error(`short read of ${c.data}`);
+        done += n;
+      }
+      result[name] = Array.from({ length: frames }, (_, i) => new Typed(buffer, i * c.elements * item, c.elements));
+    });
+  } finally {
+    closeSync(fd);
+  }
+  return result;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  return n % 2 ? sorted[(n - 1) / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+}
+
+async function throughput() {
+  const data = loadGridCase(spec);
+  const rssAfterLoadBytes = procStatusBytes('VmRSS');
+  const frames = spec.frames;
+  const ingestor = await Ingestor.open(spec.out, spec.config);
+  const start = performance.now();
+  for (let i = 0; i < frames; i++) {
+    const columns = {};
+    for (const name of spec.fields) columns[name] = data[name][i];
+    await ingestor.ingest(spec.stream, { step: i, time: i * spec.dt, columns });
+  }
+  const ingestSeconds = (performance.now() - start) / 1e3;
+  await ingestor.flush();
+  const stats = ingestor.stats();
+  await ingestor.close();
+  const seconds = (performance.now() - start) / 1e3;
+  const item = spec.dtype === 'float32' ? 4 : 8;
+  return {
+    seconds, ingestSeconds, frames, fieldBytes: frames * spec.elements * item * spec.fields.length,
+    memoryPeak: stats.memoryPeak, memoryLimit: stats.memoryLimit, framesCommitted: stats.framesCommitted,
+    peakRssBytes: procStatusBytes('VmHWM'), rssAfterLoadBytes,
+  };
+}
+
+async function small() {
+  const frames = Math.min(spec.count ?? spec.frames, spec.frames);
+  const width = spec.fields.length;
+  const bytes = readFileSync(spec.data).subarray(0, frames * width * 8);
+  const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  // Plain objects of numbers, as a solver's diagnostics would be; built before the clock.
+  const frameColumns = Array.from({ length: frames }, (_, i) => {
+    const columns = {};
+    for (let k = 0; k < width; k++) columns[spec.fields[k]] = values[i * width + k];
+    return columns;
+  });
+  const rssAfterLoadBytes = procStatusBytes('VmRSS');
+  const ingestor = await Ingestor.open(spec.out, spec.config);
+  const start = performance.now();
+  for (let i = 0; i < frames; i++) {
+    await ingestor.ingest(spec.stream, { step: i, time: i * spec.dt, columns: frameColumns[i] });
+  }
+  const ingestSeconds = (performance.now() - start) / 1e3;
+  await ingestor.flush();
+  await ingestor.close();
+  const seconds = (performance.now() - start) / 1e3;
+  return {
+    frames, seconds, ingestSeconds, framesPerSecond: frames / seconds, callsPerSecond: frames / ingestSeconds,
+    peakRssBytes: procStatusBytes('VmHWM'), rssAfterLoadBytes,
+  };
+}
+
+async function hostcost() {
+  const data = loadGridCase(spec);
+  const Typed = spec.dtype === 'float32' ? Float32Array : Float64Array;
+  const destination = Object.fromEntries(spec.fields.map((name) => [name, new Typed(spec.elements).fill(1)]));
+  const ingestor = await Ingestor.open(spec.out, spec.config);
+  const copyNs = [];
+  const ingestNs = [];
+  for (let i = 0; i < spec.frames; i++) {
+    const columns = {};
+    for (const name of spec.fields) columns[name] = data[name][i];
+    const t0 = process.hrtime.bigint();
+    for (const name of spec.fields) destination[name].set(columns[name]);
+    const t1 = process.hrtime.bigint();
+    await ingestor.ingest(spec.stream, { step: i, time: i * spec.dt, columns });
+    const t2 = process.hrtime.bigint();
+    copyNs.push(Number(t1 - t0));
+    ingestNs.push(Number(t2 - t1));
+  }
+  const stats = ingestor.stats();
+  await ingestor.close();
+  const m = median(copyNs);
+  const g = median(ingestNs);
+  return { frames: spec.frames, memcpyMedianNs: m, ingestMedianNs: g, ratio: g / m,
+           memoryPeak: stats.memoryPeak, memoryLimit: stats.memoryLimit };
+}
+
+// The demo solver, once without ingesting, once ingesting `framesPerStep`
+// frames of its fields every step (chosen so that the ingest load is
+// `loadFraction` of `capacityBytesPerSecond`), then without again; the
+// baseline is the mean of the two runs without, which absorbs slow drift of a
+// shared machine. Solver time includes sample() (the fields a solver hands
+// over) in every run; only the ingest calls differ.
+async function slowdown() {
+  const { NavierStokes2d } = await import('simingest/demo');
+  const n = spec.grid;
+  const solver = new NavierStokes2d({ nx: n, ny: n, viscosity: 0.002, perturbation: 0.1 });
+  const steps = spec.steps;
+  const runSolver = async (ingestor, framesPerStep, firstStep) => {
+    const start = performance.now();
+    for (let s = 0; s < steps; s++) {
+      solver.advance();
+      const { fields } = solver.sample();
+      for (let r = 0; ingestor && r < framesPerStep; r++) {
+        const step = (firstStep + s) * framesPerStep + r;
+        await ingestor.ingest('fields', { step, time: solver.time,
+          columns: { vx: fields.vx, vy: fields.vy, p: fields.p, vorticity: fields.vorticity } });
+      }
+    }
+    return (performance.now() - start) / 1e3;
+  };
+  for (let s = 0; s < 3; s++) { solver.advance(); solver.sample(); }  // JIT warm-up
+  const before = await runSolver(null, 0, 0);
+  const frameBytes = 4 * n * n * 4;
+  const stepSeconds = before / steps;
+  const framesPerStep = Math.max(1, Math.round((spec.loadFraction * spec.capacityBytesPerSecond * stepSeconds) / frameBytes));
+  const ingestor = await Ingestor.open(spec.out, spec.config);
+  const withIngest = await runSolver(ingestor, framesPerStep, 0);
+  const closeStart = performance.now();
+  await ingestor.close();
+  const closeSeconds = (performance.now() - closeStart) / 1e3;
+  const after = await runSolver(null, 0, 0);
+  const baseline = (before + after) / 2;
+  return {
+    grid: [n, n], steps, framesPerStep, frameBytes,
+    solverSecondsWithout: baseline, solverSecondsBefore: before, solverSecondsAfter: after,
+    solverSecondsWith: withIngest, closeSeconds,
+    ingestBytesPerSecond: (steps * framesPerStep * frameBytes) / withIngest,
+    targetBytesPerSecond: spec.loadFraction * spec.capacityBytesPerSecond,
+    slowdownPercent: (withIngest / baseline - 1) * 100,
+  };
+}
+
+const modes = { throughput, small, hostcost, slowdown };
+const result = await modes[mode]();
+console.log(JSON.stringify({ ...result, host: 'node', mode }));

@@ -1,0 +1,463 @@
+// `npm run bench`: simingest against pyarrow's ParquetWriter, and the host
+// costs issue 5 sets targets for, in one run on this machine.
+//
+//   1. builds libsimingest and bench_ingest in Release (build-bench/);
+//   2. generates the frames once (bench/python/frames.py -> bench/.data/);
+//   3. writes every large-frame case with pyarrow, C++, Python and Node, each
+//      in its own process, and reads every output back (bench/python/verify.py:
+//      bit-identical or the run fails);
+//   4. small frames/s, the host thread's ingest() vs memcpy, the demo solver's
+//      slowdown, Node micro-benchmarks (tinybench), optionally --long (peak RSS
+//      over 10 GB);
+//   5. prints the table and writes bench/results/latest.json plus a
+//      timestamped copy.
+//
+// Numbers are reported, never asserted: a benchmark is not a test. The run
+// fails only when a contender fails or an output differs from its frames.
+//
+// Flags (npm run bench -- --flag): --quick, --long, --long-gb N, --skip-build,
+// --no-node, --frames2d N, --frames3d N, --small-frames N,
+// --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
+// --memory-limit-mib N, --workers N, --repeat N (large-frame runs per
+// contender, the median is reported; default 3, 1 with --quick), --keep-output, --help.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const benchDir = path.join(root, 'bench');
+const dataDir = path.join(benchDir, '.data');
+const outRoot = path.join(dataDir, 'out');
+const buildDir = path.join(root, 'build-bench');
+const python = process.env.PYTHON ?? 'python3';
+const MiB = 2 ** 20;
+
+// ---- options ----------------------------------------------------------------
+function parseOptions(argv) {
+  const flags = new Set();
+  const values = {};
+  const numeric = ['frames2d', 'frames3d', 'small-frames', 'small-frames-bindings', 'slowdown-steps',
+                   'slowdown-grid', 'memory-limit-mib', 'workers', 'long-gb', 'repeat'];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [key, inline] = arg.startsWith('--') ? arg.slice(2).split('=', 2) : [arg];
+    if (key === 'help' || key === 'h') {
+      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).join('\n'));
+      process.exit(0);
+    }
+    if (['quick', 'long', 'skip-build', 'no-node', 'keep-output'].includes(key)) flags.add(key);
+    else if (numeric.includes(key)) values[key] = Number(inline ?? argv[++i]);
+    else throw new Error(`bench: unknown option ${arg} (--help lists them)`);
+  }
+  const quick = flags.has('quick');
+  const option = (key, normal, short) => {
+    const value = values[key] ?? (quick ? short : normal);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`bench: --${key} needs a positive number`);
+    return value;
+  };
+  return {
+    quick,
+    long: flags.has('long'),
+    skipBuild: flags.has('skip-build'),
+    noNode: flags.has('no-node'),
+    keepOutput: flags.has('keep-output'),
+    frames2d: option('frames2d', 240, 40),
+    frames3d: option('frames3d', 24, 4),
+    smallFrames: option('small-frames', 1_000_000, 200_000),
+    smallFramesBindings: option('small-frames-bindings', 200_000, 50_000),
+    slowdownSteps: option('slowdown-steps', 60, 10),
+    slowdownGrid: option('slowdown-grid', 256, 256),
+    memoryLimitMiB: option('memory-limit-mib', 512, 512),
+    workers: option('workers', os.cpus().length, os.cpus().length),
+    longGB: option('long-gb', 10, 10),
+    repeat: option('repeat', 3, 1),
+  };
+}
+
+// ---- processes ----------------------------------------------------------------
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, {
+    cwd: root, stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'],
+    encoding: 'utf8', maxBuffer: 64 * MiB, timeout: (options.timeoutSeconds ?? 600) * 1000, killSignal: 'SIGKILL',
+    env: { ...process.env, ...(options.env ?? {}) },
+  });
+  if (result.error) throw new Error(`cannot run ${command}: ${result.error.message}`);
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
+  }
+  return result.stdout;
+}
+
+// Runs a contender process and parses the JSON object of its last stdout line.
+function runJson(command, args, options = {}) {
+  const stdout = run(command, args, { ...options, capture: true });
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+function writeSpec(name, spec) {
+  const file = path.join(outRoot, `${name}.spec.json`);
+  writeFileSync(file, JSON.stringify(spec, null, 1));
+  return file;
+}
+
+function parquetBytes(dir) {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += parquetBytes(full);
+    else if (entry.name.endsWith('.parquet')) total += statSync(full).size;
+  }
+  return total;
+}
+
+// ---- steps ----------------------------------------------------------------
+function build(options) {
+  if (options.skipBuild) return;
+  console.log('== build (Release, build-bench/)');
+  if (!existsSync(path.join(buildDir, 'CMakeCache.txt'))) {
+    run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DSIMINGEST_BUILD_TESTS=OFF']);
+  }
+  run('cmake', ['--build', buildDir, '-j', process.env.SIMINGEST_BUILD_JOBS ?? '2', '--target', 'simingest', 'bench_ingest']);
+}
+
+function nodeAvailable(options) {
+  if (options.noNode) return { ok: false, why: '--no-node' };
+  const probe = "await import('simingest'); await import('simingest/demo'); await import('tinybench');";
+  const attempt = () => spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: root, encoding: 'utf8' });
+  let result = attempt();
+  if (result.status !== 0) {
+    console.log('== the Node package does not load; trying `npm run build`');
+    spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+    result = attempt();
+  }
+  return result.status === 0 ? { ok: true } : { ok: false, why: (result.stderr || '').trim().split('\n').slice(-3).join(' ') };
+}
+
+function grids(manifest) {
+  return ['tgv2d', 'tgv3d'].map((name) => manifest.cases[name]);
+}
+
+// Row group of whole frames near 64 MiB, counted as the engine counts it
+// (field bytes + 16 bytes of step and time per row): both writers then cut
+// row groups at the same frames.
+function rowGroupFrames(c) {
+  const raw = frameBytes(c) + 16 * c.elements;
+  return Math.max(1, Math.floor((64 * MiB) / raw));
+}
+
+function frameBytes(c) {
+  return c.elements * c.fields.length * (c.dtype === 'float32' ? 4 : 8);
+}
+
+function simingestConfig(c, options, extra = {}) {
+  const columns = Object.fromEntries(c.fields.map((name) => [name, c.dtype]));
+  const stream = c.grid.length ? { columns, grid: c.grid } : { columns };
+  return {
+    streams: { [c.name === 'small' ? 'diagnostics' : 'fields']: stream },
+    compression: { codec: 'zstd', level: 1 },
+    rowGroupBytes: rowGroupFrames(c) * (frameBytes(c) + 16 * c.elements),
+    pageBytes: MiB,
+    memoryLimit: options.memoryLimitMiB * MiB,
+    workers: options.workers,
+    backpressure: 'block',
+    ...extra,
+  };
+}
+
+function contenderCommand(host, mode, specFile) {
+  const libraryEnv = { SIMINGEST_LIBRARY: path.join(buildDir, 'libsimingest.so') };
+  switch (host) {
+    case 'cpp': return [path.join(buildDir, 'bench', 'bench_ingest'), [mode, specFile], {}];
+    case 'python': return [python, [path.join(benchDir, 'python', 'bench_ingest.py'), mode, specFile], { env: libraryEnv }];
+    case 'node': return [process.execPath, [path.join(benchDir, 'node', 'bench_ingest.mjs'), mode, specFile], {}];
+    case 'pyarrow': return [python, [path.join(benchDir, 'python', 'bench_pyarrow.py'), specFile], {}];
+    default: throw new Error(host);
+  }
+}
+
+// One contender on one case: run, verify, measure the output, clean up.
+function runContender(results, failures, key, host, mode, spec, options, verify = true) {
+  const label = `${key} ${host}`;
+  rmSync(spec.out, { recursive: true, force: true });
+  const specFile = writeSpec(`${key}-${host}`, { ...spec, host });
+  try {
+    const [command, args, runOptions] = contenderCommand(host, mode, specFile);
+    const result = runJson(command, args, runOptions);
+    if (mode !== 'hostcost' && verify) {
+      const verified = runJson(python, [path.join(benchDir, 'python', 'verify.py'), specFile]);
+      result.verified = verified.ok === true;
+      result.filesWritten = verified.files;
+    }
+    if (result.fieldBytes) {
+      result.bytesOnDisk = parquetBytes(spec.out);
+      result.mbPerSecond = result.fieldBytes / result.seconds / 1e6;
+      result.compressionRatio = result.fieldBytes / result.bytesOnDisk;
+    }
+    console.log(`   ${label.padEnd(18)} ${summary(result)}`);
+    return result;
+  } catch (error) {
+    console.error(`!! ${label}: ${error.message}`);
+    failures.push(`${label}: ${error.message}`);
+    return { host, failed: error.message };
+  } finally {
+    if (!options.keepOutput) rmSync(spec.out, { recursive: true, force: true });
+  }
+}
+
+// The run of median throughput (all runs' MB/s kept in `samples`); a failed
+// run anywhere makes the contender's entry the failure.
+function medianRun(runs) {
+  const failed = runs.find((r) => r.failed);
+  if (failed) return failed;
+  const sorted = [...runs].sort((a, b) => a.mbPerSecond - b.mbPerSecond);
+  const median = { ...sorted[Math.floor((sorted.length - 1) / 2)] };
+  median.verified = runs[0].verified;
+  median.filesWritten = runs[0].filesWritten;
+  median.samples = runs.map((r) => r.mbPerSecond);
+  return median;
+}
+
+function summary(r) {
+  if (r.mbPerSecond) return `${r.mbPerSecond.toFixed(0)} MB/s, ratio ${r.compressionRatio.toFixed(3)}, peak RSS ${(r.peakRssBytes / MiB).toFixed(0)} MiB${r.verified ? ', verified identical' : ''}`;
+  if (r.framesPerSecond) return `${(r.framesPerSecond / 1e3).toFixed(0)} k frames/s committed (${(r.callsPerSecond / 1e3).toFixed(0)} k calls/s), verified identical`;
+  if (r.ratio) return `ingest ${(r.ingestMedianNs / 1e3).toFixed(0)} us vs copy ${(r.memcpyMedianNs / 1e3).toFixed(0)} us: ${r.ratio.toFixed(2)}x`;
+  return JSON.stringify(r);
+}
+
+// ---- report ----------------------------------------------------------------
+function fmt(value, digits = 0) {
+  return value === undefined || value === null || Number.isNaN(value) ? '—' : value.toFixed(digits);
+}
+
+function printTable(report) {
+  const lines = [];
+  lines.push('| case | contender | MB/s | × pyarrow | compression ratio | peak RSS MiB (input held) |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const [name, byHost] of Object.entries(report.throughput)) {
+    const base = byHost.pyarrow?.mbPerSecond;
+    for (const host of ['pyarrow', 'cpp', 'python', 'node']) {
+      const r = byHost[host];
+      if (!r) continue;
+      if (r.failed) { lines.push(`| ${name} | ${host} | FAILED | | | |`); continue; }
+      lines.push(`| ${name} | ${host} | ${fmt(r.mbPerSecond)} | ${fmt(base ? r.mbPerSecond / base : undefined, 2)} | ` +
+        `${fmt(r.compressionRatio, 3)} | ${fmt(r.peakRssBytes / MiB)} (${fmt(r.rssAfterLoadBytes / MiB)}) |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function evaluateTargets(report) {
+  const targets = [];
+  const add = (target, measured, met) => targets.push({ target, measured, met });
+  for (const [name, byHost] of Object.entries(report.throughput)) {
+    const p = byHost.pyarrow;
+    const c = byHost.cpp;
+    if (p?.mbPerSecond && c?.mbPerSecond) {
+      const ratio = c.mbPerSecond / p.mbPerSecond;
+      add(`${name}: throughput ≥ 5× pyarrow`, `${ratio.toFixed(2)}× (${fmt(c.mbPerSecond)} vs ${fmt(p.mbPerSecond)} MB/s)`, ratio >= 5);
+      add(`${name}: compression ratio ≥ pyarrow's`, `${c.compressionRatio.toFixed(3)} vs ${p.compressionRatio.toFixed(3)}`, c.compressionRatio >= p.compressionRatio);
+    }
+    for (const host of ['python', 'node']) {
+      const b = byHost[host];
+      if (b?.mbPerSecond && c?.mbPerSecond) {
+        const share = b.mbPerSecond / c.mbPerSecond;
+        add(`${name}: ${host} ≥ 90 % of C++`, `${(share * 100).toFixed(0)} %`, share >= 0.9);
+      }
+    }
+  }
+  const hc = report.hostcost.cpp;
+  if (hc?.ratio) add('C++ ingest() ≤ 1.5× memcpy (median)', `${hc.ratio.toFixed(2)}×`, hc.ratio <= 1.5);
+  const sd = report.slowdown;
+  if (sd?.slowdownPercent !== undefined) add('demo solver slowdown ≤ 5 % at half capacity', `${sd.slowdownPercent.toFixed(1)} %`, sd.slowdownPercent <= 5);
+  else add('demo solver slowdown ≤ 5 % at half capacity', 'not measured', null);
+  const floors = { cpp: 1e6, node: 250e3, python: 250e3 };
+  for (const [host, floor] of Object.entries(floors)) {
+    const r = report.small[host];
+    if (r?.framesPerSecond) add(`small frames from ${host} ≥ ${floor / 1e3} k/s`, `${(r.framesPerSecond / 1e3).toFixed(0)} k/s`, r.framesPerSecond >= floor);
+    else add(`small frames from ${host} ≥ ${floor / 1e3} k/s`, 'not measured', null);
+  }
+  const lg = report.long;
+  if (lg?.peakRssBytes) {
+    const bound = lg.memoryLimit + 64 * MiB;
+    add('peak RSS ≤ memoryLimit + 64 MiB over 10 GB', `${fmt(lg.peakRssBytes / MiB)} MiB vs ${fmt(bound / MiB)} MiB`, lg.peakRssBytes <= bound);
+  } else {
+    add('peak RSS ≤ memoryLimit + 64 MiB over 10 GB', 'not run (npm run bench -- --long)', null);
+  }
+  return targets;
+}
+
+function printReport(report) {
+  console.log('\n== results (MB = 10^6 bytes of field data; wall time first ingest -> committed)\n');
+  console.log(printTable(report));
+  console.log('\nsmall frames (1 row, 8 float64 scalars):');
+  for (const [host, r] of Object.entries(report.small)) {
+    console.log(`  ${host.padEnd(7)} ${r.failed ? 'FAILED' : `${fmt(r.framesPerSecond / 1e3)} k frames/s committed, ${fmt(r.callsPerSecond / 1e3)} k ingest calls/s (${r.frames} frames)`}`);
+  }
+  console.log('\nhost thread ingest() vs copy of the same frame (median over frames, budget with room):');
+  for (const [host, r] of Object.entries(report.hostcost)) {
+    console.log(`  ${host.padEnd(7)} ${r.failed ? 'FAILED' : `ingest ${fmt(r.ingestMedianNs / 1e3)} us, copy ${fmt(r.memcpyMedianNs / 1e3)} us: ${fmt(r.ratio, 2)}×`}`);
+  }
+  const sd = report.slowdown;
+  console.log('\ndemo solver slowdown:');
+  if (sd?.slowdownPercent !== undefined) {
+    console.log(`  ${sd.grid.join('x')} NavierStokes2d, ${sd.steps} steps, ${sd.framesPerStep} frame(s) of ${fmt(sd.frameBytes / MiB, 1)} MiB per step = ` +
+      `${fmt(sd.ingestBytesPerSecond / 1e6)} MB/s (target ${fmt(sd.targetBytesPerSecond / 1e6)} MB/s = half of C++ capacity): ` +
+      `${fmt(sd.solverSecondsWithout, 2)} s -> ${fmt(sd.solverSecondsWith, 2)} s = ${fmt(sd.slowdownPercent, 1)} %`);
+  } else console.log(`  not measured: ${sd?.failed ?? sd?.skipped ?? 'n/a'}`);
+  if (report.micro?.tasks) {
+    console.log('\nNode micro-benchmarks (tinybench):');
+    for (const t of report.micro.tasks) {
+      console.log(`  ${t.name.padEnd(38)} ${fmt(t.opsPerSecond)} ops/s, mean ${fmt(t.latencyMeanUs, 1)} us, p50 ${fmt(t.latencyP50Us, 1)} us, p99 ${fmt(t.latencyP99Us, 1)} us`);
+    }
+  }
+  if (report.long?.peakRssBytes) {
+    const lg = report.long;
+    console.log(`\n--long: ${fmt(lg.fieldBytes / 1e9, 1)} GB in ${fmt(lg.seconds, 1)} s, peak RSS ${fmt(lg.peakRssBytes / MiB)} MiB, memoryLimit ${fmt(lg.memoryLimit / MiB)} MiB (+64 MiB = ${fmt(lg.memoryLimit / MiB + 64)})`);
+  }
+  console.log('\ntargets (issue 5):');
+  for (const t of report.targets) {
+    console.log(`  ${t.met === null ? '  n/a' : t.met ? '  met' : '  GAP'}  ${t.target}: ${t.measured}`);
+  }
+  console.log(`\nload average at start ${report.machine.loadavgStart.map((v) => v.toFixed(2)).join(' ')}, at end ${report.machine.loadavgEnd.map((v) => v.toFixed(2)).join(' ')}`);
+}
+
+function gitInfo() {
+  const git = (args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
+  return { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain']).length > 0 };
+}
+
+// ---- main ----------------------------------------------------------------
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const report = {
+    timestamp: new Date().toISOString(),
+    git: gitInfo(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavgStart: os.loadavg(), node: process.version },
+    options,
+    throughput: {}, small: {}, hostcost: {}, slowdown: null, micro: null, long: null,
+  };
+  const failures = [];
+
+  build(options);
+  console.log('== frames (bench/python/frames.py)');
+  const generated = runJson(python, [path.join(benchDir, 'python', 'frames.py'), '--out', dataDir,
+    '--frames2d', String(options.frames2d), '--frames3d', String(options.frames3d),
+    '--small-frames', String(options.smallFrames)]);
+  const manifest = JSON.parse(readFileSync(generated.manifest, 'utf8'));
+  mkdirSync(outRoot, { recursive: true });
+  const node = nodeAvailable(options);
+  if (!node.ok) console.log(`== Node contender skipped: ${node.why}`);
+  const hosts = ['pyarrow', 'cpp', 'python', ...(node.ok ? ['node'] : [])];
+
+  for (const c of grids(manifest)) {
+    console.log(`== ${c.title}: ${c.frames} frames of ${(frameBytes(c) / MiB).toFixed(1)} MiB, ${rowGroupFrames(c)} frame(s) per row group`);
+    // Repetitions interleave the contenders, so that a slow spell of a shared
+    // machine does not fall on one of them only; each output is verified once.
+    const runs = Object.fromEntries(hosts.map((host) => [host, []]));
+    for (let r = 0; r < options.repeat; r++) {
+      for (const host of hosts) {
+        const spec = { ...c, stream: 'fields', out: path.join(outRoot, `${c.name}-${host}`),
+                       config: simingestConfig(c, options), rowGroupFrames: rowGroupFrames(c) };
+        runs[host].push(runContender(report, failures, c.name, host, 'throughput', spec, options, r === 0));
+      }
+    }
+    report.throughput[c.name] = Object.fromEntries(hosts.map((host) => [host, medianRun(runs[host])]));
+  }
+
+  const small = manifest.cases.small;
+  console.log(`== ${small.title}`);
+  for (const host of hosts.filter((h) => h !== 'pyarrow')) {
+    const count = host === 'cpp' ? options.smallFrames : options.smallFramesBindings;
+    const spec = { ...small, stream: 'diagnostics', count, out: path.join(outRoot, `small-${host}`),
+                   // 1 MiB row groups (~13 k frames): with 64 MiB ones (838 k one-row
+                   // frames) the engine stalls once the budget is full of frames of the
+                   // unsealed row group (see docs/PERFORMANCE.md).
+                   config: simingestConfig(small, options, { rowGroupBytes: MiB }) };
+    report.small[host] = runContender(report, failures, 'small', host, 'small', spec, options);
+  }
+
+  const c2 = manifest.cases.tgv2d;
+  console.log('== host thread cost: ingest() vs memcpy, TGV 2D frames, memoryLimit 4 GiB');
+  for (const host of hosts.filter((h) => h !== 'pyarrow')) {
+    const spec = { ...c2, stream: 'fields', out: path.join(outRoot, `hostcost-${host}`),
+                   config: simingestConfig(c2, options, { memoryLimit: 4096 * MiB }) };
+    report.hostcost[host] = runContender(report, failures, 'hostcost', host, 'hostcost', spec, options);
+  }
+
+  const capacity = report.throughput.tgv2d?.cpp?.mbPerSecond;
+  if (!node.ok) report.slowdown = { skipped: `Node package unavailable (${node.why})` };
+  else if (!capacity) report.slowdown = { skipped: 'no C++ capacity measured' };
+  else {
+    console.log('== demo solver slowdown (simingest/demo NavierStokes2d, Node)');
+    const n = options.slowdownGrid;
+    const spec = {
+      grid: n, steps: options.slowdownSteps, loadFraction: 0.5, capacityBytesPerSecond: capacity * 1e6,
+      out: path.join(outRoot, 'slowdown-node'),
+      config: { streams: { fields: { columns: { vx: 'float32', vy: 'float32', p: 'float32', vorticity: 'float32' }, grid: [n, n] } },
+                compression: { codec: 'zstd', level: 1 }, memoryLimit: options.memoryLimitMiB * MiB,
+                workers: options.workers, backpressure: 'block' },
+    };
+    rmSync(spec.out, { recursive: true, force: true });
+    try {
+      report.slowdown = runJson(process.execPath, [path.join(benchDir, 'node', 'bench_ingest.mjs'), 'slowdown', writeSpec('slowdown-node', spec)]);
+      console.log(`   slowdown ${report.slowdown.slowdownPercent.toFixed(1)} % (${report.slowdown.framesPerStep} frames/step)`);
+    } catch (error) {
+      failures.push(`slowdown: ${error.message}`);
+      report.slowdown = { failed: error.message };
+    } finally {
+      rmSync(spec.out, { recursive: true, force: true });
+    }
+  }
+
+  if (node.ok) {
+    console.log('== Node micro-benchmarks (tinybench)');
+    try {
+      report.micro = runJson(process.execPath, [path.join(benchDir, 'node', 'micro.mjs'), outRoot, '--time', options.quick ? '300' : '1000']);
+    } catch (error) {
+      failures.push(`micro: ${error.message}`);
+      report.micro = { failed: error.message };
+    }
+  }
+
+  if (options.long) {
+    console.log(`== --long: ${options.longGB} GB from C++, memoryLimit 256 MiB`);
+    const spec = { ...c2, stream: 'fields', out: path.join(outRoot, 'long-cpp'), totalBytes: options.longGB * 1e9, loadFrames: 4,
+                   config: simingestConfig(c2, options, { memoryLimit: 256 * MiB, rowGroupBytes: 64 * MiB }) };
+    rmSync(spec.out, { recursive: true, force: true });
+    try {
+      report.long = runJson(path.join(buildDir, 'bench', 'bench_ingest'), ['long', writeSpec('long-cpp', spec)], { timeoutSeconds: 3600 });
+    } catch (error) {
+      failures.push(`long: ${error.message}`);
+      report.long = { failed: error.message };
+    } finally {
+      rmSync(spec.out, { recursive: true, force: true });
+    }
+  }
+
+  report.machine.loadavgEnd = os.loadavg();
+  report.seconds = (Date.now() - started) / 1e3;
+  report.targets = evaluateTargets(report);
+  report.failures = failures;
+  report.table = printTable(report);
+  printReport(report);
+
+  const resultsDir = path.join(benchDir, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const latest = path.join(resultsDir, 'latest.json');
+  writeFileSync(latest, JSON.stringify(report, null, 1) + '\n');
+  copyFileSync(latest, path.join(resultsDir, `${report.timestamp.replace(/[:.]/g, '-')}.json`));
+  console.log(`\nwrote ${path.relative(root, latest)} (${report.seconds.toFixed(0)} s)`);
+  if (failures.length) {
+    console.error(`\nbench FAILED:\n  ${failures.join('\n  ')}`);
+    process.exit(1);
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error.stack ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+// The SSE4.2 and AVX2 versions of every kernel, each defined in a file of its
+// own compiled for its target. Callers go through the dispatching functions
+// of each kernel's header, which call these only at a level the CPU has.
+#pragma once
+
+#include "kernels/cpu_features.hpp"
+
+#if SIMINGEST_KERNELS_X86
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/column_stats.hpp"
+#include "core/dtype.hpp"
+
+namespace simingest::kernels {
+
+namespace sse {
+ColumnStats column_stats(Dtype dtype, const unsigned char* data, std::size_t count) noexcept;
+std::size_t find_non_finite(Dtype dtype, const unsigned char* data, std::size_t count) noexcept;
+std::size_t copy_and_find_non_finite(Dtype dtype, unsigned char* dst, const unsigned char* src,
+                                     std::size_t count) noexcept;
+// `width` 4 or 8.
+void byte_stream_split_scatter(const uint8_t* values, std::size_t count, std::size_t width, uint8_t* streams,
+                               std::size_t stream_length, std::size_t first) noexcept;
+}  // namespace sse
+
+namespace avx2 {
+ColumnStats column_stats(Dtype dtype, const unsigned char* data, std::size_t count) noexcept;
+std::size_t find_non_finite(Dtype dtype, const unsigned char* data, std::size_t count) noexcept;
+std::size_t copy_and_find_non_finite(Dtype dtype, unsigned char* dst, const unsigned char* src,
+                                     std::size_t count) noexcept;
+// `width` 4 or 8.
+void byte_stream_split_scatter(const uint8_t* values, std::size_t count, std::size_t width, uint8_t* streams,
+                               std::size_t stream_length, std::size_t first) noexcept;
+}  // namespace avx2
+
+}  // namespace simingest::kernels
+
+#endif
