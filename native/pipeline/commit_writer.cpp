@@ -124,7 +124,11 @@ void Engine::Impl::run_commit() {
       // This row group's frames, if not yet counted with the file, are lost too.
       if (!accounted) stream.counters.frames_dropped.fetch_add(group->frame_count, std::memory_order_release);
     }
+    row_groups_in_flight.fetch_sub(1, std::memory_order_acq_rel);
     budget.release(group->encode_reserve);
+    // A host still waiting now, with nothing sealed left to free memory,
+    // waits on unsealed row groups: cut them.
+    if (budget.has_waiters()) relieve_memory_pressure();
     std::string message;
     const Status status = failed.load(std::memory_order_acquire) ? failure(message) : Status::ok;
     for (auto* ticket : group->tickets) ticket->count_down(status, message);

@@ -227,16 +227,7 @@ namespace {
 // Sends a barrier down every stream and waits until all are committed.
 void flush_streams(Engine::Impl& impl) {
   pipeline::FlushTicket ticket(static_cast<int>(impl.streams.size()));
-  for (auto& stream : impl.streams) {
-    pipeline::Buffer buffer = impl.pool.acquire(sizeof(Frame), impl.current_node());
-    Frame* barrier = new (buffer.data) Frame();
-    barrier->kind = Frame::Kind::barrier;
-    barrier->stream = stream->index;
-    barrier->buffer = buffer;
-    barrier->ticket = &ticket;
-    barrier->seq = stream->next_seq.fetch_add(1, std::memory_order_acq_rel);
-    impl.enqueue(barrier);
-  }
+  for (auto& stream : impl.streams) impl.enqueue_marker(*stream, Frame::Kind::barrier, &ticket);
   std::string message;
   const Status status = ticket.wait(message);
   if (status != Status::ok) throw Error(status, message);

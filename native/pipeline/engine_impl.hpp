@@ -140,6 +140,13 @@ struct Engine::Impl {
   bool commit_stop = false;
   std::thread commit_thread;
 
+  // Memory pressure: when the budget is full and no sealed row group is on its
+  // way to disk, only unsealed row groups hold the memory; seal markers cut
+  // them so they can be encoded and freed (relieve_memory_pressure()).
+  std::atomic<int64_t> row_groups_in_flight{0};
+  std::atomic<bool> relief_pending{false};
+  std::atomic<uint32_t> relief_remaining{0};
+
   std::atomic<bool> closed{false};
   std::atomic<bool> failed{false};
   std::mutex failure_mutex;
@@ -163,6 +170,10 @@ struct Engine::Impl {
                std::size_t ncolumns, bool nowait, std::string& message) noexcept;
   uint64_t room_estimate(std::size_t array_bytes) const noexcept;
   void enqueue(pipeline::Frame* frame);
+  // Sends a barrier or seal marker down one stream, in its ingest order.
+  void enqueue_marker(pipeline::StreamState& stream, pipeline::Frame::Kind kind, pipeline::FlushTicket* ticket);
+  // Seals every stream's row group if nothing already sealed will free memory.
+  void relieve_memory_pressure() noexcept;
 
   // stream_sequencer.cpp
   void run_worker(unsigned index);

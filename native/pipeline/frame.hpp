@@ -1,6 +1,7 @@
 // A frame inside the engine: one ingest call's step, time and columns, copied
 // into a single pool buffer (header, column table, then 64-byte aligned array
-// data), or a flush barrier that travels the same path in sequence order.
+// data), or a flush barrier / seal marker that travels the same path in
+// sequence order.
 #pragma once
 
 #include <cstddef>
@@ -21,7 +22,9 @@ struct FrameColumn {
 };
 
 struct Frame {
-  enum class Kind : uint8_t { data, barrier };
+  // barrier: flush up to here (seal, commit the file, count the ticket down);
+  // seal: cut the stream's row group here, to free memory under pressure.
+  enum class Kind : uint8_t { data, barrier, seal };
   Kind kind = Kind::data;
   uint32_t stream = 0;       // index into the ingestor's streams
   uint64_t seq = 0;          // per-stream ingest order

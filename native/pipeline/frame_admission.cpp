@@ -2,6 +2,7 @@
 // stream's schema, charge the memory budget under the backpressure policy,
 // copy the arrays into one pool buffer and enqueue. Nothing here encodes,
 // compresses or writes; nothing here allocates in steady state.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <new>
@@ -187,6 +188,7 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
                     stream_prefix(*stream) + "the frame needs " + mib(charge) + " of the memory budget but memoryLimit is " +
                         mib(budget.limit()));
     if (!budget.try_acquire(charge)) {
+      relieve_memory_pressure();
       const auto& policy = config.backpressure;
       if (policy.policy == BackpressurePolicy::drop) {
         stream->counters.frames_accepted.fetch_add(1, std::memory_order_relaxed);
@@ -201,13 +203,24 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
         message = full;
         return Status::would_block;
       }
-      switch (budget.acquire(charge, policy.timeout_ms)) {
-        case pipeline::MemoryBudget::WaitResult::acquired: break;
-        case pipeline::MemoryBudget::WaitResult::timed_out:
-          return reject(Status::backpressure, full + " after waiting " + std::to_string(policy.timeout_ms) + " ms");
-        case pipeline::MemoryBudget::WaitResult::closed:
-          message = "the ingestor is closed";
-          return Status::closed;
+      // Wait in slices, re-checking that something will free memory: the
+      // row groups holding it may need a seal marker to move on.
+      constexpr int64_t kSliceMs = 20;
+      const int64_t deadline_ns = policy.timeout_ms < 0 ? -1 : monotonic_ns() + policy.timeout_ms * 1000000;
+      for (bool acquired = false; !acquired;) {
+        int64_t slice = kSliceMs;
+        if (deadline_ns >= 0) slice = std::min<int64_t>(slice, std::max<int64_t>(0, (deadline_ns - monotonic_ns()) / 1000000));
+        switch (budget.acquire(charge, slice)) {
+          case pipeline::MemoryBudget::WaitResult::acquired: acquired = true; break;
+          case pipeline::MemoryBudget::WaitResult::timed_out:
+            if (deadline_ns >= 0 && monotonic_ns() >= deadline_ns)
+              return reject(Status::backpressure, full + " after waiting " + std::to_string(policy.timeout_ms) + " ms");
+            relieve_memory_pressure();
+            break;
+          case pipeline::MemoryBudget::WaitResult::closed:
+            message = "the ingestor is closed";
+            return Status::closed;
+        }
       }
     }
 
@@ -312,6 +325,32 @@ void Engine::Impl::enqueue(Frame* frame) {
   auto& queue = *frame_queues[frame->buffer.node];
   while (!queue.try_push(frame)) std::this_thread::yield();
   work_available.post();
+}
+
+void Engine::Impl::enqueue_marker(StreamState& stream, Frame::Kind kind, pipeline::FlushTicket* ticket) {
+  pipeline::Buffer buffer = pool.acquire(sizeof(Frame), current_node());
+  Frame* marker = new (buffer.data) Frame();
+  marker->kind = kind;
+  marker->stream = stream.index;
+  marker->buffer = buffer;
+  marker->ticket = ticket;
+  marker->seq = stream.next_seq.fetch_add(1, std::memory_order_acq_rel);
+  enqueue(marker);
+}
+
+void Engine::Impl::relieve_memory_pressure() noexcept {
+  if (row_groups_in_flight.load(std::memory_order_acquire) > 0) return;  // they will free memory
+  if (relief_pending.exchange(true, std::memory_order_acq_rel)) return;  // markers already on their way
+  relief_remaining.store(static_cast<uint32_t>(streams.size()), std::memory_order_release);
+  for (auto& stream : streams) {
+    try {
+      enqueue_marker(*stream, Frame::Kind::seal, nullptr);
+    } catch (...) {
+      // Out of memory for a marker: count it as processed; a later wait retries.
+      if (relief_remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        relief_pending.store(false, std::memory_order_release);
+    }
+  }
 }
 
 uint64_t Engine::Impl::room_estimate(std::size_t array_bytes) const noexcept {

@@ -45,6 +45,9 @@ class MemoryBudget {
   // Wakes every waiter (they get `closed`) and refuses further waits.
   void close();
 
+  // True while a host waits in acquire() or for a room notification.
+  bool has_waiters() const noexcept { return sleepers_.load(std::memory_order_acquire) > 0; }
+
   uint64_t used() const noexcept { return used_.load(std::memory_order_relaxed); }
   uint64_t peak() const noexcept { return peak_.load(std::memory_order_relaxed); }
   uint64_t limit() const noexcept { return limit_; }

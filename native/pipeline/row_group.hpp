@@ -25,6 +25,7 @@ struct RowGroup {
   uint64_t bytes_in = 0;
   uint64_t raw_bytes = 0;  // array bytes, for the row-group size target
   uint64_t encode_reserve = 0;
+  uint64_t charge = 0;     // budget its frames hold (buffers + encode reserve)
   int64_t step_min = 0, step_max = 0;
   double time_min = 0, time_max = 0;
   std::vector<parquet::EncodedColumnChunk> chunks;  // step, time, then the stream's columns

@@ -95,6 +95,13 @@ void Engine::Impl::sequence(Frame* frame) {
       seal(stream, /*close_file=*/true, ticket);
       continue;
     }
+    if (next->kind == Frame::Kind::seal) {
+      pool.release(next->buffer);
+      if (stream.building) seal(stream, /*close_file=*/false, nullptr);
+      if (relief_remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        relief_pending.store(false, std::memory_order_release);
+      continue;
+    }
     if (stream.building && stream.building->partition != next->partition)
       seal(stream, /*close_file=*/true, nullptr);
     if (!stream.building) {
@@ -111,11 +118,15 @@ void Engine::Impl::sequence(Frame* frame) {
     group.bytes_in += next->bytes_in;
     group.raw_bytes += next->bytes_in + 16 * next->rows;
     group.encode_reserve += next->encode_reserve;
+    group.charge += next->buffer_charge + next->encode_reserve;
     group.step_min = std::min(group.step_min, next->step);
     group.step_max = std::max(group.step_max, next->step);
     group.time_min = std::min(group.time_min, next->time);
     group.time_max = std::max(group.time_max, next->time);
-    if (group.raw_bytes >= row_group_target) seal(stream, /*close_file=*/false, nullptr);
+    // Small frames cost more budget than their bytes: cap the charge too, so
+    // a row group never holds more than a quarter of the budget.
+    if (group.raw_bytes >= row_group_target || group.charge >= budget.limit() / 4)
+      seal(stream, /*close_file=*/false, nullptr);
   }
 }
 
@@ -127,6 +138,7 @@ void Engine::Impl::seal(StreamState& stream, bool close_file, pipeline::FlushTic
     group->stream = stream.index;
   }
   group->seq = stream.next_row_group++;
+  row_groups_in_flight.fetch_add(1, std::memory_order_acq_rel);
   group->close_file = close_file;
   if (ticket != nullptr) group->tickets.push_back(ticket);
 

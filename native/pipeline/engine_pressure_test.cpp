@@ -1,0 +1,129 @@
+// Memory pressure: frames whose budget charge dwarfs their bytes, and many
+// streams each holding a partial row group, must never leave a host waiting
+// for room that only unsealed row groups hold.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pipeline/engine.hpp"
+
+namespace simingest {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs `body`, aborting the test binary if it has not returned in 60 s: a
+// deadlock must fail the test, not hang the suite.
+void within_a_minute(const char* what, const std::function<void()>& body) {
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (!finished.wait_for(lock, std::chrono::seconds(60), [&] { return done; })) {
+      std::fprintf(stderr, "%s did not finish within 60 s (deadlock?)\n", what);
+      std::abort();
+    }
+  });
+  body();
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+  }
+  finished.notify_all();
+  watchdog.join();
+}
+
+class EngineMemoryPressure : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "simingest-pressure-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    root_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  std::string root_;
+};
+
+TEST_F(EngineMemoryPressure, one_row_frames_commit_although_the_row_group_target_exceeds_the_budget) {
+  // 64 MiB row groups of 72-byte frames would need far more than the 1 MiB budget.
+  auto engine = Engine::open(root_, R"({"streams":{"d":{"columns":{"a":"float64","b":"float64","c":"float64"}}},)"
+                                    R"("memoryLimit":1048576,"rowGroupBytes":67108864,"workers":2})");
+  constexpr int kFrames = 20000;
+  within_a_minute("ingesting one-row frames", [&] {
+    std::string message;
+    for (int step = 0; step < kFrames; ++step) {
+      const double a = step, b = -step, c = 0.5 * step;
+      const simingest_column columns[] = {{"a", SIMINGEST_FLOAT64, &a, SIMINGEST_SCALAR},
+                                          {"b", SIMINGEST_FLOAT64, &b, SIMINGEST_SCALAR},
+                                          {"c", SIMINGEST_FLOAT64, &c, SIMINGEST_SCALAR}};
+      ASSERT_EQ(engine->ingest("d", step, step * 0.1, columns, 3, false, message), Status::ok) << message;
+    }
+    engine->flush();
+  });
+  const auto stats = nlohmann::json::parse(engine->stats_json());
+  EXPECT_EQ(stats["framesCommitted"], kFrames);
+  EXPECT_EQ(stats["rowsCommitted"], kFrames);
+  EXPECT_LE(stats["memoryPeak"].get<uint64_t>(), stats["memoryLimit"].get<uint64_t>());
+}
+
+TEST_F(EngineMemoryPressure, many_streams_with_partial_row_groups_still_make_progress) {
+  // Eight streams may each hold up to a quarter of the budget in an unsealed
+  // row group: together more than all of it.
+  std::string config = R"({"streams":{)";
+  for (int s = 0; s < 8; ++s) config += (s ? "," : "") + std::string("\"s") + std::to_string(s) + R"(":{"columns":{"v":"float64"}})";
+  config += R"(},"memoryLimit":1048576,"rowGroupBytes":67108864,"workers":2})";
+  auto engine = Engine::open(root_, config);
+  std::vector<double> values(512, 1.0);  // 4 KiB per frame
+  within_a_minute("ingesting into eight streams", [&] {
+    std::string message;
+    for (int step = 0; step < 400; ++step) {
+      for (int s = 0; s < 8; ++s) {
+        const std::string name = "s" + std::to_string(s);
+        const simingest_column column{"v", SIMINGEST_FLOAT64, values.data(), values.size()};
+        ASSERT_EQ(engine->ingest(name.c_str(), step, step, &column, 1, false, message), Status::ok) << message;
+      }
+    }
+    engine->flush();
+  });
+  const auto stats = nlohmann::json::parse(engine->stats_json());
+  EXPECT_EQ(stats["framesCommitted"], 400 * 8);
+  EXPECT_LE(stats["memoryPeak"].get<uint64_t>(), stats["memoryLimit"].get<uint64_t>());
+}
+
+TEST_F(EngineMemoryPressure, drop_policy_recovers_once_partial_row_groups_are_sealed) {
+  // Under "drop" nobody waits; frames must not be dropped forever because
+  // the budget is held by row groups that never fill.
+  std::string config = R"({"streams":{)";
+  for (int s = 0; s < 8; ++s) config += (s ? "," : "") + std::string("\"s") + std::to_string(s) + R"(":{"columns":{"v":"float64"}})";
+  config += R"(},"memoryLimit":1048576,"rowGroupBytes":67108864,"workers":2,"backpressure":"drop"})";
+  auto engine = Engine::open(root_, config);
+  std::vector<double> values(512, 1.0);
+  std::string message;
+  for (int step = 0; step < 400; ++step) {
+    for (int s = 0; s < 8; ++s) {
+      const std::string name = "s" + std::to_string(s);
+      const simingest_column column{"v", SIMINGEST_FLOAT64, values.data(), values.size()};
+      ASSERT_EQ(engine->ingest(name.c_str(), step, step, &column, 1, false, message), Status::ok) << message;
+    }
+    if (step % 50 == 49) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  engine->flush();
+  const auto stats = nlohmann::json::parse(engine->stats_json());
+  // Frames keep being accepted after the first pressure episode.
+  EXPECT_GT(stats["framesCommitted"].get<int>(), 8 * 100);
+  EXPECT_EQ(stats["framesCommitted"].get<int>() + stats["framesDropped"].get<int>(), 400 * 8);
+}
+
+}  // namespace
+}  // namespace simingest
