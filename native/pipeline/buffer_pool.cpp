@@ -7,55 +7,69 @@ namespace simingest::pipeline {
 
 namespace {
 constexpr std::size_t kAlignment = 64;
-
-std::size_t round_up(std::size_t size) { return (size + kAlignment - 1) / kAlignment * kAlignment; }
 }  // namespace
 
-BufferPool::BufferPool(std::size_t cache_limit) : cache_limit_(cache_limit) {}
+BufferPool::BufferPool(std::size_t cache_limit) : cache_limit_(cache_limit) {
+  cache_.reserve(64);
+}
 
 BufferPool::~BufferPool() {
-  for (auto& buffer : cache_) std::free(buffer.data);
+  for (auto& buffer : cache_) free(buffer);
 }
 
-Buffer BufferPool::acquire(std::size_t size) {
-  const std::size_t wanted = round_up(size == 0 ? 1 : size);
+std::size_t BufferPool::capacity_for(std::size_t size) noexcept {
+  return ((size == 0 ? 1 : size) + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+Buffer BufferPool::allocate(std::size_t size) {
+  const std::size_t capacity = capacity_for(size);
+  void* memory = std::aligned_alloc(kAlignment, capacity);
+  if (memory == nullptr) throw std::bad_alloc();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    // Newest first: the buffer most likely still warm in cache.
-    for (std::size_t i = cache_.size(); i-- > 0;) {
-      const Buffer candidate = cache_[i];
-      if (candidate.capacity >= wanted && candidate.capacity - wanted <= wanted / 4) {
-        cache_.erase(cache_.begin() + static_cast<std::ptrdiff_t>(i));
-        cached_bytes_ -= candidate.capacity;
-        return candidate;
-      }
-    }
     ++allocations_;
   }
-  void* memory = std::aligned_alloc(kAlignment, wanted);
-  if (memory == nullptr) throw std::bad_alloc();
-  return Buffer{static_cast<unsigned char*>(memory), wanted};
+  return Buffer{static_cast<unsigned char*>(memory), capacity, 0};
 }
 
-void BufferPool::release(Buffer buffer) noexcept {
-  if (buffer.data == nullptr) return;
+void BufferPool::free(Buffer buffer) noexcept { std::free(buffer.data); }
+
+Buffer BufferPool::take(std::size_t size) noexcept {
+  const std::size_t wanted = capacity_for(size);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (buffer.capacity > cache_limit_) {
-    std::free(buffer.data);
-    return;
+  // Newest first: the buffer most likely still warm in cache.
+  for (std::size_t i = cache_.size(); i-- > 0;) {
+    const Buffer candidate = cache_[i];
+    if (candidate.capacity >= wanted && candidate.capacity - wanted <= wanted / 4) {
+      cache_.erase(cache_.begin() + static_cast<std::ptrdiff_t>(i));
+      cached_bytes_ -= candidate.capacity;
+      return candidate;
+    }
   }
-  while (cached_bytes_ + buffer.capacity > cache_limit_ && !cache_.empty()) {
-    cached_bytes_ -= cache_.front().capacity;
-    std::free(cache_.front().data);
-    cache_.erase(cache_.begin());
-  }
-  // push_back may need to grow the vector; if that fails, free instead of caching.
+  return Buffer{};
+}
+
+bool BufferPool::put(Buffer buffer) noexcept {
+  if (buffer.data == nullptr) return true;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (cached_bytes_ + buffer.capacity > cache_limit_) return false;
   try {
-    cache_.push_back(buffer);
-    cached_bytes_ += buffer.capacity;
+    cache_.push_back(buffer);  // may grow the vector: then the caller frees instead
   } catch (...) {
-    std::free(buffer.data);
+    return false;
   }
+  cached_bytes_ += buffer.capacity;
+  return true;
+}
+
+std::size_t BufferPool::evict(std::size_t bytes) noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::size_t freed = 0, count = 0;
+  while (freed < bytes && count < cache_.size()) freed += cache_[count++].capacity;
+  for (std::size_t i = 0; i < count; ++i) free(cache_[i]);
+  cache_.erase(cache_.begin(), cache_.begin() + static_cast<std::ptrdiff_t>(count));
+  cached_bytes_ -= freed;
+  return freed;
 }
 
 std::size_t BufferPool::cached_bytes() const {

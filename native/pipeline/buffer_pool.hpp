@@ -1,9 +1,12 @@
 // Frame buffers, recycled. Simulations ingest frames of the same few sizes
-// step after step, so a released buffer is kept and handed to the next frame
-// that fits it: in steady state ingest allocates nothing.
+// step after step, so a buffer whose frame has been encoded is kept and handed
+// to the next frame that fits it: in steady state ingest neither allocates nor
+// touches fresh pages (first-touch page faults cost more than the copy).
 //
-// The cache is bounded (cache_limit bytes, oldest evicted first) and is not
-// part of the memory budget: resident memory stays under budget + cache_limit.
+// A cached buffer stays charged to the memory budget, so the budget bounds
+// resident memory cached or not: the engine puts a buffer back only while no
+// host waits for room, and evicts cached buffers before it refuses or delays
+// a frame (Engine's admission path).
 #pragma once
 
 #include <cstddef>
@@ -21,24 +24,35 @@ struct Buffer {
 
 class BufferPool {
  public:
+  // `cache_limit`: bytes the cache may hold at most.
   explicit BufferPool(std::size_t cache_limit);
-  ~BufferPool();
+  ~BufferPool();  // frees the cached buffers
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
 
-  // A buffer of at least `size` bytes: a cached one no more than a quarter
-  // larger if there is one, else a new allocation. Throws std::bad_alloc.
-  Buffer acquire(std::size_t size);
-  // Returns a buffer from acquire(). Thread-safe, like acquire().
-  void release(Buffer buffer) noexcept;
+  // The capacity allocate(size) would give: `size` rounded up to 64 bytes.
+  static std::size_t capacity_for(std::size_t size) noexcept;
+  // A new buffer of capacity_for(size) bytes. Throws std::bad_alloc.
+  Buffer allocate(std::size_t size);
+  static void free(Buffer buffer) noexcept;
+
+  // A cached buffer of at least `size` bytes and no more than a quarter
+  // larger, or an empty Buffer. Never allocates.
+  Buffer take(std::size_t size) noexcept;
+  // Caches `buffer` if the cache has room for it and returns true; else the
+  // caller keeps it (and frees it).
+  bool put(Buffer buffer) noexcept;
+  // Frees cached buffers, oldest first, until at least `bytes` are freed or
+  // the cache is empty. Returns the bytes freed.
+  std::size_t evict(std::size_t bytes) noexcept;
 
   std::size_t cached_bytes() const;
-  uint64_t allocations() const;  // new allocations so far (a hit costs none)
+  uint64_t allocations() const;  // new allocations so far (a cache hit costs none)
 
  private:
   const std::size_t cache_limit_;
   mutable std::mutex mutex_;
-  std::vector<Buffer> cache_;  // most recently released last
+  std::vector<Buffer> cache_;  // most recently put last
   std::size_t cached_bytes_ = 0;
   uint64_t allocations_ = 0;
 };

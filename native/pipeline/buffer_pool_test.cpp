@@ -7,44 +7,60 @@
 namespace simingest::pipeline {
 namespace {
 
-TEST(BufferPool, reuses_a_released_buffer_of_the_same_size) {
+TEST(BufferPool, hands_a_put_buffer_to_the_next_frame_of_the_same_size) {
   BufferPool pool(1 << 20);
-  Buffer first = pool.acquire(1000);
+  Buffer first = pool.allocate(1000);
   unsigned char* address = first.data;
-  pool.release(first);
-  Buffer second = pool.acquire(1000);
+  ASSERT_TRUE(pool.put(first));
+  EXPECT_EQ(pool.cached_bytes(), first.capacity);
+  Buffer second = pool.take(1000);
   EXPECT_EQ(second.data, address);
+  EXPECT_EQ(pool.cached_bytes(), 0u);
   EXPECT_EQ(pool.allocations(), 1u);
-  pool.release(second);
+  BufferPool::free(second);
 }
 
-TEST(BufferPool, returns_aligned_buffers_at_least_as_large_as_asked) {
+TEST(BufferPool, allocates_aligned_buffers_at_least_as_large_as_asked) {
   BufferPool pool(1 << 20);
   for (std::size_t size : {1u, 63u, 64u, 65u, 4097u}) {
-    Buffer buffer = pool.acquire(size);
+    Buffer buffer = pool.allocate(size);
     EXPECT_GE(buffer.capacity, size);
+    EXPECT_EQ(buffer.capacity, BufferPool::capacity_for(size));
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(buffer.data) % 64, 0u);
-    pool.release(buffer);
+    BufferPool::free(buffer);
   }
 }
 
-TEST(BufferPool, does_not_hand_out_a_much_larger_buffer) {
+TEST(BufferPool, take_never_allocates_and_never_hands_out_a_much_larger_buffer) {
   BufferPool pool(1 << 20);
-  pool.release(pool.acquire(100000));
-  Buffer small = pool.acquire(1000);
-  EXPECT_LT(small.capacity, 2000u);
-  EXPECT_EQ(pool.allocations(), 2u);
-  pool.release(small);
+  EXPECT_EQ(pool.take(1000).data, nullptr);
+  ASSERT_TRUE(pool.put(pool.allocate(100000)));
+  EXPECT_EQ(pool.take(1000).data, nullptr);
+  EXPECT_EQ(pool.allocations(), 1u);
 }
 
-TEST(BufferPool, keeps_its_cache_under_the_limit) {
+TEST(BufferPool, refuses_to_cache_beyond_its_limit) {
   BufferPool pool(10000);
-  Buffer a = pool.acquire(6000), b = pool.acquire(6000);
-  pool.release(a);
-  pool.release(b);
+  Buffer a = pool.allocate(6000), b = pool.allocate(6000);
+  EXPECT_TRUE(pool.put(a));
+  EXPECT_FALSE(pool.put(b));  // the caller keeps it
   EXPECT_LE(pool.cached_bytes(), 10000u);
-  pool.release(pool.acquire(50000));  // larger than the whole cache: freed
-  EXPECT_LE(pool.cached_bytes(), 10000u);
+  BufferPool::free(b);
+}
+
+TEST(BufferPool, evicts_oldest_first_until_enough_is_freed) {
+  BufferPool pool(1 << 20);
+  Buffer a = pool.allocate(4096), b = pool.allocate(4096), c = pool.allocate(4096);
+  unsigned char* newest = c.data;
+  ASSERT_TRUE(pool.put(a));
+  ASSERT_TRUE(pool.put(b));
+  ASSERT_TRUE(pool.put(c));
+  EXPECT_EQ(pool.evict(5000), 8192u);  // a and b
+  EXPECT_EQ(pool.cached_bytes(), 4096u);
+  Buffer left = pool.take(4096);
+  EXPECT_EQ(left.data, newest);
+  BufferPool::free(left);
+  EXPECT_EQ(pool.evict(1), 0u);
 }
 
 }  // namespace

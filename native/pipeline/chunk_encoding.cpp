@@ -79,13 +79,9 @@ void Engine::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Column
 }
 
 void Engine::Impl::release_frames(RowGroup& group) noexcept {
-  uint64_t charge = 0;
-  for (Frame* frame : group.frames) {
-    charge += frame->buffer_charge;
-    pool.release(frame->buffer);
-  }
+  // Each buffer's charge moves to the pool's cache, or is released.
+  for (Frame* frame : group.frames) recycle(frame->buffer);
   group.frames.clear();
-  if (charge) budget.release(charge);
 }
 
 }  // namespace simingest

@@ -22,9 +22,9 @@ namespace {
 
 constexpr std::size_t kFrameQueueCapacity = 1 << 16;
 
-std::size_t pool_cache_limit(uint64_t memory_limit) {
-  return static_cast<std::size_t>(std::min<uint64_t>(memory_limit / 8, 32ull << 20));
-}
+// Cached buffers count in the budget, so the cache may hold up to half of it;
+// hosts evict from it before they wait.
+std::size_t pool_cache_limit(uint64_t memory_limit) { return static_cast<std::size_t>(memory_limit / 2); }
 
 std::string grid_json(const std::vector<int64_t>& grid) {
   return nlohmann::json(grid).dump();
@@ -91,8 +91,8 @@ Engine::Impl::Impl(Config parsed, const EngineOptions& engine_options)
       options(engine_options),
       topology(topology_of(options)),
       budget(config.memory_limit),
-      // The cache bound is shared by the nodes: resident memory stays under
-      // budget + pool_cache_limit whatever the node count.
+      // The cache bound is shared by the nodes; cached buffers stay charged
+      // to the budget, so resident memory stays under it whatever the node count.
       pool(topology->node_count(), pool_cache_limit(config.memory_limit) / topology->node_count()) {
   for (std::size_t node = 0; node < topology->node_count(); ++node)
     frame_queues.push_back(std::make_unique<pipeline::MpmcQueue<Frame*>>(kFrameQueueCapacity));
@@ -299,6 +299,7 @@ std::string Engine::stats_json() const {
   out["memoryUsed"] = impl.budget.used();
   out["memoryPeak"] = impl.budget.peak();
   out["memoryLimit"] = impl.budget.limit();
+  out["memoryCached"] = impl.pool.cached_bytes();
   std::size_t queue_depth = 0;
   for (const auto& queue : impl.frame_queues) queue_depth += queue->size_approx();
   out["queueDepth"] = queue_depth;

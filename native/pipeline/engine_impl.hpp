@@ -77,12 +77,28 @@ class NodeBufferPools {
   NodeBufferPools(std::size_t nodes, std::size_t cache_limit_per_node) {
     for (std::size_t i = 0; i < nodes; ++i) pools_.push_back(std::make_unique<BufferPool>(cache_limit_per_node));
   }
-  Buffer acquire(std::size_t size, std::size_t node) {
-    Buffer buffer = pools_[node]->acquire(size);
+  Buffer take(std::size_t size, std::size_t node) noexcept {
+    Buffer buffer = pools_[node]->take(size);
     buffer.node = static_cast<uint32_t>(node);
     return buffer;
   }
-  void release(Buffer buffer) noexcept { pools_[buffer.node]->release(buffer); }
+  Buffer allocate(std::size_t size, std::size_t node) {
+    Buffer buffer = pools_[node]->allocate(size);
+    buffer.node = static_cast<uint32_t>(node);
+    return buffer;
+  }
+  bool put(Buffer buffer) noexcept { return pools_[buffer.node]->put(buffer); }
+  std::size_t evict(std::size_t bytes) noexcept {
+    std::size_t freed = 0;
+    for (auto& pool : pools_)
+      if (freed < bytes) freed += pool->evict(bytes - freed);
+    return freed;
+  }
+  std::size_t cached_bytes() const {
+    std::size_t total = 0;
+    for (const auto& pool : pools_) total += pool->cached_bytes();
+    return total;
+  }
   const BufferPool& of_node(std::size_t node) const noexcept { return *pools_[node]; }
 
  private:
@@ -170,6 +186,10 @@ struct Engine::Impl {
                std::size_t ncolumns, bool nowait, std::string& message) noexcept;
   uint64_t room_estimate(std::size_t array_bytes) const noexcept;
   void enqueue(pipeline::Frame* frame);
+  // A frame buffer whose frame is done: cached (its budget charge moves to the
+  // cache) unless a host waits for room or the cache is full, then freed and
+  // its charge released.
+  void recycle(pipeline::Buffer buffer) noexcept;
   // Sends a barrier or seal marker down one stream, in its ingest order.
   void enqueue_marker(pipeline::StreamState& stream, pipeline::Frame::Kind kind, pipeline::FlushTicket* ticket);
   // Seals every stream's row group if nothing already sealed will free memory.

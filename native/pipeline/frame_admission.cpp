@@ -177,20 +177,31 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       rows = 1;
     }
 
-    // Charge the budget, as the backpressure policy says.
+    // Charge the budget, as the backpressure policy says. A cached buffer is
+    // charged already (the cache counts in the budget): then only the
+    // reservation for the encoded pages is new.
     const uint64_t buffer_bytes = pipeline::frame_header_bytes(ndeclared) + padded_bytes;
-    // step, time and scalars are dictionary encoded: a few bytes per frame,
-    // covered by the reservation's per-frame slack.
     const uint64_t reserve = pipeline::encode_reserve_bytes(array_bytes, ndeclared);
-    const uint64_t charge = buffer_bytes + reserve;
+    const uint64_t charge = pipeline::BufferPool::capacity_for(buffer_bytes) + reserve;
     if (charge > budget.limit())
       return reject(Status::frame_too_large,
                     stream_prefix(*stream) + "the frame needs " + mib(charge) + " of the memory budget but memoryLimit is " +
                         mib(budget.limit()));
-    if (!budget.try_acquire(charge)) {
+    const std::size_t node = current_node();
+    pipeline::Buffer buffer = pool.take(buffer_bytes, node);
+    const uint64_t need = reserve + (buffer.data ? 0 : pipeline::BufferPool::capacity_for(buffer_bytes));
+    // Idle cached buffers are the first thing to give up for a frame.
+    auto make_room = [&] {
+      const std::size_t freed = pool.evict(need);
+      if (freed) budget.release(freed);
+      return budget.try_acquire(need);
+    };
+    if (!budget.try_acquire(need) && !make_room()) {
       relieve_memory_pressure();
       const auto& policy = config.backpressure;
+      auto give_up = [&] { recycle(buffer); };
       if (policy.policy == BackpressurePolicy::drop) {
+        give_up();
         stream->counters.frames_accepted.fetch_add(1, std::memory_order_relaxed);
         stream->counters.frames_dropped.fetch_add(1, std::memory_order_relaxed);
         stream->counters.bytes_in.fetch_add(bytes_in, std::memory_order_relaxed);
@@ -198,8 +209,12 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       }
       const std::string full = stream_prefix(*stream) + "memory budget full (" + mib(budget.used()) + " of " +
                                mib(budget.limit()) + " in use, the frame needs " + mib(charge) + ")";
-      if (policy.policy == BackpressurePolicy::error) return reject(Status::backpressure, full);
+      if (policy.policy == BackpressurePolicy::error) {
+        give_up();
+        return reject(Status::backpressure, full);
+      }
       if (nowait) {
+        give_up();
         message = full;
         return Status::would_block;
       }
@@ -210,28 +225,35 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       for (bool acquired = false; !acquired;) {
         int64_t slice = kSliceMs;
         if (deadline_ns >= 0) slice = std::min<int64_t>(slice, std::max<int64_t>(0, (deadline_ns - monotonic_ns()) / 1000000));
-        switch (budget.acquire(charge, slice)) {
+        switch (budget.acquire(need, slice)) {
           case pipeline::MemoryBudget::WaitResult::acquired: acquired = true; break;
           case pipeline::MemoryBudget::WaitResult::timed_out:
-            if (deadline_ns >= 0 && monotonic_ns() >= deadline_ns)
+            if (make_room()) {
+              acquired = true;
+              break;
+            }
+            if (deadline_ns >= 0 && monotonic_ns() >= deadline_ns) {
+              give_up();
               return reject(Status::backpressure, full + " after waiting " + std::to_string(policy.timeout_ms) + " ms");
+            }
             relieve_memory_pressure();
             break;
           case pipeline::MemoryBudget::WaitResult::closed:
+            give_up();
             message = "the ingestor is closed";
             return Status::closed;
         }
       }
     }
 
-    pipeline::Buffer buffer;
-    try {
-      // This node's pool: the copy below first-touches a new buffer here.
-      buffer = pool.acquire(buffer_bytes, current_node());
-    } catch (const std::bad_alloc&) {
-      budget.release(charge);
-      message = stream_prefix(*stream) + "out of memory allocating " + mib(buffer_bytes);
-      return Status::out_of_memory;
+    if (buffer.data == nullptr) {
+      try {
+        buffer = pool.allocate(buffer_bytes, node);
+      } catch (const std::bad_alloc&) {
+        budget.release(need);
+        message = stream_prefix(*stream) + "out of memory allocating " + mib(buffer_bytes);
+        return Status::out_of_memory;
+      }
     }
 
     // Lay out and copy: header, column table, arrays.
@@ -270,8 +292,8 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
           } else {
             std::memcpy(&value, out->data + bad * 8, 8);
           }
-          pool.release(buffer);
-          budget.release(charge);
+          recycle(buffer);  // its capacity stays charged only if cached
+          budget.release(reserve);
           const char* what = std::isnan(value) ? "NaN" : (value > 0 ? "+Inf" : "-Inf");
           return reject(Status::non_finite,
                         column_prefix(*stream, column) + what + (is_scalar ? std::string(" as the scalar value")
@@ -287,7 +309,7 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
     frame->time = time;
     frame->rows = rows;
     frame->bytes_in = bytes_in;
-    frame->buffer_charge = buffer_bytes;
+    frame->buffer_charge = buffer.capacity;
     frame->encode_reserve = reserve;
     frame->buffer = buffer;
     frame->ncolumns = static_cast<uint32_t>(ndeclared);
@@ -328,7 +350,8 @@ void Engine::Impl::enqueue(Frame* frame) {
 }
 
 void Engine::Impl::enqueue_marker(StreamState& stream, Frame::Kind kind, pipeline::FlushTicket* ticket) {
-  pipeline::Buffer buffer = pool.acquire(sizeof(Frame), current_node());
+  // Markers are tiny and rare: allocated outside the budget, freed, never cached.
+  pipeline::Buffer buffer = pool.allocate(sizeof(Frame), current_node());
   Frame* marker = new (buffer.data) Frame();
   marker->kind = kind;
   marker->stream = stream.index;
@@ -336,6 +359,14 @@ void Engine::Impl::enqueue_marker(StreamState& stream, Frame::Kind kind, pipelin
   marker->ticket = ticket;
   marker->seq = stream.next_seq.fetch_add(1, std::memory_order_acq_rel);
   enqueue(marker);
+}
+
+void Engine::Impl::recycle(pipeline::Buffer buffer) noexcept {
+  if (buffer.data == nullptr) return;
+  // A waiting host needs the budget more than the next frame needs a warm buffer.
+  if (!budget.has_waiters() && pool.put(buffer)) return;
+  pipeline::BufferPool::free(buffer);
+  budget.release(buffer.capacity);
 }
 
 void Engine::Impl::relieve_memory_pressure() noexcept {

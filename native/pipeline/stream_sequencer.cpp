@@ -91,12 +91,12 @@ void Engine::Impl::sequence(Frame* frame) {
     ++stream.next_expected;
     if (next->kind == Frame::Kind::barrier) {
       pipeline::FlushTicket* ticket = next->ticket;
-      pool.release(next->buffer);
+      pipeline::BufferPool::free(next->buffer);  // markers are never charged
       seal(stream, /*close_file=*/true, ticket);
       continue;
     }
     if (next->kind == Frame::Kind::seal) {
-      pool.release(next->buffer);
+      pipeline::BufferPool::free(next->buffer);  // markers are never charged
       if (stream.building) seal(stream, /*close_file=*/false, nullptr);
       if (relief_remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
         relief_pending.store(false, std::memory_order_release);
