@@ -56,6 +56,8 @@ export interface Config {
   workers?: number;
   /** What ingest does when the memory budget is full (default `block`, waiting forever). */
   backpressure?: BackpressurePolicy | { policy?: BackpressurePolicy; timeoutMs?: number };
+  /** Worker CPU pinning: `none` (default), `numa` (workers spread over NUMA nodes), or CPU ids. */
+  affinity?: 'none' | 'numa' | number[];
 }
 
 /** The declared dtype of a column, whichever way the config spelled it. */

@@ -27,6 +27,7 @@ _TOP = {
     "memory_limit": "memoryLimit",
     "workers": "workers",
     "backpressure": "backpressure",
+    "affinity": "affinity",
 }
 _STREAM = {"columns": "columns", "grid": "grid", "partition": "partition", "non_finite": "nonFinite"}
 _COLUMN = {"dtype": "dtype", "non_finite": "nonFinite", "encoding": "encoding"}
