@@ -6,20 +6,16 @@
 #if SIMINGEST_KERNELS_X86
 
 // Every header with code the scalar path may also use comes before the
-// target region, so none of its inline functions is compiled for AVX2.
+// target region (see target_region.hpp).
 #include <immintrin.h>
 
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/target_region.hpp"
 #include "kernels/x86_kernels.hpp"
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2")
-#endif
+SIMINGEST_TARGET_BEGIN("avx2")
 
 namespace simingest::kernels::avx2 {
 
@@ -100,10 +96,6 @@ void byte_stream_split_scatter(const uint8_t* values, std::size_t count, std::si
 
 }  // namespace simingest::kernels::avx2
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SIMINGEST_TARGET_END
 
 #endif  // SIMINGEST_KERNELS_X86

@@ -5,20 +5,16 @@
 #if SIMINGEST_KERNELS_X86
 
 // Every header with code the scalar path may also use comes before the
-// target region, so none of its inline functions is compiled for SSE4.2.
+// target region (see target_region.hpp).
 #include <immintrin.h>
 
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/target_region.hpp"
 #include "kernels/x86_kernels.hpp"
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("sse4.2"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("sse4.2")
-#endif
+SIMINGEST_TARGET_BEGIN("sse4.2")
 
 namespace simingest::kernels::sse {
 
@@ -86,10 +82,6 @@ void byte_stream_split_scatter(const uint8_t* values, std::size_t count, std::si
 
 }  // namespace simingest::kernels::sse
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SIMINGEST_TARGET_END
 
 #endif  // SIMINGEST_KERNELS_X86

@@ -1,6 +1,6 @@
 // 256-bit integer lanes for the generic SIMD loops (column statistics,
 // non-finite scan). Include only from a file compiled for AVX2, after
-// `#pragma GCC target("avx2")`: everything here has internal linkage so no
+// `SIMINGEST_TARGET_BEGIN("avx2")`: everything here has internal linkage so no
 // AVX2 code can be merged into a function the scalar path calls.
 #pragma once
 

@@ -1,6 +1,6 @@
 // 128-bit integer lanes for the generic SIMD loops (column statistics,
 // non-finite scan). Include only from a file compiled for SSE4.2, after
-// `#pragma GCC target("sse4.2")`: everything here has internal linkage so no
+// `SIMINGEST_TARGET_BEGIN("sse4.2")`: everything here has internal linkage so no
 // SSE4.2 code can be merged into a function the scalar path calls.
 #pragma once
 

@@ -1,6 +1,8 @@
-// The SSE4.2 and AVX2 versions of every kernel, each defined in a file of its
-// own compiled for its target. Callers go through the dispatching functions
-// of each kernel's header, which call these only at a level the CPU has.
+// The SSE4.2 and AVX2 versions of every kernel, defined in files compiled for
+// their target: kernels_<level>.cpp (column statistics and the non-finite
+// scans, from simd_level_entry_points.inc) and byte_stream_split_<level>.cpp.
+// Callers go through the dispatching functions of each kernel's header, which
+// call these only at a level the CPU has.
 #pragma once
 
 #include "kernels/cpu_features.hpp"
