@@ -58,6 +58,8 @@ function printSummary(result: DemoResult): void {
   line('on disk', `${formatBytes(stats.bytesWritten)} in ${stats.filesCommitted} files` +
     (result.compressionRatio ? ` (compression ${result.compressionRatio.toFixed(2)}x)` : ''));
   line('time', `${result.seconds.toFixed(2)} s, ${(stats.bytesIn / 2 ** 20 / result.seconds).toFixed(1)} MB/s ingested`);
+  line('solver cost', `${(result.ingestSeconds * 1e3).toFixed(0)} ms in ingest() calls ` +
+    `(${((100 * result.ingestSeconds) / result.seconds).toFixed(1)} % of the run; the rest is the solver)`);
   line('memory peak', `${formatBytes(stats.memoryPeak)} of ${formatBytes(stats.memoryLimit)}`);
   line('energy', `${result.energy.initial.toPrecision(6)} -> ${result.energy.final.toPrecision(6)} at t = ${result.energy.finalTime.toPrecision(4)}`);
   console.log('');
