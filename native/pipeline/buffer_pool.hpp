@@ -30,7 +30,9 @@ class BufferPool {
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
 
-  // The capacity allocate(size) would give: `size` rounded up to 64 bytes.
+  // The capacity allocate(size) would give: `size` rounded up to 64 bytes,
+  // or to whole 2 MiB pages from 2 MiB on (advised as transparent huge
+  // pages, so a fresh buffer's first copy faults once per 2 MiB, not 4 KiB).
   static std::size_t capacity_for(std::size_t size) noexcept;
   // A new buffer of capacity_for(size) bytes. Throws std::bad_alloc.
   Buffer allocate(std::size_t size);

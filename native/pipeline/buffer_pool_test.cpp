@@ -65,3 +65,21 @@ TEST(BufferPool, evicts_oldest_first_until_enough_is_freed) {
 
 }  // namespace
 }  // namespace simingest::pipeline
+
+namespace simingest::pipeline {
+namespace {
+
+TEST(BufferPool, rounds_large_buffers_to_whole_huge_pages_and_charges_them) {
+  constexpr std::size_t kMiB = 1 << 20;
+  EXPECT_EQ(BufferPool::capacity_for(3 * kMiB + 100), 4 * kMiB);
+  EXPECT_EQ(BufferPool::capacity_for(2 * kMiB), 2 * kMiB);
+  EXPECT_EQ(BufferPool::capacity_for(2 * kMiB - 64), 2 * kMiB - 64);
+  BufferPool pool(64 * kMiB);
+  Buffer buffer = pool.allocate(3 * kMiB);
+  EXPECT_EQ(buffer.capacity, 4 * kMiB);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(buffer.data) % (2 * kMiB), 0u);
+  BufferPool::free(buffer);
+}
+
+}  // namespace
+}  // namespace simingest::pipeline

@@ -75,8 +75,9 @@ test('the event loop stays responsive during heavy ingest under backpressure', a
   };
   await using ingestor = await Ingestor.open(dir, {
     streams: { fields: { columns: { vx: 'float32', vy: 'float32', p: 'float32' }, grid: [512, 512] } },
-    // The engine reserves about twice a frame's bytes (buffer plus encoded
-    // pages), so three 3 MiB frames fit and the budget is full most of the time.
+    // The engine charges a 3 MiB frame about 7 MiB (its buffer in whole 2 MiB
+    // pages plus the reservation for its encoded pages), so two or three fit
+    // and the budget is full most of the time.
     memoryLimit: 20 * MiB,
     workers: 2,
     compression: { codec: 'zstd', level: 3 },
