@@ -3,10 +3,11 @@
 // TypeScript suites run the same file).
 #include <gtest/gtest.h>
 
+#include "support/scratch_directory.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -17,7 +18,6 @@
 
 namespace {
 
-namespace fs = std::filesystem;
 // ordered: columns are passed in the order the file lists them, as the other hosts do.
 using json = nlohmann::ordered_json;
 
@@ -67,13 +67,8 @@ ColumnData make_column(const std::string& name, const json& spec) {
 
 class SharedVectors : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "simingest-vectors-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  std::string root_;
+  simingest::testing_support::ScratchDirectory scratch_;
+  const std::string& root_ = scratch_.path();
 };
 
 TEST_F(SharedVectors, every_bad_frame_gives_the_shared_status_and_message) {

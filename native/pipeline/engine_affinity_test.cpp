@@ -6,11 +6,9 @@
 #include <sched.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -19,14 +17,15 @@
 #include "core/status.hpp"
 #include "pipeline/engine.hpp"
 #include "pipeline/numa_topology.hpp"
-#include "storage/scratch_directory_for_test.hpp"
+#include "support/deadline.hpp"
+#include "support/scratch_directory.hpp"
 
 namespace simingest {
 namespace {
 
 using pipeline::NumaNode;
 using pipeline::NumaTopology;
-using storage::testing_support::ScratchDirectory;
+using testing_support::ScratchDirectory;
 
 bool pin_this_thread(int cpu) {
   cpu_set_t set;
@@ -60,36 +59,23 @@ EngineOptions on_topology(std::vector<NumaNode> nodes) {
 // (-1: not pinned), then flushes from that thread. A frame no worker ever
 // takes would make flush wait forever: after a minute the test aborts.
 void ingest_from_cpu(Engine& engine, int cpu, int first_step, int frames) {
-  std::mutex mutex;
-  std::condition_variable finished;
-  bool done = false;
-  std::thread watchdog([&] {
-    std::unique_lock<std::mutex> lock(mutex);
-    if (!finished.wait_for(lock, std::chrono::seconds(60), [&] { return done; })) {
-      std::fprintf(stderr, "ingest_from_cpu(%d): flush did not return within 60 s\n", cpu);
-      std::abort();
-    }
+  const std::string what = "ingest_from_cpu(" + std::to_string(cpu) + ")";
+  testing_support::within(std::chrono::seconds(60), what.c_str(), [&] {
+    std::thread host([&] {
+      if (cpu >= 0) {
+        ASSERT_TRUE(pin_this_thread(cpu));
+      }
+      std::vector<double> values(1024, 0.25);
+      std::string message;
+      for (int step = first_step; step < first_step + frames; ++step) {
+        values[0] = step;
+        simingest_column column{"v", SIMINGEST_FLOAT64, values.data(), values.size()};
+        ASSERT_EQ(engine.ingest("f", step, step * 0.5, &column, 1, false, message), Status::ok) << message;
+      }
+      engine.flush();
+    });
+    host.join();
   });
-  std::thread host([&] {
-    if (cpu >= 0) {
-      ASSERT_TRUE(pin_this_thread(cpu));
-    }
-    std::vector<double> values(1024, 0.25);
-    std::string message;
-    for (int step = first_step; step < first_step + frames; ++step) {
-      values[0] = step;
-      simingest_column column{"v", SIMINGEST_FLOAT64, values.data(), values.size()};
-      ASSERT_EQ(engine.ingest("f", step, step * 0.5, &column, 1, false, message), Status::ok) << message;
-    }
-    engine.flush();
-  });
-  host.join();
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    done = true;
-  }
-  finished.notify_all();
-  watchdog.join();
 }
 
 nlohmann::json stats(const Engine& engine) { return nlohmann::json::parse(engine.stats_json()); }

@@ -4,55 +4,29 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "pipeline/engine.hpp"
+#include "support/deadline.hpp"
+#include "support/scratch_directory.hpp"
 
 namespace simingest {
 namespace {
 
-namespace fs = std::filesystem;
-
-// Runs `body`, aborting the test binary if it has not returned in 60 s: a
-// deadlock must fail the test, not hang the suite.
 void within_a_minute(const char* what, const std::function<void()>& body) {
-  std::mutex mutex;
-  std::condition_variable finished;
-  bool done = false;
-  std::thread watchdog([&] {
-    std::unique_lock<std::mutex> lock(mutex);
-    if (!finished.wait_for(lock, std::chrono::seconds(60), [&] { return done; })) {
-      std::fprintf(stderr, "%s did not finish within 60 s (deadlock?)\n", what);
-      std::abort();
-    }
-  });
-  body();
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    done = true;
-  }
-  finished.notify_all();
-  watchdog.join();
+  testing_support::within(std::chrono::seconds(60), what, body);
 }
 
 class EngineMemoryPressure : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "simingest-pressure-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  std::string root_;
+  testing_support::ScratchDirectory scratch_;
+  const std::string& root_ = scratch_.path();
 };
 
 TEST_F(EngineMemoryPressure, one_row_frames_commit_although_the_row_group_target_exceeds_the_budget) {

@@ -4,9 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "support/scratch_directory.hpp"
+
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -14,16 +15,10 @@
 namespace simingest {
 namespace {
 
-namespace fs = std::filesystem;
 
 class EngineBackpressure : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "simingest-engine-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(root_); }
+  testing_support::ScratchDirectory scratch_;
 
   static std::string config(const std::string& backpressure) {
     // 64 KiB frames against a 1 MiB budget: a handful fit at once.
@@ -39,7 +34,7 @@ class EngineBackpressure : public ::testing::Test {
 
   static nlohmann::json stats(const Engine& ingestor) { return nlohmann::json::parse(ingestor.stats_json()); }
 
-  std::string root_;
+  const std::string& root_ = scratch_.path();
   std::vector<double> values_ = std::vector<double>(8192, 1.5);
   EngineOptions slow_{/*commit_delay_ms=*/20};
 };

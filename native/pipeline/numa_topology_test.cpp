@@ -11,13 +11,13 @@
 #include <thread>
 #include <vector>
 
-#include "storage/scratch_directory_for_test.hpp"
+#include "support/scratch_directory.hpp"
 
 namespace simingest::pipeline {
 namespace {
 
-using storage::testing_support::ScratchDirectory;
-using storage::testing_support::write_text_file;
+using testing_support::ScratchDirectory;
+using testing_support::write_text_file;
 
 // A fake sysfs: `<root>/devices/system/node/node<id>/cpulist` per entry.
 void write_node(const ScratchDirectory& root, const std::string& node_dir, const std::string& cpulist) {

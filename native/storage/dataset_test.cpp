@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/status.hpp"
-#include "storage/scratch_directory_for_test.hpp"
+#include "support/scratch_directory.hpp"
 
 namespace simingest::storage {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/status.hpp"
-#include "storage/scratch_directory_for_test.hpp"
+#include "support/scratch_directory.hpp"
 
 namespace simingest::storage {
 namespace {

@@ -14,12 +14,12 @@
 #include <system_error>
 #include <vector>
 
-namespace simingest::storage::testing_support {
+namespace simingest::testing_support {
 
 class ScratchDirectory {
  public:
   ScratchDirectory() {
-    std::string pattern = ::testing::TempDir() + "simingest-storage-XXXXXX";
+    std::string pattern = ::testing::TempDir() + "simingest-test-XXXXXX";
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');
     if (::mkdtemp(buffer.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
@@ -62,4 +62,4 @@ inline std::vector<std::string> directory_names(const std::string& path) {
   return names;
 }
 
-}  // namespace simingest::storage::testing_support
+}  // namespace simingest::testing_support
