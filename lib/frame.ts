@@ -55,6 +55,8 @@ function isDetached(buffer: ArrayBufferLike): boolean {
 }
 
 function checkScalar(value: number | bigint, dtype: Dtype, name: string): void {
+  // The common case first, before the label string is built.
+  if ((dtype === 'float64' || dtype === 'float32') && typeof value === 'number') return;
   const label = `columns.${name}`;
   if (dtype === 'float32' || dtype === 'float64') {
     expectArgument(typeof value === 'number', 'a number', label, value, 'ERR_DTYPE_MISMATCH');
@@ -76,6 +78,34 @@ function checkScalar(value: number | bigint, dtype: Dtype, name: string): void {
     value,
     'ERR_DTYPE_MISMATCH',
   );
+}
+
+// Declared dtypes by stream, looked up once per (config, stream, column): the
+// config is the ingestor's own snapshot, which nothing changes after open().
+const declaredByConfig = new WeakMap<Config, Map<string, (column: string) => Dtype | undefined>>();
+
+function declaredDtypes(config: Config, stream: string): (column: string) => Dtype | undefined {
+  let byStream = declaredByConfig.get(config);
+  if (byStream === undefined) {
+    byStream = new Map();
+    declaredByConfig.set(config, byStream);
+  }
+  let lookup = byStream.get(stream);
+  if (lookup === undefined) {
+    const known = new Map<string, Dtype | undefined>();
+    lookup = (column: string): Dtype | undefined => {
+      let dtype = known.get(column);
+      if (dtype === undefined && !known.has(column)) {
+        dtype = declaredDtype(config, stream, column);
+        // Only declared names are kept, so odd column names cannot grow the map.
+        if (dtype !== undefined) known.set(column, dtype);
+      }
+      return dtype;
+    };
+    // Undeclared streams are the engine's to report; they are not kept either.
+    if (Object.prototype.hasOwnProperty.call(config.streams ?? {}, stream)) byStream.set(stream, lookup);
+  }
+  return lookup;
 }
 
 export function prepareFrame(config: Config, stream: string, frame: Frame): PreparedFrame {
@@ -101,15 +131,25 @@ export function prepareFrame(config: Config, stream: string, frame: Frame): Prep
     'columns',
     columns,
   );
-  const names: string[] = [];
-  const dtypes: number[] = [];
-  const values: ColumnValue[] = [];
+  const declared = declaredDtypes(config, stream);
+  // Object.keys gives a fresh array each call, so it can be handed on as is:
+  // a frame that waits for room keeps its own names, dtypes and values.
+  const names = Object.keys(columns);
+  const count = names.length;
+  const dtypes = new Array<number>(count);
+  const values = new Array<ColumnValue>(count);
   let bytes = 0;
-  for (const name of Object.keys(columns)) {
+  for (let i = 0; i < count; i += 1) {
+    const name = names[i]!;
     const value = columns[name] as unknown;
-    const declared = declaredDtype(config, stream, name);
-    const label = `columns.${name}`;
-    if (ArrayBuffer.isView(value)) {
+    if (typeof value === 'number' || typeof value === 'bigint') {
+      // An undeclared column is the engine's to report (ERR_UNKNOWN_COLUMN).
+      const dtype: Dtype = declared(name) ?? (typeof value === 'bigint' ? 'int64' : 'float64');
+      checkScalar(value, dtype, name);
+      bytes += DTYPE_BYTES[dtype];
+      dtypes[i] = DTYPE_CODES[dtype];
+    } else if (ArrayBuffer.isView(value)) {
+      const label = `columns.${name}`;
       expectArgument(!(value instanceof DataView), 'a typed array', label, value);
       // A typed array of another element type goes to the engine as what it is:
       // the engine reports the mismatch in the same words to every host.
@@ -117,19 +157,13 @@ export function prepareFrame(config: Config, stream: string, frame: Frame): Prep
         throw new SimingestError(`${label}: the ArrayBuffer is detached`, 'ERR_INVALID_ARGUMENT');
       }
       bytes += value.byteLength;
-      dtypes.push(0); // the addon reads a typed array's dtype from the array itself
-    } else if (typeof value === 'number' || typeof value === 'bigint') {
-      // An undeclared column is the engine's to report (ERR_UNKNOWN_COLUMN).
-      const dtype: Dtype = declared ?? (typeof value === 'bigint' ? 'int64' : 'float64');
-      checkScalar(value, dtype, name);
-      bytes += DTYPE_BYTES[dtype];
-      dtypes.push(DTYPE_CODES[dtype]);
+      dtypes[i] = 0; // the addon reads a typed array's dtype from the array itself
     } else {
-      const expected = declared ? `${article(DTYPE_ARRAYS[declared].name)} or a number` : 'a typed array or a number';
-      expectArgument(false, expected, label, value);
+      const dtype = declared(name);
+      const expected = dtype ? `${article(DTYPE_ARRAYS[dtype].name)} or a number` : 'a typed array or a number';
+      expectArgument(false, expected, `columns.${name}`, value);
     }
-    names.push(name);
-    values.push(value as ColumnValue);
+    values[i] = value as ColumnValue;
   }
   return { stream, step, time, names, dtypes, values, bytes };
 }

@@ -15,6 +15,11 @@ function closedError(): SimingestError {
 
 const ignore = (): void => undefined;
 
+// Returned by every ingest the engine copied at once. A settled promise never
+// changes, so sharing one is indistinguishable from a fresh one to any caller
+// and saves an allocation and a microtask per small frame.
+const COPIED: Promise<void> = Promise.resolve();
+
 export interface WritableOptions {
   /** Frames buffered by the Writable before write() returns false (default 4). */
   highWaterMark?: number;
@@ -92,12 +97,27 @@ export class Ingestor implements AsyncDisposable {
     }
   }
 
+  /**
+   * Ingests one frame only if the engine takes it now: true when it was
+   * copied (the arrays may be reused at once), false when it would have to wait
+   * for room under the `block` policy or frames from earlier ingest() calls
+   * are still waiting (nothing was ingested then). Throws SimingestError for
+   * everything ingest() would reject with.
+   */
+  tryIngest(stream: string, frame: Frame): boolean {
+    if (this.#closing) throw closedError();
+    const prepared = prepareFrame(this.#config, stream, frame);
+    // Overtaking a waiting frame would break call order.
+    if (this.#waiting !== null) return false;
+    return this.#callNative(prepared) !== WOULD_BLOCK;
+  }
+
   #callNative(frame: PreparedFrame): number {
     return this.#native.ingestNowait(frame.stream, frame.step, frame.time, frame.names, frame.dtypes, frame.values);
   }
 
   #submit(frame: PreparedFrame): Promise<void> {
-    if (this.#waiting === null && this.#callNative(frame) !== WOULD_BLOCK) return Promise.resolve();
+    if (this.#waiting === null && this.#callNative(frame) !== WOULD_BLOCK) return COPIED;
     const done = (this.#waiting ?? Promise.resolve()).then(() => this.#ingestWhenRoom(frame));
     const tail = done.then(ignore, ignore);
     this.#waiting = tail;

@@ -36,20 +36,6 @@ bool DtypeOfTypedArray(napi_typedarray_type type, simingest_dtype* out) {
   }
 }
 
-// Storage for one scalar column value; the engine reads exactly one element.
-union ScalarSlot {
-  float f32;
-  double f64;
-  int8_t i8;
-  int16_t i16;
-  int32_t i32;
-  int64_t i64;
-  uint8_t u8;
-  uint16_t u16;
-  uint32_t u32;
-  uint64_t u64;
-};
-
 // Converting an out-of-range double to an integer is undefined behaviour, so
 // the range is checked here even though TypeScript checked it first.
 bool IntegralInRange(double v, double lo, double hi) {
@@ -112,6 +98,25 @@ int64_t StepArgument(Napi::Env env, Napi::Value value) {
     if (IntegralInRange(v, -9007199254740991.0, 9007199254740991.0)) return static_cast<int64_t>(v);
   }
   ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "step must be an integer within int64");
+}
+
+// Napi::String::Utf8Value() allocates a new std::string each call; this
+// writes into `out`, keeping its capacity, and measures only when the text
+// might not have fit. V8 never splits a character, so a truncated copy can
+// stop up to 3 bytes short of the buffer: anything within 4 bytes of full is
+// read again at its measured length.
+void CopyUtf8(Napi::Env env, napi_value value, std::string* out) {
+  if (out->capacity() < 32) out->reserve(32);
+  out->resize(out->capacity());
+  size_t written = 0;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_get_value_string_utf8(env, value, out->data(), out->size() + 1, &written));
+  if (written + 4 > out->size()) {
+    size_t length = 0;
+    NAPI_THROW_IF_FAILED_VOID(env, napi_get_value_string_utf8(env, value, nullptr, 0, &length));
+    out->resize(length);
+    NAPI_THROW_IF_FAILED_VOID(env, napi_get_value_string_utf8(env, value, out->data(), length + 1, &written));
+  }
+  out->resize(written);
 }
 
 // ---- open ------------------------------------------------------------------
@@ -290,7 +295,6 @@ Napi::Value Ingestor::IngestNowait(const Napi::CallbackInfo& info) {
     ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
                "ingestNowait(stream, step, time, names, dtypes, values) got bad arguments");
   }
-  const std::string stream = info[0].As<Napi::String>().Utf8Value();
   const int64_t step = StepArgument(env, info[1]);
   const double time = info[2].As<Napi::Number>().DoubleValue();
   Napi::Array names = info[3].As<Napi::Array>();
@@ -301,16 +305,21 @@ Napi::Value Ingestor::IngestNowait(const Napi::CallbackInfo& info) {
     ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "names, dtypes and values differ in length");
   }
 
-  // Sized once: the engine keeps pointers into these until the call returns.
-  std::vector<std::string> name_text(n);
-  std::vector<ScalarSlot> scalars(n);
-  std::vector<simingest_column> columns(n);
+  // The per-call buffers are members reused from call to call, so a small
+  // frame costs no allocation here once they have grown. Nothing below runs
+  // JavaScript (the arrays are plain ones built by lib/frame.ts), so no
+  // nested call can reuse them while the engine reads them.
+  CopyUtf8(env, info[0], &stream_text_);
+  if (name_text_.size() < n) name_text_.resize(n);
+  scalars_.resize(n);
+  columns_.resize(n);
   for (uint32_t i = 0; i < n; ++i) {
     Napi::Value name = names.Get(i);
     if (!name.IsString()) ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "column names must be strings");
-    name_text[i] = name.As<Napi::String>().Utf8Value();
-    simingest_column& column = columns[i];
-    column.name = name_text[i].c_str();
+    std::string& name_text = name_text_[i];
+    CopyUtf8(env, name, &name_text);
+    simingest_column& column = columns_[i];
+    column.name = name_text.c_str();
     Napi::Value value = values.Get(i);
     if (value.IsTypedArray()) {
       // The C call, not Napi::TypedArray::ArrayBuffer(): it also serves typed
@@ -324,14 +333,14 @@ Napi::Value Ingestor::IngestNowait(const Napi::CallbackInfo& info) {
                            env.Undefined());
       if (!DtypeOfTypedArray(type, &column.dtype)) {
         ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
-                   "columns." + name_text[i] + ": Uint8ClampedArray has no simingest dtype");
+                   "columns." + name_text + ": Uint8ClampedArray has no simingest dtype");
       }
       // A detached buffer reads as length 0 with a dangling offset; refuse it
       // rather than let it pass as an empty column.
       bool detached = false;
       if (napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached) {
         ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
-                   "columns." + name_text[i] + ": the ArrayBuffer is detached");
+                   "columns." + name_text + ": the ArrayBuffer is detached");
       }
       column.length = length;
       column.data = length == 0 ? nullptr : data;
@@ -339,20 +348,20 @@ Napi::Value Ingestor::IngestNowait(const Napi::CallbackInfo& info) {
       Napi::Value dtype = dtypes.Get(i);
       if (!dtype.IsNumber()) {
         ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
-                   "columns." + name_text[i] + ": a scalar needs its declared dtype");
+                   "columns." + name_text + ": a scalar needs its declared dtype");
       }
       column.dtype = static_cast<simingest_dtype>(dtype.As<Napi::Number>().Int32Value());
-      if (!FillScalar(value, column.dtype, &scalars[i])) {
+      if (!FillScalar(value, column.dtype, &scalars_[i])) {
         ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
-                   "columns." + name_text[i] + ": the scalar does not fit its dtype");
+                   "columns." + name_text + ": the scalar does not fit its dtype");
       }
-      column.data = &scalars[i];
+      column.data = &scalars_[i];
       column.length = SIMINGEST_SCALAR;
     }
   }
 
   const simingest_status status =
-      simingest_ingest_nowait(handle_, stream.c_str(), step, time, columns.data(), columns.size());
+      simingest_ingest_nowait(handle_, stream_text_.c_str(), step, time, columns_.data(), n);
   if (status == SIMINGEST_OK || status == SIMINGEST_WOULD_BLOCK) {
     return Napi::Number::New(env, static_cast<double>(status));
   }

@@ -20,15 +20,31 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "simingest.h"
 
 namespace simingest_node {
 
 class Ingestor;
+
+// Storage for one scalar column value; the engine reads exactly one element.
+union ScalarSlot {
+  float f32;
+  double f64;
+  int8_t i8;
+  int16_t i16;
+  int32_t i32;
+  int64_t i64;
+  uint8_t u8;
+  uint16_t u16;
+  uint32_t u32;
+  uint64_t u64;
+};
 
 // One pending completion. Created and settled on the JavaScript thread; an
 // engine or helper thread only fills `status`/`message` and posts it.
@@ -81,6 +97,12 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   // Environment teardown (process exit, worker termination) with the handle
   // still open: close it synchronously before the thread-safe function goes.
   static void CloseAtTeardown(Ingestor* self);
+
+  // IngestNowait's scratch, kept between calls (JavaScript thread only).
+  std::string stream_text_;
+  std::vector<std::string> name_text_;
+  std::vector<simingest_column> columns_;
+  std::vector<ScalarSlot> scalars_;
 
   simingest_ingestor* handle_ = nullptr;
   std::shared_mutex lifecycle_;
