@@ -198,6 +198,7 @@ struct Engine::Impl {
   // stream_sequencer.cpp
   void run_worker(unsigned index);
   bool pop_frame(pipeline::Frame*& frame) noexcept;
+  bool spin_for_frame(pipeline::Frame*& frame) noexcept;
   void process_frame(pipeline::Frame* frame);
   void sequence(pipeline::Frame* frame);
   void seal(pipeline::StreamState& stream, bool close_file, pipeline::FlushTicket* ticket);

@@ -46,8 +46,25 @@ void Engine::Impl::run_worker(unsigned index) {
       continue;
     }
     if (workers_stop.load(std::memory_order_acquire)) return;
+    // Small frames arrive microseconds apart: look again for a moment before
+    // sleeping, so a stream of them does not cost a futex wake-up per frame.
+    if (spin_for_frame(frame)) {
+      process_frame(frame);
+      continue;
+    }
     work_available.wait();
   }
+}
+
+bool Engine::Impl::spin_for_frame(Frame*& frame) noexcept {
+  constexpr int kSpins = 256;  // a few microseconds
+  for (int i = 0; i < kSpins; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    if (pop_frame(frame)) return true;
+  }
+  return false;
 }
 
 // The worker's own node first: its frames' memory is local. Then the other
