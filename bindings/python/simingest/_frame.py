@@ -71,7 +71,10 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _scalar_buffer(stream: str, column: str, value: Any, declared: Optional[str], convert: bool) -> np.ndarray:
-    """A one-element array of the declared dtype holding `value`, or an error saying why not."""
+    """A one-element array of the declared dtype holding `value`, or an error saying why not.
+
+    _frame_plan's fast path must convert the value types it takes exactly as this
+    does: a change here needs the matching change to its accepted types there."""
     label = _label(stream, column)
     if isinstance(value, (bool, np.bool_)):
         raise DtypeMismatchError(7, f"{label}a bool is not a column value; pass 0 or 1")

@@ -14,11 +14,15 @@ from . import _native
 from ._config import config_document, config_json, declared_dtypes
 from ._errors import ClosedError, InvalidArgumentError, Status
 from ._frame import prepare_columns
+from ._frame_plan import FramePlan, build_plan
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
+# Plans kept per thread and ingestor; a program that keeps changing its frames'
+# shape starts over instead of growing without bound.
+_MAX_PLANS = 64
 
 
 class Ingestor:
@@ -63,7 +67,13 @@ class Ingestor:
         self._path = os.fspath(path)
         self._calls = 0  # calls in progress; close() waits for them
         self._closing = False
-        self._state = threading.Condition(threading.Lock())
+        # Calls take the bare lock (cheaper than the Condition's Python-level
+        # enter/exit); close() waits on the Condition built on the same lock.
+        self._lock = threading.Lock()
+        self._state = threading.Condition(self._lock)
+        # Each thread's own FramePlans: a plan's buffers are written per call,
+        # so two threads must never share one.
+        self._local = threading.local()
         handle = _native.IngestorPointer()
         error = ctypes.c_void_p()
         self._lib.simingest_open(
@@ -74,16 +84,17 @@ class Ingestor:
     # ---- guard: no call may race with close() ------------------------------
 
     def _enter(self) -> _native.IngestorPointer:
-        with self._state:
+        with self._lock:
             if self._closing or not self._handle:
                 raise ClosedError(Status.ERR_CLOSED, "the ingestor is closed")
             self._calls += 1
             return self._handle
 
     def _leave(self) -> None:
-        with self._state:
+        with self._lock:
             self._calls -= 1
-            if self._calls == 0:
+            # Only close() waits, and it sets _closing before it does.
+            if self._calls == 0 and self._closing:
                 self._state.notify_all()
 
     # ---- frames -------------------------------------------------------------
@@ -105,6 +116,31 @@ class Ingestor:
         arrays are errors unless `convert=True`, which converts them (a copy).
         Under the "block" policy this waits for room in the memory budget.
         """
+        # The fast path, inline because its cost per call is the point: built-in
+        # types and a dict shaped like an earlier frame of this thread. What it
+        # does not take goes the general way in _ingest, which also uses the plan.
+        if type(columns) is dict and type(stream) is str and type(step) is int and type(time) is float:
+            try:
+                plan = self._local.plans[(stream, *columns, *map(type, columns.values()))]
+            except (AttributeError, KeyError):
+                plan = self._plan(stream, columns)
+            if plan is not None and not plan.busy and _INT64_MIN <= step <= _INT64_MAX:
+                with self._lock:  # _enter(), inline
+                    if self._closing or not self._handle:
+                        raise ClosedError(Status.ERR_CLOSED, "the ingestor is closed")
+                    self._calls += 1
+                    handle = self._handle
+                plan.busy = True
+                try:
+                    if plan.fill(columns.values()):
+                        self._lib.simingest_ingest(handle, plan.stream, step, time, plan.columns, plan.count)
+                        return
+                finally:
+                    plan.busy = False
+                    with self._lock:  # _leave(), inline
+                        self._calls -= 1
+                        if self._calls == 0 and self._closing:
+                            self._state.notify_all()
         self._ingest(self._lib.simingest_ingest, stream, step, time, columns, convert)
 
     def try_ingest(
@@ -118,24 +154,57 @@ class Ingestor:
     def _ingest(self, function, stream: str, step: int, time: float, columns: Any, convert: bool) -> int:
         if not isinstance(stream, str):
             raise InvalidArgumentError(1, f"stream must be a str, not {type(stream).__name__}")
-        try:
-            step = operator.index(step)
-        except TypeError:
-            raise InvalidArgumentError(1, f"step must be an integer but is {step!r}") from None
+        if type(step) is not int:
+            try:
+                step = operator.index(step)
+            except TypeError:
+                raise InvalidArgumentError(1, f"step must be an integer but is {step!r}") from None
         if not _INT64_MIN <= step <= _INT64_MAX:
             raise InvalidArgumentError(1, f"step {step} does not fit int64")
-        try:
-            time = float(time)
-        except (TypeError, ValueError):
-            raise InvalidArgumentError(1, f"time must be a number but is {time!r}") from None
+        if type(time) is not float:
+            try:
+                time = float(time)
+            except (TypeError, ValueError):
+                raise InvalidArgumentError(1, f"time must be a number but is {time!r}") from None
         handle = self._enter()
         try:
+            # The fast path: a plain dict shaped like an earlier frame of this thread.
+            # convert= changes nothing there: a plan only takes values that need no
+            # conversion, and leaves the rest to the general path below.
+            plan = self._plan(stream, columns) if type(columns) is dict else None
+            if plan is not None and not plan.busy:
+                plan.busy = True  # a re-entrant call on this thread (a finalizer) goes the general way
+                try:
+                    if plan.fill(columns.values()):
+                        # `columns` keeps the arrays alive until the engine has copied them.
+                        return function(handle, plan.stream, step, time, plan.columns, plan.count)
+                finally:
+                    plan.busy = False
             c_columns, keep = prepare_columns(stream, columns, self._dtypes.get(stream, {}), convert)
             status = function(handle, stream.encode("utf-8"), step, time, c_columns, len(c_columns))
             del keep  # the engine has copied every array
             return status
         finally:
             self._leave()
+
+    def _plan(self, stream: str, columns: Dict[Any, Any]) -> Optional[FramePlan]:
+        """This thread's plan for frames of `stream` with these names and value types."""
+        # Names then value types: the tuple's length fixes where one ends. ingest()
+        # looks the same key up inline.
+        key = (stream, *columns, *map(type, columns.values()))
+        local = self._local
+        try:
+            plans = local.plans
+        except AttributeError:
+            plans = local.plans = {}
+        try:
+            return plans[key]
+        except KeyError:
+            pass
+        if len(plans) >= _MAX_PLANS:
+            plans.clear()
+        plan = plans[key] = build_plan(stream, columns, self._dtypes.get(stream, {}))
+        return plan
 
     # ---- flush, statistics, close --------------------------------------------
 

@@ -1,0 +1,168 @@
+"""The fast path for a frame whose shape repeats: a prebuilt `simingest_column[]`.
+
+A simulation ingests the same columns, with values of the same Python types,
+frame after frame. `prepare_columns` rebuilds the C array and a one-element
+numpy array per scalar on every call, which costs far more than the engine's
+copy for small frames. A FramePlan is built once per (stream, column names,
+value types) and holds:
+
+- the `simingest_column[]` with the names, dtype codes and lengths filled in;
+- one buffer of 8-byte slots, one per scalar column, that the C array points
+  into, written per call by one `struct.pack_into` (native byte order,
+  standard sizes: the integer codes check the range, `f` rejects a finite
+  value that would overflow float32);
+- for numpy array columns, the slots whose data pointer and length are set
+  per call (the array is passed by pointer, as in the general path).
+
+What must stay true: a plan only ever produces the C call the general path
+produces for the same frame. It takes a frame only when every value's exact
+type is one whose conversion to the declared dtype is the same as
+`_frame._scalar_buffer`'s (or an array already of the declared dtype, in
+native order, C-contiguous, not 0-d). Anything else (bool, a float for an
+integer column, a float32 scalar whose NaN payload must survive, an undeclared
+stream or column, a value out of range) is left to the general path, which
+accepts, converts or raises with its own message. A plan is never used by two
+calls at once: the ingestor keeps plans per thread and marks one busy while in
+use.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import numpy as np
+
+from ._frame import _NUMPY_DTYPES, DTYPE_CODES
+from ._native import SCALAR, CColumn
+
+# Each scalar takes one 8-byte slot; the padding keeps every slot's offset a
+# multiple of 8 so the engine reads aligned values.
+_SLOT_FORMAT: Dict[str, str] = {
+    "float32": "f4x",
+    "float64": "d",
+    "int8": "b7x",
+    "int16": "h6x",
+    "int32": "i4x",
+    "int64": "q",
+    "uint8": "B7x",
+    "uint16": "H6x",
+    "uint32": "I4x",
+    "uint64": "Q",
+}
+
+_NUMPY_INTEGERS = frozenset(
+    np.dtype(name).type for name in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+)
+# Exact value types a slot takes. For a float column the general path converts
+# through float(value), as struct's `d`/`f` do; a numpy float of the column's
+# own dtype keeps its bits there, which `d` does for float64 (np.float64 is a
+# float) but `f` does not for float32 (it goes through a double), so
+# np.float32 stays on the general path. For an integer column both paths take
+# the integer value (operator.index) and reject what does not fit. bool is not
+# listed: the general path rejects it.
+_INTEGER_SCALARS = frozenset({int}) | _NUMPY_INTEGERS
+_FLOAT32_SCALARS = frozenset({float, int, np.float64}) | _NUMPY_INTEGERS
+_FLOAT64_SCALARS = _FLOAT32_SCALARS | {np.float32}
+
+# What struct raises for a value that does not fit its slot.
+PACK_ERRORS = (struct.error, OverflowError, TypeError, ValueError)
+
+
+def _scalar_types(dtype: str) -> frozenset:
+    if dtype == "float64":
+        return _FLOAT64_SCALARS
+    if dtype == "float32":
+        return _FLOAT32_SCALARS
+    return _INTEGER_SCALARS
+
+
+class FramePlan:
+    """The C call's arguments for one (stream, column names, value types)."""
+
+    __slots__ = ("stream", "columns", "count", "busy", "_pack", "_buffer", "_scalars", "_arrays")
+
+    def __init__(
+        self,
+        stream: bytes,
+        names: List[bytes],
+        dtypes: List[str],
+        is_array: List[bool],
+    ) -> None:
+        self.stream = stream
+        self.count = len(names)
+        self.columns = (CColumn * self.count)()
+        self.busy = False
+        scalars = [i for i in range(self.count) if not is_array[i]]
+        layout = struct.Struct("=" + "".join(_SLOT_FORMAT[dtypes[i]] for i in scalars))
+        assert layout.size == 8 * len(scalars)
+        self._pack = layout.pack_into
+        self._buffer = (ctypes.c_uint64 * max(1, len(scalars)))()
+        base = ctypes.addressof(self._buffer)
+        for i, name in enumerate(names):
+            self.columns[i].name = name
+            self.columns[i].dtype = DTYPE_CODES[dtypes[i]]
+        for slot, i in enumerate(scalars):
+            self.columns[i].data = base + 8 * slot
+            self.columns[i].length = SCALAR
+        # None when every column is a scalar: then the values are packed as they come.
+        self._scalars: Optional[List[int]] = scalars if len(scalars) < self.count else None
+        self._arrays: List[Tuple[int, np.dtype]] = [
+            (i, _NUMPY_DTYPES[dtypes[i]]) for i in range(self.count) if is_array[i]
+        ]
+
+    def fill(self, values: Any) -> bool:
+        """Writes one frame's values (the dict's values, in the plan's column order).
+        False, with nothing to undo, when a value is not one the plan may pass on."""
+        if self._scalars is None:
+            try:
+                self._pack(self._buffer, 0, *values)
+            except PACK_ERRORS:
+                return False
+            return True
+        values = list(values)
+        try:
+            self._pack(self._buffer, 0, *[values[i] for i in self._scalars])
+        except PACK_ERRORS:
+            return False
+        columns = self.columns
+        for i, dtype in self._arrays:
+            array = values[i]
+            # dtype equality also tells native from swapped byte order.
+            if array.dtype != dtype or not array.ndim or not array.flags.c_contiguous:
+                return False
+            size = array.size
+            # An empty array may have any pointer; the engine accepts NULL for length 0.
+            columns[i].data = array.ctypes.data if size else None
+            columns[i].length = size
+        return True
+
+
+def build_plan(stream: str, columns: Mapping[Any, Any], declared: Mapping[str, str]) -> Optional[FramePlan]:
+    """A plan for frames shaped like `columns`, or None when such frames take the general path."""
+    if not columns:
+        return None
+    names: List[bytes] = []
+    dtypes: List[str] = []
+    is_array: List[bool] = []
+    try:
+        encoded_stream = stream.encode("utf-8")
+        for name, value in columns.items():
+            if type(name) is not str:
+                return None
+            dtype = declared.get(name)
+            if dtype not in DTYPE_CODES:
+                return None  # undeclared: the general path lets the engine report it
+            kind = type(value)
+            if kind is np.ndarray:
+                is_array.append(True)
+            elif kind in _scalar_types(dtype):
+                is_array.append(False)
+            else:
+                return None
+            names.append(name.encode("utf-8"))
+            dtypes.append(dtype)
+    except UnicodeEncodeError:
+        return None  # the general path raises it
+    return FramePlan(encoded_stream, names, dtypes, is_array)
