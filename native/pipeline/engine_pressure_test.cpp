@@ -23,6 +23,23 @@ void within_a_minute(const char* what, const std::function<void()>& body) {
   testing_support::within(std::chrono::seconds(60), what, body);
 }
 
+// Eight streams s0..s7 of one float64 column, a 1 MiB budget and 64 MiB row groups.
+std::string eight_streams(const std::string& backpressure) {
+  std::string config = R"({"streams":{)";
+  for (int s = 0; s < 8; ++s)
+    config += (s ? "," : "") + std::string("\"s") + std::to_string(s) + R"(":{"columns":{"v":"float64"}})";
+  return config + R"(},"memoryLimit":1048576,"rowGroupBytes":67108864,"workers":2,"backpressure":)" + backpressure + "}";
+}
+
+void ingest_into_each_stream(Engine& engine, int step, const std::vector<double>& values) {
+  std::string message;
+  for (int s = 0; s < 8; ++s) {
+    const std::string name = "s" + std::to_string(s);
+    const simingest_column column{"v", SIMINGEST_FLOAT64, values.data(), values.size()};
+    ASSERT_EQ(engine.ingest(name.c_str(), step, step, &column, 1, false, message), Status::ok) << message;
+  }
+}
+
 class EngineMemoryPressure : public ::testing::Test {
  protected:
   testing_support::ScratchDirectory scratch_;
@@ -54,19 +71,11 @@ TEST_F(EngineMemoryPressure, one_row_frames_commit_although_the_row_group_target
 TEST_F(EngineMemoryPressure, many_streams_with_partial_row_groups_still_make_progress) {
   // Eight streams may each hold up to a quarter of the budget in an unsealed
   // row group: together more than all of it.
-  std::string config = R"({"streams":{)";
-  for (int s = 0; s < 8; ++s) config += (s ? "," : "") + std::string("\"s") + std::to_string(s) + R"(":{"columns":{"v":"float64"}})";
-  config += R"(},"memoryLimit":1048576,"rowGroupBytes":67108864,"workers":2})";
-  auto engine = Engine::open(root_, config);
+  auto engine = Engine::open(root_, eight_streams(R"("block")"));
   std::vector<double> values(512, 1.0);  // 4 KiB per frame
   within_a_minute("ingesting into eight streams", [&] {
-    std::string message;
     for (int step = 0; step < 400; ++step) {
-      for (int s = 0; s < 8; ++s) {
-        const std::string name = "s" + std::to_string(s);
-        const simingest_column column{"v", SIMINGEST_FLOAT64, values.data(), values.size()};
-        ASSERT_EQ(engine->ingest(name.c_str(), step, step, &column, 1, false, message), Status::ok) << message;
-      }
+      ingest_into_each_stream(*engine, step, values);
     }
     engine->flush();
   });
@@ -78,18 +87,10 @@ TEST_F(EngineMemoryPressure, many_streams_with_partial_row_groups_still_make_pro
 TEST_F(EngineMemoryPressure, drop_policy_recovers_once_partial_row_groups_are_sealed) {
   // Under "drop" nobody waits; frames must not be dropped forever because
   // the budget is held by row groups that never fill.
-  std::string config = R"({"streams":{)";
-  for (int s = 0; s < 8; ++s) config += (s ? "," : "") + std::string("\"s") + std::to_string(s) + R"(":{"columns":{"v":"float64"}})";
-  config += R"(},"memoryLimit":1048576,"rowGroupBytes":67108864,"workers":2,"backpressure":"drop"})";
-  auto engine = Engine::open(root_, config);
+  auto engine = Engine::open(root_, eight_streams(R"("drop")"));
   std::vector<double> values(512, 1.0);
-  std::string message;
   for (int step = 0; step < 400; ++step) {
-    for (int s = 0; s < 8; ++s) {
-      const std::string name = "s" + std::to_string(s);
-      const simingest_column column{"v", SIMINGEST_FLOAT64, values.data(), values.size()};
-      ASSERT_EQ(engine->ingest(name.c_str(), step, step, &column, 1, false, message), Status::ok) << message;
-    }
+    ingest_into_each_stream(*engine, step, values);
     if (step % 50 == 49) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   engine->flush();
