@@ -106,6 +106,14 @@ typedef enum simingest_status {
   /* Not an error: only simingest_ingest_nowait() returns it, when the policy
    * is "block" and the frame does not fit yet. Nothing was copied. */
   SIMINGEST_WOULD_BLOCK = 16,
+  /* The file system is full (ENOSPC) or the quota is exhausted (EDQUOT).
+   * Like SIMINGEST_ERR_IO, the ingestor then accepts no more frames; what
+   * was committed before stays committed. */
+  SIMINGEST_ERR_NO_SPACE = 17,
+  /* A committed file or the manifest fails its checks (size, magic,
+   * checksum, structure); the message names the file. Opening a dataset
+   * moves such a file to _simingest/quarantine/ and reports it. */
+  SIMINGEST_ERR_CORRUPT = 18,
   /* A bug in simingest. Please report the message. */
   SIMINGEST_ERR_INTERNAL = 99
 } simingest_status;

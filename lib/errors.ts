@@ -19,6 +19,8 @@ export const STATUS_CODES = {
   13: 'ERR_CLOSED',
   14: 'ERR_OUT_OF_MEMORY',
   15: 'ERR_DATASET_LOCKED',
+  17: 'ERR_NO_SPACE',
+  18: 'ERR_CORRUPT',
   99: 'ERR_INTERNAL',
 } as const;
 

@@ -648,7 +648,8 @@ TEST(CApiStatus, every_status_has_its_own_description) {
       SIMINGEST_ERR_LENGTH_MISMATCH, SIMINGEST_ERR_DTYPE_MISMATCH, SIMINGEST_ERR_NON_FINITE,
       SIMINGEST_ERR_BACKPRESSURE, SIMINGEST_ERR_FRAME_TOO_LARGE, SIMINGEST_ERR_SCHEMA_CONFLICT,
       SIMINGEST_ERR_IO, SIMINGEST_ERR_CLOSED, SIMINGEST_ERR_OUT_OF_MEMORY,
-      SIMINGEST_ERR_DATASET_LOCKED, SIMINGEST_WOULD_BLOCK, SIMINGEST_ERR_INTERNAL};
+      SIMINGEST_ERR_DATASET_LOCKED, SIMINGEST_WOULD_BLOCK, SIMINGEST_ERR_NO_SPACE,
+      SIMINGEST_ERR_CORRUPT, SIMINGEST_ERR_INTERNAL};
   std::set<std::string> seen;
   for (simingest_status status : all) {
     const char* text = simingest_status_string(status);
@@ -658,7 +659,7 @@ TEST(CApiStatus, every_status_has_its_own_description) {
     EXPECT_TRUE(seen.insert(text).second) << "duplicate description " << text;
   }
   EXPECT_STREQ(simingest_status_string(SIMINGEST_ERR_UNKNOWN_STREAM), "unknown stream");
-  for (int bad : {-1, 17, 50, 98, 100, 1 << 20})
+  for (int bad : {-1, 19, 50, 98, 100, 1 << 20})
     EXPECT_STREQ(simingest_status_string(static_cast<simingest_status>(bad)), "unknown status")
         << bad;
 }

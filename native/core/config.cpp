@@ -424,7 +424,8 @@ Config parse_config(std::string_view json_text) {
   if (!doc.is_object()) expected("config", "an object", doc);
   reject_unknown_keys(doc, "",
                       {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",
-                       "memoryLimit", "workers", "backpressure", "affinity"});
+                       "memoryLimit", "workers", "backpressure", "affinity", "resumeFromStep",
+                       "verifyOnOpen"});
   Config config;
 
   const Json* streams = find_key(doc, "streams");
@@ -456,6 +457,16 @@ Config parse_config(std::string_view json_text) {
   if (const Json* value = find_key(doc, "backpressure"))
     config.backpressure = parse_backpressure(*value, "backpressure");
   if (const Json* value = find_key(doc, "affinity")) config.affinity = parse_affinity(*value, "affinity");
+  if (const Json* value = find_key(doc, "resumeFromStep"))
+    config.resume_from_step = read_signed(*value, "resumeFromStep", std::numeric_limits<int64_t>::min(),
+                                          std::numeric_limits<int64_t>::max(), "an integer (a step)");
+  if (const Json* value = find_key(doc, "verifyOnOpen")) {
+    if (!value->is_string()) expected("verifyOnOpen", "\"footer\" or \"full\"", *value);
+    const std::string text = value->get<std::string>();
+    if (text == "footer") config.verify_on_open = VerifyMode::footer;
+    else if (text == "full") config.verify_on_open = VerifyMode::full;
+    else expected("verifyOnOpen", "\"footer\" or \"full\"", *value);
+  }
   return config;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,12 @@ struct AffinityConfig {
   std::vector<int> cpus;  // kind == cpus: not empty, each >= 0
 };
 
+// What opening a dataset checks of the files the manifest lists (see
+// docs/RELIABILITY.md): `footer` reads each file's size, magic and footer and
+// compares the footer's CRC-32C with the manifest; `full` also reads every
+// byte and compares the whole file's CRC-32C.
+enum class VerifyMode { footer, full };
+
 struct Config {
   std::vector<StreamConfig> streams;  // in the order the document lists them; at least one
   CompressionConfig compression;
@@ -75,6 +82,10 @@ struct Config {
   unsigned workers = 0;                     // 0: one per hardware thread
   BackpressureConfig backpressure;
   AffinityConfig affinity;
+  // Restart from step: frames with a step after it already in the dataset are
+  // retired (moved aside, reported) when it opens. Unset: nothing is retired.
+  std::optional<int64_t> resume_from_step;
+  VerifyMode verify_on_open = VerifyMode::footer;
 
   const StreamConfig* find_stream(std::string_view name) const noexcept;
 };

@@ -1,5 +1,6 @@
 #include "core/status.hpp"
 
+#include <cerrno>
 #include <cstring>
 
 namespace simingest {
@@ -23,6 +24,8 @@ const char* status_string(Status status) noexcept {
     case Status::out_of_memory: return "out of memory";
     case Status::dataset_locked: return "dataset locked by another ingestor";
     case Status::would_block: return "would block";
+    case Status::no_space: return "no space left on the file system";
+    case Status::corrupt: return "corrupt file";
     case Status::internal: return "internal error";
   }
   return "unknown status";
@@ -32,7 +35,8 @@ Error io_error(const std::string& what, int errno_value) {
   char buffer[256];
   // GNU strerror_r may return a static string instead of filling the buffer.
   const char* text = strerror_r(errno_value, buffer, sizeof buffer);
-  return Error(Status::io, what + ": " + text);
+  const Status status = (errno_value == ENOSPC || errno_value == EDQUOT) ? Status::no_space : Status::io;
+  return Error(status, what + ": " + text);
 }
 
 }  // namespace simingest

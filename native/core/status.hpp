@@ -30,6 +30,8 @@ enum class Status : int {
   out_of_memory = SIMINGEST_ERR_OUT_OF_MEMORY,
   dataset_locked = SIMINGEST_ERR_DATASET_LOCKED,
   would_block = SIMINGEST_WOULD_BLOCK,
+  no_space = SIMINGEST_ERR_NO_SPACE,
+  corrupt = SIMINGEST_ERR_CORRUPT,
   internal = SIMINGEST_ERR_INTERNAL,
 };
 
@@ -47,6 +49,7 @@ class Error : public std::runtime_error {
 };
 
 // Builds an Error for a failed system call: "<what>: <strerror(errno)>".
+// ENOSPC and EDQUOT give Status::no_space, every other errno Status::io.
 Error io_error(const std::string& what, int errno_value);
 
 }  // namespace simingest

@@ -14,7 +14,7 @@ constexpr Status kAllStatuses[] = {
     Status::unknown_column, Status::missing_column, Status::length_mismatch, Status::dtype_mismatch,
     Status::non_finite,   Status::backpressure,     Status::frame_too_large, Status::schema_conflict,
     Status::io,           Status::closed,           Status::out_of_memory,   Status::dataset_locked,
-    Status::would_block,  Status::internal,
+    Status::would_block,  Status::no_space,         Status::corrupt,         Status::internal,
 };
 
 TEST(Status, describes_statuses_in_plain_english) {
@@ -35,7 +35,7 @@ TEST(Status, gives_every_status_its_own_description) {
 }
 
 TEST(Status, describes_values_outside_the_enum_as_unknown) {
-  EXPECT_STREQ(status_string(static_cast<Status>(17)), "unknown status");
+  EXPECT_STREQ(status_string(static_cast<Status>(19)), "unknown status");
   EXPECT_STREQ(status_string(static_cast<Status>(-1)), "unknown status");
 }
 
@@ -43,6 +43,8 @@ TEST(Status, status_values_equal_the_c_abi_values) {
   EXPECT_EQ(static_cast<int>(Status::ok), 0);
   EXPECT_EQ(static_cast<int>(Status::config), 2);
   EXPECT_EQ(static_cast<int>(Status::would_block), 16);
+  EXPECT_EQ(static_cast<int>(Status::no_space), 17);
+  EXPECT_EQ(static_cast<int>(Status::corrupt), 18);
   EXPECT_EQ(static_cast<int>(Status::internal), 99);
 }
 
@@ -59,4 +61,12 @@ TEST(Status, io_error_appends_the_system_description) {
 }
 
 }  // namespace
+TEST(Status, a_full_file_system_is_its_own_status) {
+  EXPECT_EQ(io_error("write /x", ENOSPC).status(), Status::no_space);
+  EXPECT_EQ(io_error("write /x", EDQUOT).status(), Status::no_space);
+  const Error eio = io_error("fsync /x", EIO);
+  EXPECT_EQ(eio.status(), Status::io);
+  EXPECT_NE(std::string(eio.what()).find("fsync /x: "), std::string::npos) << eio.what();
+}
+
 }  // namespace simingest

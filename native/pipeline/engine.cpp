@@ -166,7 +166,11 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
       impl->placements.push_back(pipeline::WorkerPlacement{std::move(cpus), {}, {}});
     impl->placements_pending = workers;
   }
-  impl->dataset = storage::Dataset::open(path);
+  storage::OpenOptions open_options;
+  open_options.resume_from_step = impl->config.resume_from_step;
+  open_options.verify_full = impl->config.verify_on_open == VerifyMode::full;
+  impl->dataset = storage::Dataset::open(path, open_options);
+  impl->recovery_json = impl->dataset->recovery().to_json();
 
   uint32_t index = 0;
   for (const StreamConfig& stream_config : impl->config.streams) {
@@ -317,6 +321,7 @@ std::string Engine::stats_json() const {
   numa["nodes"] = nodes;
   if (!impl.topology->fallback_reason().empty()) numa["fallbackReason"] = impl.topology->fallback_reason();
   out["numa"] = numa;
+  out["recovery"] = ordered_json::parse(impl.recovery_json);
   ordered_json affinity;
   switch (impl.config.affinity.kind) {
     case AffinityConfig::Kind::none: affinity["requested"] = "none"; break;

@@ -127,6 +127,7 @@ struct Engine::Impl {
   EngineOptions options;
   uint64_t row_group_target = 0;
   std::unique_ptr<storage::Dataset> dataset;
+  std::string recovery_json;  // dataset->recovery() at open, for stats after close too
   std::vector<std::unique_ptr<pipeline::StreamState>> streams;
   IngestCounters unattributed;  // rejections that name no known stream
 

@@ -90,7 +90,7 @@ std::vector<std::string> list_entries(const std::string& path, bool want_directo
 
 }  // namespace
 
-std::unique_ptr<Dataset> Dataset::open(const std::string& path) {
+std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOptions& options) {
   std::unique_ptr<Dataset> dataset(new Dataset());
   dataset->root_ = absolute_root(path);
   const std::string& root = dataset->root_;
@@ -121,6 +121,7 @@ std::unique_ptr<Dataset> Dataset::open(const std::string& path) {
     dataset->streams_ = std::move(loaded.streams);
     dataset->files_ = std::move(loaded.files);
   }
+  dataset->report_.resumed_from_step = options.resume_from_step;
   dataset->recover();
   if (!had_manifest) {
     // A new dataset gets its (empty) manifest at once, so readers of the

@@ -23,12 +23,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "parquet/file_writer.hpp"
 #include "storage/durable_io.hpp"
 #include "storage/manifest.hpp"  // ColumnBytes, ManifestFile
+#include "storage/recovery_report.hpp"
 
 namespace simingest::storage {
 
@@ -68,12 +70,21 @@ struct CommitTimings {
   int64_t write_ns = 0;  // writing the buffered tail and the manifest
 };
 
+// How a dataset is opened (docs/RELIABILITY.md).
+struct OpenOptions {
+  // Retire frames with a step after this one (resumeFromStep).
+  std::optional<int64_t> resume_from_step;
+  // Full: verify every committed file's whole-file CRC-32C, not only its footer.
+  bool verify_full = false;
+};
+
 class Dataset {
  public:
   // Opens or creates the dataset directory (parents included), takes its lock
   // (Error(dataset_locked) if another ingestor holds it), loads the manifest
   // and recovers as described above. Throws Error(io) naming the path.
-  static std::unique_ptr<Dataset> open(const std::string& path);
+  // What recovery, verification and resumeFromStep did is in recovery().
+  static std::unique_ptr<Dataset> open(const std::string& path, const OpenOptions& options = {});
   ~Dataset();  // releases the lock
   Dataset(const Dataset&) = delete;
   Dataset& operator=(const Dataset&) = delete;
@@ -93,6 +104,7 @@ class Dataset {
 
   const std::string& root() const noexcept { return root_; }
   const std::vector<ManifestFile>& files() const noexcept { return files_; }
+  const RecoveryReport& recovery() const noexcept { return report_; }
 
  private:
   Dataset() = default;
@@ -104,6 +116,7 @@ class Dataset {
   uint64_t next_file_seq_ = 1;
   std::vector<std::pair<std::string, std::string>> streams_;  // name, schema json
   std::vector<ManifestFile> files_;
+  RecoveryReport report_;
 };
 
 }  // namespace simingest::storage

@@ -36,6 +36,8 @@ class Status(enum.IntEnum):
     ERR_OUT_OF_MEMORY = 14
     ERR_DATASET_LOCKED = 15
     WOULD_BLOCK = 16
+    ERR_NO_SPACE = 17
+    ERR_CORRUPT = 18
     ERR_INTERNAL = 99
 
 
@@ -126,6 +128,14 @@ class DatasetLockedError(SimingestError):
     """Another ingestor (in this or another process) holds the dataset open."""
 
 
+class NoSpaceError(StorageError):
+    """The file system is full or the quota is exhausted (ENOSPC, EDQUOT)."""
+
+
+class CorruptDatasetError(StorageError):
+    """A committed file or the manifest failed its checks; the message names the file."""
+
+
 class InternalError(SimingestError):
     """A bug in simingest: please report the message."""
 
@@ -146,6 +156,8 @@ _CLASS_OF_STATUS: Dict[int, Type[SimingestError]] = {
     Status.ERR_CLOSED: ClosedError,
     Status.ERR_OUT_OF_MEMORY: OutOfMemoryError,
     Status.ERR_DATASET_LOCKED: DatasetLockedError,
+    Status.ERR_NO_SPACE: NoSpaceError,
+    Status.ERR_CORRUPT: CorruptDatasetError,
     Status.ERR_INTERNAL: InternalError,
 }
 
