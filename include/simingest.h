@@ -112,7 +112,9 @@ typedef enum simingest_status {
   SIMINGEST_ERR_NO_SPACE = 17,
   /* A committed file or the manifest fails its checks (size, magic,
    * checksum, structure); the message names the file. Opening a dataset
-   * moves such a file to _simingest/quarantine/ and reports it. */
+   * moves such a file to _simingest/quarantine/, drops it from the manifest
+   * and fails once with this status, naming each file, why and where it
+   * went; opening again succeeds without it (docs/ON_DISK.md). */
   SIMINGEST_ERR_CORRUPT = 18,
   /* A bug in simingest. Please report the message. */
   SIMINGEST_ERR_INTERNAL = 99
@@ -178,6 +180,9 @@ SIMINGEST_API simingest_status simingest_open(const char* path, const char* conf
  * which is the frame's row count; on a stream with a grid that length must be
  * the grid's product (rows in C order). A frame whose columns are all scalars
  * has the grid's product rows on a grid stream and one row otherwise.
+ * `time` must be finite, and on a stream partitioned by time floor(time /
+ * span) must fit an int64 partition number; otherwise
+ * SIMINGEST_ERR_INVALID_ARGUMENT.
  *
  * The frame is validated and its arrays are copied into the engine before the
  * call returns; the caller may reuse its buffers at once. Encoding,
@@ -238,11 +243,23 @@ SIMINGEST_API simingest_status simingest_close(simingest_ingestor** ingestor);
  * total; memory used and its limit; queue depth; and for each pipeline stage
  * (queue, validate, stats, encode, compress, write, fsync) a count, a total
  * and a log2 histogram of durations in nanoseconds. Keys are camelCase.
- * At every moment accepted = committed + dropped + inFlight.
+ * At every moment accepted = committed + dropped + skippedDuplicate + inFlight
+ * (framesSkippedDuplicate: re-run frames a resumeFromStep open skipped).
  * *out_json is owned by the caller: free it with simingest_free().
  * Thread safety: any thread. */
 SIMINGEST_API simingest_status simingest_stats_json(simingest_ingestor* ingestor,
                                                     char** out_json);
+
+/* The last durable step of each stream, as a JSON object in configuration
+ * order: {"fields": 99, "diagnostics": null}. A step is durable once a
+ * committed file (fsynced and listed in the manifest) holds a frame of it; the
+ * value is the largest such step, or null if the stream has no committed frame
+ * yet. Frames committed before this ingestor opened the dataset count (after
+ * a resumeFromStep open: what was kept). A solver may checkpoint its own state
+ * at that step and later restart from it with resumeFromStep.
+ * *out_json is owned by the caller: free it with simingest_free().
+ * Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_checkpoint(simingest_ingestor* ingestor, char** out_json);
 
 /* The message of the last call made by the calling thread on `ingestor` that
  * failed, or "" if none did. Owned by the library; valid until the calling

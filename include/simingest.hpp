@@ -20,6 +20,8 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -193,6 +195,21 @@ class Ingestor {
     return text;
   }
 
+  // The last durable step of each stream as JSON (simingest_checkpoint()).
+  std::string checkpoint_json() const {
+    char* json = nullptr;
+    check(simingest_checkpoint(open_handle(), &json));
+    std::string text(json);
+    simingest_free(json);
+    return text;
+  }
+
+  // The last durable step of each stream; no value for a stream without a
+  // committed frame yet.
+  std::map<std::string, std::optional<int64_t>> checkpoint() const {
+    return parse_checkpoint(checkpoint_json());
+  }
+
   // Flushes and closes; throws if the final flush failed (the handle is
   // released either way). Closing a closed Ingestor does nothing.
   void close() {
@@ -206,6 +223,40 @@ class Ingestor {
   simingest_ingestor* native_handle() const noexcept { return handle_; }
 
  private:
+  // The document simingest_checkpoint() returns: an object whose keys are
+  // stream names (identifiers, never escaped) and whose values are integers
+  // or null, without whitespace.
+  static std::map<std::string, std::optional<int64_t>> parse_checkpoint(const std::string& text) {
+    std::map<std::string, std::optional<int64_t>> out;
+    std::size_t i = 0;
+    auto fail = [&]() -> Error { return Error(SIMINGEST_ERR_INTERNAL, "simingest: unexpected checkpoint " + text); };
+    if (text.empty() || text[i++] != '{') throw fail();
+    while (i < text.size() && text[i] != '}') {
+      if (text[i] == ',') ++i;
+      if (i >= text.size() || text[i++] != '"') throw fail();
+      const std::size_t end = text.find('"', i);
+      if (end == std::string::npos || end + 1 >= text.size() || text[end + 1] != ':') throw fail();
+      const std::string name = text.substr(i, end - i);
+      i = end + 2;
+      if (text.compare(i, 4, "null") == 0) {
+        out[name] = std::nullopt;
+        i += 4;
+      } else {
+        std::size_t used = 0;
+        long long step = 0;
+        try {
+          step = std::stoll(text.substr(i), &used);
+        } catch (const std::exception&) {
+          throw fail();
+        }
+        out[name] = static_cast<int64_t>(step);
+        i += used;
+      }
+    }
+    if (i >= text.size()) throw fail();
+    return out;
+  }
+
   using IngestFunction = simingest_status (*)(simingest_ingestor*, const char*, int64_t, double,
                                               const simingest_column*, std::size_t);
 

@@ -58,6 +58,20 @@ export interface Config {
   backpressure?: BackpressurePolicy | { policy?: BackpressurePolicy; timeoutMs?: number };
   /** Worker CPU pinning: `none` (default), `numa` (workers spread over NUMA nodes), or CPU ids. */
   affinity?: 'none' | 'numa' | number[];
+  /**
+   * How committed files are checked when the dataset is opened: `footer` (default: size,
+   * magic, footer length and footer CRC-32C) or `full` (also every byte's CRC-32C). A file
+   * that fails is moved to `_simingest/quarantine/` and the open fails once with
+   * `ERR_CORRUPT` naming it; opening again succeeds without it.
+   */
+  verifyOnOpen?: 'footer' | 'full';
+  /**
+   * Restart from the solver's checkpoint at this step: frames after it already in
+   * the dataset are set aside under `_simingest/retired/` (reported in
+   * `stats().recovery.retired`) and re-run frames at steps the dataset still holds
+   * are skipped (`framesSkippedDuplicate`). See `checkpoint()`.
+   */
+  resumeFromStep?: number;
 }
 
 /** The declared dtype of a column, whichever way the config spelled it. */

@@ -15,5 +15,5 @@ export type {
 } from './config.js';
 export type { ColumnValue, Frame } from './frame.js';
 export type { ArrowInput } from './arrow.js';
-export type { Stats, StreamStats, StageStats } from './stats.js';
+export type { RecoveryReport, RetiredFile, Stats, StreamStats, StageStats } from './stats.js';
 export { inspectDataset, type DatasetSummary, type StreamSummary } from './inspect.js';

@@ -153,6 +153,18 @@ export class Ingestor implements AsyncDisposable {
   }
 
   /**
+   * The last durable step of each configured stream: the largest step of a frame
+   * in a committed file (flushed, or committed before this ingestor opened the
+   * dataset), or `null` before the stream has one. A solver restarting from its
+   * own checkpoint at step N reopens with `resumeFromStep: N`. Steps are numbers
+   * (exact up to 2^53, as in `stats()`). Throws ERR_CLOSED once closed.
+   */
+  checkpoint(): Record<string, number | null> {
+    if (this.#native.isClosed()) throw closedError();
+    return JSON.parse(this.#native.checkpointJson()) as Record<string, number | null>;
+  }
+
+  /**
    * Lets waiting frames in, commits everything and releases the dataset.
    * Calling it again returns the same promise.
    */

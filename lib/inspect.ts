@@ -30,11 +30,20 @@ interface StreamSchema {
   grid: number[];
   partition: { steps?: number; time?: number };
 }
+/** A file moved aside as corrupt when the dataset was opened (docs/ON_DISK.md). */
+export interface QuarantinedFile {
+  path: string;
+  movedTo: string;
+  reason: string;
+  framesLost: number;
+}
 interface Manifest {
   format: string;
   version: number;
   streams: Record<string, { schema: StreamSchema }>;
   files: ManifestFile[];
+  /** Absent in version 1 manifests. */
+  quarantined?: QuarantinedFile[];
 }
 
 export interface ColumnSummary {
@@ -67,6 +76,8 @@ export interface DatasetSummary {
   streams: StreamSummary[];
   files: number;
   bytes: number;
+  /** Every file ever quarantined, oldest first. */
+  quarantined: QuarantinedFile[];
 }
 
 function ratio(uncompressed: number, compressed: number): number | null {
@@ -138,6 +149,7 @@ export async function inspectDataset(dir: string): Promise<DatasetSummary> {
     streams,
     files: manifest.files.length,
     bytes: manifest.files.reduce((acc, file) => acc + file.bytes, 0),
+    quarantined: manifest.quarantined ?? [],
   };
 }
 
@@ -174,6 +186,13 @@ export function formatSummary(summary: DatasetSummary): string {
         `  ${column.name.padEnd(nameWidth)}  ${column.dtype.padEnd(7)}  ${formatBytes(column.uncompressedBytes).padStart(10)}  ` +
           `${formatBytes(column.compressedBytes).padStart(10)}  ${column.compressionRatio === null ? '-' : column.compressionRatio.toFixed(2) + 'x'}`,
       );
+    }
+  }
+  if (summary.quarantined.length > 0) {
+    lines.push('');
+    lines.push(`quarantined ${summary.quarantined.length} corrupt file(s), under _simingest/quarantine/`);
+    for (const file of summary.quarantined) {
+      lines.push(`  ${file.path}: ${file.reason} (${file.framesLost} frame${file.framesLost === 1 ? '' : 's'} lost)`);
     }
   }
   return lines.join('\n');

@@ -19,6 +19,7 @@ export interface NativeIngestor {
   flush(): Promise<void>;
   close(): Promise<void>;
   statsJson(): string;
+  checkpointJson(): string;
   isClosed(): boolean;
 }
 

@@ -12,12 +12,41 @@ export interface StreamStats {
   framesAccepted: number;
   framesCommitted: number;
   framesDropped: number;
+  /** After `resumeFromStep`: re-run frames at steps the dataset already held, accepted but not written. */
+  framesSkippedDuplicate: number;
   framesInFlight: number;
   framesRejected: number;
   rowsCommitted: number;
   bytesIn: number;
   bytesWritten: number;
   filesCommitted: number;
+}
+
+/** A file with frames after `resumeFromStep`, set aside (docs/RELIABILITY.md). */
+export interface RetiredFile {
+  /** Where it was, relative to the dataset. */
+  path: string;
+  /** Where it is now, under `_simingest/retired/`. */
+  movedTo: string;
+  stream: string;
+  framesRetired: number;
+  /** Steps of the retired frames. */
+  stepMin: number;
+  stepMax: number;
+  /** The new file holding its frames up to the step, or null if none were kept. */
+  keptAs: string | null;
+  framesKept: number;
+}
+
+/** What opening the dataset found and did (storage/recovery_report.hpp). */
+export interface RecoveryReport {
+  clean: boolean;
+  resumedFromStep: number | null;
+  salvaged: { path: string; rowGroups: number; frames: number; rows: number; bytesDiscarded: number }[];
+  removed: { path: string; bytes: number }[];
+  missing: { path: string; frames: number }[];
+  quarantined: { path: string; movedTo: string; reason: string; framesLost: number }[];
+  retired: RetiredFile[];
 }
 
 export interface Stats extends StreamStats {
@@ -27,5 +56,6 @@ export interface Stats extends StreamStats {
   queueDepth: number;
   workers: number;
   streams: Record<string, StreamStats>;
+  recovery: RecoveryReport;
   stages: Record<'validate' | 'queue' | 'stats' | 'encode' | 'compress' | 'write' | 'fsync', StageStats>;
 }

@@ -20,7 +20,8 @@ echo "== system packages (apt-get)"
 as_root apt-get update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   cmake g++ make pkg-config libzstd-dev nlohmann-json3-dev libgtest-dev \
-  python3 python3-pip python3-venv
+  python3 python3-pip python3-venv \
+  clang libclang-rt-14-dev  # the fuzzers (docs/FUZZING.md): clang and libFuzzer's runtime
 
 echo "== Python readers for the demo's output and the Python tests (pip)"
 pip_args=(--quiet --disable-pip-version-check)

@@ -60,6 +60,14 @@ section('C++ tests (ctest, build-test/)', () => {
   return run('ctest', ['--test-dir', 'build-test', '--output-on-failure', '-j', jobs]);
 });
 
+// 2b. Short fuzz runs (docs/FUZZING.md): clang + libFuzzer + ASan/UBSan in
+// build-fuzz/, each harness fuzzed briefly from its saved corpus. The saved
+// corpora are also replayed by the C++ tests above.
+section('fuzz, short runs (build-fuzz/)', () => {
+  const status = run(process.execPath, [path.join('scripts', 'fuzz.mjs'), '--short']);
+  return status === 78 ? 'skipped' : status; // 78: no clang++ on this machine
+});
+
 // 3. Node tests, compiled by `npm run compile` into dist/test/.
 section('Node tests (node --test)', () => {
   const dir = path.join(root, 'dist', 'test');

@@ -156,6 +156,17 @@ simingest_status simingest_stats_json(simingest_ingestor* ingestor, char** out_j
   });
 }
 
+simingest_status simingest_checkpoint(simingest_ingestor* ingestor, char** out_json) {
+  if (ingestor == nullptr || !ingestor->engine) return fail(ingestor, Status::invalid_argument, "ingestor is NULL");
+  if (out_json == nullptr) return fail(ingestor, Status::invalid_argument, "out_json is NULL");
+  return guarded(ingestor, [&] {
+    char* text = copy_string(ingestor->engine->checkpoint_json());
+    if (text == nullptr) return fail(ingestor, Status::out_of_memory, "out of memory");
+    *out_json = text;
+    return succeed();
+  });
+}
+
 const char* simingest_last_error(const simingest_ingestor* ingestor) {
   if (last_error.handle != ingestor) return "";
   return last_error.message.c_str();

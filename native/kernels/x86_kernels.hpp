@@ -1,6 +1,7 @@
 // The SSE4.2 and AVX2 versions of every kernel, defined in files compiled for
 // their target: kernels_<level>.cpp (column statistics and the non-finite
-// scans, from simd_level_entry_points.inc) and byte_stream_split_<level>.cpp.
+// scans, from simd_level_entry_points.inc), byte_stream_split_<level>.cpp and
+// crc32c_sse.cpp.
 // Callers go through the dispatching functions of each kernel's header, which
 // call these only at a level the CPU has.
 #pragma once
@@ -25,6 +26,8 @@ std::size_t copy_and_find_non_finite(Dtype dtype, unsigned char* dst, const unsi
 // `width` 4 or 8.
 void byte_stream_split_scatter(const uint8_t* values, std::size_t count, std::size_t width, uint8_t* streams,
                                std::size_t stream_length, std::size_t first) noexcept;
+// The raw CRC-32C register after `size` more bytes (crc32c_sse.cpp; no inversion).
+uint32_t crc32c_update(uint32_t crc, const unsigned char* bytes, std::size_t size) noexcept;
 }  // namespace sse
 
 namespace avx2 {

@@ -3,7 +3,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <mutex>
+#include <new>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -119,6 +122,39 @@ void CopyUtf8(Napi::Env env, napi_value value, std::string* out) {
   out->resize(written);
 }
 
+// Resolves (OK) or rejects a promise from a thread-safe-function callback.
+// Never throws: those callbacks are not JavaScript calls, so a C++ exception
+// leaving one ends in std::terminate. Settling fails only where JavaScript can
+// no longer run (a Worker being terminated calls the channel once more while
+// it drains it) and nobody can observe the promise then, so the failure is
+// dropped; the caller's bookkeeping after it must still happen.
+void SettleDeferred(Napi::Env env, const Napi::Promise::Deferred& deferred, simingest_status status,
+                    const std::string& message) noexcept {
+  try {
+    Napi::HandleScope scope(env);
+    if (status == SIMINGEST_OK) {
+      deferred.Resolve(env.Undefined());
+    } else {
+      deferred.Reject(MakeError(env, status, message));
+    }
+  } catch (...) {
+  }
+}
+
+// Starts `body` on a std::thread of its own. A process out of threads or
+// memory makes std::thread throw; `undo` then takes back what the caller set
+// up for the thread (so nothing stays pending and keeps the process alive) and
+// the failure reaches JavaScript as ERR_OUT_OF_MEMORY.
+template <typename Body, typename Undo>
+void StartThread(Napi::Env env, const char* what, std::thread* thread, Body&& body, Undo&& undo) {
+  try {
+    *thread = std::thread(std::forward<Body>(body));
+  } catch (const std::exception& error) {
+    undo();
+    ThrowError(env, SIMINGEST_ERR_OUT_OF_MEMORY, std::string("cannot start a thread for ") + what + ": " + error.what());
+  }
+}
+
 // ---- open ------------------------------------------------------------------
 
 struct OpenJob;
@@ -148,25 +184,37 @@ void JoinOpenAtTeardown(OpenJob* job) {
 }
 
 void SettleOpen(Napi::Env env, Napi::Function, std::nullptr_t*, OpenJob* job) {
-  if (job->thread.joinable()) {
-    if (env == nullptr) job->thread.detach(); else job->thread.join();
-  }
+  // The thread has posted; joined even at teardown (see ingestor.hpp).
+  if (job->thread.joinable()) job->thread.join();
   if (env == nullptr) {
     simingest_close(&job->handle);
     delete job;
     return;
   }
   if (!job->torn_down) job->teardown_hook.Remove(env);
-  Napi::HandleScope scope(env);
   if (job->status != SIMINGEST_OK) {
-    job->deferred.Reject(MakeError(env, job->status, job->message));
+    SettleDeferred(env, job->deferred, job->status, job->message);
   } else {
-    AddonData* data = env.GetInstanceData<AddonData>();
-    simingest_ingestor* handle = std::exchange(job->handle, nullptr);
-    Napi::Value wrapped = data->ingestor_class.New(
-        {Napi::External<simingest_ingestor>::New(env, handle)});
-    job->deferred.Resolve(wrapped);
+    // The constructor takes the handle out of `job->handle` (see Ingestor's
+    // constructor); if the object cannot be made (a Worker terminated while
+    // the open ran), the handle is still here and is closed below, which
+    // releases the dataset lock instead of holding it until the process ends.
+    try {
+      Napi::HandleScope scope(env);
+      AddonData* data = env.GetInstanceData<AddonData>();
+      Napi::Value wrapped =
+          data->ingestor_class.New({Napi::External<simingest_ingestor*>::New(env, &job->handle)});
+      job->deferred.Resolve(wrapped);
+    } catch (const Napi::Error& error) {
+      // Where JavaScript still runs, open() rejects with what failed.
+      try {
+        job->deferred.Reject(error.Value());
+      } catch (...) {  // see SettleDeferred
+      }
+    } catch (...) {  // see SettleDeferred
+    }
   }
+  simingest_close(&job->handle);
   delete job;
 }
 
@@ -175,28 +223,27 @@ void SettleOpen(Napi::Env env, Napi::Function, std::nullptr_t*, OpenJob* job) {
 // ---- completions -----------------------------------------------------------
 
 void SettleCompletion(Napi::Env env, Napi::Function, Ingestor* owner, Completion* done) {
-  if (done->thread.joinable()) {
-    if (env == nullptr) done->thread.detach(); else done->thread.join();
-  }
+  // Joined even at teardown (env == nullptr): the thread has posted and only
+  // has to return, and Node may unload the addon's code right after.
+  if (done->thread.joinable()) done->thread.join();
   if (env == nullptr) {  // the environment is going away: nobody to tell
     delete done;
     return;
   }
-  Napi::HandleScope scope(env);
   if (done->kind == Completion::Kind::close) {
     // Every engine callback was posted before simingest_close returned, and
-    // every flush thread finished before it began: the channel is idle now.
+    // every flush thread posted before it began (the close thread waits for
+    // them): the channel is idle now.
     if (!owner->torn_down_) owner->teardown_hook_.Remove(env);
     owner->tsfn_.Release();
     owner->channel_released_ = true;
   }
-  if (done->status == SIMINGEST_OK) {
-    done->deferred.Resolve(env.Undefined());
-  } else {
-    done->deferred.Reject(MakeError(env, done->status, done->message));
-  }
-  owner->EndPending(env);
+  SettleDeferred(env, done->deferred, done->status, done->message);
   delete done;
+  try {
+    owner->EndPending(env);
+  } catch (...) {  // see SettleDeferred
+  }
 }
 
 // ---- Ingestor ----------------------------------------------------------------
@@ -209,6 +256,7 @@ Napi::Function Ingestor::Define(Napi::Env env) {
                          InstanceMethod<&Ingestor::Flush>("flush"),
                          InstanceMethod<&Ingestor::Close>("close"),
                          InstanceMethod<&Ingestor::StatsJson>("statsJson"),
+                         InstanceMethod<&Ingestor::CheckpointJson>("checkpointJson"),
                          InstanceMethod<&Ingestor::IsClosed>("isClosed"),
                          StaticMethod<&Ingestor::Open>("open"),
                      });
@@ -226,7 +274,12 @@ Napi::Value Ingestor::Open(const Napi::CallbackInfo& info) {
   job->channel = OpenChannel::New(env, "simingest.open", 0, 1);
   // Registered after the channel, so it runs before the channel's own hook.
   job->teardown_hook = env.AddCleanupHook(&JoinOpenAtTeardown, job);
-  job->thread = std::thread([job] {
+  auto undo = [env, job] {
+    job->teardown_hook.Remove(env);
+    job->channel.Release();
+    delete job;
+  };
+  StartThread(env, "open()", &job->thread, [job] {
     char* error = nullptr;
     job->status = simingest_open(job->path.c_str(), job->config_json.c_str(), &job->handle, &error);
     if (job->status != SIMINGEST_OK) {
@@ -236,7 +289,7 @@ Napi::Value Ingestor::Open(const Napi::CallbackInfo& info) {
     OpenChannel channel = job->channel;  // `job` may be gone once posted
     if (channel.NonBlockingCall(job) != napi_ok) simingest_close(&job->handle);
     channel.Release();
-  });
+  }, undo);
   return promise;
 }
 
@@ -246,9 +299,18 @@ Ingestor::Ingestor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ingestor>(
     ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
                "NativeIngestor cannot be constructed directly; use Ingestor.open()");
   }
-  handle_ = info[0].As<Napi::External<simingest_ingestor>>().Data();
-  tsfn_ = CompletionChannel::New(env, "simingest.completion", 0, 1, this);
-  tsfn_.Unref(env);
+  // Taken out of the open job at once: from here on this object owns it, and
+  // a failure below closes it (the destructor does not run for an object
+  // whose constructor threw).
+  handle_ = std::exchange(*info[0].As<Napi::External<simingest_ingestor*>>().Data(), nullptr);
+  try {
+    tsfn_ = CompletionChannel::New(env, "simingest.completion", 0, 1, this);
+    tsfn_.Unref(env);
+  } catch (...) {
+    if (static_cast<napi_threadsafe_function>(tsfn_) != nullptr) tsfn_.Release();
+    simingest_close(&handle_);
+    throw;
+  }
   teardown_hook_ = env.AddCleanupHook(&Ingestor::CloseAtTeardown, this);
 }
 
@@ -265,8 +327,29 @@ Ingestor::~Ingestor() {
 
 void Ingestor::CloseAtTeardown(Ingestor* self) {
   self->torn_down_ = true;
-  std::unique_lock<std::shared_mutex> exclusive(self->lifecycle_);
-  if (self->handle_ != nullptr) simingest_close(&self->handle_);
+  {
+    std::unique_lock<std::shared_mutex> exclusive(self->lifecycle_);
+    if (self->handle_ != nullptr) simingest_close(&self->handle_);
+  }
+  // Threads still to come find the handle gone and post ERR_CLOSED at once;
+  // the channel they post to is freed by Node right after this hook.
+  self->WaitForThreads(0);
+}
+
+void Ingestor::ThreadStarting() {
+  std::lock_guard<std::mutex> lock(threads_mutex_);
+  ++threads_;
+}
+
+void Ingestor::ThreadPosted() {
+  std::lock_guard<std::mutex> lock(threads_mutex_);
+  --threads_;
+  threads_posted_.notify_all();
+}
+
+void Ingestor::WaitForThreads(unsigned at_most) {
+  std::unique_lock<std::mutex> lock(threads_mutex_);
+  threads_posted_.wait(lock, [&] { return threads_ <= at_most; });
 }
 
 void Ingestor::ThrowIfClosed(Napi::Env env) const {
@@ -310,9 +393,13 @@ Napi::Value Ingestor::IngestNowait(const Napi::CallbackInfo& info) {
   // JavaScript (the arrays are plain ones built by lib/frame.ts), so no
   // nested call can reuse them while the engine reads them.
   CopyUtf8(env, info[0], &stream_text_);
-  if (name_text_.size() < n) name_text_.resize(n);
-  scalars_.resize(n);
-  columns_.resize(n);
+  try {
+    if (name_text_.size() < n) name_text_.resize(n);
+    scalars_.resize(n);
+    columns_.resize(n);
+  } catch (const std::bad_alloc&) {  // a (sparse) array of billions of columns
+    ThrowError(env, SIMINGEST_ERR_OUT_OF_MEMORY, "no memory for a frame of " + std::to_string(n) + " columns");
+  }
   for (uint32_t i = 0; i < n; ++i) {
     Napi::Value name = names.Get(i);
     if (!name.IsString()) ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "column names must be strings");
@@ -414,17 +501,26 @@ Napi::Value Ingestor::Flush(const Napi::CallbackInfo& info) {
   auto* done = new Completion(env, Completion::Kind::flush, this);
   Napi::Promise promise = done->deferred.Promise();
   BeginPending(env);
-  done->thread = std::thread([this, done] {
-    std::shared_lock<std::shared_mutex> shared(lifecycle_);
-    if (handle_ == nullptr) {  // closed at teardown meanwhile
-      done->status = SIMINGEST_ERR_CLOSED;
-      done->message = "the ingestor is closed";
-    } else {
-      done->status = simingest_flush(handle_);
-      if (done->status != SIMINGEST_OK) done->message = LastError(handle_, done->status);
+  ThreadStarting();
+  auto undo = [this, env, done] {
+    ThreadPosted();
+    delete done;
+    EndPending(env);
+  };
+  StartThread(env, "flush()", &done->thread, [this, done] {
+    {
+      std::shared_lock<std::shared_mutex> shared(lifecycle_);
+      if (handle_ == nullptr) {  // closed at teardown meanwhile
+        done->status = SIMINGEST_ERR_CLOSED;
+        done->message = "the ingestor is closed";
+      } else {
+        done->status = simingest_flush(handle_);
+        if (done->status != SIMINGEST_OK) done->message = LastError(handle_, done->status);
+      }
+      if (tsfn_.NonBlockingCall(done) != napi_ok) done->thread.detach(), delete done;
     }
-    if (tsfn_.NonBlockingCall(done) != napi_ok) done->thread.detach(), delete done;
-  });
+    ThreadPosted();
+  }, undo);
   return promise;
 }
 
@@ -435,23 +531,41 @@ Napi::Value Ingestor::Close(const Napi::CallbackInfo& info) {
   auto* done = new Completion(env, Completion::Kind::close, this);
   Napi::Promise promise = done->deferred.Promise();
   BeginPending(env);
-  done->thread = std::thread([this, done] {
-    std::unique_lock<std::shared_mutex> exclusive(lifecycle_);
-    if (handle_ != nullptr) {
-      done->status = simingest_close(&handle_);
-      // The handle is gone: a failed close leaves its message under NULL.
-      if (done->status != SIMINGEST_OK) done->message = simingest_last_error(nullptr);
+  ThreadStarting();
+  auto undo = [this, env, done] {
+    ThreadPosted();
+    delete done;
+    EndPending(env);
+    closing_ = false;  // nothing was closed: close() may be tried again
+  };
+  StartThread(env, "close()", &done->thread, [this, done] {
+    WaitForThreads(1);  // the flushes called before close() finish first
+    {
+      std::unique_lock<std::shared_mutex> exclusive(lifecycle_);
+      if (handle_ != nullptr) {
+        done->status = simingest_close(&handle_);
+        // The handle is gone: a failed close leaves its message under NULL.
+        if (done->status != SIMINGEST_OK) done->message = simingest_last_error(nullptr);
+      }
+      if (tsfn_.NonBlockingCall(done) != napi_ok) done->thread.detach(), delete done;
     }
-    if (tsfn_.NonBlockingCall(done) != napi_ok) done->thread.detach(), delete done;
-  });
+    ThreadPosted();
+  }, undo);
   return promise;
 }
 
 Napi::Value Ingestor::StatsJson(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+  return JsonDocument(info.Env(), &simingest_stats_json);
+}
+
+Napi::Value Ingestor::CheckpointJson(const Napi::CallbackInfo& info) {
+  return JsonDocument(info.Env(), &simingest_checkpoint);
+}
+
+Napi::Value Ingestor::JsonDocument(Napi::Env env, simingest_status (*function)(simingest_ingestor*, char**)) {
   ThrowIfClosed(env);
   char* json = nullptr;
-  const simingest_status status = simingest_stats_json(handle_, &json);
+  const simingest_status status = function(handle_, &json);
   if (status != SIMINGEST_OK) ThrowError(env, status, LastError(handle_, status));
   Napi::String text = Napi::String::New(env, json);
   simingest_free(json);

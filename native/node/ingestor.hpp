@@ -14,13 +14,21 @@
 //    threads hold `lifecycle_` shared, the close thread holds it exclusively,
 //    and calls made on the JavaScript thread are refused once `closing_` is set
 //    (which happens on that same thread before the close thread starts).
-//  - A thread posts its completion while still holding `lifecycle_`, so whoever
-//    later takes the lock exclusively knows no thread will touch `tsfn_` again.
+//  - A flush or close thread posts its completion while still holding
+//    `lifecycle_`, then counts itself out of `threads_` (its last use of this
+//    object). The close thread first waits for the flush threads started before
+//    it (a shared_mutex is not fair: a flush thread could otherwise lose the
+//    lock to it and then post to a released channel); CloseAtTeardown waits for
+//    all of them, since Node frees the channel right after it. The threads are
+//    joined by whoever settles their completion — also at teardown, where
+//    Node unloads the addon after a Worker ends: no thread may outlive that.
 #pragma once
 
 #include <napi.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -87,6 +95,10 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   // -> the stats JSON text (docs/STATS.md)
   Napi::Value StatsJson(const Napi::CallbackInfo& info);
+  // -> {"<stream>": last durable step | null} as JSON text (simingest_checkpoint)
+  Napi::Value CheckpointJson(const Napi::CallbackInfo& info);
+  // Calls a C function returning a JSON document through char** and returns its text.
+  Napi::Value JsonDocument(Napi::Env env, simingest_status (*function)(simingest_ingestor*, char**));
   Napi::Value IsClosed(const Napi::CallbackInfo& info);
 
   void ThrowIfClosed(Napi::Env env) const;
@@ -94,9 +106,14 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   void EndPending(Napi::Env env);
   // Engine-thread callback of simingest_notify_room.
   static void OnRoom(void* user_data, simingest_status status);
-  // Environment teardown (process exit, worker termination) with the handle
-  // still open: close it synchronously before the thread-safe function goes.
+  // Environment teardown (a natural process exit, a Worker's end; not
+  // process.exit() on the main thread, which runs no cleanup hooks) with the
+  // handle still open: close it synchronously before the thread-safe function goes.
   static void CloseAtTeardown(Ingestor* self);
+  // threads_ bookkeeping (see the top of this file).
+  void ThreadStarting();
+  void ThreadPosted();
+  void WaitForThreads(unsigned at_most);
 
   // IngestNowait's scratch, kept between calls (JavaScript thread only).
   std::string stream_text_;
@@ -106,6 +123,9 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
 
   simingest_ingestor* handle_ = nullptr;
   std::shared_mutex lifecycle_;
+  std::mutex threads_mutex_;
+  std::condition_variable threads_posted_;
+  unsigned threads_ = 0;  // flush/close threads that have not posted yet; under threads_mutex_
   CompletionChannel tsfn_;
   Napi::Env::CleanupHook<void (*)(Ingestor*), Ingestor> teardown_hook_;
   unsigned pending_ = 0;       // JavaScript thread only

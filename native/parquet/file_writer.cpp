@@ -14,6 +14,39 @@ namespace {
 
 constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
 
+// FileMetaData of the row groups, then its length and the closing magic.
+std::vector<uint8_t> footer_bytes(const FileSchema& schema, const std::vector<KeyValue>& key_values,
+                                  const std::vector<const std::vector<uint8_t>*>& row_groups, int64_t num_rows) {
+  format::FileMetaData meta;
+  // parquet.thrift recommends 1 for maximum reader compatibility; readers
+  // treat 1 and 2 alike, and the encodings used do not depend on it.
+  meta.version = 1;
+  format::SchemaElement root;
+  root.name = schema.root_name;
+  root.num_children = static_cast<int32_t>(schema.columns.size());
+  meta.schema.push_back(std::move(root));
+  for (const ColumnDescriptor& column : schema.columns)
+    meta.schema.push_back(schema_element_of(column.dtype, column.name.c_str()));
+  meta.num_rows = num_rows;
+  meta.serialized_row_groups = row_groups;
+  for (const KeyValue& kv : key_values) meta.key_value_metadata.push_back({kv.key, kv.value});
+  meta.created_by = created_by();
+  // Without column_orders the min_value/max_value fields have no defined
+  // meaning (and readers ignore unsigned statistics).
+  meta.column_orders.resize(schema.columns.size());
+
+  std::vector<uint8_t> footer;
+  format::serialize(meta, footer);
+  if (footer.size() > std::numeric_limits<uint32_t>::max())
+    throw Error(Status::internal, "parquet file: footer larger than 4 GiB");
+  const auto length = static_cast<uint32_t>(footer.size());
+  const uint8_t length_le[4] = {static_cast<uint8_t>(length), static_cast<uint8_t>(length >> 8),
+                                static_cast<uint8_t>(length >> 16), static_cast<uint8_t>(length >> 24)};
+  footer.insert(footer.end(), length_le, length_le + sizeof length_le);
+  footer.insert(footer.end(), kMagic, kMagic + sizeof kMagic);
+  return footer;
+}
+
 }  // namespace
 
 struct FileWriter::Impl {
@@ -28,7 +61,9 @@ struct FileWriter::Impl {
   ByteSink& sink;
   FileSchema schema;
   std::vector<KeyValue> key_values;
-  std::vector<format::RowGroup> row_groups;
+  // Each row group's footer entry, serialised when it is appended: the
+  // journal records it, and finish() copies them into the footer.
+  std::vector<std::vector<uint8_t>> row_groups;
   uint64_t offset = 0;
   int64_t rows = 0;
   std::size_t groups = 0;
@@ -87,44 +122,32 @@ void FileWriter::append_row_group(int64_t num_rows, const EncodedColumnChunk* ch
   group.total_compressed_size = compressed;
   if (w.row_groups.size() <= static_cast<std::size_t>(std::numeric_limits<int16_t>::max()))
     group.ordinal = static_cast<int16_t>(w.row_groups.size());
-  w.row_groups.push_back(std::move(group));
+  w.row_groups.emplace_back();
+  format::serialize(group, w.row_groups.back());
   w.rows += num_rows;
   ++w.groups;
+}
+
+const std::vector<uint8_t>& FileWriter::last_row_group_metadata() const {
+  if (impl_->row_groups.empty()) throw Error(Status::internal, "parquet file: no row group appended yet");
+  return impl_->row_groups.back();
 }
 
 void FileWriter::finish() {
   Impl& w = *impl_;
   if (w.finished) throw Error(Status::internal, "parquet file: finish() called twice");
-
-  format::FileMetaData meta;
-  // parquet.thrift recommends 1 for maximum reader compatibility; readers
-  // treat 1 and 2 alike, and the encodings used do not depend on it.
-  meta.version = 1;
-  format::SchemaElement root;
-  root.name = w.schema.root_name;
-  root.num_children = static_cast<int32_t>(w.schema.columns.size());
-  meta.schema.push_back(std::move(root));
-  for (const ColumnDescriptor& column : w.schema.columns)
-    meta.schema.push_back(schema_element_of(column.dtype, column.name.c_str()));
-  meta.num_rows = w.rows;
-  meta.row_groups = std::move(w.row_groups);
-  for (const KeyValue& kv : w.key_values) meta.key_value_metadata.push_back({kv.key, kv.value});
-  meta.created_by = created_by();
-  // Without column_orders the min_value/max_value fields have no defined
-  // meaning (and readers ignore unsigned statistics).
-  meta.column_orders.resize(w.schema.columns.size());
-
-  std::vector<uint8_t> footer;
-  format::serialize(meta, footer);
-  if (footer.size() > std::numeric_limits<uint32_t>::max())
-    throw Error(Status::internal, "parquet file: footer larger than 4 GiB");
-  const auto length = static_cast<uint32_t>(footer.size());
-  const uint8_t length_le[4] = {static_cast<uint8_t>(length), static_cast<uint8_t>(length >> 8),
-                                static_cast<uint8_t>(length >> 16), static_cast<uint8_t>(length >> 24)};
+  std::vector<const std::vector<uint8_t>*> parts;
+  parts.reserve(w.row_groups.size());
+  for (const std::vector<uint8_t>& part : w.row_groups) parts.push_back(&part);
+  const std::vector<uint8_t> footer = footer_bytes(w.schema, w.key_values, parts, w.rows);
   w.write(footer.data(), footer.size());
-  w.write(length_le, sizeof length_le);
-  w.write(kMagic, sizeof kMagic);
   w.finished = true;
+}
+
+void FileWriter::write_footer(ByteSink& sink, const FileSchema& schema, const std::vector<KeyValue>& key_value_metadata,
+                              const std::vector<const std::vector<uint8_t>*>& row_groups, int64_t num_rows) {
+  const std::vector<uint8_t> footer = footer_bytes(schema, key_value_metadata, row_groups, num_rows);
+  sink.write(footer.data(), footer.size());
 }
 
 uint64_t FileWriter::bytes_written() const noexcept { return impl_->offset; }

@@ -46,8 +46,20 @@ class FileWriter {
   // chunk holds `num_rows` values.
   void append_row_group(int64_t num_rows, const EncodedColumnChunk* chunks, std::size_t nchunks);
 
+  // The footer's entry for the row group appended last (a RowGroup struct in
+  // Thrift compact protocol, file offsets included): what the row-group
+  // journal records so that a footer can be written after a crash.
+  const std::vector<uint8_t>& last_row_group_metadata() const;
+
   // Writes the footer. No row group may be appended after it.
   void finish();
+
+  // Writes the footer of a file whose writer never finished (recovery after a
+  // crash): the bytes already in the file must be the magic and exactly the
+  // row groups whose last_row_group_metadata() are `row_groups`, in order,
+  // holding `num_rows` rows in all. The footer is the one finish() writes.
+  static void write_footer(ByteSink& sink, const FileSchema& schema, const std::vector<KeyValue>& key_value_metadata,
+                           const std::vector<const std::vector<uint8_t>*>& row_groups, int64_t num_rows);
 
   uint64_t bytes_written() const noexcept;
   int64_t rows_written() const noexcept;

@@ -153,5 +153,51 @@ TEST(ParquetFileWriter, file_without_row_groups_is_valid) {
   EXPECT_TRUE(meta[4].list.empty());
 }
 
+// After a crash, recovery writes the footer from the row groups' metadata
+// the journal kept: the file must come out exactly as finish() writes it.
+TEST(ParquetFileWriter, footer_from_saved_row_group_metadata_equals_the_finished_footer) {
+  FileSchema schema;
+  schema.columns = {{"step", Dtype::int64, ColumnEncoding::automatic},
+                    {"u", Dtype::float32, ColumnEncoding::automatic}};
+  const std::vector<KeyValue> kv = {{"simingest.stream", "fields"}, {"simingest.grid", "[4]"}};
+  MemorySink finished, salvaged;
+  FileWriter writer(finished, schema, kv);
+  std::vector<std::vector<uint8_t>> saved;
+  int64_t rows = 0;
+  for (int g = 0; g < 3; ++g) {
+    const int64_t n = 4 + g;
+    const EncodedColumnChunk chunks[] = {fake_chunk(20 + g, n, true, static_cast<uint8_t>(g)),
+                                         fake_chunk(33, n, false, static_cast<uint8_t>(0x40 + g))};
+    writer.append_row_group(n, chunks, 2);
+    saved.push_back(writer.last_row_group_metadata());
+    rows += n;
+  }
+  salvaged.bytes = finished.bytes;  // the row groups as a crash left them
+  writer.finish();
+  std::vector<const std::vector<uint8_t>*> parts;
+  for (const auto& part : saved) parts.push_back(&part);
+  FileWriter::write_footer(salvaged, schema, kv, parts, rows);
+  EXPECT_EQ(salvaged.bytes, finished.bytes);
+  EXPECT_EQ(footer_of(salvaged.bytes)[4].list.size(), 3u);
+}
+
+TEST(ParquetFileWriter, last_row_group_metadata_is_that_row_group_footer_entry) {
+  MemorySink sink;
+  FileSchema schema;
+  schema.columns = {{"a", Dtype::float32, ColumnEncoding::automatic}};
+  FileWriter writer(sink, schema, {});
+  EXPECT_THROW(writer.last_row_group_metadata(), Error);
+  const EncodedColumnChunk chunk = fake_chunk(16, 3, false, 7);
+  writer.append_row_group(3, &chunk, 1);
+  writer.append_row_group(3, &chunk, 1);
+  const std::vector<uint8_t> second = writer.last_row_group_metadata();
+  CompactReader r(second.data(), second.size());
+  const TValue group = r.read_struct();
+  EXPECT_EQ(r.consumed(second.data()), second.size());
+  EXPECT_EQ(group[3].i, 3);       // num_rows
+  EXPECT_EQ(group[5].i, 4 + 16);  // file_offset: after the magic and the first row group
+  EXPECT_EQ(group[7].i, 1);       // ordinal
+}
+
 }  // namespace
 }  // namespace simingest::parquet

@@ -139,8 +139,11 @@ void write(CompactWriter& w, const FileMetaData& value) {
   w.field_list_begin(2, CompactType::struct_, list_size(value.schema.size()));
   for (const SchemaElement& element : value.schema) write(w, element);
   w.field_i64(3, value.num_rows);
-  w.field_list_begin(4, CompactType::struct_, list_size(value.row_groups.size()));
+  w.field_list_begin(4, CompactType::struct_,
+                     list_size(value.row_groups.size() + value.serialized_row_groups.size()));
   for (const RowGroup& row_group : value.row_groups) write(w, row_group);
+  for (const std::vector<uint8_t>* bytes : value.serialized_row_groups)
+    w.write_serialized(bytes->data(), bytes->size());
   if (!value.key_value_metadata.empty()) {
     w.field_list_begin(5, CompactType::struct_, list_size(value.key_value_metadata.size()));
     for (const KeyValue& kv : value.key_value_metadata) write(w, kv);

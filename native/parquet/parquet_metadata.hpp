@@ -141,6 +141,10 @@ struct FileMetaData {
   std::vector<SchemaElement> schema;
   int64_t num_rows = 0;
   std::vector<RowGroup> row_groups;
+  // Row groups already serialised (each one RowGroup struct), listed after
+  // `row_groups`: a footer assembled from row groups recorded one at a time
+  // (FileWriter, journal salvage). Not owned.
+  std::vector<const std::vector<uint8_t>*> serialized_row_groups;
   std::vector<KeyValue> key_value_metadata;  // omitted when empty
   std::optional<std::string> created_by;
   std::vector<ColumnOrder> column_orders;    // omitted when empty

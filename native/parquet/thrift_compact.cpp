@@ -99,6 +99,10 @@ void CompactWriter::write_i32(int32_t value) { append_varint(*out_, zigzag32(val
 
 void CompactWriter::write_i64(int64_t value) { append_varint(*out_, zigzag64(value)); }
 
+void CompactWriter::write_serialized(const uint8_t* data, std::size_t size) {
+  out_->insert(out_->end(), data, data + size);
+}
+
 void CompactWriter::write_binary(const void* data, std::size_t size) {
   append_varint(*out_, size);
   const auto* bytes = static_cast<const uint8_t*>(data);

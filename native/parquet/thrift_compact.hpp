@@ -76,6 +76,9 @@ class CompactWriter {
   void write_i64(int64_t value);
   void write_binary(const void* data, std::size_t size);
   void write_string(std::string_view value) { write_binary(value.data(), value.size()); }
+  // A complete value serialised earlier by another writer (a list element,
+  // e.g. a RowGroup struct kept since its row group was written), copied as is.
+  void write_serialized(const uint8_t* data, std::size_t size);
 
   // Open structs (0 once the top-level struct is closed).
   std::size_t depth() const noexcept { return depth_; }

@@ -3,6 +3,9 @@
 // stream's open file, and commits the file (storage::Dataset::commit_file)
 // when its partition ends, a flush asks, or it reaches fileBytes. Frames count
 // as committed only then: committed means durable and visible to readers.
+// Each row group written is also recorded in the file's journal, so that a
+// crash before the commit loses only row groups not yet recorded (recovery
+// salvages the rest, storage/journal.hpp).
 #include <chrono>
 #include <thread>
 
@@ -61,6 +64,23 @@ void Engine::Impl::run_commit() {
     state.open = OpenFile{};  // the PendingFile's destructor removes the file
   };
 
+  // Frames of zero rows written since the last record ride on the next one.
+  auto journal_row_group = [&](OpenFile& open, const RowGroup& group) {
+    storage::JournalRecord& record = open.record;
+    record.rows = static_cast<int64_t>(group.rows);
+    record.frames = static_cast<int64_t>(open.frames - open.frames_journaled);
+    record.step_min = group.step_min;
+    record.step_max = group.step_max;
+    record.time_min = group.time_min;
+    record.time_max = group.time_max;
+    record.column_bytes.resize(group.chunks.size());
+    for (std::size_t c = 0; c < group.chunks.size(); ++c)
+      record.column_bytes[c] = {group.chunks[c].total_uncompressed_size, group.chunks[c].total_compressed_size()};
+    record.row_group_metadata = open.writer->last_row_group_metadata();
+    open.file->journal_row_group(record);
+    open.frames_journaled = open.frames;
+  };
+
   auto write_row_group = [&](StreamState& stream, StreamCommitState& state, RowGroup& group, bool& accounted) {
     OpenFile& open = state.open;
     if (group.rows > 0) {
@@ -68,7 +88,8 @@ void Engine::Impl::run_commit() {
       open.frames += group.frame_count;
       accounted = true;
       if (!open.file) {
-        open.file = dataset->begin_file(stream.config.name, group.partition);
+        open.file = dataset->begin_journaled_file(stream.config.name, group.partition, stream.file_schema,
+                                                  stream.file_metadata);
         open.writer = std::make_unique<parquet::FileWriter>(*open.file, stream.file_schema, stream.file_metadata);
         open.entry = storage::ManifestFile{};
         open.entry.partition = group.partition;
@@ -83,6 +104,7 @@ void Engine::Impl::run_commit() {
         std::this_thread::sleep_for(std::chrono::milliseconds(options.commit_delay_ms));
       const int64_t started = monotonic_ns();
       open.writer->append_row_group(static_cast<int64_t>(group.rows), group.chunks.data(), group.chunks.size());
+      journal_row_group(open, group);
       stage_write.record(monotonic_ns() - started);
       open.entry.step_min = std::min(open.entry.step_min, group.step_min);
       open.entry.step_max = std::max(open.entry.step_max, group.step_max);

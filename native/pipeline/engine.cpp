@@ -171,6 +171,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   open_options.verify_full = impl->config.verify_on_open == VerifyMode::full;
   impl->dataset = storage::Dataset::open(path, open_options);
   impl->recovery_json = impl->dataset->recovery().to_json();
+  impl->durable_steps = impl->dataset->durable_steps();
 
   uint32_t index = 0;
   for (const StreamConfig& stream_config : impl->config.streams) {
@@ -179,6 +180,12 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     stream->config = stream_config;
     stream->schema_json = stream_schema_json(stream_config);
     impl->dataset->register_stream(stream_config.name, stream->schema_json);
+    if (impl->config.resume_from_step) {
+      if (const auto last = impl->durable_steps->last_step(stream_config.name)) {
+        stream->skip_resumed = true;
+        stream->skip_resumed_through = *last;
+      }
+    }
     if (!stream_config.grid.empty()) {
       stream->grid_rows = 1;
       for (int64_t extent : stream_config.grid) stream->grid_rows *= static_cast<uint64_t>(extent);
@@ -276,6 +283,16 @@ void Engine::close() {
   if (status != Status::ok) throw Error(status, message);
 }
 
+std::string Engine::checkpoint_json() const {
+  const Impl& impl = *impl_;
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& stream : impl.streams) {
+    const auto last = impl.durable_steps->last_step(stream->config.name);
+    out[stream->config.name] = last ? nlohmann::ordered_json(*last) : nlohmann::ordered_json(nullptr);
+  }
+  return out.dump();
+}
+
 std::string Engine::stats_json() const {
   const Impl& impl = *impl_;
   using nlohmann::ordered_json;
@@ -284,6 +301,7 @@ std::string Engine::stats_json() const {
     j["framesAccepted"] = s.frames_accepted;
     j["framesCommitted"] = s.frames_committed;
     j["framesDropped"] = s.frames_dropped;
+    j["framesSkippedDuplicate"] = s.frames_skipped_duplicate;
     j["framesInFlight"] = s.frames_in_flight;
     j["framesRejected"] = s.frames_rejected;
     j["rowsCommitted"] = s.rows_committed;

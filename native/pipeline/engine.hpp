@@ -57,6 +57,11 @@ class Engine {
 
   std::string stats_json() const;
 
+  // {"<stream>": <last durable step> | null, ...} for the configured streams,
+  // in configuration order: the largest step of a frame in a committed file.
+  // Any thread; also after close(). Throws only std::bad_alloc.
+  std::string checkpoint_json() const;
+
   struct Impl;
 
  private:

@@ -55,6 +55,10 @@ struct StreamState {
   std::vector<parquet::KeyValue> file_metadata;  // simingest.* keys
   IngestCounters counters;
   std::atomic<uint64_t> next_seq{0};
+  // resumeFromStep: the dataset kept this stream's frames up to this step, so
+  // re-run frames with a step at most this are skipped, not written twice.
+  bool skip_resumed = false;
+  int64_t skip_resumed_through = 0;
 
   // Sequencer: frames arrive from workers in any order and leave in seq order.
   std::mutex mutex;
@@ -118,6 +122,8 @@ struct OpenFile {
   std::unique_ptr<parquet::FileWriter> writer;
   storage::ManifestFile entry;
   uint64_t frames = 0;
+  uint64_t frames_journaled = 0;  // frames counted in the journal's records
+  storage::JournalRecord record;  // reused for each row group's journal record
 };
 
 }  // namespace pipeline
@@ -128,6 +134,7 @@ struct Engine::Impl {
   uint64_t row_group_target = 0;
   std::unique_ptr<storage::Dataset> dataset;
   std::string recovery_json;  // dataset->recovery() at open, for stats after close too
+  std::shared_ptr<const storage::DurableSteps> durable_steps;  // checkpoint(), also after close
   std::vector<std::unique_ptr<pipeline::StreamState>> streams;
   IngestCounters unattributed;  // rejections that name no known stream
 

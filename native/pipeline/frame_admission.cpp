@@ -4,6 +4,7 @@
 // compresses or writes; nothing here allocates in steady state.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <thread>
@@ -34,6 +35,13 @@ std::string grid_text(const std::vector<int64_t>& grid) {
   std::string text = "[";
   for (std::size_t i = 0; i < grid.size(); ++i) text += (i ? ", " : "") + std::to_string(grid[i]);
   return text + "]";
+}
+
+// A double as it reads back ("1e+300", not 301 digits).
+std::string number_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
 }
 
 std::string mib(uint64_t bytes) {
@@ -82,6 +90,17 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
     if (!std::isfinite(time))
       return reject(Status::invalid_argument,
                     stream_prefix(*stream) + "time must be finite but is " + std::to_string(time));
+    // A partition number is an int64: a time past 2^63 spans has none (and
+    // converting it would be undefined behaviour).
+    double time_partition = 0;
+    if (stream->config.partition.kind == PartitionConfig::Kind::time) {
+      time_partition = std::floor(time / stream->config.partition.time_span);
+      if (!(time_partition >= -9223372036854775808.0 && time_partition < 9223372036854775808.0))
+        return reject(Status::invalid_argument,
+                      stream_prefix(*stream) + "time " + number_text(time) +
+                          " is beyond the last partition (2^63 partitions of " +
+                          number_text(stream->config.partition.time_span) + ")");
+    }
 
     // Match the given columns to the declared ones.
     const auto& declared = stream->config.columns;
@@ -177,6 +196,13 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       rows = 1;
     }
 
+    // After resumeFromStep, a re-run frame the dataset already holds (this
+    // stream has a frame at a later or equal step) is accepted and skipped.
+    if (stream->skip_resumed && step <= stream->skip_resumed_through) {
+      stream->counters.count_skipped_at_admission(bytes_in);
+      return Status::ok;
+    }
+
     // Charge the budget, as the backpressure policy says. A cached buffer is
     // charged already (the cache counts in the budget): then only the
     // reservation for the encoded pages is new.
@@ -202,9 +228,7 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       auto give_up = [&] { recycle(buffer); };
       if (policy.policy == BackpressurePolicy::drop) {
         give_up();
-        stream->counters.frames_accepted.fetch_add(1, std::memory_order_relaxed);
-        stream->counters.frames_dropped.fetch_add(1, std::memory_order_relaxed);
-        stream->counters.bytes_in.fetch_add(bytes_in, std::memory_order_relaxed);
+        stream->counters.count_dropped_at_admission(bytes_in);
         return Status::ok;
       }
       const std::string full = stream_prefix(*stream) + "memory budget full (" + mib(budget.used()) + " of " +
@@ -321,7 +345,7 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
         break;
       }
       case PartitionConfig::Kind::time:
-        frame->partition = static_cast<int64_t>(std::floor(time / stream->config.partition.time_span));
+        frame->partition = static_cast<int64_t>(time_partition);
         break;
     }
 

@@ -3,19 +3,33 @@
 //
 // Layout (docs/ON_DISK.md):
 //   <dataset>/_simingest/manifest.json    committed files, replaced atomically
+//   <dataset>/_simingest/manifest.bak.json its second copy (storage/manifest_store.hpp)
+//   <dataset>/_simingest/quarantine/       files that failed verification (storage/verify.hpp)
 //   <dataset>/_simingest/lock             flock()ed while an ingestor has the dataset open
 //   <dataset>/<stream>/part=<n>/part-<seq>-<writer>.parquet            committed
 //   <dataset>/<stream>/part=<n>/.part-<seq>-<writer>.parquet.inprogress  being written
+//   <dataset>/<stream>/part=<n>/.part-<seq>-<writer>.parquet.inprogress.journal  its row groups
 //
 // Commit protocol for one file (commit_file):
-//   1. fsync the finished in-progress file;
-//   2. write manifest.json.tmp listing it, fsync, rename over manifest.json,
-//      fsync _simingest/ — this is the commit point;
-//   3. rename the in-progress file to its final name, fsync its directory.
+//   1. fsync the finished in-progress file; read its footer back for the
+//      checksums the manifest records (storage/verify.hpp);
+//   2. replace manifest.bak.json, then manifest.json, each listing it (write
+//      .tmp, fsync, rename, fsync _simingest/) — the rename of manifest.json
+//      is the commit point;
+//   3. rename the in-progress file to its final name, remove its journal,
+//      fsync its directory.
 // Recovery on open: an entry whose final file is missing but whose
 // in-progress file exists with the listed size is renamed into place (step 3
-// redone); every other in-progress file is an uncommitted leftover and is
-// deleted. Readers therefore only ever see committed, complete files.
+// redone), an entry with neither is dropped (recovery().missing). Every other
+// in-progress file is uncommitted: the row groups its journal proves
+// complete are kept — cut there, given a footer, committed as above
+// (recovery().salvaged) — else it is deleted (recovery().removed). Readers
+// therefore only ever see committed, complete files. Then every listed file
+// is verified against its checksums; one that fails is quarantined and the
+// open fails once with Error(corrupt) (recovery().quarantined).
+//
+// Every call that changes the disk goes through storage/file_ops.hpp, the
+// seam the crash-point sweep injects faults into.
 //
 // Not thread-safe: the engine's single commit thread owns the Dataset.
 #pragma once
@@ -29,7 +43,10 @@
 
 #include "parquet/file_writer.hpp"
 #include "storage/durable_io.hpp"
+#include "storage/durable_steps.hpp"
+#include "storage/journal.hpp"
 #include "storage/manifest.hpp"  // ColumnBytes, ManifestFile
+#include "storage/manifest_store.hpp"
 #include "storage/recovery_report.hpp"
 
 namespace simingest::storage {
@@ -37,7 +54,12 @@ namespace simingest::storage {
 // A file being written. Bytes are buffered (4 MiB, allocated once per file)
 // and written in large sequential writes. After write() throws, the file is
 // unusable and must be dropped. Destroying an uncommitted PendingFile removes
-// it from disk.
+// it (and its journal) from disk.
+//
+// A file begun with begin_journaled_file() has a row-group journal
+// (storage/journal.hpp): after each row group, journal_row_group() hands the
+// buffered bytes to the kernel and appends the row group's record, so a crash
+// keeps the row groups written so far (recovery salvages them).
 class PendingFile : public parquet::ByteSink {
  public:
   ~PendingFile() override;
@@ -45,8 +67,16 @@ class PendingFile : public parquet::ByteSink {
   PendingFile& operator=(const PendingFile&) = delete;
   void write(const void* data, std::size_t size) override;  // throws Error(io)
   uint64_t size() const noexcept { return size_; }
+  // CRC-32C of every byte written so far (kernels/crc32c.hpp).
+  uint32_t crc32c() const noexcept { return crc32c_; }
   const std::string& stream() const noexcept { return stream_; }
   int64_t partition() const noexcept { return partition_; }
+  // Its final name, relative to the dataset.
+  const std::string& relative_path() const noexcept { return relative_path_; }
+
+  // Journaled files only: records the row group whose bytes were written
+  // last. Fills in record.index, end_offset and data_crc. Throws Error(io).
+  void journal_row_group(JournalRecord& record);
 
  private:
   friend class Dataset;
@@ -54,6 +84,14 @@ class PendingFile : public parquet::ByteSink {
   PendingFile() = default;
   void flush_buffer();
   int fd_ = -1;
+  int journal_fd_ = -1;           // -1: not journaled
+  std::string journal_path_;      // absolute; empty: not journaled
+  uint32_t journaled_row_groups_ = 0;
+  std::vector<uint8_t> journal_buffer_;  // one encoded record, reused
+  // False for a file recovery salvages: if committing it fails, the next
+  // open verifies and salvages it again, so it must stay.
+  bool remove_if_uncommitted_ = true;
+  uint32_t crc32c_ = 0;
   std::string stream_;
   int64_t partition_ = 0;
   std::string relative_path_;     // final name, relative to the dataset
@@ -76,6 +114,10 @@ struct OpenOptions {
   std::optional<int64_t> resume_from_step;
   // Full: verify every committed file's whole-file CRC-32C, not only its footer.
   bool verify_full = false;
+  // Test-only: false skips recovery (no salvage, no cleanup, no rename of
+  // committed files still under their hidden name) — the crash sweep's
+  // negative control, which must then see violations.
+  bool recover = true;
 };
 
 class Dataset {
@@ -84,6 +126,9 @@ class Dataset {
   // (Error(dataset_locked) if another ingestor holds it), loads the manifest
   // and recovers as described above. Throws Error(io) naming the path.
   // What recovery, verification and resumeFromStep did is in recovery().
+  // A committed file or manifest copy that fails verification is moved to
+  // _simingest/quarantine/ and dropped from the manifest, and the open then
+  // throws Error(corrupt) naming each one; opening again succeeds.
   static std::unique_ptr<Dataset> open(const std::string& path, const OpenOptions& options = {});
   ~Dataset();  // releases the lock
   Dataset(const Dataset&) = delete;
@@ -97,6 +142,11 @@ class Dataset {
 
   // Starts a new hidden file in <stream>/part=<partition>/ (created if needed).
   std::unique_ptr<PendingFile> begin_file(const std::string& stream, int64_t partition);
+  // The same with a row-group journal whose header holds what the file's
+  // footer needs (the FileWriter's schema and key-value metadata).
+  std::unique_ptr<PendingFile> begin_journaled_file(const std::string& stream, int64_t partition,
+                                                    const parquet::FileSchema& schema,
+                                                    const std::vector<parquet::KeyValue>& key_values);
 
   // Commits a finished file with the protocol above. `entry` describes it;
   // its stream, partition, path, bytes and committed_at are filled here.
@@ -105,10 +155,23 @@ class Dataset {
   const std::string& root() const noexcept { return root_; }
   const std::vector<ManifestFile>& files() const noexcept { return files_; }
   const RecoveryReport& recovery() const noexcept { return report_; }
+  // Each stream's last committed step, kept up to date by every manifest
+  // write; readable from any thread, and after the Dataset is gone.
+  std::shared_ptr<const DurableSteps> durable_steps() const noexcept { return durable_steps_; }
 
  private:
+  friend class Retirement;  // storage/resume.cpp: resumeFromStep retires files
   Dataset() = default;
   void recover();
+  // An in-progress file no manifest entry claims (`name` in `relative_dir`):
+  // committed with the row groups its journal proves complete, else deleted.
+  void salvage_or_remove(const std::string& relative_dir, const std::string& name);
+  std::unique_ptr<PendingFile> begin_file(const std::string& stream, int64_t partition, JournalHeader* journal);
+  // Verification (storage/verify.hpp): moves damaged manifest copies and
+  // committed files that fail their check to the quarantine and records them.
+  void quarantine_manifest_copies(const std::vector<BadManifestCopy>& bad, bool rewrite);
+  void quarantine_corrupt_files(bool verify_full);
+  void record_quarantined(std::vector<QuarantinedFile> found);
   void write_manifest(IoTimings& timings);
   std::string root_;
   int lock_fd_ = -1;
@@ -116,7 +179,9 @@ class Dataset {
   uint64_t next_file_seq_ = 1;
   std::vector<std::pair<std::string, std::string>> streams_;  // name, schema json
   std::vector<ManifestFile> files_;
+  std::vector<QuarantinedFile> quarantined_;  // every quarantine so far, kept in the manifest
   RecoveryReport report_;
+  std::shared_ptr<DurableSteps> durable_steps_ = std::make_shared<DurableSteps>();
 };
 
 }  // namespace simingest::storage

@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "core/status.hpp"
+#include "storage/file_ops.hpp"
 
 namespace simingest::storage {
 
@@ -26,7 +27,7 @@ FileDescriptor::~FileDescriptor() { reset(); }
 void FileDescriptor::reset() noexcept {
   if (fd_ >= 0) {
     // close() is not retried after EINTR on Linux: the descriptor is gone either way.
-    ::close(fd_);
+    file_ops().close(fd_);
     fd_ = -1;
   }
 }
@@ -37,10 +38,17 @@ int64_t steady_now_ns() noexcept {
       .count();
 }
 
+FileDescriptor open_file(const std::string& path, int flags, mode_t mode, const char* what) {
+  FileDescriptor fd(file_ops().open(path.c_str(), flags | O_CLOEXEC, mode));
+  if (fd.get() < 0) throw io_error(std::string(what) + " " + path, errno);
+  return fd;
+}
+
 void write_all(int fd, const void* data, std::size_t size, const std::string& path) {
+  FileOps& ops = file_ops();
   const auto* bytes = static_cast<const unsigned char*>(data);
   while (size > 0) {
-    ssize_t written = ::write(fd, bytes, size);
+    ssize_t written = ops.write(fd, bytes, size);
     if (written < 0) {
       if (errno == EINTR) continue;
       throw io_error("write " + path, errno);
@@ -53,13 +61,15 @@ void write_all(int fd, const void* data, std::size_t size, const std::string& pa
 void fsync_file(int fd, const std::string& path) {
   // fsync is not retried on failure: after an EIO the kernel may already have
   // dropped the dirty pages, so a second fsync could falsely succeed.
-  if (::fsync(fd) != 0) throw io_error("fsync " + path, errno);
+  if (file_ops().fsync(fd) != 0) throw io_error("fsync " + path, errno);
 }
 
 void fsync_directory(const std::string& path) {
-  FileDescriptor dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0) throw io_error("open directory " + path, errno);
-  fsync_file(dir.get(), path);
+  if (file_ops().sync_directory(path.c_str()) != 0) throw io_error("fsync directory " + path, errno);
+}
+
+void truncate_file(int fd, uint64_t size, const std::string& path) {
+  if (file_ops().ftruncate(fd, static_cast<off_t>(size)) != 0) throw io_error("truncate " + path, errno);
 }
 
 std::string parent_directory(const std::string& path) {
@@ -96,7 +106,7 @@ void make_directories(const std::string& path) {
 
   std::string parent = parent_directory(path);
   if (parent != path) make_directories(parent);
-  if (::mkdir(path.c_str(), 0755) != 0) {
+  if (file_ops().mkdir(path.c_str(), 0755) != 0) {
     int error = errno;
     // Someone else (another process creating the same layout) may have won the race.
     if (error == EEXIST && path_kind(path) == PathKind::directory) return;
@@ -108,8 +118,7 @@ void make_directories(const std::string& path) {
 void replace_file(const std::string& path, const std::string& contents, IoTimings& timings) {
   const std::string tmp = path + ".tmp";
   int64_t t0 = steady_now_ns();
-  FileDescriptor fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.get() < 0) throw io_error("create " + tmp, errno);
+  FileDescriptor fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, "create");
   write_all(fd.get(), contents.data(), contents.size(), tmp);
   int64_t t1 = steady_now_ns();
   fsync_file(fd.get(), tmp);
@@ -158,11 +167,11 @@ bool path_exists(const std::string& path) {
 }
 
 void rename_path(const std::string& from, const std::string& to) {
-  if (::rename(from.c_str(), to.c_str()) != 0) throw io_error("rename " + from + " to " + to, errno);
+  if (file_ops().rename(from.c_str(), to.c_str()) != 0) throw io_error("rename " + from + " to " + to, errno);
 }
 
 void remove_file(const std::string& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw io_error("remove " + path, errno);
+  if (file_ops().unlink(path.c_str()) != 0 && errno != ENOENT) throw io_error("remove " + path, errno);
 }
 
 }  // namespace simingest::storage

@@ -4,7 +4,12 @@
 //
 // Durability rule used throughout storage/: a file's bytes are durable after
 // fsync(file); its name is durable after fsync(directory holding it).
+//
+// Every call that changes the disk goes through file_ops() (storage/file_ops.hpp),
+// the seam fault-injection tests replace.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -45,11 +50,17 @@ class FileDescriptor {
 // Nanoseconds on the steady clock, for IoTimings.
 int64_t steady_now_ns() noexcept;
 
+// Opens `path` (O_CLOEXEC is added); on failure throws io_error("<what> <path>").
+FileDescriptor open_file(const std::string& path, int flags, mode_t mode, const char* what);
+
 // Writes all `size` bytes, retrying after EINTR and short writes.
 void write_all(int fd, const void* data, std::size_t size, const std::string& path);
 
 void fsync_file(int fd, const std::string& path);
 void fsync_directory(const std::string& path);
+
+// Cuts (or extends with zeros) the open file to `size` bytes.
+void truncate_file(int fd, uint64_t size, const std::string& path);
 
 // Creates `path` and its missing parents (mode 0755). Each directory created
 // is made durable by fsyncing its parent. A component that exists but is not

@@ -2,10 +2,14 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/status.hpp"
+#include "kernels/crc32c.hpp"
 
 namespace simingest::storage {
 
@@ -19,7 +23,7 @@ class ManifestReader {
   explicit ManifestReader(const std::string& source) : source_(source) {}
 
   [[noreturn]] void fail(const std::string& where, const std::string& what) const {
-    throw Error(Status::io, source_ + ": corrupt manifest: " + where + ": " + what);
+    throw Error(Status::corrupt, source_ + ": corrupt manifest: " + where + ": " + what);
   }
 
   const Json& member(const Json& object, const std::string& where, const char* key) const {
@@ -83,6 +87,23 @@ class ManifestReader {
     return value;
   }
 
+  uint32_t crc_at(const Json& object, const std::string& where, const char* key) const {
+    std::optional<uint32_t> crc = parse_checksum_text(string_at(object, where, key));
+    if (!crc) fail(path_of(where, key), "expected 8 lowercase hex digits");
+    return *crc;
+  }
+
+  static std::optional<uint32_t> parse_checksum_text(const std::string& text) {
+    if (text.size() != 8) return std::nullopt;
+    uint32_t value = 0;
+    for (char c : text) {
+      const bool digit = c >= '0' && c <= '9', letter = c >= 'a' && c <= 'f';
+      if (!digit && !letter) return std::nullopt;
+      value = (value << 4) | static_cast<uint32_t>(digit ? c - '0' : c - 'a' + 10);
+    }
+    return value;
+  }
+
  private:
   const std::string& source_;
 };
@@ -105,6 +126,49 @@ bool is_valid_file_path(const ManifestFile& file) {
   const std::string name = file.path.substr(directory.size());
   return is_safe_path_component(name) && name.compare(0, 5, "part-") == 0 &&
          ends_with(name, ".parquet");
+}
+
+// The fixed tail of a version 2 document: `,\n  "manifestCrc32c": "<hex>"\n}\n`.
+// The CRC covers every byte before it, so it is checked on the raw text.
+constexpr const char kCrcHead[] = ",\n  \"manifestCrc32c\": \"";
+constexpr const char kCrcTail[] = "\"\n}\n";
+constexpr std::size_t kCrcSuffixBytes = sizeof kCrcHead - 1 + 8 + sizeof kCrcTail - 1;
+
+void check_document_crc(const ManifestReader& reader, const std::string& text) {
+  const std::size_t head = sizeof kCrcHead - 1;
+  const bool shaped = text.size() >= kCrcSuffixBytes &&
+                      text.compare(text.size() - kCrcSuffixBytes, head, kCrcHead) == 0 &&
+                      text.compare(text.size() - (sizeof kCrcTail - 1), std::string::npos, kCrcTail) == 0;
+  std::optional<uint32_t> recorded;
+  if (shaped)
+    recorded = ManifestReader::parse_checksum_text(text.substr(text.size() - kCrcSuffixBytes + head, 8));
+  if (!recorded) reader.fail("manifestCrc32c", "missing, malformed or not the document's last member");
+  const uint32_t actual = kernels::crc32c(text.data(), text.size() - kCrcSuffixBytes);
+  if (actual != *recorded)
+    reader.fail("manifestCrc32c", "CRC-32C mismatch (document " + checksum_text(actual) + ", recorded " +
+                                      checksum_text(*recorded) + ")");
+}
+
+std::optional<FileChecksums> read_checksums(const ManifestReader& reader, const Json& entry,
+                                            const std::string& where) {
+  const int present = entry.contains("crc32c") + entry.contains("footerBytes") + entry.contains("footerCrc32c");
+  if (present == 0) return std::nullopt;
+  if (present != 3) reader.fail(where, "crc32c, footerBytes and footerCrc32c must appear together");
+  FileChecksums checksums;
+  checksums.crc32c = reader.crc_at(entry, where, "crc32c");
+  checksums.footer_bytes = reader.uint64_at(entry, where, "footerBytes");
+  checksums.footer_crc32c = reader.crc_at(entry, where, "footerCrc32c");
+  return checksums;
+}
+
+QuarantinedFile read_quarantined(const ManifestReader& reader, const Json& entry, const std::string& where) {
+  if (!entry.is_object()) reader.fail(where, "expected an object");
+  QuarantinedFile file;
+  file.path = reader.string_at(entry, where, "path");
+  file.moved_to = reader.string_at(entry, where, "movedTo");
+  file.reason = reader.string_at(entry, where, "reason");
+  file.frames_lost = reader.count_at(entry, where, "framesLost");
+  return file;
 }
 
 Json finite_or_null(double value) {
@@ -138,6 +202,7 @@ ManifestFile read_file_entry(const ManifestReader& reader, const Json& entry, co
     file.columns.push_back(std::move(bytes));
   }
   file.committed_at = reader.string_at(entry, where, "committedAt");
+  file.checksums = read_checksums(reader, entry, where);
   if (!is_valid_file_path(file))
     reader.fail(where + ".path",
                 "\"" + file.path + "\" is not a data file of stream \"" + file.stream +
@@ -146,6 +211,12 @@ ManifestFile read_file_entry(const ManifestReader& reader, const Json& entry, co
 }
 
 }  // namespace
+
+std::string checksum_text(uint32_t crc) {
+  char text[9];
+  std::snprintf(text, sizeof text, "%08x", static_cast<unsigned>(crc));
+  return text;
+}
 
 std::string serialize_manifest(const Manifest& manifest) {
   Json document = Json::object();
@@ -183,10 +254,27 @@ std::string serialize_manifest(const Manifest& manifest) {
     }
     entry["columns"] = std::move(columns);
     entry["committedAt"] = file.committed_at;
+    if (file.checksums) {
+      entry["crc32c"] = checksum_text(file.checksums->crc32c);
+      entry["footerBytes"] = file.checksums->footer_bytes;
+      entry["footerCrc32c"] = checksum_text(file.checksums->footer_crc32c);
+    }
     files.push_back(std::move(entry));
   }
   document["files"] = std::move(files);
-  return document.dump(2) + "\n";
+  Json quarantined = Json::array();
+  for (const QuarantinedFile& file : manifest.quarantined)
+    quarantined.push_back({{"path", file.path},
+                           {"movedTo", file.moved_to},
+                           {"reason", file.reason},
+                           {"framesLost", file.frames_lost}});
+  document["quarantined"] = std::move(quarantined);
+
+  // dump(2) of an object ends with "\n}": the checksum member goes before it.
+  std::string text = document.dump(2);
+  text.resize(text.size() - 2);
+  const uint32_t crc = kernels::crc32c(text.data(), text.size());
+  return text + kCrcHead + checksum_text(crc) + kCrcTail;
 }
 
 Manifest parse_manifest(const std::string& text, const std::string& source) {
@@ -195,16 +283,20 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
   try {
     document = Json::parse(text);
   } catch (const Json::parse_error& e) {
-    throw Error(Status::io, source + ": corrupt manifest: " + e.what());
+    throw Error(Status::corrupt, source + ": corrupt manifest: " + e.what());
   }
   if (!document.is_object()) reader.fail("document", "expected an object");
 
   if (reader.string_at(document, "", "format") != kManifestFormat)
     reader.fail("format", std::string("expected \"") + kManifestFormat + "\"");
   int64_t version = reader.int64_at(document, "", "version");
-  if (version != kManifestVersion)
-    throw Error(Status::io, source + ": unsupported manifest version " + std::to_string(version) +
-                                " (this build reads version " + std::to_string(kManifestVersion) + ")");
+  // A version this build does not know is most likely damage (a bit flip
+  // turns 2 into 3, 0, 6, …); a newer build's manifest cannot be used either.
+  if (version < kOldestManifestVersion || version > kManifestVersion)
+    throw Error(Status::corrupt, source + ": unsupported manifest version " + std::to_string(version) +
+                                     " (this build reads versions " + std::to_string(kOldestManifestVersion) +
+                                     " to " + std::to_string(kManifestVersion) + ")");
+  if (version >= 2) check_document_crc(reader, text);
 
   Manifest manifest;
   manifest.next_file_seq = reader.uint64_at(document, "", "nextFileSeq");
@@ -218,6 +310,12 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
   const Json& files = reader.array_at(document, "", "files");
   for (std::size_t i = 0; i < files.size(); ++i)
     manifest.files.push_back(read_file_entry(reader, files[i], "files[" + std::to_string(i) + "]"));
+  if (document.contains("quarantined")) {
+    const Json& quarantined = reader.array_at(document, "", "quarantined");
+    for (std::size_t i = 0; i < quarantined.size(); ++i)
+      manifest.quarantined.push_back(
+          read_quarantined(reader, quarantined[i], "quarantined[" + std::to_string(i) + "]"));
+  }
   return manifest;
 }
 

@@ -2,14 +2,35 @@
 // its streams, as the JSON document docs/ON_DISK.md specifies. The Node CLI's
 // `inspect` reads the same document, so key names and nesting must stay as
 // documented there.
+//
+// Version 2 manifests check themselves: the document ends with
+// `"manifestCrc32c": "<8 hex digits>"`, the CRC-32C of every byte before the
+// comma that precedes that key, and file entries carry the checksums of
+// their file (FileChecksums). Version 1 manifests (older builds) have
+// neither and are still read.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "storage/recovery_report.hpp"  // QuarantinedFile
+
 namespace simingest::storage {
+
+// What the manifest records to verify a committed file (docs/ON_DISK.md).
+// The footer is the file's last footer_bytes bytes: the Thrift FileMetaData,
+// its 4-byte length and the trailing "PAR1".
+struct FileChecksums {
+  uint32_t crc32c = 0;         // CRC-32C of the whole file
+  uint64_t footer_bytes = 0;   // FileMetaData length + 8
+  uint32_t footer_crc32c = 0;  // CRC-32C of the last footer_bytes bytes
+  bool operator==(const FileChecksums& o) const noexcept {
+    return crc32c == o.crc32c && footer_bytes == o.footer_bytes && footer_crc32c == o.footer_crc32c;
+  }
+};
 
 struct ColumnBytes {
   std::string name;
@@ -30,6 +51,9 @@ struct ManifestFile {
   double time_min = 0, time_max = 0;
   std::vector<ColumnBytes> columns;  // step, time, then the stream's columns
   std::string committed_at;          // UTC, ISO 8601, set by commit_file
+  // Absent for entries written by an older version (verified as far as the
+  // file itself allows: size, magic, footer bounds).
+  std::optional<FileChecksums> checksums;
 };
 
 struct Manifest {
@@ -37,18 +61,26 @@ struct Manifest {
   // Stream name and its canonical schema text, in registration order.
   std::vector<std::pair<std::string, std::string>> streams;
   std::vector<ManifestFile> files;
+  // Every file (or manifest copy) ever moved aside as corrupt, oldest first:
+  // kept so that later opens and `simingest inspect` still show it.
+  std::vector<QuarantinedFile> quarantined;
 };
 
 inline constexpr const char* kManifestFormat = "simingest-manifest";
-inline constexpr int kManifestVersion = 1;
+inline constexpr int kManifestVersion = 2;        // the version this build writes
+inline constexpr int kOldestManifestVersion = 1;  // the oldest it reads
 
-// The manifest as JSON text (indented, for people reading it). Schemas are
-// embedded as JSON objects, not strings.
+// A CRC-32C as the manifest writes it: 8 lowercase hex digits.
+std::string checksum_text(uint32_t crc);
+
+// The manifest as JSON text (indented, for people reading it), ending with
+// its own CRC-32C. Schemas are embedded as JSON objects, not strings.
 std::string serialize_manifest(const Manifest& manifest);
 
-// Parses and validates a manifest. Anything unexpected throws
-// Error(Status::io, "<source>: corrupt manifest: <what>"), where <what> names
-// the key path ("files[2].rows: expected an integer"). A file path must be
+// Parses and validates a manifest, checking its CRC-32C (version 2). Anything
+// unexpected throws Error(Status::corrupt, "<source>: corrupt manifest:
+// <what>"), where <what> names the key path ("files[2].rows: expected an
+// integer") or the check that failed. A file path must be
 // `<stream>/part=<partition>/part-….parquet` with the entry's own stream and
 // partition, so recovery can never touch anything outside the dataset.
 Manifest parse_manifest(const std::string& text, const std::string& source);

@@ -3,16 +3,19 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/status.hpp"
+#include "support/crc32c_reference.hpp"
 
 namespace simingest::storage {
 namespace {
 
-// The example of docs/ON_DISK.md, with a concrete schema.
+// A version 1 manifest (before checksums), with a concrete schema: what
+// older builds wrote, still read.
 const char* kDocumentedManifest = R"({
   "format": "simingest-manifest",
   "version": 1,
@@ -36,7 +39,7 @@ std::string error_of_parsing(const std::string& text) {
   try {
     parse_manifest(text, "/data/run/_simingest/manifest.json");
   } catch (const Error& e) {
-    EXPECT_EQ(e.status(), Status::io);
+    EXPECT_EQ(e.status(), Status::corrupt);
     return e.what();
   }
   ADD_FAILURE() << "expected an error";
@@ -50,7 +53,7 @@ std::string documented_with(const std::string& from, const std::string& to) {
   return text.replace(at, from.size(), to);
 }
 
-TEST(ManifestTest, reads_the_documented_example) {
+TEST(ManifestTest, reads_a_version_1_manifest_without_checksums) {
   Manifest manifest = parse_manifest(kDocumentedManifest, "manifest.json");
   EXPECT_EQ(manifest.next_file_seq, 3u);
   ASSERT_EQ(manifest.streams.size(), 1u);
@@ -75,6 +78,8 @@ TEST(ManifestTest, reads_the_documented_example) {
   EXPECT_EQ(file.columns[0].uncompressed_bytes, 1048900);
   EXPECT_EQ(file.columns[0].compressed_bytes, 700123);
   EXPECT_EQ(file.committed_at, "2026-11-25T16:30:00Z");
+  EXPECT_FALSE(file.checksums.has_value());
+  EXPECT_TRUE(manifest.quarantined.empty());
 }
 
 TEST(ManifestTest, writes_the_documented_keys) {
@@ -95,11 +100,24 @@ TEST(ManifestTest, writes_the_documented_keys) {
   file.time_max = 1.5;
   file.columns = {{"step", 100, 50}};
   file.committed_at = "2026-01-02T03:04:05Z";
+  file.checksums = FileChecksums{0xe3069283u, 321, 0x0000abcdu};
   manifest.files.push_back(file);
+  manifest.quarantined.push_back({"diagnostics/part=-2/part-00000003-0badc0de.parquet",
+                                  "_simingest/quarantine/diagnostics/part=-2/part-00000003-0badc0de.parquet",
+                                  "truncated: 10 of 20 bytes", 4});
 
-  nlohmann::json written = nlohmann::json::parse(serialize_manifest(manifest));
+  const std::string text = serialize_manifest(manifest);
+  nlohmann::json written = nlohmann::json::parse(text);
+  // The document's own CRC-32C is its last member and covers every byte
+  // before the comma that precedes it.
+  const std::size_t covered = text.rfind(",\n  \"manifestCrc32c\": \"");
+  ASSERT_NE(covered, std::string::npos);
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", testing_support::reference_crc32c(text.data(), covered));
+  EXPECT_EQ(text.substr(covered), ",\n  \"manifestCrc32c\": \"" + std::string(hex) + "\"\n}\n");
+  written.erase("manifestCrc32c");
   nlohmann::json expected = nlohmann::json::parse(R"({
-    "format": "simingest-manifest", "version": 1, "nextFileSeq": 8,
+    "format": "simingest-manifest", "version": 2, "nextFileSeq": 8,
     "streams": {"diagnostics": {"schema": {"columns":[{"name":"e","dtype":"float64"}],"grid":[],"partition":{}}}},
     "files": [{
       "stream": "diagnostics", "partition": -2,
@@ -107,7 +125,13 @@ TEST(ManifestTest, writes_the_documented_keys) {
       "rows": 12, "frames": 12, "rowGroups": 1, "bytes": 9000000000,
       "stepMin": -5, "stepMax": 6, "timeMin": -0.25, "timeMax": 1.5,
       "columns": [{"name": "step", "uncompressedBytes": 100, "compressedBytes": 50}],
-      "committedAt": "2026-01-02T03:04:05Z"
+      "committedAt": "2026-01-02T03:04:05Z",
+      "crc32c": "e3069283", "footerBytes": 321, "footerCrc32c": "0000abcd"
+    }],
+    "quarantined": [{
+      "path": "diagnostics/part=-2/part-00000003-0badc0de.parquet",
+      "movedTo": "_simingest/quarantine/diagnostics/part=-2/part-00000003-0badc0de.parquet",
+      "reason": "truncated: 10 of 20 bytes", "framesLost": 4
     }]
   })");
   EXPECT_EQ(written, expected) << written.dump(2);
@@ -151,8 +175,87 @@ TEST(ManifestTest, rejects_another_format) {
 }
 
 TEST(ManifestTest, rejects_an_unknown_version) {
-  EXPECT_NE(error_of_parsing(documented_with("\"version\": 1", "\"version\": 2"))
-                .find("unsupported manifest version 2"),
+  EXPECT_NE(error_of_parsing(documented_with("\"version\": 1", "\"version\": 3"))
+                .find("unsupported manifest version 3"),
+            std::string::npos);
+  EXPECT_NE(error_of_parsing(documented_with("\"version\": 1", "\"version\": 0"))
+                .find("unsupported manifest version 0"),
+            std::string::npos);
+}
+
+// A version 2 manifest with one file and one quarantine, as this build writes it.
+std::string written_manifest() {
+  Manifest manifest;
+  manifest.next_file_seq = 3;
+  manifest.streams.emplace_back("s", R"({"columns":[],"grid":[],"partition":{}})");
+  ManifestFile file;
+  file.stream = "s";
+  file.path = "s/part=0/part-00000001-00000000.parquet";
+  file.rows = 7;
+  file.bytes = 1000;
+  file.committed_at = "2026-01-02T03:04:05Z";
+  file.checksums = FileChecksums{1, 2, 3};
+  manifest.files.push_back(file);
+  manifest.quarantined.push_back({"s/part=0/x.parquet", "_simingest/quarantine/s/part=0/x.parquet", "why", 2});
+  return serialize_manifest(manifest);
+}
+
+TEST(ManifestTest, checksums_and_quarantine_list_survive_a_write_and_read) {
+  Manifest read = parse_manifest(written_manifest(), "m");
+  ASSERT_EQ(read.files.size(), 1u);
+  ASSERT_TRUE(read.files[0].checksums.has_value());
+  EXPECT_EQ(*read.files[0].checksums, (FileChecksums{1, 2, 3}));
+  ASSERT_EQ(read.quarantined.size(), 1u);
+  EXPECT_EQ(read.quarantined[0].path, "s/part=0/x.parquet");
+  EXPECT_EQ(read.quarantined[0].moved_to, "_simingest/quarantine/s/part=0/x.parquet");
+  EXPECT_EQ(read.quarantined[0].reason, "why");
+  EXPECT_EQ(read.quarantined[0].frames_lost, 2);
+  EXPECT_EQ(serialize_manifest(read), written_manifest());
+}
+
+TEST(ManifestTest, every_single_bit_flip_of_a_written_manifest_is_a_corrupt_error) {
+  const std::string text = written_manifest();
+  for (std::size_t byte = 0; byte < text.size(); ++byte) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string flipped = text;
+      flipped[byte] = static_cast<char>(flipped[byte] ^ (1 << bit));
+      try {
+        parse_manifest(flipped, "m");
+        ADD_FAILURE() << "flip of bit " << bit << " of byte " << byte << " was not detected";
+      } catch (const Error& e) {
+        ASSERT_EQ(e.status(), Status::corrupt) << e.what();
+        ASSERT_EQ(std::string(e.what()).rfind("m: ", 0), 0u) << e.what();
+      }
+    }
+  }
+}
+
+TEST(ManifestTest, a_truncated_written_manifest_is_a_corrupt_error) {
+  const std::string text = written_manifest();
+  for (std::size_t size = 0; size < text.size(); ++size) {
+    try {
+      parse_manifest(text.substr(0, size), "m");
+      ADD_FAILURE() << "truncation to " << size << " bytes was not detected";
+    } catch (const Error& e) {
+      ASSERT_EQ(e.status(), Status::corrupt) << e.what();
+    }
+  }
+}
+
+TEST(ManifestTest, a_version_2_manifest_needs_its_checksum) {
+  std::string text = written_manifest();
+  const std::size_t at = text.rfind(",\n  \"manifestCrc32c\"");
+  EXPECT_NE(error_of_parsing(text.substr(0, at) + "\n}\n").find("manifestCrc32c: missing"), std::string::npos);
+}
+
+TEST(ManifestTest, file_checksums_come_all_together_or_not_at_all) {
+  EXPECT_NE(error_of_parsing(documented_with("\"committedAt\"", "\"crc32c\": \"e3069283\", \"committedAt\""))
+                .find("files[0]: crc32c, footerBytes and footerCrc32c must appear together"),
+            std::string::npos);
+  EXPECT_NE(error_of_parsing(documented_with("\"committedAt\"",
+                                             "\"crc32c\": \"E3069283\", \"footerBytes\": 9, "
+                                             "\"footerCrc32c\": \"00000000\", \"committedAt\""))
+                .find("files[0].crc32c: expected 8 lowercase hex digits"),
             std::string::npos);
 }
 

@@ -28,6 +28,8 @@ _TOP = {
     "workers": "workers",
     "backpressure": "backpressure",
     "affinity": "affinity",
+    "verify_on_open": "verifyOnOpen",
+    "resume_from_step": "resumeFromStep",
 }
 _STREAM = {"columns": "columns", "grid": "grid", "partition": "partition", "non_finite": "nonFinite"}
 _COLUMN = {"dtype": "dtype", "non_finite": "nonFinite", "encoding": "encoding"}

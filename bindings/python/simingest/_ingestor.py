@@ -34,7 +34,7 @@ class Ingestor:
     is passed to the engine verbatim), or both (keywords win). See
     docs/PYTHON.md for every key.
 
-    Thread safety: ingest(), try_ingest(), flush() and stats() may be called
+    Thread safety: ingest(), try_ingest(), flush(), stats() and checkpoint() may be called
     from any number of threads at once; the GIL is released inside the engine.
     close() waits for calls in progress, and any call after it raises
     ClosedError.
@@ -218,10 +218,21 @@ class Ingestor:
 
     def stats(self) -> Dict[str, Any]:
         """The engine's counters (docs/STATS.md) as a dict with camelCase keys."""
+        return self._json_document(self._lib.simingest_stats_json)
+
+    def checkpoint(self) -> Dict[str, Optional[int]]:
+        """The last durable step of each configured stream: the largest step of a frame
+        in a committed file (flushed, or committed before this ingestor opened the
+        dataset), or None if the stream has none yet. A solver restarting from its own
+        checkpoint at step N reopens with ``resume_from_step=N``."""
+        return self._json_document(self._lib.simingest_checkpoint)
+
+    def _json_document(self, function) -> Any:
+        """Calls a `simingest_status f(handle, char** out_json)` and parses what it returns."""
         handle = self._enter()
         try:
             out = ctypes.c_void_p()
-            self._lib.simingest_stats_json(handle, ctypes.byref(out))
+            function(handle, ctypes.byref(out))
             try:
                 text = ctypes.string_at(out.value).decode("utf-8")
             finally:

@@ -175,7 +175,7 @@ def _message_of(handle, status: int, lib: ctypes.CDLL) -> str:
 
 def _make_errchecks(lib: ctypes.CDLL):
     def on_handle(result, func, args):
-        # simingest_ingest / _flush / _stats_json / _notify_room: args[0] is the handle.
+        # simingest_ingest / _flush / _stats_json / _checkpoint / _notify_room: args[0] is the handle.
         if result != Status.OK:
             raise error_for(result, _message_of(args[0], result, lib))
         return result
@@ -266,6 +266,12 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.simingest_stats_json.argtypes = [IngestorPointer, ctypes.POINTER(ctypes.c_void_p)]
     lib.simingest_stats_json.restype = ctypes.c_int
     lib.simingest_stats_json.errcheck = on_handle
+    # simingest_status simingest_checkpoint(simingest_ingestor* ingestor, char** out_json);
+    # (0.1 libraries built before it have no such symbol: everything else still works.)
+    if hasattr(lib, "simingest_checkpoint"):
+        lib.simingest_checkpoint.argtypes = [IngestorPointer, ctypes.POINTER(ctypes.c_void_p)]
+        lib.simingest_checkpoint.restype = ctypes.c_int
+        lib.simingest_checkpoint.errcheck = on_handle
 
 
 _lock = threading.Lock()

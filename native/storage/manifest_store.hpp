@@ -1,0 +1,53 @@
+// The manifest on disk: two copies in <dataset>/_simingest/, each a complete
+// version 2 manifest that checks itself with its own CRC-32C (manifest.hpp):
+//
+//   manifest.bak.json   replaced first
+//   manifest.json       replaced second: its rename is the commit point
+//
+// Each copy is replaced atomically (durable_io's replace_file), so a crash
+// never tears one; a copy that fails its check was damaged after it was
+// written, and the other copy is then used. Because the backup is written
+// first it is never older than the primary: a dataset read from the backup
+// has lost nothing the primary listed (at most it lists one more file whose
+// commit was under way, which recovery then finishes or drops).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/durable_io.hpp"
+#include "storage/manifest.hpp"
+
+namespace simingest::storage {
+
+inline constexpr const char* kManifestName = "manifest.json";
+inline constexpr const char* kManifestBackupName = "manifest.bak.json";
+
+// A copy that exists but failed to parse or to check.
+struct BadManifestCopy {
+  std::string relative_path;  // "_simingest/manifest.json", relative to the dataset
+  std::string reason;         // the corrupt-manifest message, without the path
+};
+
+struct LoadedManifest {
+  std::optional<Manifest> manifest;  // none: no copy exists (a new dataset)
+  std::vector<BadManifestCopy> bad;  // damaged copies, to be quarantined
+  // A copy is missing, damaged or differs from the one used: write both again.
+  bool rewrite = false;
+};
+
+// Reads both copies of the dataset at `root` and picks one: the primary if it
+// is good, else the backup. Throws Error(corrupt) naming both copies and
+// changes nothing if copies exist but none is good; Error(io) if one cannot
+// be read.
+LoadedManifest load_manifest_copies(const std::string& root);
+
+// Writes `manifest` as both copies (backup first), adding the time spent to
+// `timings`.
+void store_manifest_copies(const std::string& root, const Manifest& manifest, IoTimings& timings);
+
+// Deletes the temporary files an interrupted store_manifest_copies leaves.
+void remove_manifest_temporaries(const std::string& root);
+
+}  // namespace simingest::storage
