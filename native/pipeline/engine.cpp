@@ -227,6 +227,12 @@ void Engine::notify_room(std::size_t bytes, simingest_room_callback callback, vo
   try {
     impl_->budget.notify_when_room(impl_->room_estimate(bytes), callback, user,
                                    impl_->config.backpressure.timeout_ms);
+    // Cached buffers count in the budget. A frame that finished after the
+    // caller's ingest evicted the cache, but before this request was
+    // registered, saw no waiter and was cached: nothing else gives that
+    // memory back. Evict now; a buffer recycled from here on sees the waiter.
+    if (const std::size_t freed = impl_->pool.evict(SIZE_MAX)) impl_->budget.release(freed);
+    impl_->relieve_memory_pressure();
   } catch (...) {
     // Registering failed (out of memory): tell the host to try again now.
     callback(user, SIMINGEST_OK);

@@ -25,7 +25,7 @@ MemoryBudget::WaitResult MemoryBudget::acquire(uint64_t bytes, int64_t timeout_m
   if (try_acquire(bytes)) return WaitResult::acquired;
   const auto deadline = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0));
   std::unique_lock<std::mutex> lock(mutex_);
-  sleepers_.fetch_add(1, std::memory_order_acq_rel);
+  sleepers_.fetch_add(1, std::memory_order_seq_cst);
   WaitResult result = WaitResult::acquired;
   for (;;) {
     if (closed_) { result = WaitResult::closed; break; }
@@ -44,8 +44,8 @@ MemoryBudget::WaitResult MemoryBudget::acquire(uint64_t bytes, int64_t timeout_m
 }
 
 void MemoryBudget::release(uint64_t bytes) noexcept {
-  used_.fetch_sub(bytes, std::memory_order_acq_rel);
-  if (sleepers_.load(std::memory_order_acquire) > 0) wake_waiters();
+  used_.fetch_sub(bytes, std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) wake_waiters();
 }
 
 void MemoryBudget::wake_waiters() {
@@ -76,12 +76,22 @@ void MemoryBudget::notify_when_room(uint64_t bytes, RoomCallback callback, void*
     if (closed_) {
       answer = Status::closed;
     } else {
-      const uint64_t now_used = used_.load(std::memory_order_acquire);
-      if (!(bytes <= limit_ && now_used <= limit_ - bytes)) {
+      // Announce the sleeper before reading used_ (both sequentially
+      // consistent, as in release()): a release that reads sleepers_ as 0
+      // then happened before this read, so its room is seen here.
+      sleepers_.fetch_add(1, std::memory_order_seq_cst);
+      const uint64_t now_used = used_.load(std::memory_order_seq_cst);
+      if (bytes <= limit_ && now_used <= limit_ - bytes) {
+        sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+      } else {
         RoomRequest request{bytes, callback, user, timeout_ms >= 0,
                             Clock::now() + std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0))};
-        requests_.push_back(request);
-        sleepers_.fetch_add(1, std::memory_order_acq_rel);
+        try {
+          requests_.push_back(request);
+        } catch (...) {
+          sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+          throw;
+        }
         if (request.has_deadline) {
           if (!timer_thread_.joinable()) timer_thread_ = std::thread([this] { run_timer(); });
           timer_.notify_one();
