@@ -1,4 +1,4 @@
-// A dataset summary read from `_simingest/manifest.json` alone (docs/ON_DISK.md):
+// A dataset summary read from the manifest alone (docs/ON_DISK.md):
 // the manifest lists exactly the committed files, with their rows, ranges and
 // per-column sizes, so no Parquet footer needs to be opened.
 import { readFile } from 'node:fs/promises';
@@ -76,6 +76,8 @@ export interface DatasetSummary {
   streams: StreamSummary[];
   files: number;
   bytes: number;
+  /** Which manifest copy was read: the backup when the primary is missing or damaged. */
+  manifestSource: string;
   /** Every file ever quarantined, oldest first. */
   quarantined: QuarantinedFile[];
 }
@@ -84,19 +86,50 @@ function ratio(uncompressed: number, compressed: number): number | null {
   return compressed > 0 ? uncompressed / compressed : null;
 }
 
-/** Summarises the dataset at `dir` from its manifest. */
-export async function inspectDataset(dir: string): Promise<DatasetSummary> {
-  const manifestPath = path.join(dir, '_simingest', 'manifest.json');
-  let manifest: Manifest;
+/** One copy of the manifest, or why it could not be used. */
+async function readManifestCopy(file: string): Promise<Manifest | { error: string; missing: boolean }> {
+  let text: string;
   try {
-    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+    text = await readFile(file, 'utf8');
   } catch (error) {
     const cause = error as NodeJS.ErrnoException;
-    const why = cause.code === 'ENOENT' ? 'not a simingest dataset (no manifest)' : cause.message;
-    throw new SimingestError(`${manifestPath}: ${why}`, 'ERR_IO');
+    return { error: cause.code === 'ENOENT' ? 'missing' : cause.message, missing: cause.code === 'ENOENT' };
   }
-  if (manifest.format !== 'simingest-manifest') {
-    throw new SimingestError(`${manifestPath}: not a simingest manifest`, 'ERR_IO');
+  try {
+    const manifest = JSON.parse(text) as Manifest;
+    if (manifest?.format !== 'simingest-manifest' || !Array.isArray(manifest.files) || typeof manifest.streams !== 'object')
+      return { error: 'not a simingest manifest', missing: false };
+    return manifest;
+  } catch (error) {
+    return { error: `damaged (${(error as Error).message})`, missing: false };
+  }
+}
+
+/**
+ * Summarises the dataset at `dir` from its manifest. The engine keeps two
+ * copies (docs/ON_DISK.md), the backup never older than the primary: when
+ * `manifest.json` is missing or damaged the backup is read and the summary
+ * says so (`manifestSource`); the next open of the dataset repairs it.
+ */
+export async function inspectDataset(dir: string): Promise<DatasetSummary> {
+  const primaryPath = path.join(dir, '_simingest', 'manifest.json');
+  const backupPath = path.join(dir, '_simingest', 'manifest.bak.json');
+  const primary = await readManifestCopy(primaryPath);
+  let manifest: Manifest;
+  let manifestSource: DatasetSummary['manifestSource'] = 'manifest.json';
+  if (!('error' in primary)) {
+    manifest = primary;
+  } else {
+    const backup = await readManifestCopy(backupPath);
+    if ('error' in backup) {
+      const why =
+        primary.missing && backup.missing
+          ? 'not a simingest dataset (no manifest)'
+          : `manifest.json: ${primary.error}; manifest.bak.json: ${backup.error}`;
+      throw new SimingestError(`${primary.missing && backup.missing ? primaryPath : dir}: ${why}`, 'ERR_IO');
+    }
+    manifest = backup;
+    manifestSource = `manifest.bak.json (manifest.json ${primary.error})`;
   }
   const streams: StreamSummary[] = Object.entries(manifest.streams).map(([name, { schema }]) => {
     const files = manifest.files.filter((file) => file.stream === name);
@@ -146,6 +179,7 @@ export async function inspectDataset(dir: string): Promise<DatasetSummary> {
   return {
     path: dir,
     formatVersion: manifest.version,
+    manifestSource,
     streams,
     files: manifest.files.length,
     bytes: manifest.files.reduce((acc, file) => acc + file.bytes, 0),
@@ -168,6 +202,9 @@ function formatBytes(bytes: number): string {
 export function formatSummary(summary: DatasetSummary): string {
   const lines: string[] = [];
   lines.push(`dataset ${summary.path}  (manifest v${summary.formatVersion}, ${summary.files} files, ${formatBytes(summary.bytes)})`);
+  if (summary.manifestSource !== 'manifest.json') {
+    lines.push(`  read from ${summary.manifestSource}; opening the dataset repairs it`);
+  }
   for (const stream of summary.streams) {
     const part = stream.partitioning;
     const partitioning =

@@ -48,17 +48,18 @@ std::size_t simd_scan_non_finite(unsigned char* dst, const unsigned char* src, s
     if (Lanes::any(hit)) break;
   }
   // The step holding the first hit (if any) and the tail, value by value.
+  // With kCopy each value is read from `src` once, stored, and the stored
+  // value is the one tested: `src` may change meanwhile (a SharedArrayBuffer
+  // another thread writes to), and the copy must hold what the scan judged.
   std::size_t found = count;
   for (std::size_t j = i; j < count; ++j) {
     U bits;
     std::memcpy(&bits, src + j * sizeof(T), sizeof bits);
-    if ((bits & Order::kExponent) == Order::kExponent) {
+    if constexpr (kCopy) std::memcpy(dst + j * sizeof(T), &bits, sizeof bits);
+    if (found == count && (bits & Order::kExponent) == Order::kExponent) {
       found = j;
-      break;
+      if constexpr (!kCopy) break;
     }
-  }
-  if constexpr (kCopy) {
-    if (i < count) std::memcpy(dst + i * sizeof(T), src + i * sizeof(T), (count - i) * sizeof(T));
   }
   return found;
 }

@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
+#include <thread>
+#include <atomic>
+#include <chrono>
 #include <vector>
 
 #include "kernels/kernel_test_data.hpp"
@@ -111,6 +115,65 @@ TEST(NonFiniteKernel, dispatched_functions_agree_with_the_scalar_twin) {
   EXPECT_EQ(find_non_finite(Dtype::float64, values.data(), values.size()), 777u);
   EXPECT_EQ(copy_and_find_non_finite(Dtype::float64, copy.data(), values.data(), values.size()), 777u);
   EXPECT_EQ(copy, values);
+}
+
+// The source may change while it is copied (a SharedArrayBuffer another
+// thread writes to). Whatever the timing, the verdict must describe the
+// copy: "no non-finite" means the copy holds none, and a returned index
+// points at a non-finite value in the copy. A writer thread flips values
+// between NaN and finite while every level copies. A race by design, so not
+// run under ThreadSanitizer.
+#if defined(__SANITIZE_THREAD__)
+#define SIMINGEST_SKIP_RACE_TEST 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SIMINGEST_SKIP_RACE_TEST 1
+#endif
+#endif
+TEST(NonFiniteKernel, verdict_describes_the_copy_while_the_source_changes) {
+#ifdef SIMINGEST_SKIP_RACE_TEST
+  GTEST_SKIP() << "deliberate data race; not meaningful under ThreadSanitizer";
+#else
+  constexpr std::size_t kCount = 37;  // a SIMD block plus a scalar tail at every level
+  alignas(64) static uint64_t source[kCount];
+  for (auto& v : source) v = 0x3ff0000000000000ull;  // 1.0
+  std::atomic<bool> stop{false};
+  constexpr std::size_t kFlipped = 5;  // the one value the writer keeps changing
+  std::thread writer([&] {
+    const uint64_t nan = 0x7ff8000000000000ull, one = 0x3ff0000000000000ull;
+    while (!stop.load(std::memory_order_relaxed)) {
+      __atomic_store_n(&source[kFlipped], nan, __ATOMIC_RELAXED);
+      __atomic_store_n(&source[kFlipped], one, __ATOMIC_RELAXED);
+    }
+  });
+  std::size_t inconsistent = 0;
+  std::size_t rejected = 0;
+  double copy[kCount];
+  // Each level runs for one second: the window between reading a value and
+  // storing its copy is a few nanoseconds, so it takes many calls to hit.
+  for (SimdLevel level : all_levels()) {
+    std::size_t seen = 0;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (std::size_t round = 0; std::chrono::steady_clock::now() < until; ++round) {
+      const std::size_t count = kFlipped + 1 + round % (kCount - kFlipped);
+      const std::size_t bad = copy_and_find_non_finite_at(level, Dtype::float64, copy, source, count);
+      if (bad < count) {
+        ++seen;
+        if (std::isfinite(copy[bad])) ++inconsistent;
+      } else {
+        for (std::size_t i = 0; i < count; ++i)
+          if (!std::isfinite(copy[i])) {
+            ++inconsistent;
+            break;
+          }
+      }
+    }
+    rejected += seen;
+  }
+  stop = true;
+  writer.join();
+  EXPECT_EQ(inconsistent, 0u) << "of " << rejected << " rejections";
+#endif
 }
 
 }  // namespace

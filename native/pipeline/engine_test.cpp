@@ -7,7 +7,9 @@
 #include "support/scratch_directory.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -90,6 +92,36 @@ TEST_F(EngineBackpressure, drop_policy_accepts_and_counts_dropped_frames) {
   EXPECT_EQ(s["framesCommitted"].get<int>() + s["framesDropped"].get<int>(), 40);
   EXPECT_EQ(s["framesInFlight"], 0);
   EXPECT_LE(s["memoryPeak"].get<uint64_t>(), s["memoryLimit"].get<uint64_t>());
+}
+
+// A frame the budget cannot take is still checked against nonFinite:
+// "reject": a NaN is an error whether or not there was room for it, never a
+// silently dropped (drop) or retryable (error) frame.
+TEST_F(EngineBackpressure, a_rejected_nan_is_reported_even_when_the_budget_is_full) {
+  for (const char* policy : {R"("drop")", R"("error")", R"({"policy":"block","timeoutMs":1})"}) {
+    std::string text = config(policy);
+    text.replace(text.find(R"("v":"float64")"), 13, R"("v":{"dtype":"float64","nonFinite":"reject"})");
+    auto ingestor = Engine::open(root_ + "/" + std::to_string(std::hash<std::string>{}(policy)), text, slow_);
+    std::string message;
+    // Fill the budget until the policy gives up on a frame.
+    int step = 0;
+    for (; step < 200; ++step) {
+      const Status status = ingest_one(*ingestor, step, message);
+      if (status != Status::ok || stats(*ingestor)["framesDropped"].get<int>() > 0) break;
+    }
+    ASSERT_LT(step, 200) << policy << ": the budget never filled";
+    std::vector<double> bad(values_);
+    bad[4321] = std::nan("");
+    simingest_column column{"v", SIMINGEST_FLOAT64, bad.data(), bad.size()};
+    const auto before = stats(*ingestor);
+    EXPECT_EQ(ingestor->ingest("f", 1000, 1000.0, &column, 1, false, message), Status::non_finite) << policy;
+    EXPECT_NE(message.find("NaN at row 4321 rejected"), std::string::npos) << message;
+    const auto after = stats(*ingestor);
+    EXPECT_EQ(after["framesRejected"].get<int>(), before["framesRejected"].get<int>() + 1) << policy;
+    EXPECT_EQ(after["framesDropped"], before["framesDropped"]) << policy;
+    EXPECT_EQ(after["framesAccepted"], before["framesAccepted"]) << policy;
+    ingestor->close();
+  }
 }
 
 TEST_F(EngineBackpressure, block_with_timeout_gives_up_with_backpressure) {

@@ -50,6 +50,23 @@ std::string mib(uint64_t bytes) {
   return text;
 }
 
+// The error for the first value a `nonFinite: "reject"` column refuses.
+std::string non_finite_text(const StreamState& stream, const ColumnConfig& column, const unsigned char* data,
+                            std::size_t bad, bool is_scalar) {
+  double value = 0;
+  if (column.dtype == Dtype::float32) {
+    float f;
+    std::memcpy(&f, data + bad * 4, 4);
+    value = f;
+  } else {
+    std::memcpy(&value, data + bad * 8, 8);
+  }
+  const char* what = std::isnan(value) ? "NaN" : (value > 0 ? "+Inf" : "-Inf");
+  return column_prefix(stream, column) + what +
+         (is_scalar ? std::string(" as the scalar value") : " at row " + std::to_string(bad)) +
+         " rejected (nonFinite is \"reject\")";
+}
+
 }  // namespace
 
 Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
@@ -196,9 +213,30 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       rows = 1;
     }
 
+    // A frame that is not copied (skipped after a resume, dropped or refused
+    // for a full budget) is still checked against the nonFinite policy, read
+    // in place: bad values get the same error whatever the memory pressure.
+    auto refuse_non_finite = [&](Status& status) {
+      for (std::size_t j = 0; j < ndeclared; ++j) {
+        const ColumnConfig& column = declared[j];
+        if (column.non_finite != NonFinitePolicy::reject || !dtype_is_float(column.dtype)) continue;
+        const simingest_column& given = columns[slot[j]];
+        const bool is_scalar = given.length == SIMINGEST_SCALAR;
+        const std::size_t count = is_scalar ? 1 : given.length;
+        const auto* data = static_cast<const unsigned char*>(given.data);
+        const std::size_t bad = kernels::find_non_finite(column.dtype, data, count);
+        if (bad < count) {
+          status = reject(Status::non_finite, non_finite_text(*stream, column, data, bad, is_scalar));
+          return true;
+        }
+      }
+      return false;
+    };
+
     // After resumeFromStep, a re-run frame the dataset already holds (this
     // stream has a frame at a later or equal step) is accepted and skipped.
     if (stream->skip_resumed && step <= stream->skip_resumed_through) {
+      if (Status refused; refuse_non_finite(refused)) return refused;
       stream->counters.count_skipped_at_admission(bytes_in);
       return Status::ok;
     }
@@ -226,6 +264,12 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       relieve_memory_pressure();
       const auto& policy = config.backpressure;
       auto give_up = [&] { recycle(buffer); };
+      if (policy.policy != BackpressurePolicy::block) {
+        if (Status refused; refuse_non_finite(refused)) {
+          give_up();
+          return refused;
+        }
+      }
       if (policy.policy == BackpressurePolicy::drop) {
         give_up();
         stream->counters.count_dropped_at_admission(bytes_in);
@@ -258,6 +302,7 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
             }
             if (deadline_ns >= 0 && monotonic_ns() >= deadline_ns) {
               give_up();
+              if (Status refused; refuse_non_finite(refused)) return refused;
               return reject(Status::backpressure, full + " after waiting " + std::to_string(policy.timeout_ms) + " ms");
             }
             relieve_memory_pressure();
@@ -308,21 +353,9 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       if (scan_non_finite) {
         const auto bad = is_scalar ? kernels::find_non_finite(column.dtype, out->data, count) : copied_non_finite;
         if (bad < count) {
-          double value = 0;
-          if (column.dtype == Dtype::float32) {
-            float f;
-            std::memcpy(&f, out->data + bad * 4, 4);
-            value = f;
-          } else {
-            std::memcpy(&value, out->data + bad * 8, 8);
-          }
           recycle(buffer);  // its capacity stays charged only if cached
           budget.release(reserve);
-          const char* what = std::isnan(value) ? "NaN" : (value > 0 ? "+Inf" : "-Inf");
-          return reject(Status::non_finite,
-                        column_prefix(*stream, column) + what + (is_scalar ? std::string(" as the scalar value")
-                                                                     : " at row " + std::to_string(bad)) +
-                            " rejected (nonFinite is \"reject\")");
+          return reject(Status::non_finite, non_finite_text(*stream, column, out->data, bad, is_scalar));
         }
       }
     }

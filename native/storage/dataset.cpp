@@ -129,6 +129,11 @@ std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOption
     dataset->quarantined_ = std::move(loaded.manifest->quarantined);
   }
   dataset->report_.resumed_from_step = options.resume_from_step;
+  // Half-written manifest copies go first, before anything below can write
+  // (and so silently reuse) a temporary name.
+  if (options.recover)
+    for (auto& [leftover, bytes] : remove_manifest_temporaries(root))
+      dataset->report_.removed.push_back(RemovedLeftover{leftover, bytes});
   dataset->quarantine_manifest_copies(loaded.bad, loaded.rewrite);
   if (options.recover) {
     dataset->recover();
@@ -206,7 +211,6 @@ void Dataset::recover() {
           remove_file(partition_dir + "/" + name);
     }
   }
-  remove_manifest_temporaries(root_);
 }
 
 void Dataset::salvage_or_remove(const std::string& relative_dir, const std::string& name) {

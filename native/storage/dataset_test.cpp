@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -331,6 +333,14 @@ TEST(DatasetTest, recovery_deletes_orphan_inprogress_files_and_nothing_else) {
   EXPECT_FALSE(exists(scratch / "_simingest/manifest.json.tmp"));
   ASSERT_EQ(dataset->files().size(), 1u);
   EXPECT_EQ(read_text_file(scratch / committed), contents);
+  // Everything removed is reported, the half-written manifest copy included.
+  std::vector<std::string> removed;
+  for (const auto& leftover : dataset->recovery().removed) removed.push_back(leftover.path);
+  std::sort(removed.begin(), removed.end());
+  EXPECT_EQ(removed, (std::vector<std::string>{"_simingest/manifest.json.tmp",
+                                               "fields/part=-3/.part-00000003-abcdef01.parquet.inprogress",
+                                               "fields/part=0/.part-00000002-abcdef01.parquet.inprogress"}));
+  EXPECT_FALSE(dataset->recovery().clean());
 }
 
 TEST(DatasetTest, recovery_deletes_orphans_of_a_dataset_without_manifest) {

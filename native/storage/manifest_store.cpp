@@ -61,10 +61,17 @@ void store_manifest_copies(const std::string& root, const Manifest& manifest, Io
   replace_file(directory + kManifestName, text, timings);
 }
 
-void remove_manifest_temporaries(const std::string& root) {
-  const std::string directory = root + "/" + kMetaDirectory + "/";
-  remove_file(directory + kManifestName + ".tmp");
-  remove_file(directory + kManifestBackupName + ".tmp");
+std::vector<std::pair<std::string, uint64_t>> remove_manifest_temporaries(const std::string& root) {
+  std::vector<std::pair<std::string, uint64_t>> removed;
+  for (const char* name : {kManifestName, kManifestBackupName}) {
+    const std::string relative = std::string(kMetaDirectory) + "/" + name + ".tmp";
+    const std::string path = root + "/" + relative;
+    const auto bytes = regular_file_size(path);
+    if (!bytes) continue;
+    remove_file(path);
+    removed.emplace_back(relative, *bytes);
+  }
+  return removed;
 }
 
 }  // namespace simingest::storage

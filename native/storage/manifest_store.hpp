@@ -12,8 +12,10 @@
 // commit was under way, which recovery then finishes or drops).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/durable_io.hpp"
@@ -47,7 +49,9 @@ LoadedManifest load_manifest_copies(const std::string& root);
 // `timings`.
 void store_manifest_copies(const std::string& root, const Manifest& manifest, IoTimings& timings);
 
-// Deletes the temporary files an interrupted store_manifest_copies leaves.
-void remove_manifest_temporaries(const std::string& root);
+// Deletes the temporary files an interrupted store_manifest_copies leaves and
+// returns them (relative to the dataset) with their sizes, for the recovery
+// report.
+std::vector<std::pair<std::string, uint64_t>> remove_manifest_temporaries(const std::string& root);
 
 }  // namespace simingest::storage

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -53,6 +54,27 @@ test('simingest demo on a small grid, then inspect --json describes what it wrot
       assert.equal(rows.p![row], f.p[m]);
     }
   }
+});
+
+test('simingest inspect reads the backup manifest when manifest.json is damaged, and says so', async (t) => {
+  const out = path.join(scratchDir(t), 'demo');
+  await run(process.execPath, [bin, 'demo', '--steps', '6', '--grid', '8x8', '--out', out]);
+  const before = JSON.parse((await run(process.execPath, [bin, 'inspect', out, '--json'])).stdout);
+  assert.equal(before.manifestSource, 'manifest.json');
+
+  const primary = path.join(out, '_simingest', 'manifest.json');
+  writeFileSync(primary, readFileSync(primary, 'utf8').slice(0, 100)); // torn copy
+  const after = JSON.parse((await run(process.execPath, [bin, 'inspect', out, '--json'])).stdout);
+  assert.match(after.manifestSource, /^manifest\.bak\.json \(manifest\.json damaged/);
+  assert.equal(after.files, before.files);
+  assert.deepEqual(after.streams, before.streams);
+  assert.match((await run(process.execPath, [bin, 'inspect', out])).stdout, /read from manifest\.bak\.json/);
+
+  rmSync(path.join(out, '_simingest', 'manifest.bak.json'));
+  await assert.rejects(run(process.execPath, [bin, 'inspect', out]), (error: { stderr: string }) => {
+    assert.match(error.stderr, /manifest\.json: damaged .*manifest\.bak\.json: missing \(ERR_IO\)/);
+    return true;
+  });
 });
 
 test('simingest inspect on a directory that is not a dataset fails with a clear message', async (t) => {
