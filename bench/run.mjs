@@ -292,6 +292,14 @@ function evaluateTargets(report) {
 function printReport(report) {
   console.log('\n== results (MB = 10^6 bytes of field data; wall time first ingest -> committed)\n');
   console.log(printTable(report));
+  const lags = Object.entries(report.throughput).filter(([, byHost]) => byHost.node?.eventLoopDelayMs);
+  if (lags.length > 0) {
+    console.log('\nNode event-loop delay while ingesting at full speed (1 ms timer, ms late):');
+    for (const [name, byHost] of lags) {
+      const d = byHost.node.eventLoopDelayMs;
+      console.log(`  ${name.padEnd(7)} p50 ${fmt(d.p50, 2)}, p99 ${fmt(d.p99, 2)}, max ${fmt(d.max, 2)} (${fmt(byHost.node.mbPerSecond)} MB/s)`);
+    }
+  }
   console.log('\nsmall frames (1 row, 8 float64 scalars):');
   for (const [host, r] of Object.entries(report.small)) {
     console.log(`  ${host.padEnd(7)} ${r.failed ? 'FAILED' : `${fmt(r.framesPerSecond / 1e3)} k frames/s committed, ${fmt(r.callsPerSecond / 1e3)} k ingest calls/s (${r.frames} frames)`}`);

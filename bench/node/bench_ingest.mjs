@@ -2,11 +2,13 @@
 // (this package, self-referenced), one mode per process, SPEC.json written by
 // bench/run.mjs, one JSON object printed.
 //
-//   throughput SPEC.json   large frames, wall time first ingest -> committed (flush + close)
+//   throughput SPEC.json   large frames, wall time first ingest -> committed (flush + close),
+//                          and the event loop's delay meanwhile (1 ms resolution histogram)
 //   small SPEC.json        one-row frames of eight float64 scalars (numbers)
 //   hostcost SPEC.json     the event-loop thread's ingest() vs TypedArray.set of the same frame
 //   slowdown SPEC.json     the demo solver (simingest/demo) alone vs ingesting every step
 import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Ingestor } from 'simingest';
 
 const [mode, specPath] = process.argv.slice(2);
@@ -52,6 +54,8 @@ async function throughput() {
   const rssAfterLoadBytes = procStatusBytes('VmRSS');
   const frames = spec.frames;
   const ingestor = await Ingestor.open(spec.out, spec.config);
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
   const start = performance.now();
   for (let i = 0; i < frames; i++) {
     const columns = {};
@@ -60,6 +64,7 @@ async function throughput() {
   }
   const ingestSeconds = (performance.now() - start) / 1e3;
   await ingestor.flush();
+  delay.disable();
   const stats = ingestor.stats();
   await ingestor.close();
   const seconds = (performance.now() - start) / 1e3;
@@ -68,6 +73,8 @@ async function throughput() {
     seconds, ingestSeconds, frames, fieldBytes: frames * spec.elements * item * spec.fields.length,
     memoryPeak: stats.memoryPeak, memoryLimit: stats.memoryLimit, framesCommitted: stats.framesCommitted,
     peakRssBytes: procStatusBytes('VmHWM'), rssAfterLoadBytes,
+    // How late a 1 ms timer ran while frames streamed in and were flushed.
+    eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
   };
 }
 
