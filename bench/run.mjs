@@ -269,7 +269,9 @@ function evaluateTargets(report) {
     }
   }
   const hc = report.hostcost.cpp;
-  if (hc?.ratio) add('C++ ingest() ≤ 1.5× memcpy (median)', `${hc.ratio.toFixed(2)}×`, hc.ratio <= 1.5);
+  if (hc?.ratio) add('C++ ingest() ≤ 1.5× memcpy (median), frames back to back', `${hc.ratio.toFixed(2)}×`, hc.ratio <= 1.5);
+  const hp = report.hostcostPaced;
+  if (hp?.ratio) add('C++ ingest() ≤ 1.5× memcpy (median), frames at half capacity', `${hp.ratio.toFixed(2)}×`, hp.ratio <= 1.5);
   const sd = report.slowdown;
   if (sd?.slowdownPercent !== undefined) add('demo solver slowdown ≤ 5 % at half capacity', `${sd.slowdownPercent.toFixed(1)} %`, sd.slowdownPercent <= 5);
   else add('demo solver slowdown ≤ 5 % at half capacity', 'not measured', null);
@@ -304,9 +306,14 @@ function printReport(report) {
   for (const [host, r] of Object.entries(report.small)) {
     console.log(`  ${host.padEnd(7)} ${r.failed ? 'FAILED' : `${fmt(r.framesPerSecond / 1e3)} k frames/s committed, ${fmt(r.callsPerSecond / 1e3)} k ingest calls/s (${r.frames} frames)`}`);
   }
-  console.log('\nhost thread ingest() vs copy of the same frame (median over frames, budget with room):');
+  console.log('\nhost thread ingest() vs copy of the same frame (median over frames, budget with room; frames back to back):');
   for (const [host, r] of Object.entries(report.hostcost)) {
     console.log(`  ${host.padEnd(7)} ${r.failed ? 'FAILED' : `ingest ${fmt(r.ingestMedianNs / 1e3)} us, copy ${fmt(r.memcpyMedianNs / 1e3)} us: ${fmt(r.ratio, 2)}×`}`);
+  }
+  const paced = report.hostcostPaced;
+  if (paced?.ratio) {
+    console.log(`  cpp, frames arriving at ${fmt(paced.paceBytesPerSecond / 1e6)} MB/s (half capacity): ` +
+      `ingest ${fmt(paced.ingestMedianNs / 1e3)} us, copy ${fmt(paced.memcpyMedianNs / 1e3)} us: ${fmt(paced.ratio, 2)}×`);
   }
   const sd = report.slowdown;
   console.log('\ndemo solver slowdown:');
@@ -394,6 +401,16 @@ async function main() {
     const spec = { ...c2, stream: 'fields', out: path.join(outRoot, `hostcost-${host}`),
                    config: simingestConfig(c2, options, { memoryLimit: 4096 * MiB }) };
     report.hostcost[host] = runContender(report, failures, 'hostcost', host, 'hostcost', spec, options);
+  }
+  // The same frames from C++ arriving at half of the C++ capacity, as from a
+  // solver: the workers keep up and return buffers, so the host copies into
+  // memory already faulted in.
+  const paceCapacity = report.throughput.tgv2d?.cpp?.mbPerSecond;
+  if (paceCapacity && hosts.includes('cpp')) {
+    const spec = { ...c2, stream: 'fields', out: path.join(outRoot, 'hostcost-cpp-paced'),
+                   paceBytesPerSecond: 0.5 * paceCapacity * 1e6,
+                   config: simingestConfig(c2, options, { memoryLimit: 4096 * MiB }) };
+    report.hostcostPaced = runContender(report, failures, 'hostcost', 'cpp', 'hostcost', spec, options);
   }
 
   const capacity = report.throughput.tgv2d?.cpp?.mbPerSecond;

@@ -203,7 +203,17 @@ json run_hostcost(const json& spec) {
   const std::string stream = spec.at("stream").get<std::string>();
   const std::size_t field_bytes = c.elements * dtype_size(c.dtype);
   std::vector<double> memcpy_ns, ingest_ns;
+  // paceBytesPerSecond > 0: frames arrive at that rate, as from a solver
+  // (the host waits between frames); 0: back to back, the host outrunning
+  // the workers, so most frames land in freshly faulted memory.
+  const double pace = spec.value("paceBytesPerSecond", 0.0);
+  const auto paced_start = Clock::now();
   for (uint64_t i = 0; i < c.frames; ++i) {
+    if (pace > 0) {
+      const auto due = paced_start + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(static_cast<double>(i * c.frame_bytes()) / pace));
+      std::this_thread::sleep_until(due);
+    }
     auto t0 = Clock::now();
     for (std::size_t f = 0; f < c.fields.size(); ++f)
       std::memcpy(destination.data() + f * field_bytes, c.field(f, i), field_bytes);
@@ -223,6 +233,7 @@ json run_hostcost(const json& spec) {
   const double m = median(memcpy_ns), g = median(ingest_ns);
   return {{"frames", c.frames},
           {"frameBytes", c.frame_bytes()},
+          {"paceBytesPerSecond", pace},
           {"memcpyMedianNs", m},
           {"ingestMedianNs", g},
           {"ratio", g / m},

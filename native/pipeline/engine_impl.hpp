@@ -149,6 +149,9 @@ struct Engine::Impl {
   std::mutex chunk_mutex;
   std::deque<pipeline::ChunkTask> chunk_tasks;
   pipeline::Semaphore work_available;
+  // 1 while a worker spins for the next frame (at most one does): enqueue()
+  // then skips the wake-up, which the spinner makes unnecessary (ADR 0010).
+  std::atomic<int> spinning{0};
   std::vector<std::thread> workers;
   std::atomic<bool> workers_stop{false};
   // Filled by each worker before it takes work when affinity is not "none";

@@ -56,15 +56,36 @@ void Engine::Impl::run_worker(unsigned index) {
   }
 }
 
+// One worker at a time spins: with small frames one worker keeps up, and a
+// second spinner would only take a core from the host thread. While it spins,
+// enqueue() does not post. That is safe because both sides use
+// read-modify-writes of `spinning` (sequentially consistent, and visible to
+// ThreadSanitizer, unlike fences): the host pushes, then reads `spinning`
+// with fetch_add(0); the spinner clears it with exchange(0), then looks at
+// the queues once more. If the host read 1, its read came before the clear,
+// so the clear synchronises with it and the spinner sees the frame; if not,
+// the host read 0 and posted.
 bool Engine::Impl::spin_for_frame(Frame*& frame) noexcept {
   constexpr int kSpins = 256;  // a few microseconds
-  for (int i = 0; i < kSpins; ++i) {
+  int idle = 0;
+  if (!spinning.compare_exchange_strong(idle, 1, std::memory_order_seq_cst)) return false;
+  bool found = false;
+  for (int i = 0; i < kSpins && !found; ++i) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
-    if (pop_frame(frame)) return true;
+    found = pop_frame(frame);
   }
-  return false;
+  spinning.exchange(0, std::memory_order_seq_cst);
+  if (!found) return pop_frame(frame);
+  // Frames pushed while we spun had no wake-up: if more than the one taken
+  // are waiting, wake a sibling for them.
+  for (const auto& queue : frame_queues)
+    if (queue->size_approx() > 0) {
+      work_available.post();
+      break;
+    }
+  return true;
 }
 
 // The worker's own node first: its frames' memory is local. Then the other
