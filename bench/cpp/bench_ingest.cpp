@@ -214,16 +214,30 @@ json run_hostcost(const json& spec) {
                                          std::chrono::duration<double>(static_cast<double>(i * c.frame_bytes()) / pace));
       std::this_thread::sleep_until(due);
     }
-    auto t0 = Clock::now();
-    for (std::size_t f = 0; f < c.fields.size(); ++f)
-      std::memcpy(destination.data() + f * field_bytes, c.field(f, i), field_bytes);
-    auto t1 = Clock::now();
+    // Whichever runs first reads the frame from memory, the second from the
+    // cache it left: the order alternates so neither side gets that for free.
     const auto columns = c.columns(i);
-    auto t2 = Clock::now();
-    ingestor.ingest(stream.c_str(), static_cast<int64_t>(i), static_cast<double>(i) * c.dt, columns);
-    auto t3 = Clock::now();
-    memcpy_ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
-    ingest_ns.push_back(std::chrono::duration<double, std::nano>(t3 - t2).count());
+    auto copy = [&] {
+      const auto t0 = Clock::now();
+      for (std::size_t f = 0; f < c.fields.size(); ++f)
+        std::memcpy(destination.data() + f * field_bytes, c.field(f, i), field_bytes);
+      return std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+    };
+    auto ingest = [&] {
+      const auto t0 = Clock::now();
+      ingestor.ingest(stream.c_str(), static_cast<int64_t>(i), static_cast<double>(i) * c.dt, columns);
+      return std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+    };
+    double copy_ns = 0, ingest_one_ns = 0;
+    if (i % 2 == 0) {
+      copy_ns = copy();
+      ingest_one_ns = ingest();
+    } else {
+      ingest_one_ns = ingest();
+      copy_ns = copy();
+    }
+    memcpy_ns.push_back(copy_ns);
+    ingest_ns.push_back(ingest_one_ns);
   }
   const json stats = stats_of(ingestor);
   ingestor.close();
