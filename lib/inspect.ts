@@ -3,6 +3,7 @@
 // per-column sizes, so no Parquet footer needs to be opened.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { crc32c } from './crc32c.js';
 import { SimingestError } from './errors.js';
 
 interface ManifestColumn {
@@ -88,17 +89,26 @@ function ratio(uncompressed: number, compressed: number): number | null {
 
 /** One copy of the manifest, or why it could not be used. */
 async function readManifestCopy(file: string): Promise<Manifest | { error: string; missing: boolean }> {
-  let text: string;
+  let raw: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    raw = await readFile(file);
   } catch (error) {
     const cause = error as NodeJS.ErrnoException;
     return { error: cause.code === 'ENOENT' ? 'missing' : cause.message, missing: cause.code === 'ENOENT' };
   }
+  const text = raw.toString('utf8');
   try {
     const manifest = JSON.parse(text) as Manifest;
     if (manifest?.format !== 'simingest-manifest' || !Array.isArray(manifest.files) || typeof manifest.streams !== 'object')
       return { error: 'not a simingest manifest', missing: false };
+    // Version 2 ends with its own CRC-32C over every byte before it (docs/ON_DISK.md).
+    if (manifest.version >= 2) {
+      const tail = /,\n {2}"manifestCrc32c": "([0-9a-f]{8})"\n\}\n$/.exec(text);
+      if (!tail) return { error: 'damaged (manifestCrc32c missing or not last)', missing: false };
+      const covered = Buffer.byteLength(text.slice(0, tail.index), 'utf8');
+      const actual = crc32c(raw.subarray(0, covered)).toString(16).padStart(8, '0');
+      if (actual !== tail[1]) return { error: `damaged (CRC-32C ${actual}, recorded ${tail[1]})`, missing: false };
+    }
     return manifest;
   } catch (error) {
     return { error: `damaged (${(error as Error).message})`, missing: false };

@@ -60,6 +60,7 @@ test('simingest inspect reads the backup manifest when manifest.json is damaged,
   const out = path.join(scratchDir(t), 'demo');
   await run(process.execPath, [bin, 'demo', '--steps', '6', '--grid', '8x8', '--out', out]);
   const before = JSON.parse((await run(process.execPath, [bin, 'inspect', out, '--json'])).stdout);
+  // Read from the primary: its CRC-32C, computed by the engine, checks out in TypeScript too.
   assert.equal(before.manifestSource, 'manifest.json');
 
   const primary = path.join(out, '_simingest', 'manifest.json');
@@ -69,6 +70,15 @@ test('simingest inspect reads the backup manifest when manifest.json is damaged,
   assert.equal(after.files, before.files);
   assert.deepEqual(after.streams, before.streams);
   assert.match((await run(process.execPath, [bin, 'inspect', out])).stdout, /read from manifest\.bak\.json/);
+
+  // A change that keeps the JSON valid (one digit of a row count) is caught by the CRC.
+  const backupText = readFileSync(path.join(out, '_simingest', 'manifest.bak.json'), 'utf8');
+  const edited = backupText.replace(/"rows": (\d)/, (_m, digit: string) => `"rows": ${(Number(digit) + 1) % 10}`);
+  assert.notEqual(edited, backupText);
+  writeFileSync(primary, edited);
+  const flipped = JSON.parse((await run(process.execPath, [bin, 'inspect', out, '--json'])).stdout);
+  assert.match(flipped.manifestSource, /^manifest\.bak\.json \(manifest\.json damaged \(CRC-32C [0-9a-f]{8}, recorded [0-9a-f]{8}\)\)/);
+  assert.deepEqual(flipped.streams, before.streams);
 
   rmSync(path.join(out, '_simingest', 'manifest.bak.json'));
   await assert.rejects(run(process.execPath, [bin, 'inspect', out]), (error: { stderr: string }) => {
