@@ -88,30 +88,30 @@ function ratio(uncompressed: number, compressed: number): number | null {
 }
 
 /** One copy of the manifest, or why it could not be used. */
-async function readManifestCopy(file: string): Promise<Manifest | { error: string; missing: boolean }> {
+async function readManifestCopy(file: string): Promise<Manifest | { error: string }> {
   let raw: Buffer;
   try {
     raw = await readFile(file);
   } catch (error) {
     const cause = error as NodeJS.ErrnoException;
-    return { error: cause.code === 'ENOENT' ? 'missing' : cause.message, missing: cause.code === 'ENOENT' };
+    return { error: cause.code === 'ENOENT' ? 'missing' : cause.message };
   }
   const text = raw.toString('utf8');
   try {
     const manifest = JSON.parse(text) as Manifest;
     if (manifest?.format !== 'simingest-manifest' || !Array.isArray(manifest.files) || typeof manifest.streams !== 'object')
-      return { error: 'not a simingest manifest', missing: false };
+      return { error: 'not a simingest manifest' };
     // Version 2 ends with its own CRC-32C over every byte before it (docs/ON_DISK.md).
     if (manifest.version >= 2) {
       const tail = /,\n {2}"manifestCrc32c": "([0-9a-f]{8})"\n\}\n$/.exec(text);
-      if (!tail) return { error: 'damaged (manifestCrc32c missing or not last)', missing: false };
+      if (!tail) return { error: 'damaged (manifestCrc32c missing or not last)' };
       const covered = Buffer.byteLength(text.slice(0, tail.index), 'utf8');
       const actual = crc32c(raw.subarray(0, covered)).toString(16).padStart(8, '0');
-      if (actual !== tail[1]) return { error: `damaged (CRC-32C ${actual}, recorded ${tail[1]})`, missing: false };
+      if (actual !== tail[1]) return { error: `damaged (CRC-32C ${actual}, recorded ${tail[1]})` };
     }
     return manifest;
   } catch (error) {
-    return { error: `damaged (${(error as Error).message})`, missing: false };
+    return { error: `damaged (${(error as Error).message})` };
   }
 }
 
@@ -132,11 +132,9 @@ export async function inspectDataset(dir: string): Promise<DatasetSummary> {
   } else {
     const backup = await readManifestCopy(backupPath);
     if ('error' in backup) {
-      const why =
-        primary.missing && backup.missing
-          ? 'not a simingest dataset (no manifest)'
-          : `manifest.json: ${primary.error}; manifest.bak.json: ${backup.error}`;
-      throw new SimingestError(`${primary.missing && backup.missing ? primaryPath : dir}: ${why}`, 'ERR_IO');
+      if (primary.error === 'missing' && backup.error === 'missing')
+        throw new SimingestError(`${primaryPath}: not a simingest dataset (no manifest)`, 'ERR_IO');
+      throw new SimingestError(`${dir}: manifest.json: ${primary.error}; manifest.bak.json: ${backup.error}`, 'ERR_IO');
     }
     manifest = backup;
     manifestSource = `manifest.bak.json (manifest.json ${primary.error})`;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/kernel_test_data.hpp"
+#include "support/sanitizers.hpp"
 
 namespace simingest::kernels {
 namespace {
@@ -123,17 +124,8 @@ TEST(NonFiniteKernel, dispatched_functions_agree_with_the_scalar_twin) {
 // points at a non-finite value in the copy. A writer thread flips values
 // between NaN and finite while every level copies. A race by design, so not
 // run under ThreadSanitizer.
-#if defined(__SANITIZE_THREAD__)
-#define SIMINGEST_SKIP_RACE_TEST 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SIMINGEST_SKIP_RACE_TEST 1
-#endif
-#endif
 TEST(NonFiniteKernel, verdict_describes_the_copy_while_the_source_changes) {
-#ifdef SIMINGEST_SKIP_RACE_TEST
-  GTEST_SKIP() << "deliberate data race; not meaningful under ThreadSanitizer";
-#else
+  if (testing_support::kThreadSanitizer) GTEST_SKIP() << "deliberate data race; not meaningful under ThreadSanitizer";
   constexpr std::size_t kCount = 37;  // a SIMD block plus a scalar tail at every level
   alignas(64) static uint64_t source[kCount];
   for (auto& v : source) v = 0x3ff0000000000000ull;  // 1.0
@@ -173,7 +165,6 @@ TEST(NonFiniteKernel, verdict_describes_the_copy_while_the_source_changes) {
   stop = true;
   writer.join();
   EXPECT_EQ(inconsistent, 0u) << "of " << rejected << " rejections";
-#endif
 }
 
 }  // namespace

@@ -22,15 +22,8 @@
 
 #include "support/crash_workload.hpp"
 #include "support/fault_injecting_file_ops.hpp"
+#include "support/sanitizers.hpp"
 #include "support/scratch_directory.hpp"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SIMINGEST_SWEEP_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SIMINGEST_SWEEP_SANITIZED 1
-#endif
-#endif
 
 namespace simingest {
 namespace {
@@ -45,11 +38,7 @@ using namespace testing_support::crash_workload;
 
 uint64_t sweep_stride() {
   if (const char* text = std::getenv("SIMINGEST_SWEEP_STRIDE")) return std::max(1, std::atoi(text));
-#ifdef SIMINGEST_SWEEP_SANITIZED
-  return 4;
-#else
-  return 1;
-#endif
+  return testing_support::kSanitized ? 4 : 1;
 }
 
 const char* model_name(CrashModel model) {

@@ -13,6 +13,7 @@
 #include <random>
 #include <set>
 #include <system_error>
+#include <utility>
 
 #include "core/status.hpp"
 #include "storage/file_ops.hpp"
@@ -132,8 +133,8 @@ std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOption
   // Half-written manifest copies go first, before anything below can write
   // (and so silently reuse) a temporary name.
   if (options.recover)
-    for (auto& [leftover, bytes] : remove_manifest_temporaries(root))
-      dataset->report_.removed.push_back(RemovedLeftover{leftover, bytes});
+    for (RemovedLeftover& leftover : remove_manifest_temporaries(root))
+      dataset->report_.removed.push_back(std::move(leftover));
   dataset->quarantine_manifest_copies(loaded.bad, loaded.rewrite);
   if (options.recover) {
     dataset->recover();

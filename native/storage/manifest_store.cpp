@@ -61,15 +61,15 @@ void store_manifest_copies(const std::string& root, const Manifest& manifest, Io
   replace_file(directory + kManifestName, text, timings);
 }
 
-std::vector<std::pair<std::string, uint64_t>> remove_manifest_temporaries(const std::string& root) {
-  std::vector<std::pair<std::string, uint64_t>> removed;
+std::vector<RemovedLeftover> remove_manifest_temporaries(const std::string& root) {
+  std::vector<RemovedLeftover> removed;
   for (const char* name : {kManifestName, kManifestBackupName}) {
     const std::string relative = std::string(kMetaDirectory) + "/" + name + ".tmp";
     const std::string path = root + "/" + relative;
     const auto bytes = regular_file_size(path);
     if (!bytes) continue;
     remove_file(path);
-    removed.emplace_back(relative, *bytes);
+    removed.push_back(RemovedLeftover{relative, *bytes});
   }
   return removed;
 }

@@ -12,14 +12,13 @@
 // commit was under way, which recovery then finishes or drops).
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "storage/durable_io.hpp"
 #include "storage/manifest.hpp"
+#include "storage/recovery_report.hpp"
 
 namespace simingest::storage {
 
@@ -50,8 +49,7 @@ LoadedManifest load_manifest_copies(const std::string& root);
 void store_manifest_copies(const std::string& root, const Manifest& manifest, IoTimings& timings);
 
 // Deletes the temporary files an interrupted store_manifest_copies leaves and
-// returns them (relative to the dataset) with their sizes, for the recovery
-// report.
-std::vector<std::pair<std::string, uint64_t>> remove_manifest_temporaries(const std::string& root);
+// returns them, as the recovery report lists them.
+std::vector<RemovedLeftover> remove_manifest_temporaries(const std::string& root);
 
 }  // namespace simingest::storage

@@ -27,6 +27,7 @@
 #include "storage/dataset.hpp"
 #include "support/fault_injecting_file_ops.hpp"
 #include "support/plain_parquet_reader.hpp"
+#include "support/sanitizers.hpp"
 #include "support/scratch_directory.hpp"
 
 namespace simingest::storage {
@@ -303,11 +304,7 @@ TEST_F(Resume, a_resume_before_the_first_step_retires_everything) {
 // recovery reads it); sanitized builds, several times slower, take every third.
 uint64_t crash_point_stride() {
   if (const char* text = std::getenv("SIMINGEST_SWEEP_STRIDE")) return static_cast<uint64_t>(std::max(1, std::atoi(text)));
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  return 3;
-#else
-  return 1;
-#endif
+  return testing_support::kSanitized ? 3 : 1;
 }
 
 // A crash at any file operation of a resume (the power goes: whatever was not
