@@ -116,6 +116,21 @@ typedef enum simingest_status {
    * and fails once with this status, naming each file, why and where it
    * went; opening again succeeds without it (docs/ON_DISK.md). */
   SIMINGEST_ERR_CORRUPT = 18,
+  /* The dataset this ingestor holds is no longer the one at its path: the
+   * directory or its _simingest/lock was removed, renamed or replaced while
+   * the ingestor had it open. Nothing more is committed (never into a dataset
+   * another writer may now hold); what was committed before stays as it was.
+   * Like SIMINGEST_ERR_IO, the ingestor accepts no more frames. */
+  SIMINGEST_ERR_DATASET_LOST = 19,
+  /* The operating system refused a resource the engine needs: a thread
+   * (EAGAIN under ulimit -u), a file descriptor (EMFILE, ENFILE) or a memory
+   * mapping. Nothing is left half-open; the dataset lock is released. */
+  SIMINGEST_ERR_RESOURCE_LIMIT = 20,
+  /* A part of the dataset is not what simingest writes there: the
+   * _simingest directory, a stream or partition directory is a symbolic link
+   * or not a directory, or a name is not valid UTF-8. simingest refuses to
+   * follow or rewrite it (docs/adr/0011); the message names the path. */
+  SIMINGEST_ERR_UNSAFE_LAYOUT = 21,
   /* A bug in simingest. Please report the message. */
   SIMINGEST_ERR_INTERNAL = 99
 } simingest_status;

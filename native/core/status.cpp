@@ -26,6 +26,9 @@ const char* status_string(Status status) noexcept {
     case Status::would_block: return "would block";
     case Status::no_space: return "no space left on the file system";
     case Status::corrupt: return "corrupt file";
+    case Status::dataset_lost: return "dataset no longer at its path";
+    case Status::resource_limit: return "system resource limit reached";
+    case Status::unsafe_layout: return "unsafe dataset layout";
     case Status::internal: return "internal error";
   }
   return "unknown status";

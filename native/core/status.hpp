@@ -32,6 +32,9 @@ enum class Status : int {
   would_block = SIMINGEST_WOULD_BLOCK,
   no_space = SIMINGEST_ERR_NO_SPACE,
   corrupt = SIMINGEST_ERR_CORRUPT,
+  dataset_lost = SIMINGEST_ERR_DATASET_LOST,
+  resource_limit = SIMINGEST_ERR_RESOURCE_LIMIT,
+  unsafe_layout = SIMINGEST_ERR_UNSAFE_LAYOUT,
   internal = SIMINGEST_ERR_INTERNAL,
 };
 

@@ -14,7 +14,8 @@ constexpr Status kAllStatuses[] = {
     Status::unknown_column, Status::missing_column, Status::length_mismatch, Status::dtype_mismatch,
     Status::non_finite,   Status::backpressure,     Status::frame_too_large, Status::schema_conflict,
     Status::io,           Status::closed,           Status::out_of_memory,   Status::dataset_locked,
-    Status::would_block,  Status::no_space,         Status::corrupt,         Status::internal,
+    Status::would_block,  Status::no_space,         Status::corrupt,         Status::dataset_lost,
+    Status::resource_limit, Status::unsafe_layout,  Status::internal,
 };
 
 TEST(Status, describes_statuses_in_plain_english) {
@@ -35,7 +36,7 @@ TEST(Status, gives_every_status_its_own_description) {
 }
 
 TEST(Status, describes_values_outside_the_enum_as_unknown) {
-  EXPECT_STREQ(status_string(static_cast<Status>(19)), "unknown status");
+  EXPECT_STREQ(status_string(static_cast<Status>(22)), "unknown status");
   EXPECT_STREQ(status_string(static_cast<Status>(-1)), "unknown status");
 }
 
@@ -45,6 +46,9 @@ TEST(Status, status_values_equal_the_c_abi_values) {
   EXPECT_EQ(static_cast<int>(Status::would_block), 16);
   EXPECT_EQ(static_cast<int>(Status::no_space), 17);
   EXPECT_EQ(static_cast<int>(Status::corrupt), 18);
+  EXPECT_EQ(static_cast<int>(Status::dataset_lost), 19);
+  EXPECT_EQ(static_cast<int>(Status::resource_limit), 20);
+  EXPECT_EQ(static_cast<int>(Status::unsafe_layout), 21);
   EXPECT_EQ(static_cast<int>(Status::internal), 99);
 }
 

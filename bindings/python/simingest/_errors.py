@@ -38,6 +38,9 @@ class Status(enum.IntEnum):
     WOULD_BLOCK = 16
     ERR_NO_SPACE = 17
     ERR_CORRUPT = 18
+    ERR_DATASET_LOST = 19
+    ERR_RESOURCE_LIMIT = 20
+    ERR_UNSAFE_LAYOUT = 21
     ERR_INTERNAL = 99
 
 
@@ -136,6 +139,18 @@ class CorruptDatasetError(StorageError):
     """A committed file or the manifest failed its checks; the message names the file."""
 
 
+class DatasetLostError(StorageError):
+    """The dataset this ingestor held was removed or replaced at its path; nothing more is committed."""
+
+
+class ResourceLimitError(SimingestError):
+    """The operating system refused a thread, a file descriptor or a mapping the engine needs."""
+
+
+class UnsafeLayoutError(StorageError):
+    """A part of the dataset is a symbolic link, not a directory, or not valid UTF-8; refused."""
+
+
 class InternalError(SimingestError):
     """A bug in simingest: please report the message."""
 
@@ -158,6 +173,9 @@ _CLASS_OF_STATUS: Dict[int, Type[SimingestError]] = {
     Status.ERR_DATASET_LOCKED: DatasetLockedError,
     Status.ERR_NO_SPACE: NoSpaceError,
     Status.ERR_CORRUPT: CorruptDatasetError,
+    Status.ERR_DATASET_LOST: DatasetLostError,
+    Status.ERR_RESOURCE_LIMIT: ResourceLimitError,
+    Status.ERR_UNSAFE_LAYOUT: UnsafeLayoutError,
     Status.ERR_INTERNAL: InternalError,
 }
 
