@@ -29,7 +29,14 @@ pip_args=(--quiet --disable-pip-version-check)
 if python3 -m pip install --help 2>/dev/null | grep -- --break-system-packages >/dev/null; then
   pip_args+=(--break-system-packages)
 fi
-python3 -m pip install "${pip_args[@]}" pyarrow duckdb polars pandas numpy pytest
+python_modules=(pyarrow duckdb polars pandas numpy pytest)
+if python3 -c "import $(IFS=,; echo "${python_modules[*]}")" 2>/dev/null; then
+  echo "already installed: ${python_modules[*]}"
+else
+  # --retries 0: where only a local index answers, an unreachable default
+  # index costs minutes of retries per package otherwise.
+  python3 -m pip install "${pip_args[@]}" --retries 0 "${python_modules[@]}"
+fi
 
 echo "== npm dependencies, addon and libsimingest.so"
 npm ci --no-audit --no-fund
