@@ -453,23 +453,26 @@ CommitTimings Dataset::commit_file(std::unique_ptr<PendingFile> file, ManifestFi
   identity_.check(root_);
   int64_t t3 = steady_now_ns();
   rename_path(file->inprogress_path_, file->final_path_);
-  // From here on the file has its final name: never delete it (or its
-  // journal) here. If the manifest below fails, the next open adopts it
-  // (journal) or removes it; a reader following the manifest never sees it.
+  // From here on the file is never deleted (nor its journal) here: its
+  // frames are complete, and the next open keeps them (salvage or adoption).
   file->committed_ = true;
-  int64_t t4 = steady_now_ns();
-  fsync_directory(file->directory_);
-  int64_t t5 = steady_now_ns();
-  timings.write_ns += t4 - t3;
-  timings.fsync_ns += t5 - t4;
-
-  // 3. The commit point: the manifest lists it (write_manifest checks the
-  // dataset's identity first).
   files_.push_back(std::move(entry));
   try {
+    int64_t t4 = steady_now_ns();
+    fsync_directory(file->directory_);
+    int64_t t5 = steady_now_ns();
+    timings.write_ns += t4 - t3;
+    timings.fsync_ns += t5 - t4;
+    // 3. The commit point: the manifest lists it (write_manifest checks the
+    // dataset's identity first).
     write_manifest(timings);
   } catch (...) {
     files_.pop_back();
+    // Hidden again, so no reader sees a file no manifest lists while this
+    // ingestor stays failed. The next open salvages it from its journal
+    // (or, if the new manifest did land, renames it back into place). If
+    // this rename fails too, the next open adopts or removes the file.
+    file_ops().rename(file->final_path_.c_str(), file->inprogress_path_.c_str());
     throw;
   }
   // The journal has done its job; if a crash undoes its removal, recovery
