@@ -12,6 +12,7 @@
 
 #include "core/names.hpp"
 #include "pipeline/engine_impl.hpp"
+#include "pipeline/thread_start.hpp"
 
 namespace simingest {
 
@@ -204,9 +205,13 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   Impl* raw = impl.get();
   std::unique_ptr<Engine> ingestor(new Engine(std::move(impl)));
   // From here the destructor stops whatever threads were started.
-  raw->commit_thread = std::thread([raw] { raw->run_commit(); });
+  // A thread the system refuses throws Error(resource_limit); the destructor
+  // then stops and joins the threads already started and releases the lock.
+  raw->commit_thread = pipeline::start_thread("the commit thread", [raw] { raw->run_commit(); });
   raw->workers.reserve(workers);
-  for (unsigned i = 0; i < workers; ++i) raw->workers.emplace_back([raw, i] { raw->run_worker(i); });
+  for (unsigned i = 0; i < workers; ++i)
+    raw->workers.push_back(pipeline::start_thread(
+        "worker thread " + std::to_string(i + 1) + " of " + std::to_string(workers), [raw, i] { raw->run_worker(i); }));
   // Every worker has pinned itself (or failed to) before open returns, so
   // stats_json() reads placements without a lock.
   std::unique_lock<std::mutex> lock(raw->placement_mutex);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "pipeline/thread_start.hpp"
+
 namespace simingest::pipeline {
 
 MemoryBudget::MemoryBudget(uint64_t limit) : limit_(limit) {}
@@ -93,7 +95,16 @@ void MemoryBudget::notify_when_room(uint64_t bytes, RoomCallback callback, void*
           throw;
         }
         if (request.has_deadline) {
-          if (!timer_thread_.joinable()) timer_thread_ = std::thread([this] { run_timer(); });
+          if (!timer_thread_.joinable()) {
+            try {
+              timer_thread_ = start_thread("the backpressure timer thread", [this] { run_timer(); });
+            } catch (...) {
+              // Not registered after all: the caller answers (notify_room).
+              requests_.pop_back();
+              sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+              throw;
+            }
+          }
           timer_.notify_one();
         }
         return;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <random>
@@ -51,6 +52,18 @@ bool starts_with(const std::string& text, const std::string& prefix) {
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// "part-<seq>-<writer id>.parquet" as begin_file names files: recovery only
+// ever adopts or deletes a visible file of that form, never a foreign one.
+bool is_committed_file_name(const std::string& name) {
+  const std::size_t dash = name.find('-', 5);
+  if (!starts_with(name, "part-") || !ends_with(name, ".parquet") || dash == std::string::npos || dash < 13)
+    return false;
+  const std::string seq = name.substr(5, dash - 5);
+  const std::string writer = name.substr(dash + 1, name.size() - dash - 1 - std::strlen(".parquet"));
+  return seq.find_first_not_of("0123456789") == std::string::npos && writer.size() == 8 &&
+         writer.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
 std::string random_writer_id() {
@@ -119,6 +132,7 @@ std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOption
       throw Error(Status::dataset_locked, root + ": dataset is open in another ingestor");
     throw io_error("lock " + lock_path, errno);
   }
+  dataset->identity_ = DatasetIdentity::capture(root, dataset->lock_fd_);
 
   dataset->writer_id_ = random_writer_id();
   LoadedManifest loaded = load_manifest_copies(root);  // Error(corrupt) if no copy is good
@@ -189,8 +203,12 @@ void Dataset::recover() {
     write_manifest(ignored);
   }
 
-  // Every in-progress file left now belongs to no commit: keep the row groups
+  // A file under its final name that no entry lists was renamed into place
+  // by a commit whose manifest never landed: adopt it or delete it. Every
+  // in-progress file left now belongs to no commit: keep the row groups
   // its journal proves complete, remove the rest.
+  std::set<std::string> listed;
+  for (const ManifestFile& file : files_) listed.insert(file.path);
   const std::string journal_suffix = std::string(kInProgressSuffix) + kJournalSuffix;
   for (const std::string& stream : list_entries(root_, true)) {
     if (stream == kMetaDirectory) continue;
@@ -201,6 +219,9 @@ void Dataset::recover() {
       const std::string partition_dir = stream_dir + "/" + partition;
       const std::vector<std::string> names = list_entries(partition_dir, false);
       const std::set<std::string> present(names.begin(), names.end());
+      for (const std::string& name : names)
+        if (is_committed_file_name(name) && !listed.count(relative_dir + "/" + name))
+          adopt_or_remove(relative_dir, name);
       for (const std::string& name : names)
         if (starts_with(name, kInProgressPrefix) && ends_with(name, kInProgressSuffix))
           salvage_or_remove(relative_dir, name);
@@ -254,7 +275,31 @@ void Dataset::salvage_or_remove(const std::string& relative_dir, const std::stri
   report_.salvaged.push_back(std::move(salvaged));
 }
 
+void Dataset::adopt_or_remove(const std::string& relative_dir, const std::string& name) {
+  const std::string path = root_ + "/" + relative_dir + "/" + name;
+  const std::string journal = root_ + "/" + relative_dir + "/." + name + ".inprogress" + kJournalSuffix;
+  std::optional<ManifestFile> entry = plan_adoption(path, journal, relative_dir + "/" + name);
+  if (!entry) {
+    // Its frames were never flushed (flush() returns after the manifest),
+    // and without a whole journal its manifest entry cannot be rebuilt.
+    const uint64_t bytes = regular_file_size(path).value_or(0);
+    remove_file(path);
+    remove_file(journal);
+    fsync_directory(root_ + "/" + relative_dir);
+    report_.removed.push_back(RemovedLeftover{relative_dir + "/" + name, bytes});
+    return;
+  }
+  entry->committed_at = utc_now_iso8601();
+  files_.push_back(*entry);
+  IoTimings ignored;
+  write_manifest(ignored);
+  remove_file(journal);
+  report_.salvaged.push_back(SalvagedFile{entry->path, entry->row_groups, entry->frames, entry->rows, 0});
+}
+
 void Dataset::write_manifest(IoTimings& timings) {
+  // Never into a dataset this ingestor no longer holds.
+  identity_.check(root_);
   Manifest manifest;
   manifest.next_file_seq = next_file_seq_;
   manifest.streams = streams_;
@@ -337,6 +382,7 @@ std::unique_ptr<PendingFile> Dataset::begin_file(const std::string& stream, int6
 
   const std::string relative_dir = stream + "/part=" + std::to_string(partition);
   const std::string directory = root_ + "/" + relative_dir;
+  identity_.check(root_);  // a lost dataset gets no new files
   make_directories(directory);
 
   std::unique_ptr<PendingFile> file(new PendingFile());
@@ -394,7 +440,7 @@ CommitTimings Dataset::commit_file(std::unique_ptr<PendingFile> file, ManifestFi
   file_ops().close(file->fd_);
   file->fd_ = -1;
 
-  // 2. The commit point: the manifest lists it.
+  identity_.check(root_);  // the file's path below must still be in this dataset
   entry.stream = file->stream_;
   entry.partition = file->partition_;
   entry.path = file->relative_path_;
@@ -402,29 +448,36 @@ CommitTimings Dataset::commit_file(std::unique_ptr<PendingFile> file, ManifestFi
   // The whole-file CRC was accumulated while writing; only the footer is read back.
   entry.checksums = finished_file_checksums(file->inprogress_path_, file->size_, file->crc32c_);
   entry.committed_at = utc_now_iso8601();
-  files_.push_back(std::move(entry));
-  try {
-    write_manifest(timings);
-  } catch (...) {
-    // Whether or not the new manifest reached the disk, the file is removed
-    // (PendingFile's destructor) and recovery drops a dangling entry.
-    files_.pop_back();
-    throw;
-  }
-  // From here on, the file exists for readers-to-be: never delete it.
-  file->committed_ = true;
 
-  // 3. Readers can see it.
+  // 2. Readers can see it, complete, before any manifest lists it.
+  identity_.check(root_);
   int64_t t3 = steady_now_ns();
   rename_path(file->inprogress_path_, file->final_path_);
-  // The journal has done its job. Its removal rides on the directory fsync
-  // below; if a crash undoes it, recovery removes a journal without its file.
+  // From here on the file is never deleted (nor its journal) here: its
+  // frames are complete, and the next open keeps them (salvage or adoption).
+  file->committed_ = true;
+  files_.push_back(std::move(entry));
+  try {
+    int64_t t4 = steady_now_ns();
+    fsync_directory(file->directory_);
+    int64_t t5 = steady_now_ns();
+    timings.write_ns += t4 - t3;
+    timings.fsync_ns += t5 - t4;
+    // 3. The commit point: the manifest lists it (write_manifest checks the
+    // dataset's identity first).
+    write_manifest(timings);
+  } catch (...) {
+    files_.pop_back();
+    // Hidden again, so no reader sees a file no manifest lists while this
+    // ingestor stays failed. The next open salvages it from its journal
+    // (or, if the new manifest did land, renames it back into place). If
+    // this rename fails too, the next open adopts or removes the file.
+    file_ops().rename(file->final_path_.c_str(), file->inprogress_path_.c_str());
+    throw;
+  }
+  // The journal has done its job; if a crash undoes its removal, recovery
+  // removes a journal without its file.
   if (!file->journal_path_.empty()) remove_file(file->journal_path_);
-  int64_t t4 = steady_now_ns();
-  fsync_directory(file->directory_);
-  int64_t t5 = steady_now_ns();
-  timings.write_ns += t4 - t3;
-  timings.fsync_ns += t5 - t4;
 
   CommitTimings result;
   result.fsync_ns = timings.fsync_ns;

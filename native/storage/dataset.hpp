@@ -13,14 +13,22 @@
 // Commit protocol for one file (commit_file):
 //   1. fsync the finished in-progress file; read its footer back for the
 //      checksums the manifest records (storage/verify.hpp);
-//   2. replace manifest.bak.json, then manifest.json, each listing it (write
+//   2. rename the in-progress file to its final name, fsync its directory:
+//      the file is complete and visible before any manifest lists it;
+//   3. replace manifest.bak.json, then manifest.json, each listing it (write
 //      .tmp, fsync, rename, fsync _simingest/) — the rename of manifest.json
-//      is the commit point;
-//   3. rename the in-progress file to its final name, remove its journal,
-//      fsync its directory.
-// Recovery on open: an entry whose final file is missing but whose
-// in-progress file exists with the listed size is renamed into place (step 3
-// redone), an entry with neither is dropped (recovery().missing). Every other
+//      is the commit point; then remove its journal.
+// So every file a manifest lists exists under its final name (the reader
+// rule of docs/ON_DISK.md). Before steps 2 and 3 (and before a file is
+// begun) the dataset's identity is checked (storage/dataset_identity.hpp):
+// a dataset removed or replaced at its path throws Error(dataset_lost).
+// Recovery on open: a file under its final name that no entry lists (a crash
+// between steps 2 and 3) is adopted into the manifest if its journal proves
+// every row group (recovery().salvaged, nothing discarded), else deleted
+// (recovery().removed). An entry whose final file is missing but whose
+// in-progress file exists with the listed size (a dataset written by the
+// older manifest-first order) is renamed into place, an entry with neither
+// is dropped (recovery().missing). Every other
 // in-progress file is uncommitted: the row groups its journal proves
 // complete are kept — cut there, given a footer, committed as above
 // (recovery().salvaged) — else it is deleted (recovery().removed). Readers
@@ -42,6 +50,7 @@
 #include <vector>
 
 #include "parquet/file_writer.hpp"
+#include "storage/dataset_identity.hpp"
 #include "storage/durable_io.hpp"
 #include "storage/durable_steps.hpp"
 #include "storage/journal.hpp"
@@ -166,6 +175,10 @@ class Dataset {
   // An in-progress file no manifest entry claims (`name` in `relative_dir`):
   // committed with the row groups its journal proves complete, else deleted.
   void salvage_or_remove(const std::string& relative_dir, const std::string& name);
+  // A file under its committed name (`name` in `relative_dir`) that no entry
+  // lists: adopted if its journal proves all of it, else deleted
+  // (storage/dataset_adoption.cpp).
+  void adopt_or_remove(const std::string& relative_dir, const std::string& name);
   std::unique_ptr<PendingFile> begin_file(const std::string& stream, int64_t partition, JournalHeader* journal);
   // Verification (storage/verify.hpp): moves damaged manifest copies and
   // committed files that fail their check to the quarantine and records them.
@@ -175,6 +188,7 @@ class Dataset {
   void write_manifest(IoTimings& timings);
   std::string root_;
   int lock_fd_ = -1;
+  DatasetIdentity identity_;  // checked before every step that makes something visible
   std::string writer_id_;  // random hex, distinguishes this session's files
   uint64_t next_file_seq_ = 1;
   std::vector<std::pair<std::string, std::string>> streams_;  // name, schema json

@@ -10,6 +10,7 @@
 #include "core/status.hpp"
 #include "kernels/crc32c.hpp"
 #include "storage/durable_io.hpp"
+#include "storage/verify.hpp"
 
 namespace simingest::storage {
 
@@ -89,6 +90,26 @@ ManifestFile salvaged_entry(const SalvagePlan& plan) {
       entry.columns[c].compressed_bytes += record.column_bytes[c].second;
     }
   }
+  return entry;
+}
+
+std::optional<ManifestFile> plan_adoption(const std::string& final_path, const std::string& journal_path,
+                                          const std::string& relative_path) {
+  const SalvagePlan plan = plan_salvage(final_path, journal_path, relative_path);
+  if (plan.records.empty()) return std::nullopt;
+  FileChecksums checksums;
+  try {
+    checksums = compute_file_checksums(final_path);
+  } catch (const Error& e) {
+    if (e.status() != Status::corrupt) throw;
+    return std::nullopt;
+  }
+  if (checksums.footer_bytes > plan.file_bytes || plan.keep_bytes != plan.file_bytes - checksums.footer_bytes)
+    return std::nullopt;  // the journal does not reach the footer: some row group is not described
+  ManifestFile entry = salvaged_entry(plan);
+  entry.path = relative_path;
+  entry.bytes = plan.file_bytes;
+  entry.checksums = checksums;
   return entry;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,15 @@ SalvagePlan plan_salvage(const std::string& inprogress_path, const std::string& 
 // The manifest entry of the kept row groups (rows, frames, steps, times,
 // column sizes). commit_file fills in the rest.
 ManifestFile salvaged_entry(const SalvagePlan& plan);
+
+// A file already under its committed name that no manifest lists: a crash
+// came between its rename and the manifest that lists it (ADR 7). Its
+// manifest entry (all but committed_at), if its journal proves every row
+// group — the last verified record ends where the footer begins — and the
+// footer frames correctly; nullopt if not (no journal, or a journal that
+// lost its tail), and the file must then be removed. `relative_path` is the
+// file's path relative to the dataset. Throws Error(io) only if reading fails.
+std::optional<ManifestFile> plan_adoption(const std::string& final_path, const std::string& journal_path,
+                                          const std::string& relative_path);
 
 }  // namespace simingest::storage
