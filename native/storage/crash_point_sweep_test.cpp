@@ -24,6 +24,7 @@
 #include "support/fault_injecting_file_ops.hpp"
 #include "support/sanitizers.hpp"
 #include "support/scratch_directory.hpp"
+#include "support/tree_snapshot.hpp"
 
 namespace simingest {
 namespace {
@@ -141,6 +142,63 @@ TEST_F(CrashPointSweep, a_crash_at_every_operation_recovers_to_a_committed_prefi
   // And the window between a file's rename and its manifest (ADR 7).
   EXPECT_GT(window_points, 0u);
   EXPECT_GT(adopted, 0u);
+}
+
+// docs/adr/0011-no-symlinks-inside-a-dataset.md: after a crash at any
+// operation, stream a's directory becomes a link to a directory elsewhere.
+// The reopen is refused with unsafe_layout and changes nothing (the lock file
+// aside, which the open creates if the crash undid it); once the link is
+// replaced by the real directory, recovery gives a committed prefix with every
+// flushed frame, salvaged ones included.
+TEST_F(CrashPointSweep, a_stream_directory_linked_after_a_crash_is_refused_until_it_is_real_again) {
+  namespace fs = std::filesystem;
+  const uint64_t operations = reference_operations();
+  const uint64_t stride = sweep_stride();
+  uint64_t refused = 0, salvaged_files = 0, failures = 0;
+  for (uint64_t k = 1; k <= operations; k += stride) {
+    const CrashModel model = k % 2 ? CrashModel::process_kill : CrashModel::power_loss;
+    const std::string root = fresh_root();
+    FaultInjectingFileOps ops(root, FaultPlan{k, FaultKind::crash, EIO, model, k});
+    const RunOutcome outcome = run_workload(root, ops);
+    ops.settle();
+    if (!fs::is_directory(root + "/a")) {  // crashed before stream a had a directory
+      fs::remove_all(root);
+      continue;
+    }
+    const std::string outside = root + "-outside";
+    fs::rename(root + "/a", outside);
+    fs::create_directory_symlink(outside, root + "/a");
+    const std::string lock = root + "/_simingest/lock";
+    auto before = testing_support::snapshot_tree(root, {outside});
+    std::string problem;
+    try {
+      storage::Dataset::open(root);
+      problem = "the open succeeded";
+    } catch (const Error& e) {
+      if (e.status() != Status::unsafe_layout) problem = std::string("the open failed otherwise: ") + e.what();
+    }
+    auto after = testing_support::snapshot_tree(root, {outside});
+    before.erase(lock);
+    after.erase(lock);
+    if (problem.empty()) problem = testing_support::first_difference(before, after);
+    fs::remove(root + "/a");
+    fs::rename(outside, root + "/a");
+    const Verdict verdict = check_dataset(root, outcome.flushed, true);
+    if (problem.empty() && !verdict.violations.empty()) problem = verdict.violations.front();
+    if (!problem.empty()) {
+      ++failures;
+      ADD_FAILURE() << model_name(model) << " crash at operation " << k << " (" << outcome.fired_at
+                    << "), then a link: " << problem;
+    }
+    ++refused;
+    salvaged_files += verdict.report.salvaged.size();
+    fs::remove_all(root);
+    if (failures > 10) FAIL() << "stopping after 10 failing crash points";
+  }
+  std::cout << "[ symlink  ] " << refused << " crash points with stream a's directory linked: refused, unchanged, "
+            << "then " << salvaged_files << " files salvaged once it was real again\n";
+  EXPECT_GT(refused, operations / stride / 2);
+  EXPECT_GT(salvaged_files, 0u);  // the refusal kept journals that recovery then used
 }
 
 TEST_F(CrashPointSweep, negative_control_without_recovery_sees_violations) {

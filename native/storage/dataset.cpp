@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,13 +13,12 @@
 #include <ctime>
 #include <filesystem>
 #include <random>
-#include <set>
 #include <system_error>
 #include <utility>
 
 #include "core/status.hpp"
 #include "storage/file_ops.hpp"
-#include "storage/journal_salvage.hpp"
+#include "storage/layout.hpp"
 #include "storage/resume.hpp"
 #include "storage/verify.hpp"
 
@@ -27,44 +27,8 @@ namespace simingest::storage {
 namespace {
 
 constexpr const char* kMetaDirectory = "_simingest";
-constexpr const char* kInProgressPrefix = ".part-";
-constexpr const char* kInProgressSuffix = ".parquet.inprogress";
 
 std::string meta_directory(const std::string& root) { return root + "/" + kMetaDirectory; }
-
-std::string file_name_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
-
-// The hidden name a file has while it is written: same directory, leading '.',
-// suffix that no `*.parquet` glob matches.
-std::string inprogress_path_for(const std::string& final_path) {
-  return parent_directory(final_path) + "/." + file_name_of(final_path) + ".inprogress";
-}
-
-// ".part-….parquet.inprogress" → "part-….parquet".
-std::string final_name_of_inprogress(const std::string& name) {
-  return name.substr(1, name.size() - 1 - std::char_traits<char>::length(".inprogress"));
-}
-
-bool starts_with(const std::string& text, const std::string& prefix) {
-  return text.compare(0, prefix.size(), prefix) == 0;
-}
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// "part-<seq>-<writer id>.parquet" as begin_file names files: recovery only
-// ever adopts or deletes a visible file of that form, never a foreign one.
-bool is_committed_file_name(const std::string& name) {
-  const std::size_t dash = name.find('-', 5);
-  if (!starts_with(name, "part-") || !ends_with(name, ".parquet") || dash == std::string::npos || dash < 13)
-    return false;
-  const std::string seq = name.substr(5, dash - 5);
-  const std::string writer = name.substr(dash + 1, name.size() - dash - 1 - std::strlen(".parquet"));
-  return seq.find_first_not_of("0123456789") == std::string::npos && writer.size() == 8 &&
-         writer.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
 
 std::string random_writer_id() {
   std::random_device device;
@@ -92,35 +56,43 @@ std::string absolute_root(const std::string& path) {
   return root;
 }
 
-// Subdirectories of `path`, or its regular files when `want_directories` is false.
-std::vector<std::string> list_entries(const std::string& path, bool want_directories) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> names;
+// The dataset directory, created if needed (through links: the dataset path
+// itself may be one) and resolved once, so that nothing inside it is reached
+// through a link (storage/layout.hpp).
+std::string resolved_root(const std::string& path) {
+  const std::string root = absolute_root(path);
+  make_directories(root);
   std::error_code ec;
-  fs::directory_iterator it(path, ec);
-  if (ec) throw io_error("list directory " + path, ec.value());
-  for (; it != fs::directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    fs::file_status status = it->symlink_status(ec);
-    if (ec) break;
-    if (want_directories ? fs::is_directory(status) : fs::is_regular_file(status))
-      names.push_back(it->path().filename().string());
+  std::string resolved = std::filesystem::canonical(root, ec).string();
+  if (ec) throw io_error("resolve " + root, ec.value());
+  return resolved;
+}
+
+// Opens (creating it if needed) the lock file, never through a link.
+int open_lock_file(const std::string& path) {
+  int fd = file_ops().open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ELOOP) refuse_layout(path, "a symbolic link, not a regular file");
+    throw io_error("open " + path, error);
   }
-  if (ec) throw io_error("list directory " + path, ec.value());
-  return names;
+  FileDescriptor owned(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) throw io_error("stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) refuse_layout(path, describe_entry(path) + ", not a regular file");
+  return owned.release();
 }
 
 }  // namespace
 
 std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOptions& options) {
   std::unique_ptr<Dataset> dataset(new Dataset());
-  dataset->root_ = absolute_root(path);
+  dataset->root_ = resolved_root(path);
   const std::string& root = dataset->root_;
-  make_directories(root);
-  make_directories(meta_directory(root));
+  make_directories_inside(root, meta_directory(root));  // refuses a link (Error(unsafe_layout))
 
   const std::string lock_path = meta_directory(root) + "/lock";
-  dataset->lock_fd_ = open_file(lock_path, O_RDWR | O_CREAT, 0644, "open").release();
+  dataset->lock_fd_ = open_lock_file(lock_path);
   // flock() belongs to the open file description, so this also refuses a
   // second Dataset on the same directory inside this process.
   int rc;
@@ -143,6 +115,11 @@ std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOption
     dataset->files_ = std::move(loaded.manifest->files);
     dataset->quarantined_ = std::move(loaded.manifest->quarantined);
   }
+  // Before anything below changes the disk: a link inside the dataset is
+  // refused, and the dataset stays as it is (journals included).
+  std::vector<std::string> stream_names;
+  for (const auto& stream : dataset->streams_) stream_names.push_back(stream.first);
+  check_dataset_layout(root, stream_names);
   dataset->report_.resumed_from_step = options.resume_from_step;
   // Half-written manifest copies go first, before anything below can write
   // (and so silently reuse) a temporary name.
@@ -169,132 +146,6 @@ std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOption
 
 Dataset::~Dataset() {
   if (lock_fd_ >= 0) file_ops().close(lock_fd_);  // releases the flock
-}
-
-void Dataset::recover() {
-  // A crash between the manifest rename and a file's rename leaves the file
-  // committed but still under its hidden name: finish the rename. A listed
-  // file with neither name (or an in-progress file of another size) was
-  // never durably written: drop its entry, report it missing.
-  std::vector<ManifestFile> kept;
-  std::set<std::string> renamed_in;
-  bool dropped = false;
-  for (ManifestFile& file : files_) {
-    const std::string final_path = root_ + "/" + file.path;
-    if (regular_file_size(final_path)) {
-      kept.push_back(std::move(file));
-      continue;
-    }
-    const std::string inprogress = inprogress_path_for(final_path);
-    std::optional<uint64_t> size = regular_file_size(inprogress);
-    if (size && *size == file.bytes) {
-      rename_path(inprogress, final_path);
-      renamed_in.insert(parent_directory(final_path));
-      kept.push_back(std::move(file));
-    } else {
-      report_.missing.push_back(MissingFile{file.path, file.frames});
-      dropped = true;
-    }
-  }
-  files_ = std::move(kept);
-  for (const std::string& directory : renamed_in) fsync_directory(directory);
-  if (dropped) {
-    IoTimings ignored;
-    write_manifest(ignored);
-  }
-
-  // A file under its final name that no entry lists was renamed into place
-  // by a commit whose manifest never landed: adopt it or delete it. Every
-  // in-progress file left now belongs to no commit: keep the row groups
-  // its journal proves complete, remove the rest.
-  std::set<std::string> listed;
-  for (const ManifestFile& file : files_) listed.insert(file.path);
-  const std::string journal_suffix = std::string(kInProgressSuffix) + kJournalSuffix;
-  for (const std::string& stream : list_entries(root_, true)) {
-    if (stream == kMetaDirectory) continue;
-    const std::string stream_dir = root_ + "/" + stream;
-    for (const std::string& partition : list_entries(stream_dir, true)) {
-      if (!starts_with(partition, "part=")) continue;
-      const std::string relative_dir = stream + "/" + partition;
-      const std::string partition_dir = stream_dir + "/" + partition;
-      const std::vector<std::string> names = list_entries(partition_dir, false);
-      const std::set<std::string> present(names.begin(), names.end());
-      for (const std::string& name : names)
-        if (is_committed_file_name(name) && !listed.count(relative_dir + "/" + name))
-          adopt_or_remove(relative_dir, name);
-      for (const std::string& name : names)
-        if (starts_with(name, kInProgressPrefix) && ends_with(name, kInProgressSuffix))
-          salvage_or_remove(relative_dir, name);
-      // A journal without its file (committed, or removed before a crash
-      // could undo the journal's removal) has nothing left to say.
-      for (const std::string& name : names)
-        if (starts_with(name, kInProgressPrefix) && ends_with(name, journal_suffix) &&
-            !present.count(name.substr(0, name.size() - std::char_traits<char>::length(kJournalSuffix))))
-          remove_file(partition_dir + "/" + name);
-    }
-  }
-}
-
-void Dataset::salvage_or_remove(const std::string& relative_dir, const std::string& name) {
-  const std::string directory = root_ + "/" + relative_dir;
-  const std::string inprogress = directory + "/" + name;
-  const std::string journal = inprogress + kJournalSuffix;
-  const std::string final_name = final_name_of_inprogress(name);
-  const std::string relative_final = relative_dir + "/" + final_name;
-  SalvagePlan plan = plan_salvage(inprogress, journal, relative_final);
-  if (plan.records.empty() || path_exists(directory + "/" + final_name)) {
-    remove_file(inprogress);
-    remove_file(journal);
-    report_.removed.push_back(RemovedLeftover{relative_dir + "/" + name, plan.file_bytes});
-    return;
-  }
-
-  // Cut after the last verified row group, append the footer those row
-  // groups need and commit the file like any other. A crash in between
-  // leaves the journal and the same verified prefix: the next open redoes it.
-  std::unique_ptr<PendingFile> file(new PendingFile());
-  file->remove_if_uncommitted_ = false;
-  file->fd_ = open_file(inprogress, O_WRONLY | O_APPEND, 0, "open").release();
-  file->stream_ = plan.header.stream;
-  file->partition_ = plan.header.partition;
-  file->relative_path_ = relative_final;
-  file->inprogress_path_ = inprogress;
-  file->final_path_ = directory + "/" + final_name;
-  file->directory_ = directory;
-  file->journal_path_ = journal;
-  truncate_file(file->fd_, plan.keep_bytes, inprogress);
-  file->size_ = plan.keep_bytes;
-  file->crc32c_ = plan.keep_crc32c;
-  std::vector<const std::vector<uint8_t>*> row_groups;
-  for (const JournalRecord& record : plan.records) row_groups.push_back(&record.row_group_metadata);
-  ManifestFile entry = salvaged_entry(plan);
-  parquet::FileWriter::write_footer(*file, plan.header.schema, plan.header.key_values, row_groups, entry.rows);
-  SalvagedFile salvaged{relative_final, entry.row_groups, entry.frames, entry.rows,
-                        plan.file_bytes - plan.keep_bytes};
-  commit_file(std::move(file), std::move(entry));
-  report_.salvaged.push_back(std::move(salvaged));
-}
-
-void Dataset::adopt_or_remove(const std::string& relative_dir, const std::string& name) {
-  const std::string path = root_ + "/" + relative_dir + "/" + name;
-  const std::string journal = root_ + "/" + relative_dir + "/." + name + ".inprogress" + kJournalSuffix;
-  std::optional<ManifestFile> entry = plan_adoption(path, journal, relative_dir + "/" + name);
-  if (!entry) {
-    // Its frames were never flushed (flush() returns after the manifest),
-    // and without a whole journal its manifest entry cannot be rebuilt.
-    const uint64_t bytes = regular_file_size(path).value_or(0);
-    remove_file(path);
-    remove_file(journal);
-    fsync_directory(root_ + "/" + relative_dir);
-    report_.removed.push_back(RemovedLeftover{relative_dir + "/" + name, bytes});
-    return;
-  }
-  entry->committed_at = utc_now_iso8601();
-  files_.push_back(*entry);
-  IoTimings ignored;
-  write_manifest(ignored);
-  remove_file(journal);
-  report_.salvaged.push_back(SalvagedFile{entry->path, entry->row_groups, entry->frames, entry->rows, 0});
 }
 
 void Dataset::write_manifest(IoTimings& timings) {
@@ -383,7 +234,7 @@ std::unique_ptr<PendingFile> Dataset::begin_file(const std::string& stream, int6
   const std::string relative_dir = stream + "/part=" + std::to_string(partition);
   const std::string directory = root_ + "/" + relative_dir;
   identity_.check(root_);  // a lost dataset gets no new files
-  make_directories(directory);
+  make_directories_inside(root_, directory);
 
   std::unique_ptr<PendingFile> file(new PendingFile());
   for (;;) {
@@ -413,7 +264,7 @@ std::unique_ptr<PendingFile> Dataset::begin_file(const std::string& stream, int6
   if (journal) {
     // Created before the directory fsync, so that one fsync makes both names durable.
     file->journal_path_ = file->inprogress_path_ + kJournalSuffix;
-    file->journal_fd_ = open_file(file->journal_path_, O_WRONLY | O_CREAT | O_TRUNC, 0644, "create").release();
+    file->journal_fd_ = open_file(file->journal_path_, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644, "create").release();
     journal->path = file->relative_path_;
     append_journal_header(*journal, file->journal_buffer_);
     write_all(file->journal_fd_, file->journal_buffer_.data(), file->journal_buffer_.size(), file->journal_path_);

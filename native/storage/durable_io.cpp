@@ -118,7 +118,7 @@ void make_directories(const std::string& path) {
 void replace_file(const std::string& path, const std::string& contents, IoTimings& timings) {
   const std::string tmp = path + ".tmp";
   int64_t t0 = steady_now_ns();
-  FileDescriptor fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, "create");
+  FileDescriptor fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644, "create");
   write_all(fd.get(), contents.data(), contents.size(), tmp);
   int64_t t1 = steady_now_ns();
   fsync_file(fd.get(), tmp);
@@ -133,8 +133,11 @@ void replace_file(const std::string& path, const std::string& contents, IoTiming
 }
 
 std::string read_file(const std::string& path) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (fd.get() < 0) throw io_error("open " + path, errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) throw io_error("stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) throw io_error("read " + path, S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
   std::string contents;
   char chunk[65536];
   for (;;) {

@@ -72,7 +72,7 @@ void make_directories(const std::string& path);
 // fsync the directory. Time spent is added to `timings`.
 void replace_file(const std::string& path, const std::string& contents, IoTimings& timings);
 
-// The whole file as bytes.
+// The whole regular file as bytes (never through a link, never blocking on a FIFO).
 std::string read_file(const std::string& path);
 
 // The size of the regular file at `path` (not following a symlink), or

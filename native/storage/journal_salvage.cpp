@@ -23,7 +23,7 @@ void verify_records(const std::string& path, std::vector<JournalRecord>& records
   std::size_t verified = 0;
   uint32_t crc = 0, crc_at_verified = 0;
   uint64_t offset = 0;
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (fd.get() < 0) throw io_error("open " + path, errno);
   std::vector<unsigned char> chunk(1u << 20);
   while (verified < records.size()) {

@@ -29,55 +29,14 @@ using testing_support::FaultPlan;
 using namespace testing_support::crash_workload;
 namespace fs = std::filesystem;
 
-// The journal next to stream a's file in progress in part=0 ("" if none).
-std::string journal_of_stream_a(const std::string& root) {
-  const std::string dir = root + "/a/part=0";
-  if (!fs::exists(dir)) return "";
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (ends_with(entry.path().string(), ".inprogress.journal")) return entry.path().string();
-  return "";
-}
-
-storage::JournalContents read_journal(const std::string& path) {
-  const std::string bytes = testing_support::read_text_file(path);
-  return storage::parse_journal(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-}
-
 class JournalSalvage : public ::testing::Test {
  protected:
-  // Step 0 of stream a is flushed (committed); steps 1..3 are written and
-  // journaled in a second file, then the process "dies".
-  void crash_with_three_journaled_row_groups(const std::string& root) {
-    FaultInjectingFileOps ops(root);
-    {
-      storage::ScopedFileOps installed(ops);
-      auto engine = Engine::open(root, kConfig);
-      std::string message;
-      ASSERT_EQ(ingest(*engine, "a", 0, message), Status::ok) << message;
-      engine->flush();
-      for (int step = 1; step <= 3; ++step) ASSERT_EQ(ingest(*engine, "a", step, message), Status::ok) << message;
-      // The commit thread writes the row groups without committing them: wait
-      // until the journal records all three.
-      // (A hang here aborts the binary instead of stalling the suite.)
-      testing_support::within(std::chrono::seconds(60), "waiting for the journal", [&] {
-        for (;;) {
-          const std::string journal = journal_of_stream_a(root);
-          if (!journal.empty() && read_journal(journal).records.size() == 3) return;
-          std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-      });
-      ops.crash_now(CrashModel::process_kill);
-      EXPECT_THROW(engine->close(), Error);  // its final commit cannot reach the disk
-    }
-    ops.settle();  // kill -9: the disk keeps what the kernel had
-  }
-
   testing_support::ScratchDirectory scratch_;
   const std::string root_ = scratch_ / "run";
 };
 
 TEST_F(JournalSalvage, keeps_every_journaled_row_group_and_reports_it) {
-  crash_with_three_journaled_row_groups(root_);
+  crash_with_journaled_row_groups(root_);
   const std::string journal = journal_of_stream_a(root_);
   const std::string inprogress = journal.substr(0, journal.size() - std::strlen(".journal"));
   const uint64_t found_bytes = fs::file_size(inprogress);
@@ -102,7 +61,7 @@ TEST_F(JournalSalvage, keeps_every_journaled_row_group_and_reports_it) {
 }
 
 TEST_F(JournalSalvage, stops_at_the_first_row_group_whose_bytes_do_not_match_their_crc) {
-  crash_with_three_journaled_row_groups(root_);
+  crash_with_journaled_row_groups(root_);
   const std::string journal = journal_of_stream_a(root_);
   const std::string inprogress = journal.substr(0, journal.size() - std::strlen(".journal"));
   const auto records = read_journal(journal).records;
@@ -127,7 +86,7 @@ TEST_F(JournalSalvage, stops_at_the_first_row_group_whose_bytes_do_not_match_the
 }
 
 TEST_F(JournalSalvage, a_torn_journal_record_keeps_the_records_before_it) {
-  crash_with_three_journaled_row_groups(root_);
+  crash_with_journaled_row_groups(root_);
   const std::string journal = journal_of_stream_a(root_);
   fs::resize_file(journal, fs::file_size(journal) - 5);
   const Verdict verdict = check_dataset(root_, {{"a", 1}}, true);
@@ -139,7 +98,7 @@ TEST_F(JournalSalvage, a_torn_journal_record_keeps_the_records_before_it) {
 }
 
 TEST_F(JournalSalvage, a_file_without_its_journal_is_removed_and_reported) {
-  crash_with_three_journaled_row_groups(root_);
+  crash_with_journaled_row_groups(root_);
   const std::string journal = journal_of_stream_a(root_);
   const std::string inprogress = journal.substr(0, journal.size() - std::strlen(".journal"));
   const uint64_t size = fs::file_size(inprogress);
@@ -159,7 +118,7 @@ TEST_F(JournalSalvage, a_file_without_its_journal_is_removed_and_reported) {
 // salvage is redone from the same journal.
 TEST_F(JournalSalvage, a_crash_at_any_operation_of_the_salvage_is_redone_by_the_next_open) {
   const std::string crashed = scratch_ / "crashed";
-  crash_with_three_journaled_row_groups(crashed);
+  crash_with_journaled_row_groups(crashed);
   uint64_t operations = 0;
   {
     const std::string root = scratch_ / "reference";

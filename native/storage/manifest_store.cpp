@@ -1,6 +1,14 @@
 #include "storage/manifest_store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+
 #include "core/status.hpp"
+#include "storage/layout.hpp"
 
 namespace simingest::storage {
 
@@ -15,12 +23,60 @@ struct CopyRead {
   std::string error;  // why `text` is not a good manifest
 };
 
+// The copy's bytes, or why it cannot be a manifest. Opened without
+// following a link and without blocking (a FIFO), checked to be a regular
+// file of bounded size, and read up to that bound only: no file type can
+// make the open hang or exhaust memory (docs/adr/0011-no-symlinks-inside-a-dataset.md).
+std::optional<std::string> read_bounded(const std::string& path, std::string& why) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+  if (fd.get() < 0) {
+    if (errno == ELOOP) why = "a symbolic link, not a regular file";
+    else throw io_error("open " + path, errno);
+    return std::nullopt;
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) throw io_error("stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    why = describe_entry(path) + ", not a regular file";
+    return std::nullopt;
+  }
+  if (static_cast<uint64_t>(st.st_size) > kMaxManifestBytes) {
+    why = std::to_string(st.st_size) + " bytes, more than a manifest may have (" +
+          std::to_string(kMaxManifestBytes) + ")";
+    return std::nullopt;
+  }
+  std::string text(static_cast<std::size_t>(st.st_size) + 1, '\0');
+  std::size_t got = 0;
+  while (got < text.size()) {
+    const ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw io_error("read " + path, errno);
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got > static_cast<std::size_t>(st.st_size)) {
+    why = "grew while being read";
+    return std::nullopt;
+  }
+  text.resize(got);
+  return text;
+}
+
 CopyRead read_copy(const std::string& root, const char* name) {
   CopyRead copy;
   copy.relative_path = kMetaDirectory + "/" + name;
   const std::string path = root + "/" + copy.relative_path;
-  if (!regular_file_size(path)) return copy;
-  copy.text = read_file(path);
+  if (entry_kind(path) == EntryKind::missing) return copy;
+  std::string why;
+  std::optional<std::string> text = read_bounded(path, why);
+  if (!text) {
+    copy.text = std::string();  // it exists, and it is damaged
+    copy.error = path + ": damaged manifest: " + why;
+    return copy;
+  }
+  copy.text = std::move(text);
   try {
     copy.manifest = parse_manifest(*copy.text, path);
   } catch (const Error& e) {
@@ -66,10 +122,13 @@ std::vector<RemovedLeftover> remove_manifest_temporaries(const std::string& root
   for (const char* name : {kManifestName, kManifestBackupName}) {
     const std::string relative = std::string(kMetaDirectory) + "/" + name + ".tmp";
     const std::string path = root + "/" + relative;
-    const auto bytes = regular_file_size(path);
-    if (!bytes) continue;
+    // Ours whatever it is now: a link is removed, not followed.
+    const EntryKind kind = entry_kind(path);
+    if (kind == EntryKind::missing) continue;
+    if (kind == EntryKind::directory) refuse_layout(path, "a directory, not a regular file");
+    const uint64_t bytes = kind == EntryKind::regular ? regular_file_size(path).value_or(0) : 0;
     remove_file(path);
-    removed.push_back(RemovedLeftover{relative, *bytes});
+    removed.push_back(RemovedLeftover{relative, bytes});
   }
   return removed;
 }

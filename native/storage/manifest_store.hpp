@@ -12,6 +12,7 @@
 // commit was under way, which recovery then finishes or drops).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ namespace simingest::storage {
 
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kManifestBackupName = "manifest.bak.json";
+// A copy larger than this is damaged (about a million files' entries).
+inline constexpr uint64_t kMaxManifestBytes = uint64_t{1} << 30;
 
 // A copy that exists but failed to parse or to check.
 struct BadManifestCopy {
@@ -39,7 +42,9 @@ struct LoadedManifest {
 };
 
 // Reads both copies of the dataset at `root` and picks one: the primary if it
-// is good, else the backup. Throws Error(corrupt) naming both copies and
+// is good, else the backup. A copy that is a symbolic link, not a regular file
+// or larger than kMaxManifestBytes is damaged like one that fails its CRC;
+// reading never follows a link and never blocks. Throws Error(corrupt) naming both copies and
 // changes nothing if copies exist but none is good; Error(io) if one cannot
 // be read.
 LoadedManifest load_manifest_copies(const std::string& root);

@@ -35,6 +35,9 @@ std::string RecoveryReport::to_json() const {
                     {"keptAs", f.kept_as.empty() ? ordered_json(nullptr) : ordered_json(f.kept_as)},
                     {"framesKept", f.frames_kept}});
   out["retired"] = std::move(list);
+  list = ordered_json::array();
+  for (const auto& f : ignored) list.push_back({{"path", f.path}, {"reason", f.reason}});
+  out["ignored"] = std::move(list);
   return out.dump();
 }
 

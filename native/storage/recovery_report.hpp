@@ -52,12 +52,20 @@ struct RetiredFile {
   int64_t frames_kept = 0;
 };
 
+// A name in the dataset that looks like simingest's but does not fit its
+// naming grammar (or is not UTF-8): left untouched (storage/layout.hpp).
+struct IgnoredEntry {
+  std::string path;    // relative to the dataset, escaped (escape_name)
+  std::string reason;
+};
+
 struct RecoveryReport {
   std::vector<SalvagedFile> salvaged;
   std::vector<RemovedLeftover> removed;
   std::vector<MissingFile> missing;
   std::vector<QuarantinedFile> quarantined;
   std::vector<RetiredFile> retired;
+  std::vector<IgnoredEntry> ignored;  // not part of clean(): recovery did nothing to them
   std::optional<int64_t> resumed_from_step;
 
   bool clean() const noexcept {

@@ -21,6 +21,7 @@
 #include "parquet/step_split.hpp"
 #include "storage/dataset.hpp"
 #include "storage/durable_io.hpp"
+#include "storage/layout.hpp"
 
 namespace simingest::storage {
 
@@ -36,7 +37,7 @@ constexpr int kIntentVersion = 1;
 class FileSource : public parquet::ByteSource {
  public:
   FileSource(const std::string& path, std::string name)
-      : path_(path), name_(std::move(name)), fd_(open_file(path, O_RDONLY, 0, "open")) {
+      : path_(path), name_(std::move(name)), fd_(open_file(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0, "open")) {
     struct stat st {};
     if (::fstat(fd_.get(), &st) != 0) throw io_error("stat " + path_, errno);
     size_ = static_cast<uint64_t>(st.st_size);
@@ -179,7 +180,7 @@ void Retirement::write_intent(const Plan& plan) {
                      {"framesKept", e.frames_kept}});
   Json document = {{"format", kIntentFormat}, {"version", kIntentVersion}, {"resumeFromStep", plan.step},
                    {"files", std::move(files)}};
-  make_directories(directory(plan));
+  make_directories_inside(d_.root_, directory(plan));
   IoTimings ignored;
   replace_file(directory(plan) + "/" + kIntentName, document.dump(2) + "\n", ignored);
 }
@@ -243,7 +244,7 @@ void Retirement::execute(Plan& plan, bool intent_on_disk) {
     const std::string from = d_.root_ + "/" + e.path;
     if (!regular_file_size(from)) continue;
     const std::string to = dir + "/" + e.path;
-    make_directories(parent_directory(to));
+    make_directories_inside(d_.root_, parent_directory(to));
     rename_path(from, to);
     touched.insert(parent_directory(from));
     touched.insert(parent_directory(to));

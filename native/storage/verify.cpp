@@ -13,6 +13,7 @@
 #include "core/status.hpp"
 #include "kernels/crc32c.hpp"
 #include "storage/durable_io.hpp"
+#include "storage/layout.hpp"
 
 namespace simingest::storage {
 
@@ -28,7 +29,7 @@ constexpr std::size_t kReadChunk = 1u << 20;
 class ReadOnlyFile {
  public:
   explicit ReadOnlyFile(std::string path) : path_(std::move(path)) {
-    fd_ = FileDescriptor(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    fd_ = FileDescriptor(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     if (fd_.get() < 0) throw io_error("open " + path_, errno);
     struct stat st;
     if (::fstat(fd_.get(), &st) != 0) throw io_error("stat " + path_, errno);
@@ -113,7 +114,12 @@ std::string footer_checksums(ReadOnlyFile& file, uint64_t& footer_bytes, uint32_
 }  // namespace
 
 std::string check_committed_file(const std::string& root, const ManifestFile& entry, bool verify_full) {
-  ReadOnlyFile file(root + "/" + entry.path);
+  // A committed file replaced by a link, a directory, a FIFO, … is damage
+  // like any other (docs/adr/0011-no-symlinks-inside-a-dataset.md).
+  const std::string path = root + "/" + entry.path;
+  const EntryKind kind = entry_kind(path);
+  if (kind != EntryKind::regular) return "not a regular file: " + describe_entry(path);
+  ReadOnlyFile file(path);
   const uint64_t size = file.size();
   if (size < entry.bytes)
     return "truncated: " + std::to_string(size) + " of " + std::to_string(entry.bytes) + " bytes";
@@ -168,7 +174,7 @@ std::string move_to_quarantine(const std::string& root, const std::string& relat
   for (int n = 1; path_exists(root + "/" + moved_to); ++n) moved_to = target + "." + std::to_string(n);
   const std::string from = root + "/" + relative_path;
   const std::string to = root + "/" + moved_to;
-  make_directories(parent_directory(to));
+  make_directories_inside(root, parent_directory(to));
   rename_path(from, to);
   // The new name first: at every moment the file is durable under one of them.
   fsync_directory(parent_directory(to));

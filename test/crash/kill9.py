@@ -10,7 +10,11 @@ Each trial:
      stream after every flush() that returned;
   2. the harness sends SIGKILL at a random moment (seeded);
   3. in some trials a recovering process is killed too, mid-recovery;
-  4. a recovering child reopens the dataset (recovery runs) and reports;
+  4. in some trials a stream directory is replaced by a link to a directory
+     outside the dataset first: the reopen must be refused (UnsafeLayoutError,
+     docs/adr/0011-no-symlinks-inside-a-dataset.md) with nothing changed, and
+     the real directory is then put back;
+     then a recovering child reopens the dataset (recovery runs) and reports;
   5. the harness verifies: no file in progress left, every visible Parquet
      file listed in the manifest and every listed file present, every listed
      file opens in pyarrow, every recorded-flushed step of every stream is
@@ -69,6 +73,7 @@ class Summary:
     salvaged_files: int = 0
     salvaged_frames: int = 0
     removed_leftovers: int = 0
+    link_refusals: int = 0          # reopens refused because a stream directory was a link
     duckdb_checks: int = 0
     failures: List[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -80,7 +85,8 @@ class Summary:
                 f"{self.files_checked} files checked, {self.unreadable_files} unreadable; "
                 f"{self.frames_beyond_flush} frames beyond the last flush kept "
                 f"({self.salvaged_files} salvaged files, {self.salvaged_frames} salvaged frames); "
-                f"{self.removed_leftovers} leftovers removed; {self.duckdb_checks} DuckDB checks; "
+                f"{self.removed_leftovers} leftovers removed; {self.link_refusals} linked stream directories refused; "
+                f"{self.duckdb_checks} DuckDB checks; "
                 f"{len(self.failures)} failures; {self.seconds:.1f} s")
 
 
@@ -299,6 +305,49 @@ def duckdb_check(dataset: Path, stream: str, present: np.ndarray) -> List[str]:
     return problems
 
 
+# ---- a stream directory turned into a link ----------------------------------------
+
+
+def tree(*tops: Path) -> Dict[str, str]:
+    """Every entry under `tops`: its type and a regular file's bytes or a link's target.
+    Links are recorded, not followed; the lock file (created by an open if missing) is left out."""
+    out: Dict[str, str] = {}
+    for top in tops:
+        for path in [top, *top.rglob("*")]:
+            if path.name == "lock" and path.parent.name == "_simingest":
+                continue
+            if path.is_symlink():
+                out[str(path)] = "link " + os.readlink(path)
+            elif path.is_file():
+                out[str(path)] = "file " + path.read_bytes().hex()
+            else:
+                out[str(path)] = "directory" if path.is_dir() else "other"
+    return out
+
+
+def linked_stream_is_refused(dataset: Path, stream: str) -> List[str]:
+    """Moves `stream`'s directory out of the dataset and links it back; the reopen must be
+    refused with UnsafeLayoutError and change nothing. The real directory is put back."""
+    real = dataset / stream
+    outside = dataset.parent / f"outside-{stream}"
+    real.rename(outside)
+    real.symlink_to(outside, target_is_directory=True)
+    problems = []
+    try:
+        before = tree(dataset, outside)
+        child = Child("refuse", str(dataset))
+        answer = child.expect("refused")
+        child.finish()
+        if not answer.startswith("UnsafeLayoutError") or str(real) not in answer:
+            problems.append(f"a linked stream directory was not refused as unsafe: {answer[:300]}")
+        if tree(dataset, outside) != before:
+            problems.append("the refused open changed the dataset")
+    finally:
+        real.unlink()
+        outside.rename(real)
+    return problems
+
+
 # ---- trials --------------------------------------------------------------------
 
 
@@ -367,7 +416,12 @@ def run(trials: int, seed: Optional[int] = None, workdir: Optional[Path] = None,
                     if recovering.kill():
                         summary.kills += 1
                         summary.recovery_kills += 1
-                # 4. Recovery, then the check.
+                # 4. Sometimes a stream directory is a link by now: refused, untouched.
+                stream = rng.choice(STREAMS)
+                if (trial % 5 == 1 or rng.random() < 0.1) and (dataset / stream).is_dir():
+                    problems.extend(linked_stream_is_refused(dataset, stream))
+                    summary.link_refusals += 1
+                # Recovery, then the check.
                 report = recovered_report(Child("recover", str(dataset)))
                 salvaged = report.get("salvaged", [])
                 summary.salvaged_files += len(salvaged)

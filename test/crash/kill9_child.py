@@ -13,6 +13,10 @@
       once more and announces "closed" with that second report (a recovered
       dataset must open clean). The harness kills it at random in some trials
       (a crash during recovery) and otherwise uses its reports.
+  kill9_child.py refuse DATASET
+      Opens the dataset expecting the refusal of a linked stream directory
+      (docs/adr/0011-no-symlinks-inside-a-dataset.md) and announces
+      "refused <error class>: <message>", or "opened" if the open succeeded.
 """
 import json
 import os
@@ -72,10 +76,21 @@ def recover(dataset):
     announce("closed " + json.dumps(report))
 
 
+def refuse(dataset):
+    try:
+        simingest.Ingestor(dataset, config=CONFIG).close()
+    except simingest.SimingestError as error:
+        announce(f"refused {type(error).__name__}: {error}".replace("\n", " "))
+        return
+    announce("refused none: the open succeeded")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "write":
         write(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     elif sys.argv[1] == "recover":
         recover(sys.argv[2])
+    elif sys.argv[1] == "refuse":
+        refuse(sys.argv[2])
     else:
         sys.exit(f"unknown role {sys.argv[1]!r}")

@@ -2,7 +2,8 @@
 SIGKILL at random moments, some recovering processes killed too; after
 recovery every frame whose flush() returned is there exactly once with exact
 values, every listed file opens in pyarrow, and readers see no file in
-progress. The harness is test/crash/kill9.py; this runs its fast version
+progress; a stream directory turned into a link is refused untouched, and
+recovered once it is real again. The harness is test/crash/kill9.py; this runs its fast version
 (SIMINGEST_KILL9_TRIALS, default 20); `npm run test:crash -- --trials 500`
 runs the long one. The seed is printed (SIMINGEST_KILL9_SEED replays one).
 
@@ -37,6 +38,7 @@ def test_no_flushed_frame_is_lost_across_random_kills():
     assert summary.unreadable_files == 0, report
     assert summary.writer_kills == trials, report  # every writer was alive when killed
     assert summary.flushed_frames > 0, report  # the kills were not all before the first flush
+    assert summary.link_refusals > 0, report  # some reopens met a linked stream directory
 
 
 # ---- the verifier can fail -----------------------------------------------------

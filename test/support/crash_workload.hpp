@@ -14,11 +14,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,9 @@
 #include "storage/dataset.hpp"
 #include "storage/file_ops.hpp"
 #include "support/fault_injecting_file_ops.hpp"
+#include "support/deadline.hpp"
 #include "support/plain_parquet_reader.hpp"
+#include "support/scratch_directory.hpp"
 
 namespace simingest::testing_support::crash_workload {
 
@@ -266,6 +270,49 @@ inline Verdict check_dataset(const std::string& root, const std::map<std::string
                            std::to_string(steps.size()) + " present");
   }
   return verdict;
+}
+
+// ---- a crash with a file in progress -------------------------------------------
+
+// The journal next to stream a's file in progress in part=0 ("" if none).
+inline std::string journal_of_stream_a(const std::string& root) {
+  const std::string dir = root + "/a/part=0";
+  if (!std::filesystem::exists(dir)) return "";
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (ends_with(entry.path().string(), ".inprogress.journal")) return entry.path().string();
+  return "";
+}
+
+inline storage::JournalContents read_journal(const std::string& path) {
+  const std::string bytes = testing_support::read_text_file(path);
+  return storage::parse_journal(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+// Step 0 of stream a is flushed (committed); steps 1..3 are written and
+// journaled in a second file, then the process "dies".
+inline void crash_with_journaled_row_groups(const std::string& root) {
+  FaultInjectingFileOps ops(root);
+  {
+    storage::ScopedFileOps installed(ops);
+    auto engine = Engine::open(root, kConfig);
+    std::string message;
+    ASSERT_EQ(ingest(*engine, "a", 0, message), Status::ok) << message;
+    engine->flush();
+    for (int step = 1; step <= 3; ++step) ASSERT_EQ(ingest(*engine, "a", step, message), Status::ok) << message;
+    // The commit thread writes the row groups without committing them: wait
+    // until the journal records all three.
+    // (A hang here aborts the binary instead of stalling the suite.)
+    testing_support::within(std::chrono::seconds(60), "waiting for the journal", [&] {
+      for (;;) {
+        const std::string journal = journal_of_stream_a(root);
+        if (!journal.empty() && read_journal(journal).records.size() == 3) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+    ops.crash_now(CrashModel::process_kill);
+    EXPECT_THROW(engine->close(), Error);  // its final commit cannot reach the disk
+  }
+  ops.settle();  // kill -9: the disk keeps what the kernel had
 }
 
 }  // namespace simingest::testing_support::crash_workload
