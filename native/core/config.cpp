@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "core/config_limits.hpp"
 #include "core/names.hpp"
 #include "core/status.hpp"
 
@@ -19,7 +20,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
-constexpr uint64_t kMaxGridCells = uint64_t{1} << 40;  // exclusive
 constexpr std::size_t kMaxGridRank = 8;
 constexpr const char* kNameRule = "a name matching [A-Za-z_][A-Za-z0-9_]{0,63}";
 
@@ -229,6 +229,7 @@ StreamConfig parse_stream(const std::string& name, const Json& j, const std::str
   if (!columns) fail(columns_path, "required but missing");
   require_object(*columns, columns_path, "an object of columns");
   if (columns->empty()) expected(columns_path, "at least one column", *columns);
+  check_config_count(columns_path, columns->size(), kMaxColumnsPerStream, "columns");
   for (const auto& item : columns->items()) {
     const std::string& column_name = item.key();
     if (!is_valid_name(column_name)) expected(columns_path, kNameRule, Json(column_name));
@@ -383,6 +384,7 @@ class DuplicateKeyCheck {
 };
 
 Json parse_document(std::string_view text) {
+  check_config_document_limits(text);  // before a tree of unbounded size or depth is built
   try {
     DuplicateKeyCheck check;
     return Json::parse(text.data(), text.data() + text.size(),
@@ -432,6 +434,7 @@ Config parse_config(std::string_view json_text) {
   if (!streams) fail("streams", "required but missing");
   require_object(*streams, "streams", "an object of streams");
   if (streams->empty()) expected("streams", "at least one stream", *streams);
+  check_config_count("streams", streams->size(), kMaxStreams, "streams");
   for (const auto& item : streams->items()) {
     if (!is_valid_name(item.key())) expected("streams", kNameRule, Json(item.key()));
     config.streams.push_back(parse_stream(item.key(), item.value(), join("streams", item.key())));

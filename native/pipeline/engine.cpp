@@ -175,12 +175,14 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   impl->durable_steps = impl->dataset->durable_steps();
 
   uint32_t index = 0;
+  std::vector<std::pair<std::string, std::string>> schemas;  // registered together: one manifest write
+  schemas.reserve(impl->config.streams.size());
   for (const StreamConfig& stream_config : impl->config.streams) {
     auto stream = std::make_unique<StreamState>();
     stream->index = index++;
     stream->config = stream_config;
     stream->schema_json = stream_schema_json(stream_config);
-    impl->dataset->register_stream(stream_config.name, stream->schema_json);
+    schemas.emplace_back(stream_config.name, stream->schema_json);
     if (impl->config.resume_from_step) {
       if (const auto last = impl->durable_steps->last_step(stream_config.name)) {
         stream->skip_resumed = true;
@@ -193,14 +195,19 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     }
     stream->file_schema.columns.push_back({"step", Dtype::int64, ColumnEncoding::automatic});
     stream->file_schema.columns.push_back({"time", Dtype::float64, ColumnEncoding::automatic});
-    for (const ColumnConfig& column : stream_config.columns)
+    stream->column_index.reserve(stream->config.columns.size());
+    for (const ColumnConfig& column : stream->config.columns) {
       stream->file_schema.columns.push_back({column.name, column.dtype, column.encoding});
+      stream->column_index.emplace(column.name, static_cast<uint32_t>(stream->column_index.size()));
+    }
     stream->file_metadata.push_back({"simingest.version", SIMINGEST_VERSION_STRING});
     stream->file_metadata.push_back({"simingest.stream", stream_config.name});
     stream->file_metadata.push_back({"simingest.schema", stream->schema_json});
     if (!stream_config.grid.empty()) stream->file_metadata.push_back({"simingest.grid", grid_json(stream_config.grid)});
+    impl->stream_index.emplace(stream->config.name, stream.get());
     impl->streams.push_back(std::move(stream));
   }
+  impl->dataset->register_streams(schemas);
 
   Impl* raw = impl.get();
   std::unique_ptr<Engine> ingestor(new Engine(std::move(impl)));

@@ -18,7 +18,9 @@
 #include <mutex>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/config.hpp"
@@ -51,6 +53,9 @@ struct StreamState {
   StreamConfig config;
   std::string schema_json;
   uint64_t grid_rows = 0;  // product of the grid, 0 without a grid
+  // Declared column name -> its index, for frames that do not list columns in
+  // declared order (keys view config.columns' names, which never move).
+  std::unordered_map<std::string_view, uint32_t> column_index;
   parquet::FileSchema file_schema;               // step, time, then the columns
   std::vector<parquet::KeyValue> file_metadata;  // simingest.* keys
   IngestCounters counters;
@@ -136,6 +141,7 @@ struct Engine::Impl {
   std::string recovery_json;  // dataset->recovery() at open, for stats after close too
   std::shared_ptr<const storage::DurableSteps> durable_steps;  // checkpoint(), also after close
   std::vector<std::unique_ptr<pipeline::StreamState>> streams;
+  std::unordered_map<std::string_view, pipeline::StreamState*> stream_index;  // by name (config.name)
   IngestCounters unattributed;  // rejections that name no known stream
 
   // Per NUMA node (index into topology->nodes()): a buffer pool and a frame

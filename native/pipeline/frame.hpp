@@ -48,10 +48,23 @@ constexpr std::size_t frame_header_bytes(std::size_t ncolumns) noexcept {
   return (sizeof(Frame) + ncolumns * sizeof(FrameColumn) + 63) / 64 * 64;
 }
 
-// Budget held for a frame's encoded pages until they are written: compressed
-// pages can exceed their input by zstd's bound (1/256) plus headers.
-constexpr uint64_t encode_reserve_bytes(uint64_t array_bytes, std::size_t ncolumns) noexcept {
-  return array_bytes + array_bytes / 128 + 64 * (ncolumns + 2) + 512;
+// Most bytes one data page of a dictionary-encoded run takes: page header,
+// bit width, one RLE run, and zstd's frame around it (column_chunk.cpp).
+constexpr uint64_t kRunPageBytes = 128;
+
+// Budget held for a frame's encoded pages until they are written.
+// `value_bytes`: the values its columns encode, arrays as given and scalars
+// expanded to one value per row (a scalar in a chunk that also holds arrays
+// is written out row by row). Compressed pages can exceed their input by
+// zstd's bound (1/256) plus headers. Every column, step and time included,
+// may be written as a dictionary run: a page per page-worth of rows, each
+// with its header, however few bytes the run's value takes (a scalar on a
+// 2^40-cell grid is 8 million pages at the default pageBytes).
+constexpr uint64_t encode_reserve_bytes(uint64_t value_bytes, uint64_t rows, std::size_t ncolumns,
+                                        uint64_t page_bytes) noexcept {
+  const uint64_t rows_per_page = page_bytes / 8 > 0 ? page_bytes / 8 : 1;  // the widest values: fewest rows per page
+  const uint64_t pages = rows / rows_per_page + 1;
+  return value_bytes + value_bytes / 128 + (ncolumns + 2) * (64 + pages * kRunPageBytes) + 512;
 }
 
 }  // namespace simingest::pipeline

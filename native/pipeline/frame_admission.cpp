@@ -87,9 +87,8 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
     }
     // Longer names than the rule allows cannot match; cut them for the message.
     const std::string_view stream_name(stream_c_name, strnlen(stream_c_name, 4 * kMaxNameLength));
-    StreamState* stream = nullptr;
-    for (auto& candidate : streams)
-      if (candidate->config.name == stream_name) stream = candidate.get();
+    const auto found = stream_index.find(stream_name);
+    StreamState* const stream = found == stream_index.end() ? nullptr : found->second;
     if (stream == nullptr) {
       unattributed.frames_rejected.fetch_add(1, std::memory_order_relaxed);
       message = "unknown stream " + quote_name(stream_name);
@@ -137,8 +136,12 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
         return reject(Status::invalid_argument,
                       stream_prefix(*stream) + "columns[" + std::to_string(i) + "].name is NULL");
       const std::string_view name(given.name, strnlen(given.name, 4 * kMaxNameLength));
-      std::size_t j = 0;
-      while (j < ndeclared && declared[j].name != name) ++j;
+      // Columns in declared order match by position; others by the stream's index.
+      std::size_t j = i;
+      if (j >= ndeclared || declared[j].name != name) {
+        const auto index = stream->column_index.find(name);
+        j = index == stream->column_index.end() ? ndeclared : index->second;
+      }
       if (j == ndeclared) {
         if (is_reserved_column_name(name))
           return reject(Status::invalid_argument,
@@ -174,6 +177,7 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
     int32_t rows_from = -1;
     uint64_t array_bytes = 0;
     uint64_t padded_bytes = 0;
+    uint64_t scalar_width = 0;  // bytes of one row of the scalar columns
     uint64_t bytes_in = 0;
     for (std::size_t j = 0; j < ndeclared; ++j) {
       if (slot[j] < 0)
@@ -182,6 +186,7 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       const std::size_t width = dtype_size(declared[j].dtype);
       if (given.length == SIMINGEST_SCALAR) {
         bytes_in += width;
+        scalar_width += width;
         continue;
       }
       if (given.length > (uint64_t{1} << 40))
@@ -245,7 +250,10 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
     // charged already (the cache counts in the budget): then only the
     // reservation for the encoded pages is new.
     const uint64_t buffer_bytes = pipeline::frame_header_bytes(ndeclared) + padded_bytes;
-    const uint64_t reserve = pipeline::encode_reserve_bytes(array_bytes, ndeclared);
+    // Scalars are charged as the rows they expand to (rows < 2^40, a row < 2^20
+    // bytes: no overflow), so a scalar-only frame on a huge grid is too large.
+    const uint64_t reserve =
+        pipeline::encode_reserve_bytes(array_bytes + scalar_width * rows, rows, ndeclared, config.page_bytes);
     const uint64_t charge = pipeline::BufferPool::capacity_for(buffer_bytes) + reserve;
     if (charge > budget.limit())
       return reject(Status::frame_too_large,
@@ -448,7 +456,7 @@ uint64_t Engine::Impl::room_estimate(std::size_t array_bytes) const noexcept {
   for (const auto& stream : streams) widest = std::max(widest, stream->config.columns.size());
   const uint64_t padded = array_bytes + 64 * widest;
   const uint64_t estimate = pipeline::frame_header_bytes(widest) + padded +
-                            pipeline::encode_reserve_bytes(padded, widest);
+                            pipeline::encode_reserve_bytes(padded, 0, widest, config.page_bytes);
   return std::min<uint64_t>(estimate, budget.limit());
 }
 

@@ -190,25 +190,6 @@ void Dataset::record_quarantined(std::vector<QuarantinedFile> found) {
   write_manifest(ignored);
 }
 
-void Dataset::register_stream(const std::string& stream, const std::string& schema_json) {
-  const std::string schema = canonical_schema_text(schema_json);
-  for (const auto& [name, known] : streams_) {
-    if (name != stream) continue;
-    if (known == schema) return;
-    throw Error(Status::schema_conflict, "stream \"" + stream +
-                                             "\": schema differs from the dataset's: dataset has " +
-                                             known + ", configuration has " + schema);
-  }
-  streams_.emplace_back(stream, schema);
-  try {
-    IoTimings ignored;
-    write_manifest(ignored);
-  } catch (...) {
-    streams_.pop_back();
-    throw;
-  }
-}
-
 std::unique_ptr<PendingFile> Dataset::begin_file(const std::string& stream, int64_t partition) {
   return begin_file(stream, partition, nullptr);
 }

@@ -148,6 +148,11 @@ class Dataset {
   // schema throws Error(schema_conflict) naming the stream. Persisted with
   // the next manifest write (and at once if the stream is new).
   void register_stream(const std::string& stream, const std::string& schema_json);
+  // The same for many streams (name, schema json) at once: the new ones are
+  // persisted with one manifest write, however many there are. A conflict, or
+  // more new streams than the dataset has room for (kMaxStreams in all:
+  // Error(config)), registers none of them.
+  void register_streams(const std::vector<std::pair<std::string, std::string>>& streams);
 
   // Starts a new hidden file in <stream>/part=<partition>/ (created if needed).
   std::unique_ptr<PendingFile> begin_file(const std::string& stream, int64_t partition);
