@@ -5,7 +5,9 @@
 // and a nested tryIngest from it committed step 1 with the nested frame's
 // column a (-7 instead of 1). Now the transfer is a typed ERR_INVALID_ARGUMENT
 // (detached buffer), the nested call is refused with ERR_INVALID_ARGUMENT, and
-// step 1 reads back with its own values.
+// step 1 reads back with its own values. A close() from the getter (the old
+// addon went on to ingest into a handle its close thread was closing) now
+// makes the outer ingest ERR_CLOSED.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -57,4 +59,13 @@ test('a nested ingest from a getter is refused and the outer frame commits its o
   );
   // Before the fix: step 0 (the nested frame) was committed too, and step 1's a was -7.
   assert.deepEqual(rows, { step: [1], n: [ROWS], amin: [1], amax: [1], bmin: [2], bmax: [2] });
+});
+
+test('a close() from a getter during ingest makes that ingest ERR_CLOSED, and nothing is committed', async (t) => {
+  const dir = scratchDir(t);
+  const result = await runChild('close', dir);
+  assert.equal(result.fired, true, 'the getter on Array.prototype[1] never ran: the scenario was not reproduced');
+  assert.equal(result.outer, 'ERR_CLOSED');
+  const parquet = readdirSync(dir, { recursive: true }).filter((name) => String(name).endsWith('.parquet'));
+  assert.deepEqual(parquet, []);
 });
