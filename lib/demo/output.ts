@@ -3,7 +3,7 @@
 // _simingest/demo (written right after it opens one, so a run that crashed is
 // marked too); a user's dataset never has that file, and a demo dataset a
 // user added streams to is not the demo's any more.
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Config } from '../config.js';
 import { SimingestError } from '../errors.js';
@@ -40,6 +40,7 @@ export function markDemoOutput(out: string): void {
  */
 export async function prepareDemoOutput(out: string, config: Config): Promise<void> {
   if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) refuse(out, 'exists and is not a directory');
   const entries = readdirSync(out);
   if (entries.length === 0) return;
   if (!existsSync(path.join(out, '_simingest', 'manifest.json'))) {

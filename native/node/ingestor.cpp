@@ -161,9 +161,15 @@ Napi::Value Ingestor::Open(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
     ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "open(path, configJson) expects two strings");
   }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::string config_json = info[1].As<Napi::String>().Utf8Value();
+  // C strings to the engine: a NUL would end them early (lib/ingestor.ts checks the path first).
+  if (path.find('\0') != std::string::npos || config_json.find('\0') != std::string::npos) {
+    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "open(path, configJson): contains a NUL byte");
+  }
   auto* job = new OpenJob(env);
-  job->path = info[0].As<Napi::String>().Utf8Value();
-  job->config_json = info[1].As<Napi::String>().Utf8Value();
+  job->path = std::move(path);
+  job->config_json = std::move(config_json);
   Napi::Promise promise = job->deferred.Promise();
   job->channel = OpenChannel::New(env, "simingest.open", 0, 1);
   // Registered after the channel, so it runs before the channel's own hook.

@@ -5,7 +5,7 @@
 // non-zero exit and left untouched.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { test } from 'node:test';
@@ -119,4 +119,13 @@ test('demo --out refuses an earlier demo dataset that an ingestor holds, or that
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /demo dataset with other content too \(notes\.txt\)/);
   assert.equal(await rowCount(dir, 'diagnostics'), 3);
+});
+
+test('demo --out naming a file is refused with a message, and the file stays', async (t) => {
+  const file = path.join(scratchDir(t), 'notes.txt');
+  writeFileSync(file, 'mine\n');
+  const result = await demo(file);
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /exists and is not a directory; nothing was changed/);
+  assert.equal(readFileSync(file, 'utf8'), 'mine\n');
 });

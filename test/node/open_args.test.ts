@@ -55,3 +55,16 @@ test('a config object nested 100 000 deep is ERR_CONFIG', async (t) => {
     return true;
   });
 });
+
+test('the addon itself refuses a NUL in the path or config text (callers that bypass lib/)', async (t) => {
+  const dir = scratchDir(t);
+  // dist/native.js, loaded at run time: it is not part of the package's exports.
+  const addon = (require(path.join(__dirname, '..', 'native.js')) as { default: AddonOpen }).default;
+  assert.throws(() => addon.NativeIngestor.open(path.join(dir, 'cut\0tail'), JSON.stringify(CONFIG)), invalid(/contains a NUL byte/));
+  assert.throws(() => addon.NativeIngestor.open(path.join(dir, 'd'), `${JSON.stringify(CONFIG)}\0junk`), invalid(/contains a NUL byte/));
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+interface AddonOpen {
+  NativeIngestor: { open(path: string, configJson: string): Promise<unknown> };
+}
