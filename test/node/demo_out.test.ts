@@ -65,7 +65,10 @@ test('demo --out on a dataset another process holds open is refused and the stre
     PYTHONPATH: path.join(ROOT, 'bindings', 'python'),
     SIMINGEST_LIBRARY: process.env.SIMINGEST_LIBRARY ?? library,
   };
-  const python = spawn(process.env.PYTHON ?? 'python3', ['-c', HOLDER, dir], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const python = spawn(process.env.PYTHON ?? 'python3', ['-c', HOLDER, dir], {
+    env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const [ready] = (await once(python.stdout, 'data')) as [Buffer];
   assert.equal(ready.toString().trim(), 'ready');
   try {

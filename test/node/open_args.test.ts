@@ -23,14 +23,18 @@ function invalid(pattern: RegExp) {
 
 test('a path with a NUL byte is refused and nothing is created', async (t) => {
   const dir = scratchDir(t);
-  await assert.rejects(Ingestor.open(path.join(dir, 'cut\0tail'), CONFIG), invalid(/^path: contains a NUL byte$/));
+  const cut = path.join(dir, 'cut\0tail');
+  await assert.rejects(Ingestor.open(cut, CONFIG), invalid(/^path: contains a NUL byte$/));
   assert.deepEqual(readdirSync(dir), []);
 });
 
 test('a path with a lone surrogate is refused; a paired one is a real character', async (t) => {
   const dir = scratchDir(t);
   for (const lone of ['a\uD800', '\uDC00b', 'x\uDFFF\uD800y']) {
-    await assert.rejects(Ingestor.open(path.join(dir, lone), CONFIG), invalid(/^path: contains a lone UTF-16 surrogate/));
+    await assert.rejects(
+      Ingestor.open(path.join(dir, lone), CONFIG),
+      invalid(/^path: contains a lone UTF-16 surrogate/),
+    );
   }
   assert.deepEqual(readdirSync(dir), []);
   const ingestor = await Ingestor.open(path.join(dir, 'emoji-\uD83D\uDE00'), CONFIG);
@@ -41,8 +45,14 @@ test('a path with a lone surrogate is refused; a paired one is a real character'
 test('a stream or column name with a NUL byte is refused', async (t) => {
   await using ingestor = await Ingestor.open(scratchDir(t), { streams: { t: { columns: { a: 'int32' } } } });
   const columns = (name: string) => ({ [name]: new Int32Array([1]) });
-  assert.throws(() => ingestor.tryIngest('t\0x', { step: 0, time: 0, columns: columns('a') }), invalid(/^stream: contains a NUL byte$/));
-  assert.throws(() => ingestor.tryIngest('t', { step: 0, time: 0, columns: columns('a\0b') }), invalid(/^columns\.a: a column name contains a NUL byte$/));
+  assert.throws(
+    () => ingestor.tryIngest('t\0x', { step: 0, time: 0, columns: columns('a') }),
+    invalid(/^stream: contains a NUL byte$/),
+  );
+  assert.throws(
+    () => ingestor.tryIngest('t', { step: 0, time: 0, columns: columns('a\0b') }),
+    invalid(/^columns\.a: a column name contains a NUL byte$/),
+  );
 });
 
 test('a config object nested 100 000 deep is ERR_CONFIG', async (t) => {
@@ -60,8 +70,9 @@ test('the addon itself refuses a NUL in the path or config text (callers that by
   const dir = scratchDir(t);
   // dist/native.js, loaded at run time: it is not part of the package's exports.
   const addon = (require(path.join(__dirname, '..', 'native.js')) as { default: AddonOpen }).default;
-  assert.throws(() => addon.NativeIngestor.open(path.join(dir, 'cut\0tail'), JSON.stringify(CONFIG)), invalid(/contains a NUL byte/));
-  assert.throws(() => addon.NativeIngestor.open(path.join(dir, 'd'), `${JSON.stringify(CONFIG)}\0junk`), invalid(/contains a NUL byte/));
+  const text = JSON.stringify(CONFIG);
+  assert.throws(() => addon.NativeIngestor.open(path.join(dir, 'cut\0tail'), text), invalid(/contains a NUL byte/));
+  assert.throws(() => addon.NativeIngestor.open(path.join(dir, 'd'), `${text}\0junk`), invalid(/contains a NUL byte/));
   assert.deepEqual(readdirSync(dir), []);
 });
 

@@ -61,7 +61,7 @@ test('a nested ingest from a getter is refused and the outer frame commits its o
   assert.deepEqual(rows, { step: [1], n: [ROWS], amin: [1], amax: [1], bmin: [2], bmax: [2] });
 });
 
-test('a close() from a getter during ingest makes that ingest ERR_CLOSED, and nothing is committed', async (t) => {
+test('a close() from a getter during ingest makes that ingest ERR_CLOSED; nothing is committed', async (t) => {
   const dir = scratchDir(t);
   const result = await runChild('close', dir);
   assert.equal(result.fired, true, 'the getter on Array.prototype[1] never ran: the scenario was not reproduced');
