@@ -69,8 +69,13 @@ test('demo --out on a dataset another process holds open is refused and the stre
     env,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const [ready] = (await once(python.stdout, 'data')) as [Buffer];
-  assert.equal(ready.toString().trim(), 'ready');
+  // Its first line, or its end if it failed to start (then its stderr, inherited, says why).
+  const ready = await Promise.race([
+    once(python.stdout, 'data').then(([chunk]) => String(chunk).trim()),
+    once(python, 'exit').then(([code]) => `exited with ${String(code)}`),
+    once(python, 'error').then(([error]) => `did not start: ${String(error)}`),
+  ]);
+  assert.equal(ready, 'ready', `the Python process holding the dataset ${ready}`);
   try {
     const result = await demo(dir);
     assert.notEqual(result.code, 0);
