@@ -38,9 +38,10 @@ class Ingestor:
 
     Configuration: either keyword arguments (the snake_case forms of the
     configuration document's keys, e.g. ``memory_limit=512 << 20``; camelCase
-    works too) or a whole document as ``config=`` (a mapping, or JSON text that
-    is passed to the engine verbatim), or both (keywords win). See
-    docs/PYTHON.md for every key.
+    works too) or a whole document as ``config=`` (a mapping, or JSON text, str
+    or bytes, that is passed to the engine verbatim), or both (keywords win). See
+    docs/PYTHON.md for every key. `path` is a str, bytes or os.PathLike; a NUL
+    byte in it raises InvalidArgumentError.
 
     Thread safety: ingest(), try_ingest(), flush(), stats() and checkpoint() may be called
     from any number of threads at once; the GIL is released inside the engine.
