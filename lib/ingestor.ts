@@ -68,8 +68,10 @@ export class Ingestor implements AsyncDisposable {
     try {
       json = JSON.stringify(config);
     } catch (error) {
-      // A stack overflow: the engine bounds the nesting too, in the same words.
-      if (error instanceof RangeError) throw new SimingestError('configuration nested too deeply', 'ERR_CONFIG');
+      // A stack overflow (not a string too long to build): the engine bounds nesting too.
+      if (error instanceof RangeError && /call stack/i.test(error.message)) {
+        throw new SimingestError('configuration nested too deeply', 'ERR_CONFIG');
+      }
       throw new SimingestError(`config: cannot be written as JSON: ${(error as Error).message}`, 'ERR_CONFIG');
     }
     const native = await addon.NativeIngestor.open(path, json);
