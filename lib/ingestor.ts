@@ -9,6 +9,17 @@ import { prepareFrame, type Frame, type PreparedFrame } from './frame.js';
 import addon, { WOULD_BLOCK, type NativeIngestor } from './native.js';
 import type { Stats } from './stats.js';
 
+// The engine takes the path as a NUL-terminated UTF-8 string: a NUL would cut
+// it short and a lone surrogate would become U+FFFD, naming another directory.
+function checkPathText(path: string): void {
+  if (path.includes('\0')) {
+    throw new SimingestError('path: contains a NUL byte', 'ERR_INVALID_ARGUMENT');
+  }
+  if (/[\uD800-\uDFFF]/u.test(path)) {
+    throw new SimingestError('path: contains a lone UTF-16 surrogate (not valid Unicode)', 'ERR_INVALID_ARGUMENT');
+  }
+}
+
 function closedError(): SimingestError {
   return new SimingestError('the ingestor is closed', 'ERR_CLOSED');
 }
@@ -46,6 +57,7 @@ export class Ingestor implements AsyncDisposable {
    */
   static async open(path: string, config: Config): Promise<Ingestor> {
     expectArgument(typeof path === 'string' && path.length > 0, 'a non-empty string', 'path', path);
+    checkPathText(path);
     expectArgument(
       typeof config === 'object' && config !== null && !Array.isArray(config),
       'a configuration object',
@@ -56,6 +68,10 @@ export class Ingestor implements AsyncDisposable {
     try {
       json = JSON.stringify(config);
     } catch (error) {
+      // A stack overflow (not a string too long to build): the engine bounds nesting too.
+      if (error instanceof RangeError && /call stack/i.test(error.message)) {
+        throw new SimingestError('configuration nested too deeply', 'ERR_CONFIG');
+      }
       throw new SimingestError(`config: cannot be written as JSON: ${(error as Error).message}`, 'ERR_CONFIG');
     }
     const native = await addon.NativeIngestor.open(path, json);
@@ -119,11 +135,15 @@ export class Ingestor implements AsyncDisposable {
   #submit(frame: PreparedFrame): Promise<void> {
     if (this.#waiting === null && this.#callNative(frame) !== WOULD_BLOCK) return COPIED;
     const done = (this.#waiting ?? Promise.resolve()).then(() => this.#ingestWhenRoom(frame));
-    const tail = done.then(ignore, ignore);
-    this.#waiting = tail;
-    void tail.then(() => {
+    // The tail is cleared in the same reaction that settles it, which runs
+    // before the reactions of whoever awaits `done`: a flush() called as soon
+    // as this ingest resolves finds nothing waiting and starts its native
+    // flush at once, before a close() called right after it.
+    const clear = (): void => {
       if (this.#waiting === tail) this.#waiting = null;
-    });
+    };
+    const tail: Promise<void> = done.then(clear, clear);
+    this.#waiting = tail;
     return done;
   }
 
@@ -141,8 +161,11 @@ export class Ingestor implements AsyncDisposable {
    */
   async flush(): Promise<void> {
     if (this.#closing) throw closedError();
-    if (this.#waiting) await this.#waiting;
-    if (this.#closing) throw closedError();
+    if (this.#waiting) {
+      await this.#waiting;
+      // close() was called meanwhile: it commits everything this flush covers.
+      if (this.#closing) return this.#closing;
+    }
     await this.#native.flush();
   }
 

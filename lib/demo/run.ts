@@ -1,12 +1,10 @@
 // `simingest demo`: runs the built-in Navier–Stokes solver and ingests its
 // fields and diagnostics every step, the way a real solver would.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Config } from '../config.js';
-import { SimingestError } from '../errors.js';
 import { Ingestor } from '../ingestor.js';
 import type { Stats } from '../stats.js';
 import { NavierStokes2d } from './navier_stokes.js';
+import { markDemoOutput, prepareDemoOutput } from './output.js';
 
 export interface DemoOptions {
   out: string;
@@ -74,26 +72,16 @@ export function committedRatio(stats: Stats, config: Config): number | null {
   return raw / stats.bytesWritten;
 }
 
-// The demo replaces its own earlier output, never anything else.
-function prepareOutput(out: string): void {
-  if (!existsSync(out)) return;
-  const entries = readdirSync(out);
-  if (entries.length === 0) return;
-  if (!existsSync(path.join(out, '_simingest', 'manifest.json'))) {
-    throw new SimingestError(`${out}: exists and is not a simingest dataset; choose another --out`, 'ERR_IO');
-  }
-  rmSync(out, { recursive: true, force: true });
-}
-
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  prepareOutput(options.out);
+  const config = demoConfig(options);
+  // The demo replaces its own earlier output, never anything else.
+  await prepareDemoOutput(options.out, config);
   const solver = new NavierStokes2d({
     nx: options.nx,
     ny: options.ny,
     viscosity: options.viscosity,
     perturbation: options.perturbation,
   });
-  const config = demoConfig(options);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   let initialEnergy = Number.NaN;
@@ -103,6 +91,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let stats: Stats;
   {
     await using ingestor = await Ingestor.open(options.out, config);
+    markDemoOutput(options.out);
     for (let s = 0; s < options.steps; s += 1) {
       if (s > 0) solver.advance();
       const { fields, diagnostics } = solver.sample();

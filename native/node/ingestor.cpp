@@ -10,117 +10,11 @@
 #include <utility>
 #include <vector>
 
+#include "frame_values.hpp"
 #include "simingest_error.hpp"
 
 namespace simingest_node {
 namespace {
-
-std::string LastError(const simingest_ingestor* handle, simingest_status status) {
-  const char* message = simingest_last_error(handle);
-  if (message != nullptr && message[0] != '\0') return message;
-  return simingest_status_string(status);
-}
-
-// The element type a typed array really has; a DataView or Uint8ClampedArray
-// has none the engine knows.
-bool DtypeOfTypedArray(napi_typedarray_type type, simingest_dtype* out) {
-  switch (type) {
-    case napi_float32_array: *out = SIMINGEST_FLOAT32; return true;
-    case napi_float64_array: *out = SIMINGEST_FLOAT64; return true;
-    case napi_int8_array: *out = SIMINGEST_INT8; return true;
-    case napi_int16_array: *out = SIMINGEST_INT16; return true;
-    case napi_int32_array: *out = SIMINGEST_INT32; return true;
-    case napi_bigint64_array: *out = SIMINGEST_INT64; return true;
-    case napi_uint8_array: *out = SIMINGEST_UINT8; return true;
-    case napi_uint16_array: *out = SIMINGEST_UINT16; return true;
-    case napi_uint32_array: *out = SIMINGEST_UINT32; return true;
-    case napi_biguint64_array: *out = SIMINGEST_UINT64; return true;
-    default: return false;
-  }
-}
-
-// Converting an out-of-range double to an integer is undefined behaviour, so
-// the range is checked here even though TypeScript checked it first.
-bool IntegralInRange(double v, double lo, double hi) {
-  return std::isfinite(v) && std::trunc(v) == v && v >= lo && v <= hi;
-}
-
-bool FillScalar(Napi::Value value, simingest_dtype dtype, ScalarSlot* slot) {
-  if (value.IsBigInt()) {
-    bool lossless = false;
-    if (dtype == SIMINGEST_INT64) {
-      slot->i64 = value.As<Napi::BigInt>().Int64Value(&lossless);
-      return lossless;
-    }
-    if (dtype == SIMINGEST_UINT64) {
-      slot->u64 = value.As<Napi::BigInt>().Uint64Value(&lossless);
-      return lossless;
-    }
-    return false;
-  }
-  if (!value.IsNumber()) return false;
-  const double v = value.As<Napi::Number>().DoubleValue();
-  switch (dtype) {
-    case SIMINGEST_FLOAT32: slot->f32 = static_cast<float>(v); return true;
-    case SIMINGEST_FLOAT64: slot->f64 = v; return true;
-    case SIMINGEST_INT8:
-      if (!IntegralInRange(v, INT8_MIN, INT8_MAX)) return false;
-      slot->i8 = static_cast<int8_t>(v); return true;
-    case SIMINGEST_INT16:
-      if (!IntegralInRange(v, INT16_MIN, INT16_MAX)) return false;
-      slot->i16 = static_cast<int16_t>(v); return true;
-    case SIMINGEST_INT32:
-      if (!IntegralInRange(v, INT32_MIN, INT32_MAX)) return false;
-      slot->i32 = static_cast<int32_t>(v); return true;
-    case SIMINGEST_UINT8:
-      if (!IntegralInRange(v, 0, UINT8_MAX)) return false;
-      slot->u8 = static_cast<uint8_t>(v); return true;
-    case SIMINGEST_UINT16:
-      if (!IntegralInRange(v, 0, UINT16_MAX)) return false;
-      slot->u16 = static_cast<uint16_t>(v); return true;
-    case SIMINGEST_UINT32:
-      if (!IntegralInRange(v, 0, UINT32_MAX)) return false;
-      slot->u32 = static_cast<uint32_t>(v); return true;
-    case SIMINGEST_INT64:
-      if (!IntegralInRange(v, -9007199254740991.0, 9007199254740991.0)) return false;
-      slot->i64 = static_cast<int64_t>(v); return true;
-    case SIMINGEST_UINT64:
-      if (!IntegralInRange(v, 0, 9007199254740991.0)) return false;
-      slot->u64 = static_cast<uint64_t>(v); return true;
-  }
-  return false;
-}
-
-int64_t StepArgument(Napi::Env env, Napi::Value value) {
-  if (value.IsBigInt()) {
-    bool lossless = false;
-    const int64_t step = value.As<Napi::BigInt>().Int64Value(&lossless);
-    if (lossless) return step;
-  } else if (value.IsNumber()) {
-    const double v = value.As<Napi::Number>().DoubleValue();
-    if (IntegralInRange(v, -9007199254740991.0, 9007199254740991.0)) return static_cast<int64_t>(v);
-  }
-  ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "step must be an integer within int64");
-}
-
-// Napi::String::Utf8Value() allocates a new std::string each call; this
-// writes into `out`, keeping its capacity, and measures only when the text
-// might not have fit. V8 never splits a character, so a truncated copy can
-// stop up to 3 bytes short of the buffer: anything within 4 bytes of full is
-// read again at its measured length.
-void CopyUtf8(Napi::Env env, napi_value value, std::string* out) {
-  if (out->capacity() < 32) out->reserve(32);
-  out->resize(out->capacity());
-  size_t written = 0;
-  NAPI_THROW_IF_FAILED_VOID(env, napi_get_value_string_utf8(env, value, out->data(), out->size() + 1, &written));
-  if (written + 4 > out->size()) {
-    size_t length = 0;
-    NAPI_THROW_IF_FAILED_VOID(env, napi_get_value_string_utf8(env, value, nullptr, 0, &length));
-    out->resize(length);
-    NAPI_THROW_IF_FAILED_VOID(env, napi_get_value_string_utf8(env, value, out->data(), length + 1, &written));
-  }
-  out->resize(written);
-}
 
 // Resolves (OK) or rejects a promise from a thread-safe-function callback.
 // Never throws: those callbacks are not JavaScript calls, so a C++ exception
@@ -267,9 +161,15 @@ Napi::Value Ingestor::Open(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
     ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "open(path, configJson) expects two strings");
   }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::string config_json = info[1].As<Napi::String>().Utf8Value();
+  // C strings to the engine: a NUL would end them early (lib/ingestor.ts checks the path first).
+  if (path.find('\0') != std::string::npos || config_json.find('\0') != std::string::npos) {
+    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "open(path, configJson): contains a NUL byte");
+  }
   auto* job = new OpenJob(env);
-  job->path = info[0].As<Napi::String>().Utf8Value();
-  job->config_json = info[1].As<Napi::String>().Utf8Value();
+  job->path = std::move(path);
+  job->config_json = std::move(config_json);
   Napi::Promise promise = job->deferred.Promise();
   job->channel = OpenChannel::New(env, "simingest.open", 0, 1);
   // Registered after the channel, so it runs before the channel's own hook.
@@ -368,91 +268,6 @@ void Ingestor::EndPending(Napi::Env env) {
     if (!channel_released_) tsfn_.Unref(env);
     Unref();
   }
-}
-
-Napi::Value Ingestor::IngestNowait(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  ThrowIfClosed(env);
-  if (info.Length() < 6 || !info[0].IsString() || !info[2].IsNumber() || !info[3].IsArray() ||
-      !info[4].IsArray() || !info[5].IsArray()) {
-    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
-               "ingestNowait(stream, step, time, names, dtypes, values) got bad arguments");
-  }
-  const int64_t step = StepArgument(env, info[1]);
-  const double time = info[2].As<Napi::Number>().DoubleValue();
-  Napi::Array names = info[3].As<Napi::Array>();
-  Napi::Array dtypes = info[4].As<Napi::Array>();
-  Napi::Array values = info[5].As<Napi::Array>();
-  const uint32_t n = names.Length();
-  if (dtypes.Length() != n || values.Length() != n) {
-    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "names, dtypes and values differ in length");
-  }
-
-  // The per-call buffers are members reused from call to call, so a small
-  // frame costs no allocation here once they have grown. Nothing below runs
-  // JavaScript (the arrays are plain ones built by lib/frame.ts), so no
-  // nested call can reuse them while the engine reads them.
-  CopyUtf8(env, info[0], &stream_text_);
-  try {
-    if (name_text_.size() < n) name_text_.resize(n);
-    scalars_.resize(n);
-    columns_.resize(n);
-  } catch (const std::bad_alloc&) {  // a (sparse) array of billions of columns
-    ThrowError(env, SIMINGEST_ERR_OUT_OF_MEMORY, "no memory for a frame of " + std::to_string(n) + " columns");
-  }
-  for (uint32_t i = 0; i < n; ++i) {
-    Napi::Value name = names.Get(i);
-    if (!name.IsString()) ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "column names must be strings");
-    std::string& name_text = name_text_[i];
-    CopyUtf8(env, name, &name_text);
-    simingest_column& column = columns_[i];
-    column.name = name_text.c_str();
-    Napi::Value value = values.Get(i);
-    if (value.IsTypedArray()) {
-      // The C call, not Napi::TypedArray::ArrayBuffer(): it also serves typed
-      // arrays over a SharedArrayBuffer, and `data` already includes the offset.
-      napi_typedarray_type type;
-      size_t length = 0;
-      void* data = nullptr;
-      napi_value buffer = nullptr;
-      size_t offset = 0;
-      NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset),
-                           env.Undefined());
-      if (!DtypeOfTypedArray(type, &column.dtype)) {
-        ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
-                   "columns." + name_text + ": Uint8ClampedArray has no simingest dtype");
-      }
-      // A detached buffer reads as length 0 with a dangling offset; refuse it
-      // rather than let it pass as an empty column.
-      bool detached = false;
-      if (napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached) {
-        ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
-                   "columns." + name_text + ": the ArrayBuffer is detached");
-      }
-      column.length = length;
-      column.data = length == 0 ? nullptr : data;
-    } else {
-      Napi::Value dtype = dtypes.Get(i);
-      if (!dtype.IsNumber()) {
-        ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
-                   "columns." + name_text + ": a scalar needs its declared dtype");
-      }
-      column.dtype = static_cast<simingest_dtype>(dtype.As<Napi::Number>().Int32Value());
-      if (!FillScalar(value, column.dtype, &scalars_[i])) {
-        ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT,
-                   "columns." + name_text + ": the scalar does not fit its dtype");
-      }
-      column.data = &scalars_[i];
-      column.length = SIMINGEST_SCALAR;
-    }
-  }
-
-  const simingest_status status =
-      simingest_ingest_nowait(handle_, stream_text_.c_str(), step, time, columns_.data(), n);
-  if (status == SIMINGEST_OK || status == SIMINGEST_WOULD_BLOCK) {
-    return Napi::Number::New(env, static_cast<double>(status));
-  }
-  ThrowError(env, status, LastError(handle_, status));
 }
 
 void Ingestor::OnRoom(void* user_data, simingest_status status) {

@@ -34,25 +34,12 @@
 #include <thread>
 #include <vector>
 
+#include "frame_values.hpp"
 #include "simingest.h"
 
 namespace simingest_node {
 
 class Ingestor;
-
-// Storage for one scalar column value; the engine reads exactly one element.
-union ScalarSlot {
-  float f32;
-  double f64;
-  int8_t i8;
-  int16_t i16;
-  int32_t i32;
-  int64_t i64;
-  uint8_t u8;
-  uint16_t u16;
-  uint32_t u32;
-  uint64_t u64;
-};
 
 // One pending completion. Created and settled on the JavaScript thread; an
 // engine or helper thread only fills `status`/`message` and posts it.
@@ -120,6 +107,8 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   std::vector<std::string> name_text_;
   std::vector<simingest_column> columns_;
   std::vector<ScalarSlot> scalars_;
+  std::vector<napi_value> elements_;  // names[i], dtypes[i], values[i] fetched (see ingest_nowait.cpp)
+  bool in_ingest_ = false;            // inside IngestNowait: a nested call is refused
 
   simingest_ingestor* handle_ = nullptr;
   std::shared_mutex lifecycle_;

@@ -17,4 +17,10 @@ void ThrowError(Napi::Env env, simingest_status status, const std::string& messa
   throw Napi::Error(env, MakeError(env, status, message));
 }
 
+std::string LastError(const simingest_ingestor* handle, simingest_status status) {
+  const char* message = simingest_last_error(handle);
+  if (message != nullptr && message[0] != '\0') return message;
+  return simingest_status_string(status);
+}
+
 }  // namespace simingest_node

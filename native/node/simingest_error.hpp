@@ -27,4 +27,7 @@ Napi::Value MakeError(Napi::Env env, simingest_status status, const std::string&
 // JavaScript exception at the boundary.
 [[noreturn]] void ThrowError(Napi::Env env, simingest_status status, const std::string& message);
 
+// The engine's message for the last failure on `handle`, or the status's name.
+std::string LastError(const simingest_ingestor* handle, simingest_status status);
+
 }  // namespace simingest_node

@@ -9,7 +9,8 @@ reports it under the name the caller wrote (`row_group_size: unknown key`).
 
 The document is validated by the engine only (native/core/config.cpp); this
 module never rejects anything, so every host reports a bad configuration with
-the same message.
+the same message. The one exception is a mapping nested too deeply for
+`json.dumps` to write: that becomes ConfigError in the engine's words.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import json
 import numbers
 from typing import Any, Dict, Mapping, Optional
+
+from ._errors import ConfigError, Status
 
 _TOP = {
     "streams": "streams",
@@ -96,8 +99,38 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"simingest: cannot write {type(value).__name__} into the configuration JSON")
 
 
+# The engine's bound on nesting (native/core/config.cpp); only used to word the
+# error for a mapping too deep for Python's own JSON encoder to write at all.
+_NESTING_LIMIT = 64
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """True when containers nest more than `limit` levels deep (iterative: no recursion)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, Mapping):
+            children = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 def config_json(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, default=_json_default, allow_nan=False, separators=(",", ":"))
+    try:
+        return json.dumps(document, default=_json_default, allow_nan=False, separators=(",", ":"))
+    except RecursionError:
+        pass  # re-raised below, outside the handler, so no RecursionError is chained to it
+    if _nested_deeper_than(document, _NESTING_LIMIT):
+        message = f"configuration nested deeper than {_NESTING_LIMIT} levels"
+    else:
+        message = "configuration nested too deeply to be written as JSON"
+    raise ConfigError(Status.ERR_CONFIG, message)
 
 
 def declared_dtypes(document: Mapping[str, Any]) -> Dict[str, Dict[str, str]]:

@@ -16,7 +16,7 @@ from ._errors import ClosedError, InvalidArgumentError, Status
 from ._frame import prepare_columns
 from ._frame_plan import FramePlan, build_plan
 
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
@@ -25,14 +25,23 @@ _INT64_MAX = (1 << 63) - 1
 _MAX_PLANS = 64
 
 
+def _encode_path(path: Union[str, bytes]) -> bytes:
+    """The path as the C string the engine takes; a NUL would cut it short there."""
+    encoded = os.fsencode(path)
+    if b"\0" in encoded:
+        raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT, "path: contains a NUL byte")
+    return encoded
+
+
 class Ingestor:
     """Writes the frames of a running simulation into the dataset at `path`.
 
     Configuration: either keyword arguments (the snake_case forms of the
     configuration document's keys, e.g. ``memory_limit=512 << 20``; camelCase
-    works too) or a whole document as ``config=`` (a mapping, or JSON text that
-    is passed to the engine verbatim), or both (keywords win). See
-    docs/PYTHON.md for every key.
+    works too) or a whole document as ``config=`` (a mapping, or JSON text, str
+    or bytes, that is passed to the engine verbatim), or both (keywords win). See
+    docs/PYTHON.md for every key. `path` is a str, bytes or os.PathLike; a NUL
+    byte in it raises InvalidArgumentError.
 
     Thread safety: ingest(), try_ingest(), flush(), stats() and checkpoint() may be called
     from any number of threads at once; the GIL is released inside the engine.
@@ -43,28 +52,33 @@ class Ingestor:
     def __init__(
         self,
         path: PathLike,
-        config: Union[Mapping[str, Any], str, None] = None,
+        config: Union[Mapping[str, Any], str, bytes, None] = None,
         **settings: Any,
     ) -> None:
         self._handle: Optional[_native.IngestorPointer] = None  # first: __del__ may run on failure
         self._lib = _native.library()
-        if isinstance(config, str):
+        if isinstance(config, (str, bytes)):
             if settings:
                 raise InvalidArgumentError(
                     1, "config: pass either JSON text or keyword settings, not both"
                 )
-            text = config
+            # JSON text goes to the engine as it is: the engine bounds its
+            # nesting and size, and reports a problem in every host's words.
+            text = config if isinstance(config, bytes) else config.encode("utf-8")
             try:
                 document = json.loads(text)
-            except ValueError:
-                document = {}  # the engine reports malformed JSON, with the byte position
+            except (ValueError, RecursionError):
+                document = {}  # the engine reports it (malformed JSON with the byte position, depth)
         else:
             merged: Dict[str, Any] = dict(config_document(config or {}))
             merged.update(config_document(settings))
             document = merged
-            text = config_json(document)
+            text = config_json(document).encode("utf-8")
+        if b"\0" in text:  # the engine reads a C string: it would end there
+            raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT, "config: contains a NUL byte")
         self._dtypes = declared_dtypes(document if isinstance(document, Mapping) else {})
         self._path = os.fspath(path)
+        encoded_path = _encode_path(self._path)
         self._calls = 0  # calls in progress; close() waits for them
         self._closing = False
         # Calls take the bare lock (cheaper than the Condition's Python-level
@@ -77,7 +91,7 @@ class Ingestor:
         handle = _native.IngestorPointer()
         error = ctypes.c_void_p()
         self._lib.simingest_open(
-            os.fsencode(self._path), text.encode("utf-8"), ctypes.byref(handle), ctypes.byref(error)
+            encoded_path, text, ctypes.byref(handle), ctypes.byref(error)
         )
         self._handle = handle
 
