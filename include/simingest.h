@@ -276,6 +276,34 @@ SIMINGEST_API simingest_status simingest_stats_json(simingest_ingestor* ingestor
  * Thread safety: any thread. */
 SIMINGEST_API simingest_status simingest_checkpoint(simingest_ingestor* ingestor, char** out_json);
 
+/* ---- Inspect --------------------------------------------------------------- */
+
+/* A summary of the dataset at `path`, read from its manifest alone: the JSON
+ * document `simingest inspect --json` prints. Per stream: its columns (step,
+ * time, then the declared ones) with dtype, raw and stored bytes and
+ * compression ratio; grid; partitioning and the partitions present; step and
+ * time ranges; files, row groups, frames, rows and bytes on disk. Also the
+ * manifest format version, the files and bytes of the whole dataset, every
+ * quarantined file, and "manifestSource": "manifest.json", or
+ * "manifest.bak.json (manifest.json missing)" / "manifest.bak.json
+ * (manifest.json damaged: <why>)" when the primary copy failed its checks
+ * (the next simingest_open() repairs it). The manifest is read and checked
+ * exactly as simingest_open() reads it.
+ *
+ * Read-only: takes no lock and changes nothing, so it may run while an
+ * ingestor (in this or another process) holds the dataset and commits.
+ *
+ * On success *out_json receives the document. On failure *out_json is set to
+ * NULL and, if out_error is not NULL, *out_error receives a message naming the
+ * problem; the message is also simingest_last_error(NULL). Both strings are
+ * owned by the caller: free them with simingest_free(). Statuses:
+ * SIMINGEST_ERR_INVALID_ARGUMENT (path or out_json NULL, path empty),
+ * SIMINGEST_ERR_IO (no manifest at `path`: "<path>/_simingest/manifest.json:
+ * not a simingest dataset (no manifest)", or a copy cannot be read),
+ * SIMINGEST_ERR_CORRUPT (copies exist but none passes its checks; the message
+ * names each and why). Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_inspect_json(const char* path, char** out_json, char** out_error);
+
 /* The message of the last call made by the calling thread on `ingestor` that
  * failed, or "" if none did. Owned by the library; valid until the calling
  * thread's next call on any ingestor. NULL handle: the message of the calling

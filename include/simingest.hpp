@@ -123,6 +123,24 @@ inline const char* status_string(simingest_status status) noexcept {
   return simingest_status_string(status);
 }
 
+// The summary `simingest inspect --json` prints of the dataset at `path`
+// (simingest_inspect_json()): read-only, takes no lock, so it works while an
+// Ingestor holds the dataset. Throws Error (IO: no dataset there, CORRUPT: no
+// good manifest copy).
+inline std::string inspect_json(const std::string& path) {
+  char* json = nullptr;
+  char* message = nullptr;
+  const simingest_status status = simingest_inspect_json(path.c_str(), &json, &message);
+  if (status != SIMINGEST_OK) {
+    std::string text = message ? message : simingest_status_string(status);
+    simingest_free(message);
+    throw Error(status, text);
+  }
+  std::string out(json);
+  simingest_free(json);
+  return out;
+}
+
 // Owns one simingest_ingestor. Move-only; the destructor closes it.
 class Ingestor {
  public:

@@ -28,6 +28,8 @@ interface Addon {
   setErrorClass(errorClass: typeof SimingestError): void;
   version(): string;
   statusString(status: number): string;
+  /** simingest_inspect_json() on the libuv pool: the summary as JSON text. */
+  inspectJson(path: string): Promise<string>;
 }
 
 export const WOULD_BLOCK = 16;

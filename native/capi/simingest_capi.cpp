@@ -8,6 +8,7 @@
 
 #include "core/status.hpp"
 #include "pipeline/engine.hpp"
+#include "storage/inspect_report.hpp"
 #include "simingest.h"
 
 struct simingest_ingestor {
@@ -165,6 +166,25 @@ simingest_status simingest_checkpoint(simingest_ingestor* ingestor, char** out_j
     *out_json = text;
     return succeed();
   });
+}
+
+simingest_status simingest_inspect_json(const char* path, char** out_json, char** out_error) {
+  if (out_json != nullptr) *out_json = nullptr;
+  if (out_error != nullptr) *out_error = nullptr;
+  auto report = [&](simingest_status status) {
+    if (out_error != nullptr) *out_error = copy_string(last_error.message);
+    return status;
+  };
+  if (out_json == nullptr) return report(fail(nullptr, Status::invalid_argument, "out_json is NULL"));
+  if (path == nullptr) return report(fail(nullptr, Status::invalid_argument, "path is NULL"));
+  if (path[0] == '\0') return report(fail(nullptr, Status::invalid_argument, "path is empty"));
+  const simingest_status status = guarded(nullptr, [&] {
+    char* text = copy_string(simingest::storage::inspect_report_json(path));
+    if (text == nullptr) return fail(nullptr, Status::out_of_memory, "out of memory");
+    *out_json = text;
+    return succeed();
+  });
+  return status == SIMINGEST_OK ? status : report(status);
 }
 
 const char* simingest_last_error(const simingest_ingestor* ingestor) {

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "ingestor.hpp"
+#include "inspect.hpp"
 #include "simingest.h"
 #include "simingest_error.hpp"
 
@@ -40,6 +41,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New<SetErrorClass>(env, "setErrorClass"));
   exports.Set("version", Napi::Function::New<Version>(env, "version"));
   exports.Set("statusString", Napi::Function::New<StatusString>(env, "statusString"));
+  exports.Set("inspectJson", Napi::Function::New<InspectJson>(env, "inspectJson"));
   return exports;
 }
 

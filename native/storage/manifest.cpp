@@ -299,6 +299,7 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
   if (version >= 2) check_document_crc(reader, text);
 
   Manifest manifest;
+  manifest.version = version;
   manifest.next_file_seq = reader.uint64_at(document, "", "nextFileSeq");
   const Json& streams = reader.object_at(document, "", "streams");
   for (auto it = streams.begin(); it != streams.end(); ++it) {

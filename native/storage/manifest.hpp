@@ -64,6 +64,9 @@ struct Manifest {
   // Every file (or manifest copy) ever moved aside as corrupt, oldest first:
   // kept so that later opens and `simingest inspect` still show it.
   std::vector<QuarantinedFile> quarantined;
+  // The format version the document was read as (parse_manifest); 0 for a
+  // manifest built in memory. serialize_manifest always writes kManifestVersion.
+  int64_t version = 0;
 };
 
 inline constexpr const char* kManifestFormat = "simingest-manifest";

@@ -104,6 +104,7 @@ LoadedManifest load_manifest_copies(const std::string& root) {
     throw Error(Status::corrupt, root + "/" + kMetaDirectory + "/" + kManifestName + ": " + message);
   }
   CopyRead& used = primary.manifest ? primary : backup;
+  loaded.from_backup = !primary.manifest;
   loaded.manifest = std::move(used.manifest);
   // Equal texts are equal manifests: serialization is deterministic.
   loaded.rewrite = !primary.manifest || !backup.manifest || *primary.text != *backup.text;

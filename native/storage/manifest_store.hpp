@@ -39,6 +39,8 @@ struct LoadedManifest {
   std::vector<BadManifestCopy> bad;  // damaged copies, to be quarantined
   // A copy is missing, damaged or differs from the one used: write both again.
   bool rewrite = false;
+  // `manifest` is the backup because the primary is missing or in `bad`.
+  bool from_backup = false;
 };
 
 // Reads both copies of the dataset at `root` and picks one: the primary if it
@@ -46,7 +48,7 @@ struct LoadedManifest {
 // or larger than kMaxManifestBytes is damaged like one that fails its CRC;
 // reading never follows a link and never blocks. Throws Error(corrupt) naming both copies and
 // changes nothing if copies exist but none is good; Error(io) if one cannot
-// be read.
+// be read. Only reads: takes no lock, so it also serves readers (inspect).
 LoadedManifest load_manifest_copies(const std::string& root);
 
 // Writes `manifest` as both copies (backup first), adding the time spent to

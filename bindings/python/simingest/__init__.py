@@ -38,6 +38,7 @@ from ._errors import (
 )
 from ._frame import DTYPE_CODES
 from ._ingestor import Ingestor
+from ._inspect import inspect_dataset
 from ._native import LibraryNotFoundError, library_path, status_string
 
 __version__ = "0.1.0"
@@ -79,6 +80,7 @@ __all__ = [
     "UnknownColumnError",
     "UnknownStreamError",
     "__version__",
+    "inspect_dataset",
     "library_path",
     "library_version",
     "status_string",

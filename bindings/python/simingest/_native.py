@@ -186,17 +186,20 @@ def _make_errchecks(lib: ctypes.CDLL):
             raise error_for(result, _message_of(args[0], result, lib))
         return result
 
-    def on_open(result, func, args):
-        # The message comes back through out_error (args[3]), owned by us.
-        if result != Status.OK:
-            out_error = args[3]
-            raw = out_error._obj if hasattr(out_error, "_obj") else out_error
-            message = ""
-            if raw:
-                message = ctypes.string_at(raw).decode("utf-8", "replace")
-                lib.simingest_free(raw)
-            raise error_for(result, message or lib.simingest_status_string(result).decode())
-        return result
+    def on_out_error(position: int):
+        # The message comes back through out_error (args[position]), owned by us.
+        def check(result, func, args):
+            if result != Status.OK:
+                out_error = args[position]
+                raw = out_error._obj if hasattr(out_error, "_obj") else out_error
+                message = ""
+                if raw:
+                    message = ctypes.string_at(raw).decode("utf-8", "replace")
+                    lib.simingest_free(raw)
+                raise error_for(result, message or lib.simingest_status_string(result).decode())
+            return result
+
+        return check
 
     def on_close(result, func, args):
         # The handle is gone; the library keeps the final flush's message as the
@@ -205,7 +208,7 @@ def _make_errchecks(lib: ctypes.CDLL):
             raise error_for(result, _message_of(None, result, lib))
         return result
 
-    return on_handle, on_handle_may_block, on_open, on_close
+    return on_handle, on_handle_may_block, on_out_error, on_close
 
 
 def _declare(lib: ctypes.CDLL) -> None:
@@ -228,7 +231,7 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.simingest_free.argtypes = [ctypes.c_void_p]
     lib.simingest_free.restype = None
 
-    on_handle, on_handle_may_block, on_open, on_close = _make_errchecks(lib)
+    on_handle, on_handle_may_block, on_out_error, on_close = _make_errchecks(lib)
 
     # simingest_status simingest_open(const char* path, const char* config_json,
     #                                 simingest_ingestor** out, char** out_error);
@@ -236,7 +239,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(IngestorPointer), ctypes.POINTER(ctypes.c_void_p)
     ]
     lib.simingest_open.restype = ctypes.c_int
-    lib.simingest_open.errcheck = on_open
+    lib.simingest_open.errcheck = on_out_error(3)
     # simingest_status simingest_ingest(simingest_ingestor* ingestor, const char* stream,
     #     int64_t step, double time, const simingest_column* columns, size_t ncolumns);
     lib.simingest_ingest.argtypes = [
@@ -272,6 +275,13 @@ def _declare(lib: ctypes.CDLL) -> None:
         lib.simingest_checkpoint.argtypes = [IngestorPointer, ctypes.POINTER(ctypes.c_void_p)]
         lib.simingest_checkpoint.restype = ctypes.c_int
         lib.simingest_checkpoint.errcheck = on_handle
+    # simingest_status simingest_inspect_json(const char* path, char** out_json, char** out_error);
+    if hasattr(lib, "simingest_inspect_json"):
+        lib.simingest_inspect_json.argtypes = [
+            ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)
+        ]
+        lib.simingest_inspect_json.restype = ctypes.c_int
+        lib.simingest_inspect_json.errcheck = on_out_error(2)
 
 
 _lock = threading.Lock()

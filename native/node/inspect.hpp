@@ -1,0 +1,20 @@
+// inspectJson(path): the summary simingest_inspect_json() builds, as JSON
+// text; lib/inspect.ts parses it. Everything about the manifest (reading it,
+// its CRC-32C, which copy to use) lives in the engine.
+//
+// The read runs on the libuv pool (Napi::AsyncWorker), never on the
+// JavaScript thread: a manifest grows with the number of committed files (a
+// few hundred KiB to some MiB), which is the work fs.readFile does on that
+// pool too. It takes no lock and never waits on a writer, so unlike an
+// ingestor's flush() and close() (ingestor.hpp) it holds a pool thread only
+// for the time of one file read.
+#pragma once
+
+#include <napi.h>
+
+namespace simingest_node {
+
+// inspectJson(path: string): Promise<string>; rejects with a SimingestError.
+Napi::Value InspectJson(const Napi::CallbackInfo& info);
+
+}  // namespace simingest_node
