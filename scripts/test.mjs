@@ -95,8 +95,8 @@ section('Python tests (pytest test/python)', () => {
     return 'skipped';
   }
   const python = process.env.PYTHON ?? 'python3';
-  // The Python package finds build/Release/libsimingest.so (made by
-  // `npm run compile`) on its own; SIMINGEST_LIBRARY overrides it if set.
+  // test/python/simingest_under_test.py points SIMINGEST_LIBRARY at
+  // build/Release/libsimingest.so (made by `npm run compile`) unless it is set.
   const status = run(python, ['-m', 'pytest', '-q', 'test/python']);
   return status === 5 ? 'skipped' : status; // 5: collected no tests
 });
