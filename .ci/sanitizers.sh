@@ -34,7 +34,8 @@ for sanitizer in "${sanitizers[@]}"; do
       ;;
   esac
   echo "=== $sanitizer: configure and build $build"
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="$build_type" -DSIMINGEST_SANITIZE="$sanitizer"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="$build_type" -DSIMINGEST_SANITIZE="$sanitizer" \
+    -DSIMINGEST_BUILD_TESTS=ON
   cmake --build "$build" -j "$jobs"
   echo "=== $sanitizer: ctest"
   (cd "$build" && ctest --output-on-failure -j "$jobs" -LE python)

@@ -68,7 +68,8 @@ if (!hasCommand('clang++')) {
 if (!existsSync(path.join(buildDir, 'CMakeCache.txt'))) {
   const configured = run(
     'cmake',
-    ['-S', '.', '-B', 'build-fuzz', '-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DSIMINGEST_FUZZ=ON'],
+    ['-S', '.', '-B', 'build-fuzz', '-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DSIMINGEST_FUZZ=ON',
+     '-DSIMINGEST_BUILD_TESTS=ON'],
     { env: { ...process.env, CC: 'clang', CXX: 'clang++' } },
   );
   if (configured !== 0) process.exit(configured);

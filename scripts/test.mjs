@@ -51,10 +51,12 @@ if (section('build (npm run compile)', () => run('npm', ['run', 'compile'])) !==
 // 2. C++ unit tests in their own CMake build directory.
 section('C++ tests (ctest, build-test/)', () => {
   const buildDir = path.join(root, 'build-test');
-  if (!existsSync(path.join(buildDir, 'CMakeCache.txt'))) {
-    const configured = run('cmake', ['-S', '.', '-B', 'build-test', '-DCMAKE_BUILD_TYPE=RelWithDebInfo']);
-    if (configured !== 0) return configured;
-  }
+  // Configured every time: the tests are OFF by default, and a build-test/
+  // first configured by someone else (test_cpp_example.py) must still get them.
+  const configure = ['-S', '.', '-B', 'build-test', '-DSIMINGEST_BUILD_TESTS=ON'];
+  if (!existsSync(path.join(buildDir, 'CMakeCache.txt'))) configure.push('-DCMAKE_BUILD_TYPE=RelWithDebInfo');
+  const configured = run('cmake', configure);
+  if (configured !== 0) return configured;
   const built = run('cmake', ['--build', 'build-test', '-j', jobs]);
   if (built !== 0) return built;
   return run('ctest', ['--test-dir', 'build-test', '--output-on-failure', '-j', jobs]);
@@ -93,8 +95,8 @@ section('Python tests (pytest test/python)', () => {
     return 'skipped';
   }
   const python = process.env.PYTHON ?? 'python3';
-  // The Python package finds build/Release/libsimingest.so (made by
-  // `npm run compile`) on its own; SIMINGEST_LIBRARY overrides it if set.
+  // test/python/simingest_under_test.py points SIMINGEST_LIBRARY at
+  // build/Release/libsimingest.so (made by `npm run compile`) unless it is set.
   const status = run(python, ['-m', 'pytest', '-q', 'test/python']);
   return status === 5 ? 'skipped' : status; // 5: collected no tests
 });

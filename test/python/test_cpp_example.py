@@ -198,3 +198,25 @@ def test_installed_pkg_config_file_names_its_own_prefix(prefix):
     env = dict(os.environ, PKG_CONFIG_PATH=str(pkg_config_dir(prefix)))
     flags = run(["pkg-config", "--cflags", "--libs", "simingest"], env=env)
     assert include_dirs(flags) == [(prefix / "include").resolve()], flags
+
+
+def readme_block(language, containing):
+    import re
+    blocks = re.findall(rf"```{language}\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    found = [b for b in blocks if containing in b]
+    assert found, f"no ```{language} block with {containing!r} in README.md"
+    return found[0]
+
+
+def test_readme_cpp_install_and_pkg_config_lines_build_the_readme_example(build_dir, tmp_path):
+    # README's install line into $HOME/.local, then its pkg-config block, as written, with HOME a temp dir.
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_LIBRARY_PATH", "PKG_CONFIG_PATH")}
+    env["HOME"] = str(home)
+    install = next(l for l in readme_block("sh", "cmake --install build").splitlines() if "cmake --install" in l)
+    run(["bash", "-euc", install.replace("cmake --install build", f"cmake --install {build_dir}")], env=env)
+    (tmp_path / "solver.cpp").write_text(readme_block("cpp", "simingest::Ingestor ingestor("))
+    run(["bash", "-euc", readme_block("sh", "pkg-config --cflags --libs simingest")], cwd=tmp_path, env=env)
+    run([str(tmp_path / "a.out")], cwd=tmp_path, env=env)
+    assert any((tmp_path / "run42" / "fields").rglob("*.parquet"))

@@ -39,9 +39,8 @@ from ._errors import (
 from ._frame import DTYPE_CODES
 from ._ingestor import Ingestor
 from ._inspect import inspect_dataset
-from ._native import LibraryNotFoundError, library_path, status_string
-
-__version__ = "0.1.0"
+from ._native import LibraryNotFoundError, LibraryVersionError, library_path, status_string
+from ._version import VERSION as __version__
 
 
 def library_version() -> str:
@@ -69,6 +68,7 @@ __all__ = [
     "InvalidArgumentError",
     "LengthMismatchError",
     "LibraryNotFoundError",
+    "LibraryVersionError",
     "MissingColumnError",
     "NoSpaceError",
     "NonFiniteError",

@@ -5,17 +5,16 @@ Where the library is looked for, in this order (the first that loads wins):
 1. the file named by the environment variable ``SIMINGEST_LIBRARY``; when it is
    set nothing else is tried, so a wrong value is an error, never silently
    replaced by another build;
-2. ``libsimingest.so`` (``.so.0``; ``.dylib`` on macOS) in this package's folder;
-3. the build directories of the simingest checkout, in each checkout found:
-   the checkout the package was pip-installed from (recorded at install time),
-   the checkout that contains the package's folder, then the one that contains
-   the current directory. Within a checkout: ``build/Release`` (what ``npm
-   install`` builds), ``build-test``, ``build``, then every other ``build*``
-   directory, the most recently built library first;
-4. the system's dynamic loader (``ctypes.util.find_library("simingest")``), so a
+2. ``libsimingest.so`` (``.so.0``; ``.dylib`` on macOS) in this package's folder,
+   where ``pip install`` puts the library it compiles;
+3. the system's dynamic loader (``ctypes.util.find_library("simingest")``), so a
    ``cmake --install`` into a standard prefix works.
 
-If none loads, `LibraryNotFoundError` lists every place and why it failed.
+Build directories of a source checkout are never searched (a stale one could
+win): point ``SIMINGEST_LIBRARY`` at one instead. If none loads,
+`LibraryNotFoundError` lists every place and why it failed. The library that
+loads must be of this package's version (``simingest_version_number()``), or
+`LibraryVersionError` says which file, both versions and how to fix it.
 
 `ctypes.CDLL` (not `PyDLL`) releases the GIL for the duration of every foreign
 call: threads ingesting in parallel really run in parallel inside the engine.
@@ -32,13 +31,13 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from ._errors import SimingestError, Status, error_for
+from ._version import VERSION, version_number
 
 _LIBRARY_NAMES = (
     ("libsimingest.dylib", "libsimingest.0.dylib")
     if sys.platform == "darwin"
     else ("libsimingest.so", "libsimingest.so.0")
 )
-_BUILD_DIRS_FIRST = ("build/Release", "build-test", "build")
 
 
 class LibraryNotFoundError(ImportError):
@@ -48,63 +47,43 @@ class LibraryNotFoundError(ImportError):
         self.attempts = attempts
         lines = [f"  {where}: {why}" for where, why in attempts]
         super().__init__(
-            "simingest: cannot load libsimingest. Build it (cmake -S . -B build && "
-            "cmake --build build) or set SIMINGEST_LIBRARY to its path. Looked at, in order:\n"
-            + "\n".join(lines)
+            "simingest: cannot load libsimingest. Reinstall the package (pip install ./bindings/python "
+            "compiles the library into it) or set SIMINGEST_LIBRARY to a built libsimingest.so. "
+            "Looked at, in order:\n" + "\n".join(lines)
         )
 
 
-def _is_checkout(path: Path) -> bool:
-    return (path / "include" / "simingest.h").is_file() and (path / "CMakeLists.txt").is_file()
+class LibraryVersionError(ImportError):
+    """The libsimingest that loaded is not of this package's version."""
+
+    def __init__(self, path: str, library_version: str) -> None:
+        self.path = path
+        self.library_version = library_version
+        super().__init__(
+            f"simingest: the library {path} is version {library_version} but the simingest package is "
+            f"{VERSION}; refusing to use it. Point SIMINGEST_LIBRARY at a libsimingest.so built from "
+            f"simingest {VERSION}, or reinstall the package (pip install ./bindings/python) so that it "
+            "carries its own library."
+        )
 
 
-def _checkout_containing(start: Path) -> Optional[Path]:
-    for candidate in (start, *start.parents):
-        if _is_checkout(candidate):
-            return candidate
-    return None
-
-
-def _recorded_checkout(package_dir: Path) -> Optional[Path]:
-    record = package_dir / "_source_tree.txt"
+def _checked(lib: ctypes.CDLL, path: str) -> Tuple[ctypes.CDLL, str]:
     try:
-        path = Path(record.read_text(encoding="utf-8").strip())
-    except OSError:
-        return None
-    return path if _is_checkout(path) else None
-
-
-def _build_dirs(checkout: Path) -> List[Path]:
-    first = [checkout / d for d in _BUILD_DIRS_FIRST]
-    others = []
-    for d in checkout.glob("build*"):
-        if d.is_dir() and d not in first:
-            newest = max(
-                (f.stat().st_mtime for n in _LIBRARY_NAMES for f in [d / n] if f.is_file()),
-                default=None,
-            )
-            if newest is not None:
-                others.append((newest, d))
-    others.sort(key=lambda item: (-item[0], item[1].name))
-    return first + [d for _, d in others]
+        number_of = lib.simingest_version_number
+    except AttributeError:
+        raise LibraryVersionError(path, "unknown (no simingest_version_number)") from None
+    number_of.argtypes = []
+    number_of.restype = ctypes.c_uint
+    number = int(number_of())
+    if number != version_number(VERSION):
+        raise LibraryVersionError(path, f"{number // 10000}.{number // 100 % 100}.{number % 100}")
+    return lib, path
 
 
 def candidate_paths() -> List[Path]:
-    """Steps 2 and 3 of the search order, as files to try (existing or not)."""
+    """Step 2 of the search order, as files to try (existing or not)."""
     package_dir = Path(__file__).resolve().parent
-    paths = [package_dir / n for n in _LIBRARY_NAMES]
-    checkouts: List[Path] = []
-    for checkout in (
-        _recorded_checkout(package_dir),
-        _checkout_containing(package_dir),
-        _checkout_containing(Path.cwd().resolve()),
-    ):
-        if checkout is not None and checkout not in checkouts:
-            checkouts.append(checkout)
-    for checkout in checkouts:
-        for d in _build_dirs(checkout):
-            paths.append(d / _LIBRARY_NAMES[0])
-    return paths
+    return [package_dir / n for n in _LIBRARY_NAMES]
 
 
 def _load() -> Tuple[ctypes.CDLL, str]:
@@ -112,7 +91,7 @@ def _load() -> Tuple[ctypes.CDLL, str]:
     explicit = os.environ.get("SIMINGEST_LIBRARY")
     if explicit:
         try:
-            return ctypes.CDLL(explicit), explicit
+            return _checked(ctypes.CDLL(explicit), explicit)
         except OSError as error:
             raise LibraryNotFoundError([(f"SIMINGEST_LIBRARY={explicit}", str(error))]) from None
     attempts.append(("SIMINGEST_LIBRARY", "not set"))
@@ -121,13 +100,13 @@ def _load() -> Tuple[ctypes.CDLL, str]:
             attempts.append((str(path), "no such file"))
             continue
         try:
-            return ctypes.CDLL(str(path)), str(path)
-        except OSError as error:  # e.g. a sanitizer build that cannot be dlopen()ed
+            return _checked(ctypes.CDLL(str(path)), str(path))
+        except OSError as error:
             attempts.append((str(path), str(error)))
     system = ctypes.util.find_library("simingest")
     if system:
         try:
-            return ctypes.CDLL(system), system
+            return _checked(ctypes.CDLL(system), system)
         except OSError as error:
             attempts.append((f"system library {system}", str(error)))
     else:
@@ -318,6 +297,7 @@ __all__ = [
     "CColumn",
     "IngestorPointer",
     "LibraryNotFoundError",
+    "LibraryVersionError",
     "RoomCallback",
     "SCALAR",
     "SimingestError",
