@@ -19,3 +19,12 @@ test('examples/ts/src/heat1d.ts compiles and writes its dataset', async (t) => {
   const values = heat.heat as number[];
   assert.ok(values.every((v, i) => i === 0 || v < values[i - 1]!), 'heat decays');
 });
+
+test('examples/ts/tsconfig.json has every setting docs/NODE.md states', () => {
+  const doc = readFileSync(path.join(root, 'docs', 'NODE.md'), 'utf8');
+  const table = doc.slice(doc.indexOf('## TypeScript settings'), doc.indexOf('## API'));
+  const stated = [...table.matchAll(/^\| `("[a-zA-Z]+": [^`]+)`/gm)].flatMap((m) => m[1]!.split('`, `'));
+  assert.ok(stated.length >= 4, stated.join(' '));
+  const tsconfig = readFileSync(path.join(root, 'examples', 'ts', 'tsconfig.json'), 'utf8');
+  assert.deepEqual(stated.filter((setting) => !tsconfig.includes(setting)), []);
+});
