@@ -10,10 +10,12 @@ import { test } from 'node:test';
 
 const root = path.resolve(__dirname, '..', '..');
 
+let packed: string[] | undefined;
 function packedFiles(): string[] {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const json = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
-  return (JSON.parse(json) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path).sort();
+  packed ??= (JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as
+    { files: { path: string }[] }[])[0]!.files.map((f) => f.path).sort();
+  return packed;
 }
 
 test('npm pack ships no test support, bench or fuzz files', () => {
