@@ -10,23 +10,19 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
-/** The path of the addon node-gyp-build would load, or null when none loads here. */
-export function loadableAddon(dir = root) {
+function addonLoads() {
   try {
-    const file = require('node-gyp-build').resolve(dir);
-    require(file);
-    return file;
+    require(require('node-gyp-build').resolve(root));
+    return true;
   } catch {
-    return null;
+    return false;
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (loadableAddon() === null) {
-    console.log(`simingest: no prebuilt addon for ${process.platform}-${process.arch} (Node-API 8); ` +
-                'building it from source with cmake-js (needs cmake, a C++17 compiler, libzstd-dev, nlohmann-json3-dev)');
-    const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-addon.mjs')], { cwd: root, stdio: 'inherit' });
-    if (result.error) throw result.error;
-    process.exit(result.status ?? 1);
-  }
+if (!addonLoads()) {
+  console.log(`simingest: no prebuilt addon for ${process.platform}-${process.arch} (Node-API 8); ` +
+              'building it from source with cmake-js (needs cmake, a C++17 compiler, libzstd-dev, nlohmann-json3-dev)');
+  const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-addon.mjs')], { cwd: root, stdio: 'inherit' });
+  if (result.error) throw result.error;
+  process.exit(result.status ?? 1);
 }
