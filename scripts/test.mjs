@@ -105,8 +105,8 @@ section('Python tests (pytest test/python)', () => {
     return 'skipped';
   }
   // Say it before pytest's own summary does: its skips are not failures.
-  console.log('Skipped pytest tests are expected here: they need files or programs the C++ build makes and run');
-  console.log('under ctest (label "python") in the C++ tests section, where they are not skipped.');
+  console.log('Skipped pytest tests are not failures: they need a program of the C++ test build (the Parquet');
+  console.log('fixture, the C round trip, ...) and run under ctest (label "python") in `npm test`; `pytest -rs` gives each reason.');
   const python = process.env.PYTHON ?? 'python3';
   // The Python package finds build/Release/libsimingest.so (made by
   // `npm run compile`) on its own; SIMINGEST_LIBRARY overrides it if set.
