@@ -1,13 +1,19 @@
 // apache-arrow input: a Table or RecordBatch whose columns are matched to the
 // stream's columns by name. Its `step` and `time` columns say which frame each
 // row belongs to: every run of consecutive rows with equal (step, time) is one
-// frame. Recognised by shape, not instanceof, so any copy of apache-arrow works.
-import type { RecordBatch, Table } from 'apache-arrow';
+// frame. Recognised by shape, not instanceof, so any copy of apache-arrow works,
+// and typed by shape too: apache-arrow is an optional peer dependency, and a
+// program that never passes arrow input compiles without it.
 import { DTYPE_ARRAYS, type Dtype } from './config.js';
 import { describe, expectArgument } from './errors.js';
 import type { Frame } from './frame.js';
 
-export type ArrowInput = Table | RecordBatch;
+/** What simingest uses of an apache-arrow `Table` or `RecordBatch` (both satisfy it). */
+export interface ArrowInput {
+  readonly numRows: number;
+  readonly schema: { readonly fields: readonly { readonly name: string; readonly type: unknown }[] };
+  getChild(name: string): unknown;
+}
 
 interface ArrowTypeShape {
   typeId: number;

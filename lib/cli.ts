@@ -1,11 +1,11 @@
 // The `simingest` command: `demo` runs the built-in solver into a dataset,
 // `inspect` summarises a dataset from its manifest.
-import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo, type DemoResult } from './demo/run.js';
 import { SimingestError } from './errors.js';
 import { formatBytes, formatSummary, inspectDataset } from './inspect.js';
 import { nativeVersion } from './ingestor.js';
+import { DemoProgress } from './demo/progress.js';
 
 function positiveInteger(text: string): number {
   const value = Number(text);
@@ -65,7 +65,7 @@ function printSummary(result: DemoResult): void {
   console.log('');
   console.log('Read it back:');
   for (const command of readCommands(result.out)) console.log(`  ${command}`);
-  console.log(`  simingest inspect ${shellQuote(result.out)}`);
+  console.log(`  npx simingest inspect ${shellQuote(result.out)}`);
 }
 
 export function buildProgram(): Command {
@@ -91,32 +91,25 @@ export function buildProgram(): Command {
       steps: number; grid: [number, number]; out: string; viscosity: number; perturbation: number;
       partitionSteps: number; memoryLimit: number; workers?: number; progress: boolean;
     }) => {
-      const bar = options.progress && process.stderr.isTTY
-        ? new SingleBar({
-            format: '{bar} {value}/{total} steps | {mbps} MB/s | compression {ratio} | {frames} frames committed',
-            hideCursor: true,
-          })
-        : null;
-      bar?.start(options.steps, 0, { mbps: '0.0', ratio: '-', frames: 0 });
-      const result = await runDemo({
-        out: options.out,
-        steps: options.steps,
-        nx: options.grid[0],
-        ny: options.grid[1],
-        viscosity: options.viscosity,
-        perturbation: options.perturbation,
-        partitionSteps: options.partitionSteps,
-        memoryLimit: options.memoryLimit * 2 ** 20,
-        ...(options.workers !== undefined ? { workers: options.workers } : {}),
-        onStep: (step, stats, seconds, ratio) => {
-          if (!bar) return;
-          bar.update(step, {
-            mbps: (stats.bytesIn / 2 ** 20 / Math.max(seconds, 1e-9)).toFixed(1),
-            ratio: ratio === null ? '-' : `${ratio.toFixed(2)}x`,
-            frames: stats.framesCommitted,
-          });
-        },
-      }).finally(() => bar?.stop());
+      const progress = options.progress && process.stderr.isTTY ? new DemoProgress(options.steps) : null;
+      let result: DemoResult;
+      try {
+        result = await runDemo({
+          out: options.out,
+          steps: options.steps,
+          nx: options.grid[0],
+          ny: options.grid[1],
+          viscosity: options.viscosity,
+          perturbation: options.perturbation,
+          partitionSteps: options.partitionSteps,
+          memoryLimit: options.memoryLimit * 2 ** 20,
+          ...(options.workers !== undefined ? { workers: options.workers } : {}),
+          onStep: (step, stats, seconds, ratio) => progress?.update({ step, stats, seconds, ratio }),
+        });
+        progress?.finish({ step: result.steps, stats: result.stats, seconds: result.seconds, ratio: result.compressionRatio });
+      } finally {
+        progress?.stop();
+      }
       printSummary(result);
     });
 

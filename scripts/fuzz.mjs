@@ -3,12 +3,15 @@
 //
 //   npm run fuzz                                 every harness, 600 s each
 //   npm run fuzz -- --seconds 3600 --harness ingest
-//   npm run fuzz -- --merge                      then fold new coverage into test/fuzz/corpus/
+//   npm run fuzz -- --merge                      then fold new coverage into the corpus cache
 //   node scripts/fuzz.mjs --short                the short runs of `npm test` (ctest in build-fuzz/)
 //
-// A long run keeps what it finds in build-fuzz/fuzz-runs/<time>/<harness>/:
-// corpus/ (new interesting inputs) and crashes/ (inputs that failed; each
-// reproduces with `build-fuzz/test/fuzz/fuzz_<harness> <file>`). The run stops
+// A long run starts from the tree's seeds and regressions plus the corpus cache
+// (build-fuzz/corpus/<harness>/ or $SIMINGEST_FUZZ_CORPUS/<harness>/, never
+// tracked; scripts/fuzz-corpus.mjs) and keeps what it finds in
+// build-fuzz/fuzz-runs/<time>/<harness>/: corpus/ (new interesting inputs) and
+// crashes/ (inputs that failed; each reproduces with
+// `build-fuzz/test/fuzz/fuzz_<harness> <file>`). The run stops
 // a harness at its first failure and exits non-zero if any harness failed.
 // Exit 78: clang++ is missing (scripts/setup.sh installs it).
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,6 +19,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheCorpus, treeCorpus } from './fuzz-corpus.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = path.join(root, 'build-fuzz');
@@ -117,8 +121,9 @@ for (const name of options.harnesses) {
   const work = path.join(runDir, name);
   const corpus = path.join(work, 'corpus');
   const crashes = path.join(work, 'crashes');
+  const cache = cacheCorpus(root, name);
   const scratch = path.join(scratchParent, `simingest-fuzz-${process.pid}-${name}`);
-  for (const dir of [corpus, crashes, scratch]) mkdirSync(dir, { recursive: true });
+  for (const dir of [corpus, crashes, scratch, cache]) mkdirSync(dir, { recursive: true });
   const fuzzer = path.join(buildDir, 'test', 'fuzz', `fuzz_${name}`);
   const dict = path.join(root, 'test', 'fuzz', `${name}.dict`);
   const args = [
@@ -129,7 +134,8 @@ for (const name of options.harnesses) {
     `-artifact_prefix=${crashes}/`,
     ...(existsSync(dict) ? [`-dict=${dict}`] : []),
     corpus,
-    path.join(root, 'test', 'fuzz', 'corpus', name),
+    cache,
+    treeCorpus(root, name),
   ];
   console.log(`\n== fuzz_${name}: ${options.seconds} s; new inputs in ${corpus}, failures in ${crashes}`);
   const result = await fuzz(fuzzer, args, {
@@ -145,8 +151,8 @@ for (const name of options.harnesses) {
   summary.push({ name, status: result.status, executions, failures, crashes, corpus });
 
   if (options.merge && failures.length === 0) {
-    console.log(`\n== merging new coverage of fuzz_${name} into test/fuzz/corpus/${name}/`);
-    run(fuzzer, ['-merge=1', path.join(root, 'test', 'fuzz', 'corpus', name), corpus], {
+    console.log(`\n== merging new coverage of fuzz_${name} into ${cache}`);
+    run(fuzzer, ['-merge=1', cache, treeCorpus(root, name), corpus], {
       env: { ...process.env, SIMINGEST_FUZZ_DIR: scratch },
     });
     rmSync(scratch, { recursive: true, force: true });

@@ -2,6 +2,10 @@
 // project — C++ (ctest), Node (node:test) and Python (pytest) — and fails if
 // any of them fails. Self-contained, so CI only has to provide the system
 // packages and `npm ci` before calling it.
+//
+// `npm run test:quick` (--quick) is the day-to-day subset: the one build of
+// `npm run compile`, then the Node and Python tests against it — no C++ test
+// tree, no fuzzing (the lead's and CI's `npm test` runs those).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const jobs = process.env.SIMINGEST_BUILD_JOBS ?? '2';
 const results = [];
+const quick = process.argv.includes('--quick');
 
 function header(title) {
   const line = '='.repeat(78);
@@ -48,8 +53,14 @@ function finish() {
 // 1. The addon and libsimingest.so (cmake-js, build/) and the TypeScript (dist/).
 if (section('build (npm run compile)', () => run('npm', ['run', 'compile'])) !== 0) finish();
 
+function skippedByQuick() {
+  console.log('skipped by --quick (`npm test` runs it)');
+  return 'skipped';
+}
+
 // 2. C++ unit tests in their own CMake build directory.
 section('C++ tests (ctest, build-test/)', () => {
+  if (quick) return skippedByQuick();
   const buildDir = path.join(root, 'build-test');
   // Configured every time: the tests are OFF by default, and a build-test/
   // first configured by someone else (test_cpp_example.py) must still get them.
@@ -66,6 +77,7 @@ section('C++ tests (ctest, build-test/)', () => {
 // build-fuzz/, each harness fuzzed briefly from its saved corpus. The saved
 // corpora are also replayed by the C++ tests above.
 section('fuzz, short runs (build-fuzz/)', () => {
+  if (quick) return skippedByQuick();
   const status = run(process.execPath, [path.join('scripts', 'fuzz.mjs'), '--short']);
   return status === 78 ? 'skipped' : status; // 78: no clang++ on this machine
 });
@@ -94,6 +106,9 @@ section('Python tests (pytest test/python)', () => {
     console.log('no Python tests yet (test/python/test_*.py)');
     return 'skipped';
   }
+  // Say it before pytest's own summary does: its skips are not failures.
+  console.log('Skipped pytest tests are not failures: they need a program of the C++ test build (the Parquet');
+  console.log('fixture, the C round trip, ...) and run under ctest (label "python") in `npm test`; `pytest -rs` gives each reason.');
   const python = process.env.PYTHON ?? 'python3';
   // test/python/simingest_under_test.py points SIMINGEST_LIBRARY at
   // build/Release/libsimingest.so (made by `npm run compile`) unless it is set.

@@ -2,3 +2,4 @@
 export { Fft, Fft2d } from './fft.js';
 export { NavierStokes2d, type Diagnostics, type Fields, type SolverOptions } from './navier_stokes.js';
 export { runDemo, demoConfig, type DemoOptions, type DemoResult } from './run.js';
+export { DemoProgress, type ProgressPoint } from './progress.js';

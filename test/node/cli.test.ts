@@ -19,6 +19,8 @@ test('simingest demo on a small grid, then inspect --json describes what it wrot
   assert.match(demo.stdout, /import duckdb/);
   assert.match(demo.stdout, /import pyarrow\.dataset/);
   assert.match(demo.stdout, /import polars/);
+  // The hint works outside npm scripts too, where `simingest` is not on PATH.
+  assert.match(demo.stdout, new RegExp(`^  npx simingest inspect ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
 
   const inspected = JSON.parse((await run(process.execPath, [bin, 'inspect', out, '--json'])).stdout);
   const fields = inspected.streams.find((s: { name: string }) => s.name === 'fields');
