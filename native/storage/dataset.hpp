@@ -60,6 +60,9 @@
 
 namespace simingest::storage {
 
+// "2026-12-06T10:30:00Z": the committedAt of a manifest entry.
+std::string utc_now_iso8601();
+
 // A file being written. Bytes are buffered (4 MiB, allocated once per file)
 // and written in large sequential writes. After write() throws, the file is
 // unusable and must be dropped. Destroying an uncommitted PendingFile removes
