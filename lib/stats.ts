@@ -45,6 +45,8 @@ export interface RecoveryReport {
   salvaged: { path: string; rowGroups: number; frames: number; rows: number; bytesDiscarded: number }[];
   removed: { path: string; bytes: number }[];
   missing: { path: string; frames: number }[];
+  /** Names that look like simingest's but are not ones it writes (bytes escaped, e.g. `\\xff`): left alone. */
+  ignored: { path: string; reason: string }[];
   quarantined: { path: string; movedTo: string; reason: string; framesLost: number }[];
   retired: RetiredFile[];
 }

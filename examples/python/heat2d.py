@@ -34,7 +34,8 @@ import numpy as np
 
 try:
     import simingest
-except ImportError:  # run from a checkout without `pip install ./bindings/python`
+except ImportError:  # run from a checkout without `pip install ./bindings/python`:
+    # then set SIMINGEST_LIBRARY to a built libsimingest.so (docs/PYTHON.md)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings" / "python"))
     import simingest
 

@@ -151,8 +151,10 @@ class Child:
 def child_env() -> Dict[str, str]:
     env = dict(os.environ)
     if "SIMINGEST_LIBRARY" not in env:
-        # The harness and its children load the same library.
-        sys.path.insert(0, str(HERE.parents[1] / "bindings" / "python"))
+        # The harness and its children load the same library: the checkout's
+        # build, as the Python tests pick it (the package searches no build dirs).
+        sys.path.insert(0, str(HERE.parents[1] / "test" / "python"))
+        import simingest_under_test  # noqa: F401  (sets SIMINGEST_LIBRARY)
         import simingest
 
         env["SIMINGEST_LIBRARY"] = str(simingest.library_path())
