@@ -4,8 +4,6 @@
 #include <cstring>
 #include <type_traits>
 
-#include "kernels/column_stats_kernel.hpp"
-
 namespace simingest {
 
 namespace {
@@ -83,10 +81,6 @@ void ColumnStats::merge(const ColumnStats& other, Dtype dtype) noexcept {
   if (by_min < 0 || (by_min == 0 && is_negative_zero(dtype, other.min_bits))) min_bits = other.min_bits;
   const int by_max = compare_value_bits(dtype, other.max_bits, max_bits);
   if (by_max > 0 || (by_max == 0 && is_negative_zero(dtype, max_bits))) max_bits = other.max_bits;
-}
-
-ColumnStats compute_column_stats(Dtype dtype, const void* data, std::size_t count) noexcept {
-  return kernels::column_stats_kernel(dtype, data, count);  // data may be NULL when count is 0
 }
 
 ColumnStats scalar_column_stats(Dtype dtype, const void* value, std::size_t count) noexcept {

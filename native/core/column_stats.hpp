@@ -17,15 +17,10 @@ struct ColumnStats {
   uint64_t nan_count = 0;
 
   // Folds `other` (statistics of more rows of the same dtype) into this,
-  // with the order of compute_column_stats (-0 below +0).
+  // with the order of compute_column_stats (kernels/column_stats_kernel.hpp):
+  // -0 below +0.
   void merge(const ColumnStats& other, Dtype dtype) noexcept;
 };
-
-// Statistics of `count` values of `dtype` at `data` (any alignment), computed
-// by the SIMD kernel chosen for this CPU (kernels/column_stats_kernel.hpp).
-// NaN is counted and never min or max; floats order numerically with -0
-// below +0, so with both zeros present min is -0 and max is +0.
-ColumnStats compute_column_stats(Dtype dtype, const void* data, std::size_t count) noexcept;
 
 // Statistics of one value repeated `count` times (count > 0).
 ColumnStats scalar_column_stats(Dtype dtype, const void* value, std::size_t count) noexcept;

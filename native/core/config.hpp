@@ -12,14 +12,11 @@
 #include <vector>
 
 #include "core/dtype.hpp"
+#include "core/format_choices.hpp"
 
 namespace simingest {
 
 enum class NonFinitePolicy { allow, reject };
-
-// How an array column is encoded in Parquet. `automatic` picks
-// BYTE_STREAM_SPLIT for floats and DELTA_BINARY_PACKED for integers.
-enum class ColumnEncoding { automatic, plain, byte_stream_split, delta_binary_packed };
 
 struct ColumnConfig {
   std::string name;
@@ -42,8 +39,6 @@ struct StreamConfig {
   std::vector<int64_t> grid;          // empty: no grid; else every extent > 0
   PartitionConfig partition;
 };
-
-enum class Codec { none, zstd };
 
 struct CompressionConfig {
   Codec codec = Codec::zstd;

@@ -87,3 +87,11 @@ ColumnStats column_stats_kernel(Dtype dtype, const void* data, std::size_t count
 }
 
 }  // namespace simingest::kernels
+
+namespace simingest {
+
+ColumnStats compute_column_stats(Dtype dtype, const void* data, std::size_t count) noexcept {
+  return kernels::column_stats_kernel(dtype, data, count);
+}
+
+}  // namespace simingest

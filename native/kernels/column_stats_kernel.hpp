@@ -17,6 +17,16 @@
 #include "core/dtype.hpp"
 #include "kernels/cpu_features.hpp"
 
+namespace simingest {
+
+// Statistics of `count` values of `dtype` at `data` (any alignment; may be
+// NULL when `count` is 0), computed by the SIMD kernel chosen for this CPU.
+// NaN is counted and never min or max; floats order numerically with -0
+// below +0, so with both zeros present min is -0 and max is +0.
+ColumnStats compute_column_stats(Dtype dtype, const void* data, std::size_t count) noexcept;
+
+}  // namespace simingest
+
 namespace simingest::kernels {
 
 // Statistics of `count` values of `dtype` at `data` (any alignment; may be

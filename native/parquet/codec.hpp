@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/config.hpp"
+#include "core/format_choices.hpp"
 #include "parquet/parquet_metadata.hpp"
 
 namespace simingest::parquet {

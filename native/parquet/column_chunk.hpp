@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "core/column_stats.hpp"
-#include "core/config.hpp"
 #include "core/dtype.hpp"
+#include "core/format_choices.hpp"
 
 namespace simingest::parquet {
 

@@ -6,6 +6,7 @@
 
 #include "core/column_stats.hpp"
 #include "core/status.hpp"
+#include "kernels/column_stats_kernel.hpp"
 #include "parquet/column_chunk_reader.hpp"
 #include "parquet/column_type.hpp"
 #include "parquet/footer_reader.hpp"

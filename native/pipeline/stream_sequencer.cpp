@@ -4,6 +4,7 @@
 // encoding task per column, which any worker may take.
 #include <algorithm>
 
+#include "kernels/column_stats_kernel.hpp"
 #include "pipeline/engine_impl.hpp"
 
 namespace simingest {

@@ -36,6 +36,7 @@
 #include "core/column_stats.hpp"
 #include "core/dtype.hpp"
 #include "core/status.hpp"
+#include "kernels/column_stats_kernel.hpp"
 #include "parquet/column_chunk.hpp"
 #include "parquet/file_writer.hpp"
 

@@ -1,3 +1,5 @@
+// ColumnStats end to end: the scan (compute_column_stats) together with the
+// core operations on its result (merge, compare, load).
 #include "core/column_stats.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +9,8 @@
 #include <limits>
 #include <random>
 #include <vector>
+
+#include "kernels/column_stats_kernel.hpp"
 
 namespace simingest {
 namespace {
