@@ -38,15 +38,6 @@ std::string random_writer_id() {
   return text;
 }
 
-std::string utc_now_iso8601() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 std::string absolute_root(const std::string& path) {
   if (path.empty()) throw Error(Status::io, "dataset path is empty");
   std::error_code ec;
@@ -84,6 +75,15 @@ int open_lock_file(const std::string& path) {
 }
 
 }  // namespace
+
+std::string utc_now_iso8601() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
 
 std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOptions& options) {
   std::unique_ptr<Dataset> dataset(new Dataset());

@@ -94,4 +94,7 @@ Manifest parse_manifest(const std::string& text, const std::string& source);
 // Error(Status::invalid_argument) if `schema_json` is not a JSON object.
 std::string canonical_schema_text(const std::string& schema_json);
 
+// Now, UTC, ISO 8601: a committed_at value (defined in dataset.cpp).
+std::string utc_now_iso8601();
+
 }  // namespace simingest::storage
