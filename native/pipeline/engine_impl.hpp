@@ -1,6 +1,7 @@
 // The engine's shared state, private to native/pipeline/. Each part of the
 // life of a frame lives in its own file:
-//   frame_admission.cpp   host thread: validate, charge the budget, copy, enqueue
+//   frame_admission.cpp   host thread: charge the budget, copy, enqueue
+//   frame_validation.cpp  host thread: check a frame against its stream's schema
 //   stream_sequencer.cpp  worker: frame statistics, ingest-order row-group building
 //   chunk_encoding.cpp    worker: one column chunk of a row group → pages
 //   commit_writer.cpp     commit thread: row groups → files → manifest, in order
@@ -31,6 +32,7 @@
 #include "pipeline/buffer_pool.hpp"
 #include "pipeline/flush_ticket.hpp"
 #include "pipeline/frame.hpp"
+#include "pipeline/frame_admission.hpp"
 #include "pipeline/engine.hpp"
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/mpmc_queue.hpp"
@@ -198,9 +200,22 @@ struct Engine::Impl {
     return topology->node_index_of_cpu(sched_getcpu());
   }
 
-  // frame_admission.cpp
+  // frame_admission.cpp: admit() runs find_stream, the checks of
+  // frame_validation.cpp, the resume skip, charge_budget (wait_for_room),
+  // copy_and_scan, then enqueue.
   Status admit(const char* stream, int64_t step, double time, const simingest_column* columns,
                std::size_t ncolumns, bool nowait, std::string& message) noexcept;
+  pipeline::StreamState* find_stream(const char* name, Status& status, std::string& message);
+  Status charge_budget(pipeline::StreamState& stream, const simingest_column* columns,
+                       const pipeline::FrameShape& shape, bool nowait, pipeline::FrameCharge& charge,
+                       std::string& message);
+  bool make_room(uint64_t need) noexcept;
+  Status wait_for_room(pipeline::StreamState& stream, const simingest_column* columns,
+                       const pipeline::FrameShape& shape, pipeline::FrameCharge& charge, const std::string& full,
+                       std::string& message);
+  Status copy_and_scan(pipeline::StreamState& stream, const simingest_column* columns,
+                       const pipeline::FrameShape& shape, pipeline::FrameCharge& charge, pipeline::Frame*& frame,
+                       std::string& message);
   uint64_t room_estimate(std::size_t array_bytes) const noexcept;
   void enqueue(pipeline::Frame* frame);
   // A frame buffer whose frame is done: cached (its budget charge moves to the
