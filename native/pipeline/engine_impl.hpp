@@ -2,6 +2,7 @@
 // life of a frame lives in its own file:
 //   frame_admission.cpp   host thread: charge the budget, copy, enqueue
 //   frame_validation.cpp  host thread: check a frame against its stream's schema
+//   worker_loop.cpp       worker: take encoding tasks and frames, spin, sleep
 //   stream_sequencer.cpp  worker: frame statistics, ingest-order row-group building
 //   chunk_encoding.cpp    worker: one column chunk of a row group → pages
 //   commit_writer.cpp     commit thread: row groups → files → manifest, in order
@@ -227,10 +228,12 @@ struct Engine::Impl {
   // Seals every stream's row group if nothing already sealed will free memory.
   void relieve_memory_pressure() noexcept;
 
-  // stream_sequencer.cpp
+  // worker_loop.cpp
   void run_worker(unsigned index);
   bool pop_frame(pipeline::Frame*& frame) noexcept;
   bool spin_for_frame(pipeline::Frame*& frame) noexcept;
+
+  // stream_sequencer.cpp
   void process_frame(pipeline::Frame* frame);
   void sequence(pipeline::Frame* frame);
   void seal(pipeline::StreamState& stream, bool close_file, pipeline::FlushTicket* ticket);

@@ -269,7 +269,7 @@ void Engine::Impl::enqueue(Frame* frame) {
   // The queue of the node holding the frame's memory, for that node's workers.
   auto& queue = *frame_queues[frame->buffer.node];
   while (!queue.try_push(frame)) std::this_thread::yield();
-  // A spinning worker will take it (stream_sequencer.cpp: spin_for_frame).
+  // A spinning worker will take it (worker_loop.cpp: spin_for_frame).
   // A read-modify-write, not a load: it orders the push before the read.
   if (spinning.fetch_add(0, std::memory_order_seq_cst) == 0) work_available.post();
 }
