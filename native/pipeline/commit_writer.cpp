@@ -130,18 +130,18 @@ void Engine::Impl::run_commit() {
     StreamState& stream = *streams[group->stream];
     StreamCommitState& state = states[group->stream];
     bool accounted = false;
-    if (!failed.load(std::memory_order_acquire)) {
+    if (!failure.failed()) {
       try {
         write_row_group(stream, state, *group, accounted);
       } catch (const Error& e) {
-        record_failure(e.status(), "stream " + quote_name(stream.config.name) + ": " + e.what());
+        failure.record(e.status(), "stream " + quote_name(stream.config.name) + ": " + e.what());
       } catch (const std::bad_alloc&) {
-        record_failure(Status::out_of_memory, "out of memory while writing");
+        failure.record(Status::out_of_memory, "out of memory while writing");
       } catch (const std::exception& e) {
-        record_failure(Status::internal, std::string("internal error while writing: ") + e.what());
+        failure.record(Status::internal, std::string("internal error while writing: ") + e.what());
       }
     }
-    if (failed.load(std::memory_order_acquire)) {
+    if (failure.failed()) {
       if (state.open.file || state.open.frames) abandon_open_file(stream, state);
       // This row group's frames, if not yet counted with the file, are lost too.
       if (!accounted) stream.counters.frames_dropped.fetch_add(group->frame_count, std::memory_order_release);
@@ -152,7 +152,7 @@ void Engine::Impl::run_commit() {
     // waits on unsealed row groups: cut them.
     if (budget.has_waiters()) relieve_memory_pressure();
     std::string message;
-    const Status status = failed.load(std::memory_order_acquire) ? failure(message) : Status::ok;
+    const Status status = failure.failed() ? failure.get(message) : Status::ok;
     for (auto* ticket : group->tickets) ticket->count_down(status, message);
     delete group;
   };
@@ -181,9 +181,9 @@ void Engine::Impl::run_commit() {
   for (std::size_t s = 0; s < states.size(); ++s) {
     if (!states[s].open.file) continue;
     try {
-      if (!failed.load()) commit_open_file(*streams[s], states[s]);
+      if (!failure.failed()) commit_open_file(*streams[s], states[s]);
     } catch (const Error& e) {
-      record_failure(e.status(), e.what());
+      failure.record(e.status(), e.what());
     }
     if (states[s].open.file) abandon_open_file(*streams[s], states[s]);
   }

@@ -94,27 +94,11 @@ Engine::Impl::Impl(Config parsed, const EngineOptions& engine_options)
       budget(config.memory_limit),
       // The cache bound is shared by the nodes; cached buffers stay charged
       // to the budget, so resident memory stays under it whatever the node count.
-      pool(topology->node_count(), pool_cache_limit(config.memory_limit) / topology->node_count()) {
-  for (std::size_t node = 0; node < topology->node_count(); ++node)
-    frame_queues.push_back(std::make_unique<pipeline::MpmcQueue<Frame*>>(kFrameQueueCapacity));
+      pool(topology->node_count(), pool_cache_limit(config.memory_limit) / topology->node_count()),
+      frame_queues(topology, kFrameQueueCapacity, work_available) {
   // A row group must fit in the budget several times over, or a stream
   // would wait for room that only its own unfinished row group holds.
   row_group_target = std::max<uint64_t>(1, std::min<uint64_t>(config.row_group_bytes, config.memory_limit / 4));
-}
-
-void Engine::Impl::record_failure(Status status, const std::string& message) {
-  std::lock_guard<std::mutex> lock(failure_mutex);
-  if (failure_status == Status::ok) {
-    failure_status = status;
-    failure_message = message;
-  }
-  failed.store(true, std::memory_order_release);
-}
-
-Status Engine::Impl::failure(std::string& message) {
-  std::lock_guard<std::mutex> lock(failure_mutex);
-  message = failure_message;
-  return failure_status;
 }
 
 // Runs on the worker itself. A refusal (a cgroup cpuset without these CPUs,
@@ -297,7 +281,7 @@ void Engine::close() {
   if (impl.commit_thread.joinable()) impl.commit_thread.join();
   impl.budget.close();
   impl.dataset.reset();
-  if (status == Status::ok && impl.failed.load()) status = impl.failure(message);
+  if (status == Status::ok && impl.failure.failed()) status = impl.failure.get(message);
   if (status != Status::ok) throw Error(status, message);
 }
 
@@ -340,9 +324,7 @@ std::string Engine::stats_json() const {
   out["memoryPeak"] = impl.budget.peak();
   out["memoryLimit"] = impl.budget.limit();
   out["memoryCached"] = impl.pool.cached_bytes();
-  std::size_t queue_depth = 0;
-  for (const auto& queue : impl.frame_queues) queue_depth += queue->size_approx();
-  out["queueDepth"] = queue_depth;
+  out["queueDepth"] = impl.frame_queues.depth();
   out["workers"] = impl.workers.size();
   ordered_json nodes = ordered_json::array();
   for (std::size_t i = 0; i < impl.topology->node_count(); ++i) {

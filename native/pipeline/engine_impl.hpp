@@ -9,8 +9,6 @@
 //   engine.cpp            open, flush, close, statistics
 #pragma once
 
-#include <sched.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -18,7 +16,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <queue>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -31,24 +28,23 @@
 #include "parquet/column_chunk.hpp"
 #include "parquet/file_writer.hpp"
 #include "pipeline/buffer_pool.hpp"
+#include "pipeline/chunk_task_queue.hpp"
 #include "pipeline/flush_ticket.hpp"
 #include "pipeline/frame.hpp"
 #include "pipeline/frame_admission.hpp"
+#include "pipeline/frame_queues.hpp"
 #include "pipeline/engine.hpp"
 #include "pipeline/memory_budget.hpp"
-#include "pipeline/mpmc_queue.hpp"
 #include "pipeline/numa_topology.hpp"
 #include "pipeline/row_group.hpp"
 #include "pipeline/semaphore.hpp"
+#include "pipeline/sticky_failure.hpp"
+#include "pipeline/stream_sequencer.hpp"
 #include "storage/dataset.hpp"
 
 namespace simingest {
 
 namespace pipeline {
-
-struct FrameSeqGreater {
-  bool operator()(const Frame* a, const Frame* b) const noexcept { return a->seq > b->seq; }
-};
 
 // A stream's configuration, counters and sequencer.
 struct StreamState {
@@ -68,17 +64,8 @@ struct StreamState {
   bool skip_resumed = false;
   int64_t skip_resumed_through = 0;
 
-  // Sequencer: frames arrive from workers in any order and leave in seq order.
-  std::mutex mutex;
-  uint64_t next_expected = 0;
-  std::priority_queue<Frame*, std::vector<Frame*>, FrameSeqGreater> pending;
-  std::unique_ptr<RowGroup> building;
-  uint64_t next_row_group = 0;
-};
-
-struct ChunkTask {
-  RowGroup* row_group;
-  uint32_t column;  // 0 step, 1 time, 2.. the stream's columns
+  // Frames arrive from workers in any order and leave in seq order.
+  StreamSequencer sequencer;
 };
 
 // One BufferPool per NUMA node. A buffer goes back to the pool it came from
@@ -153,14 +140,12 @@ struct Engine::Impl {
   std::shared_ptr<const pipeline::NumaTopology> topology;
   pipeline::MemoryBudget budget;
   pipeline::NodeBufferPools pool;
-  std::vector<std::unique_ptr<pipeline::MpmcQueue<pipeline::Frame*>>> frame_queues;
 
-  std::mutex chunk_mutex;
-  std::deque<pipeline::ChunkTask> chunk_tasks;
+  // Workers sleep on this semaphore; frame pushes (unless a worker spins),
+  // encoding tasks and close() post it. Declared before its posters.
   pipeline::Semaphore work_available;
-  // 1 while a worker spins for the next frame (at most one does): enqueue()
-  // then skips the wake-up, which the spinner makes unnecessary (ADR 0010).
-  std::atomic<int> spinning{0};
+  pipeline::FrameQueues frame_queues;
+  pipeline::ChunkTaskQueue chunk_tasks{work_available};
   std::vector<std::thread> workers;
   std::atomic<bool> workers_stop{false};
   // Filled by each worker before it takes work when affinity is not "none";
@@ -184,10 +169,7 @@ struct Engine::Impl {
   std::atomic<uint32_t> relief_remaining{0};
 
   std::atomic<bool> closed{false};
-  std::atomic<bool> failed{false};
-  std::mutex failure_mutex;
-  Status failure_status = Status::ok;
-  std::string failure_message;
+  pipeline::StickyFailure failure;
 
   StageStats stage_validate, stage_queue, stage_stats, stage_encode, stage_compress, stage_write,
       stage_fsync;
@@ -195,11 +177,7 @@ struct Engine::Impl {
   Impl(Config parsed, const EngineOptions& engine_options);
 
   // The node index of the CPU this thread runs on; 0 without a second node.
-  // sched_getcpu() is a vDSO/rseq read, cheap enough per frame.
-  std::size_t current_node() const noexcept {
-    if (frame_queues.size() == 1) return 0;
-    return topology->node_index_of_cpu(sched_getcpu());
-  }
+  std::size_t current_node() const noexcept { return frame_queues.current_node(); }
 
   // frame_admission.cpp: admit() runs find_stream, the checks of
   // frame_validation.cpp, the resume skip, charge_budget (wait_for_room),
@@ -230,13 +208,14 @@ struct Engine::Impl {
 
   // worker_loop.cpp
   void run_worker(unsigned index);
-  bool pop_frame(pipeline::Frame*& frame) noexcept;
-  bool spin_for_frame(pipeline::Frame*& frame) noexcept;
 
   // stream_sequencer.cpp
   void process_frame(pipeline::Frame* frame);
   void sequence(pipeline::Frame* frame);
-  void seal(pipeline::StreamState& stream, bool close_file, pipeline::FlushTicket* ticket);
+  // A row group the stream's sequencer sealed: to the encoders, or straight
+  // to the commit thread if it has no rows.
+  void dispatch(const pipeline::StreamState& stream, std::unique_ptr<pipeline::RowGroup> group);
+  void seal_marker_done() noexcept;
 
   // chunk_encoding.cpp
   void encode_chunk(const pipeline::ChunkTask& task, parquet::ColumnChunkEncoder& encoder,
@@ -249,8 +228,6 @@ struct Engine::Impl {
 
   // engine.cpp
   void place_worker(unsigned index) noexcept;
-  void record_failure(Status status, const std::string& message);
-  Status failure(std::string& message);
 };
 
 }  // namespace simingest

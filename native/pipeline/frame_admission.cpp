@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
-#include <thread>
 
 #include "core/names.hpp"
 #include "kernels/non_finite.hpp"
@@ -36,7 +35,7 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       message = "the ingestor is closed";
       return Status::closed;
     }
-    if (failed.load(std::memory_order_acquire)) return failure(message);
+    if (failure.failed()) return failure.get(message);
 
     Status status = Status::ok;
     StreamState* const stream = find_stream(stream_c_name, status, message);
@@ -265,13 +264,7 @@ Status Engine::Impl::copy_and_scan(StreamState& stream, const simingest_column* 
 
 void Engine::Impl::enqueue(Frame* frame) {
   frame->enqueued_ns = monotonic_ns();
-  // Frames in flight are bounded by the budget, so a full queue is brief.
-  // The queue of the node holding the frame's memory, for that node's workers.
-  auto& queue = *frame_queues[frame->buffer.node];
-  while (!queue.try_push(frame)) std::this_thread::yield();
-  // A spinning worker will take it (worker_loop.cpp: spin_for_frame).
-  // A read-modify-write, not a load: it orders the push before the read.
-  if (spinning.fetch_add(0, std::memory_order_seq_cst) == 0) work_available.post();
+  frame_queues.push(frame);
 }
 
 void Engine::Impl::enqueue_marker(StreamState& stream, Frame::Kind kind, pipeline::FlushTicket* ticket) {
