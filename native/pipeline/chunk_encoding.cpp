@@ -74,7 +74,7 @@ void Engine::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Column
 
   if (group.chunks_pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     release_frames(group);
-    submit_for_commit(&group);
+    commit_writer.submit(&group);
   }
 }
 

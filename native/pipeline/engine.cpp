@@ -198,7 +198,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   // From here the destructor stops whatever threads were started.
   // A thread the system refuses throws Error(resource_limit); the destructor
   // then stops and joins the threads already started and releases the lock.
-  raw->commit_thread = pipeline::start_thread("the commit thread", [raw] { raw->run_commit(); });
+  raw->commit_writer.start();
   raw->workers.reserve(workers);
   for (unsigned i = 0; i < workers; ++i)
     raw->workers.push_back(pipeline::start_thread(
@@ -258,7 +258,7 @@ void Engine::close() {
   if (impl.closed.exchange(true, std::memory_order_acq_rel)) return;
   Status status = Status::ok;
   std::string message;
-  if (impl.commit_thread.joinable() && !impl.workers.empty()) {
+  if (impl.commit_writer.running() && !impl.workers.empty()) {
     try {
       flush_streams(impl);
     } catch (const Error& e) {
@@ -273,12 +273,7 @@ void Engine::close() {
   for (std::size_t i = 0; i < impl.workers.size(); ++i) impl.work_available.post();
   for (auto& worker : impl.workers) worker.join();
   impl.workers.clear();
-  {
-    std::lock_guard<std::mutex> lock(impl.commit_mutex);
-    impl.commit_stop = true;
-    impl.commit_ready.notify_all();
-  }
-  if (impl.commit_thread.joinable()) impl.commit_thread.join();
+  impl.commit_writer.stop();
   impl.budget.close();
   impl.dataset.reset();
   if (status == Status::ok && impl.failure.failed()) status = impl.failure.get(message);

@@ -3,17 +3,22 @@
 //   frame_admission.cpp   host thread: charge the budget, copy, enqueue
 //   frame_validation.cpp  host thread: check a frame against its stream's schema
 //   worker_loop.cpp       worker: take encoding tasks and frames, spin, sleep
+//   frame_queues.cpp      the per-node frame queues and the one spinner (ADR 0010)
 //   stream_sequencer.cpp  worker: frame statistics, ingest-order row-group building
 //   chunk_encoding.cpp    worker: one column chunk of a row group → pages
 //   commit_writer.cpp     commit thread: row groups → files → manifest, in order
 //   engine.cpp            open, flush, close, statistics
+// Engine::Impl composes components that own their state: FrameQueues,
+// StreamSequencer (one per stream), ChunkTaskQueue, CommitWriter and
+// StickyFailure; each one's header states its invariant and which lock
+// guards what. The rest of Impl is immutable after open (configuration,
+// streams' schemas), thread-safe by itself (budget, pools, counters, stage
+// timings) or atomics (memory-pressure relief, closed).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,9 +31,9 @@
 #include "core/ingest_counters.hpp"
 #include "core/stage_stats.hpp"
 #include "parquet/column_chunk.hpp"
-#include "parquet/file_writer.hpp"
 #include "pipeline/buffer_pool.hpp"
 #include "pipeline/chunk_task_queue.hpp"
+#include "pipeline/commit_writer.hpp"
 #include "pipeline/flush_ticket.hpp"
 #include "pipeline/frame.hpp"
 #include "pipeline/frame_admission.hpp"
@@ -111,16 +116,6 @@ struct WorkerPlacement {
   std::string failure;          // why pinning failed; the worker runs unpinned
 };
 
-// The commit thread's view of a stream: its open file.
-struct OpenFile {
-  std::unique_ptr<storage::PendingFile> file;
-  std::unique_ptr<parquet::FileWriter> writer;
-  storage::ManifestFile entry;
-  uint64_t frames = 0;
-  uint64_t frames_journaled = 0;  // frames counted in the journal's records
-  storage::JournalRecord record;  // reused for each row group's journal record
-};
-
 }  // namespace pipeline
 
 struct Engine::Impl {
@@ -155,11 +150,7 @@ struct Engine::Impl {
   std::condition_variable placement_done;
   std::size_t placements_pending = 0;
 
-  std::mutex commit_mutex;
-  std::condition_variable commit_ready;
-  std::deque<pipeline::RowGroup*> commit_queue;
-  bool commit_stop = false;
-  std::thread commit_thread;
+  pipeline::CommitWriter commit_writer{*this};
 
   // Memory pressure: when the budget is full and no sealed row group is on its
   // way to disk, only unsealed row groups hold the memory; seal markers cut
@@ -221,10 +212,6 @@ struct Engine::Impl {
   void encode_chunk(const pipeline::ChunkTask& task, parquet::ColumnChunkEncoder& encoder,
                     std::vector<parquet::ValueSegment>& segments);
   void release_frames(pipeline::RowGroup& row_group) noexcept;
-
-  // commit_writer.cpp
-  void submit_for_commit(pipeline::RowGroup* row_group);
-  void run_commit();
 
   // engine.cpp
   void place_worker(unsigned index) noexcept;

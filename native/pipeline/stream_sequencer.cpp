@@ -56,7 +56,7 @@ void Engine::Impl::dispatch(const StreamState& stream, std::unique_ptr<RowGroup>
     // Nothing to encode (a marker, or frames of zero rows).
     RowGroup* raw = group.release();
     release_frames(*raw);
-    submit_for_commit(raw);
+    commit_writer.submit(raw);
     return;
   }
   const uint32_t nchunks = static_cast<uint32_t>(stream.file_schema.columns.size());
