@@ -65,16 +65,16 @@ void Engine::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Column
     stage_encode.record(monotonic_ns() - started);
     stage_compress.record(out.compress_ns);
   } catch (const Error& e) {
-    record_failure(e.status(), "stream " + quote_name(stream.config.name) + ": " + e.what());
+    failure.record(e.status(), "stream " + quote_name(stream.config.name) + ": " + e.what());
   } catch (const std::bad_alloc&) {
-    record_failure(Status::out_of_memory, "out of memory while encoding a column chunk");
+    failure.record(Status::out_of_memory, "out of memory while encoding a column chunk");
   } catch (const std::exception& e) {
-    record_failure(Status::internal, std::string("internal error while encoding: ") + e.what());
+    failure.record(Status::internal, std::string("internal error while encoding: ") + e.what());
   }
 
   if (group.chunks_pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     release_frames(group);
-    submit_for_commit(&group);
+    commit_writer.submit(&group);
   }
 }
 

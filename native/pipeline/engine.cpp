@@ -94,27 +94,11 @@ Engine::Impl::Impl(Config parsed, const EngineOptions& engine_options)
       budget(config.memory_limit),
       // The cache bound is shared by the nodes; cached buffers stay charged
       // to the budget, so resident memory stays under it whatever the node count.
-      pool(topology->node_count(), pool_cache_limit(config.memory_limit) / topology->node_count()) {
-  for (std::size_t node = 0; node < topology->node_count(); ++node)
-    frame_queues.push_back(std::make_unique<pipeline::MpmcQueue<Frame*>>(kFrameQueueCapacity));
+      pool(topology->node_count(), pool_cache_limit(config.memory_limit) / topology->node_count()),
+      frame_queues(topology, kFrameQueueCapacity, work_available) {
   // A row group must fit in the budget several times over, or a stream
   // would wait for room that only its own unfinished row group holds.
   row_group_target = std::max<uint64_t>(1, std::min<uint64_t>(config.row_group_bytes, config.memory_limit / 4));
-}
-
-void Engine::Impl::record_failure(Status status, const std::string& message) {
-  std::lock_guard<std::mutex> lock(failure_mutex);
-  if (failure_status == Status::ok) {
-    failure_status = status;
-    failure_message = message;
-  }
-  failed.store(true, std::memory_order_release);
-}
-
-Status Engine::Impl::failure(std::string& message) {
-  std::lock_guard<std::mutex> lock(failure_mutex);
-  message = failure_message;
-  return failure_status;
 }
 
 // Runs on the worker itself. A refusal (a cgroup cpuset without these CPUs,
@@ -214,7 +198,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   // From here the destructor stops whatever threads were started.
   // A thread the system refuses throws Error(resource_limit); the destructor
   // then stops and joins the threads already started and releases the lock.
-  raw->commit_thread = pipeline::start_thread("the commit thread", [raw] { raw->run_commit(); });
+  raw->commit_writer.start();
   raw->workers.reserve(workers);
   for (unsigned i = 0; i < workers; ++i)
     raw->workers.push_back(pipeline::start_thread(
@@ -274,7 +258,7 @@ void Engine::close() {
   if (impl.closed.exchange(true, std::memory_order_acq_rel)) return;
   Status status = Status::ok;
   std::string message;
-  if (impl.commit_thread.joinable() && !impl.workers.empty()) {
+  if (impl.commit_writer.running() && !impl.workers.empty()) {
     try {
       flush_streams(impl);
     } catch (const Error& e) {
@@ -289,15 +273,10 @@ void Engine::close() {
   for (std::size_t i = 0; i < impl.workers.size(); ++i) impl.work_available.post();
   for (auto& worker : impl.workers) worker.join();
   impl.workers.clear();
-  {
-    std::lock_guard<std::mutex> lock(impl.commit_mutex);
-    impl.commit_stop = true;
-    impl.commit_ready.notify_all();
-  }
-  if (impl.commit_thread.joinable()) impl.commit_thread.join();
+  impl.commit_writer.stop();
   impl.budget.close();
   impl.dataset.reset();
-  if (status == Status::ok && impl.failed.load()) status = impl.failure(message);
+  if (status == Status::ok && impl.failure.failed()) status = impl.failure.get(message);
   if (status != Status::ok) throw Error(status, message);
 }
 
@@ -340,9 +319,7 @@ std::string Engine::stats_json() const {
   out["memoryPeak"] = impl.budget.peak();
   out["memoryLimit"] = impl.budget.limit();
   out["memoryCached"] = impl.pool.cached_bytes();
-  std::size_t queue_depth = 0;
-  for (const auto& queue : impl.frame_queues) queue_depth += queue->size_approx();
-  out["queueDepth"] = queue_depth;
+  out["queueDepth"] = impl.frame_queues.depth();
   out["workers"] = impl.workers.size();
   ordered_json nodes = ordered_json::array();
   for (std::size_t i = 0; i < impl.topology->node_count(); ++i) {

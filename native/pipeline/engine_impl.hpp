@@ -1,22 +1,26 @@
 // The engine's shared state, private to native/pipeline/. Each part of the
 // life of a frame lives in its own file:
-//   frame_admission.cpp   host thread: validate, charge the budget, copy, enqueue
+//   frame_admission.cpp   host thread: charge the budget, copy, enqueue
+//   frame_validation.cpp  host thread: check a frame against its stream's schema
+//   worker_loop.cpp       worker: take encoding tasks and frames, spin, sleep
+//   frame_queues.cpp      the per-node frame queues and the one spinner (ADR 0010)
 //   stream_sequencer.cpp  worker: frame statistics, ingest-order row-group building
 //   chunk_encoding.cpp    worker: one column chunk of a row group → pages
 //   commit_writer.cpp     commit thread: row groups → files → manifest, in order
 //   engine.cpp            open, flush, close, statistics
+// Engine::Impl composes components that own their state: FrameQueues,
+// StreamSequencer (one per stream), ChunkTaskQueue, CommitWriter and
+// StickyFailure; each one's header states its invariant and which lock
+// guards what. The rest of Impl is immutable after open (configuration,
+// streams' schemas), thread-safe by itself (budget, pools, counters, stage
+// timings) or atomics (memory-pressure relief, closed).
 #pragma once
-
-#include <sched.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <queue>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -27,25 +31,25 @@
 #include "core/ingest_counters.hpp"
 #include "core/stage_stats.hpp"
 #include "parquet/column_chunk.hpp"
-#include "parquet/file_writer.hpp"
 #include "pipeline/buffer_pool.hpp"
+#include "pipeline/chunk_task_queue.hpp"
+#include "pipeline/commit_writer.hpp"
 #include "pipeline/flush_ticket.hpp"
 #include "pipeline/frame.hpp"
+#include "pipeline/frame_admission.hpp"
+#include "pipeline/frame_queues.hpp"
 #include "pipeline/engine.hpp"
 #include "pipeline/memory_budget.hpp"
-#include "pipeline/mpmc_queue.hpp"
 #include "pipeline/numa_topology.hpp"
 #include "pipeline/row_group.hpp"
 #include "pipeline/semaphore.hpp"
+#include "pipeline/sticky_failure.hpp"
+#include "pipeline/stream_sequencer.hpp"
 #include "storage/dataset.hpp"
 
 namespace simingest {
 
 namespace pipeline {
-
-struct FrameSeqGreater {
-  bool operator()(const Frame* a, const Frame* b) const noexcept { return a->seq > b->seq; }
-};
 
 // A stream's configuration, counters and sequencer.
 struct StreamState {
@@ -65,17 +69,8 @@ struct StreamState {
   bool skip_resumed = false;
   int64_t skip_resumed_through = 0;
 
-  // Sequencer: frames arrive from workers in any order and leave in seq order.
-  std::mutex mutex;
-  uint64_t next_expected = 0;
-  std::priority_queue<Frame*, std::vector<Frame*>, FrameSeqGreater> pending;
-  std::unique_ptr<RowGroup> building;
-  uint64_t next_row_group = 0;
-};
-
-struct ChunkTask {
-  RowGroup* row_group;
-  uint32_t column;  // 0 step, 1 time, 2.. the stream's columns
+  // Frames arrive from workers in any order and leave in seq order.
+  StreamSequencer sequencer;
 };
 
 // One BufferPool per NUMA node. A buffer goes back to the pool it came from
@@ -121,16 +116,6 @@ struct WorkerPlacement {
   std::string failure;          // why pinning failed; the worker runs unpinned
 };
 
-// The commit thread's view of a stream: its open file.
-struct OpenFile {
-  std::unique_ptr<storage::PendingFile> file;
-  std::unique_ptr<parquet::FileWriter> writer;
-  storage::ManifestFile entry;
-  uint64_t frames = 0;
-  uint64_t frames_journaled = 0;  // frames counted in the journal's records
-  storage::JournalRecord record;  // reused for each row group's journal record
-};
-
 }  // namespace pipeline
 
 struct Engine::Impl {
@@ -150,14 +135,12 @@ struct Engine::Impl {
   std::shared_ptr<const pipeline::NumaTopology> topology;
   pipeline::MemoryBudget budget;
   pipeline::NodeBufferPools pool;
-  std::vector<std::unique_ptr<pipeline::MpmcQueue<pipeline::Frame*>>> frame_queues;
 
-  std::mutex chunk_mutex;
-  std::deque<pipeline::ChunkTask> chunk_tasks;
+  // Workers sleep on this semaphore; frame pushes (unless a worker spins),
+  // encoding tasks and close() post it. Declared before its posters.
   pipeline::Semaphore work_available;
-  // 1 while a worker spins for the next frame (at most one does): enqueue()
-  // then skips the wake-up, which the spinner makes unnecessary (ADR 0010).
-  std::atomic<int> spinning{0};
+  pipeline::FrameQueues frame_queues;
+  pipeline::ChunkTaskQueue chunk_tasks{work_available};
   std::vector<std::thread> workers;
   std::atomic<bool> workers_stop{false};
   // Filled by each worker before it takes work when affinity is not "none";
@@ -167,11 +150,7 @@ struct Engine::Impl {
   std::condition_variable placement_done;
   std::size_t placements_pending = 0;
 
-  std::mutex commit_mutex;
-  std::condition_variable commit_ready;
-  std::deque<pipeline::RowGroup*> commit_queue;
-  bool commit_stop = false;
-  std::thread commit_thread;
+  pipeline::CommitWriter commit_writer{*this};
 
   // Memory pressure: when the budget is full and no sealed row group is on its
   // way to disk, only unsealed row groups hold the memory; seal markers cut
@@ -181,10 +160,7 @@ struct Engine::Impl {
   std::atomic<uint32_t> relief_remaining{0};
 
   std::atomic<bool> closed{false};
-  std::atomic<bool> failed{false};
-  std::mutex failure_mutex;
-  Status failure_status = Status::ok;
-  std::string failure_message;
+  pipeline::StickyFailure failure;
 
   StageStats stage_validate, stage_queue, stage_stats, stage_encode, stage_compress, stage_write,
       stage_fsync;
@@ -192,15 +168,24 @@ struct Engine::Impl {
   Impl(Config parsed, const EngineOptions& engine_options);
 
   // The node index of the CPU this thread runs on; 0 without a second node.
-  // sched_getcpu() is a vDSO/rseq read, cheap enough per frame.
-  std::size_t current_node() const noexcept {
-    if (frame_queues.size() == 1) return 0;
-    return topology->node_index_of_cpu(sched_getcpu());
-  }
+  std::size_t current_node() const noexcept { return frame_queues.current_node(); }
 
-  // frame_admission.cpp
+  // frame_admission.cpp: admit() runs find_stream, the checks of
+  // frame_validation.cpp, the resume skip, charge_budget (wait_for_room),
+  // copy_and_scan, then enqueue.
   Status admit(const char* stream, int64_t step, double time, const simingest_column* columns,
                std::size_t ncolumns, bool nowait, std::string& message) noexcept;
+  pipeline::StreamState* find_stream(const char* name, Status& status, std::string& message);
+  Status charge_budget(pipeline::StreamState& stream, const simingest_column* columns,
+                       const pipeline::FrameShape& shape, bool nowait, pipeline::FrameCharge& charge,
+                       std::string& message);
+  bool make_room(uint64_t need) noexcept;
+  Status wait_for_room(pipeline::StreamState& stream, const simingest_column* columns,
+                       const pipeline::FrameShape& shape, pipeline::FrameCharge& charge, const std::string& full,
+                       std::string& message);
+  Status copy_and_scan(pipeline::StreamState& stream, const simingest_column* columns,
+                       const pipeline::FrameShape& shape, pipeline::FrameCharge& charge, pipeline::Frame*& frame,
+                       std::string& message);
   uint64_t room_estimate(std::size_t array_bytes) const noexcept;
   void enqueue(pipeline::Frame* frame);
   // A frame buffer whose frame is done: cached (its budget charge moves to the
@@ -212,27 +197,24 @@ struct Engine::Impl {
   // Seals every stream's row group if nothing already sealed will free memory.
   void relieve_memory_pressure() noexcept;
 
-  // stream_sequencer.cpp
+  // worker_loop.cpp
   void run_worker(unsigned index);
-  bool pop_frame(pipeline::Frame*& frame) noexcept;
-  bool spin_for_frame(pipeline::Frame*& frame) noexcept;
+
+  // stream_sequencer.cpp
   void process_frame(pipeline::Frame* frame);
   void sequence(pipeline::Frame* frame);
-  void seal(pipeline::StreamState& stream, bool close_file, pipeline::FlushTicket* ticket);
+  // A row group the stream's sequencer sealed: to the encoders, or straight
+  // to the commit thread if it has no rows.
+  void dispatch(const pipeline::StreamState& stream, std::unique_ptr<pipeline::RowGroup> group);
+  void seal_marker_done() noexcept;
 
   // chunk_encoding.cpp
   void encode_chunk(const pipeline::ChunkTask& task, parquet::ColumnChunkEncoder& encoder,
                     std::vector<parquet::ValueSegment>& segments);
   void release_frames(pipeline::RowGroup& row_group) noexcept;
 
-  // commit_writer.cpp
-  void submit_for_commit(pipeline::RowGroup* row_group);
-  void run_commit();
-
   // engine.cpp
   void place_worker(unsigned index) noexcept;
-  void record_failure(Status status, const std::string& message);
-  Status failure(std::string& message);
 };
 
 }  // namespace simingest

@@ -76,6 +76,15 @@ int open_lock_file(const std::string& path) {
 
 }  // namespace
 
+std::string utc_now_iso8601() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
 std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOptions& options) {
   std::unique_ptr<Dataset> dataset(new Dataset());
   dataset->root_ = resolved_root(path);
@@ -137,15 +146,6 @@ std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOption
 
 Dataset::~Dataset() {
   if (lock_fd_ >= 0) file_ops().close(lock_fd_);  // releases the flock
-}
-
-std::string utc_now_iso8601() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 void Dataset::write_manifest(IoTimings& timings) {

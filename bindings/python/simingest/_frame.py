@@ -46,7 +46,7 @@ def _quote(name: str) -> str:
 
 
 def _label(stream: str, column: str) -> str:
-    # The engine's prefix for column messages (frame_admission.cpp).
+    # The engine's prefix for column messages (native/pipeline/frame_validation.cpp).
     return f"stream {_quote(stream)}: column {_quote(column)}: "
 
 

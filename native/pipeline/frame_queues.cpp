@@ -1,0 +1,63 @@
+// Where workers look for frames, and how one of them spins (ADR 0010).
+#include "pipeline/frame_queues.hpp"
+
+namespace simingest::pipeline {
+
+FrameQueues::FrameQueues(std::shared_ptr<const NumaTopology> topology, std::size_t capacity_per_node,
+                         Semaphore& wake)
+    : topology_(std::move(topology)), wake_(wake) {
+  for (std::size_t node = 0; node < topology_->node_count(); ++node)
+    queues_.push_back(std::make_unique<MpmcQueue<Frame*>>(capacity_per_node));
+}
+
+// The worker's own node first: its frames' memory is local. Then the other
+// nodes', in turn, so that frames of a node without (awake) workers never starve.
+bool FrameQueues::pop(Frame*& frame) noexcept {
+  const std::size_t nodes = queues_.size();
+  const std::size_t home = current_node();
+  for (std::size_t k = 0; k < nodes; ++k) {
+    const std::size_t node = home + k < nodes ? home + k : home + k - nodes;
+    if (queues_[node]->try_pop(frame)) return true;
+  }
+  return false;
+}
+
+// One worker at a time spins: with small frames one worker keeps up, and a
+// second spinner would only take a core from the host thread. While it spins,
+// push() does not post. That is safe because both sides use
+// read-modify-writes of `spinning_` (sequentially consistent, and visible to
+// ThreadSanitizer, unlike fences): the host pushes, then reads `spinning_`
+// with fetch_add(0); the spinner clears it with exchange(0), then looks at
+// the queues once more. If the host read 1, its read came before the clear,
+// so the clear synchronises with it and the spinner sees the frame; if not,
+// the host read 0 and posted.
+bool FrameQueues::spin_pop(Frame*& frame) noexcept {
+  constexpr int kSpins = 256;  // a few microseconds
+  int idle = 0;
+  if (!spinning_.compare_exchange_strong(idle, 1, std::memory_order_seq_cst)) return false;
+  bool found = false;
+  for (int i = 0; i < kSpins && !found; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    found = pop(frame);
+  }
+  spinning_.exchange(0, std::memory_order_seq_cst);
+  if (!found) return pop(frame);
+  // Frames pushed while we spun had no wake-up: if more than the one taken
+  // are waiting, wake a sibling for them.
+  for (const auto& queue : queues_)
+    if (queue->size_approx() > 0) {
+      wake_.post();
+      break;
+    }
+  return true;
+}
+
+std::size_t FrameQueues::depth() const noexcept {
+  std::size_t depth = 0;
+  for (const auto& queue : queues_) depth += queue->size_approx();
+  return depth;
+}
+
+}  // namespace simingest::pipeline

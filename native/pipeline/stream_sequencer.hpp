@@ -1,0 +1,112 @@
+// One stream's sequencer: frames arrive from the workers in any order and
+// leave in ingest order (`Frame::seq`), where consecutive data frames of one
+// partition gather into a row group.
+//
+// Invariant: frames leave exactly once, in seq order: `next_expected_` is the
+// seq of the next frame to leave and `pending_` holds those that came early.
+// `building_` holds consecutive data frames of one partition, below the
+// row-group target and charge cap; it is sealed by a frame of another
+// partition, a barrier (which also closes the file), a seal marker, or the
+// target. Sealed row groups are numbered consecutively (`next_row_group_`).
+// Lock: `mutex_` guards all of it. The sink is called with it held, so one
+// stream's row groups are handed on in their order.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <vector>
+
+#include "pipeline/frame.hpp"
+#include "pipeline/row_group.hpp"
+
+namespace simingest::pipeline {
+
+class StreamSequencer {
+ public:
+  struct Limits {
+    uint64_t row_group_target;  // raw bytes that seal a row group
+    uint64_t charge_cap;        // budget charge that seals a row group
+  };
+
+  // Takes one frame or marker. The sink (a template parameter: no virtual
+  // call per frame) gets
+  //   sink.sealed(std::unique_ptr<RowGroup>)  for each row group cut, in order;
+  //   sink.seal_marker_done()                 for each seal marker passed.
+  template <class Sink>
+  void accept(Frame* frame, uint32_t stream, const Limits& limits, Sink& sink) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_.push(frame);
+    while (!pending_.empty() && pending_.top()->seq == next_expected_) {
+      Frame* next = pending_.top();
+      pending_.pop();
+      ++next_expected_;
+      if (next->kind == Frame::Kind::barrier) {
+        FlushTicket* ticket = next->ticket;
+        BufferPool::free(next->buffer);  // markers are never charged
+        seal(stream, /*close_file=*/true, ticket, sink);
+        continue;
+      }
+      if (next->kind == Frame::Kind::seal) {
+        BufferPool::free(next->buffer);  // markers are never charged
+        if (building_) seal(stream, /*close_file=*/false, nullptr, sink);
+        sink.seal_marker_done();
+        continue;
+      }
+      if (building_ && building_->partition != next->partition) seal(stream, /*close_file=*/true, nullptr, sink);
+      if (!building_) {
+        building_ = std::make_unique<RowGroup>();
+        building_->stream = stream;
+        building_->partition = next->partition;
+        building_->step_min = building_->step_max = next->step;
+        building_->time_min = building_->time_max = next->time;
+      }
+      RowGroup& group = *building_;
+      group.frames.push_back(next);
+      ++group.frame_count;
+      group.rows += next->rows;
+      group.bytes_in += next->bytes_in;
+      group.raw_bytes += next->bytes_in + 16 * next->rows;
+      group.encode_reserve += next->encode_reserve;
+      group.charge += next->buffer_charge + next->encode_reserve;
+      group.step_min = std::min(group.step_min, next->step);
+      group.step_max = std::max(group.step_max, next->step);
+      group.time_min = std::min(group.time_min, next->time);
+      group.time_max = std::max(group.time_max, next->time);
+      // Small frames cost more budget than their bytes: cap the charge too, so
+      // a row group never holds more than a quarter of the budget.
+      if (group.raw_bytes >= limits.row_group_target || group.charge >= limits.charge_cap)
+        seal(stream, /*close_file=*/false, nullptr, sink);
+    }
+  }
+
+ private:
+  struct SeqGreater {
+    bool operator()(const Frame* a, const Frame* b) const noexcept { return a->seq > b->seq; }
+  };
+
+  // Cuts the row group being built (or, with none, a marker that closes the
+  // stream's open file) and hands it to the sink. Called with mutex_ held.
+  template <class Sink>
+  void seal(uint32_t stream, bool close_file, FlushTicket* ticket, Sink& sink) {
+    std::unique_ptr<RowGroup> group = std::move(building_);
+    if (!group) {
+      group = std::make_unique<RowGroup>();  // a marker: close the open file
+      group->stream = stream;
+    }
+    group->seq = next_row_group_++;
+    group->close_file = close_file;
+    if (ticket != nullptr) group->tickets.push_back(ticket);
+    sink.sealed(std::move(group));
+  }
+
+  std::mutex mutex_;
+  uint64_t next_expected_ = 0;
+  std::priority_queue<Frame*, std::vector<Frame*>, SeqGreater> pending_;
+  std::unique_ptr<RowGroup> building_;
+  uint64_t next_row_group_ = 0;
+};
+
+}  // namespace simingest::pipeline
