@@ -23,7 +23,8 @@
  *    Strings and buffers returned through `char**` out-parameters are owned by
  *    the caller and released with simingest_free().
  *  - A handle may be used from any number of threads at once, except that
- *    simingest_close() must not race with any other call on the same handle.
+ *    simingest_close() and simingest_close_async() must not race with any
+ *    other call on the same handle.
  *  - Foreign-language callers: cross this interface as rarely as you can.
  *    Pass whole columns per call, never one value per call.
  */
@@ -250,7 +251,9 @@ SIMINGEST_API simingest_status simingest_flush(simingest_ingestor* ingestor);
  * sets *ingestor to NULL. NULL or a pointer to NULL is a no-op returning
  * SIMINGEST_OK. If the final flush fails the handle is freed all the same and
  * the failure is returned; its message is then simingest_last_error(NULL) on
- * the calling thread. Must not race with other calls on the same handle. */
+ * the calling thread. After simingest_close_async() it waits for that close
+ * to finish, frees the handle and returns SIMINGEST_OK (the outcome went to
+ * the callback). Must not race with other calls on the same handle. */
 SIMINGEST_API simingest_status simingest_close(simingest_ingestor** ingestor);
 
 /* A JSON document of the ingestor's counters: frames accepted, committed,
@@ -275,6 +278,66 @@ SIMINGEST_API simingest_status simingest_stats_json(simingest_ingestor* ingestor
  * *out_json is owned by the caller: free it with simingest_free().
  * Thread safety: any thread. */
 SIMINGEST_API simingest_status simingest_checkpoint(simingest_ingestor* ingestor, char** out_json);
+
+/* ---- Completion without waiting (event-loop hosts) -------------------------
+ *
+ * simingest_flush_async() and simingest_close_async() return at once; their
+ * outcome comes back through a callback. No host thread waits and the host
+ * starts no thread of its own for them (docs/adr/0012). */
+
+/* Runs exactly once per registration, on an engine thread (the commit
+ * thread for a flush, the closing thread for a close). `status` is what the
+ * waiting call (simingest_flush(), simingest_close()) would have returned;
+ * `message` names the failure ("" on success, never NULL) and is valid only
+ * until the callback returns: copy it to keep it. The callback must be quick
+ * (a flush callback holds up commits) and must not call into the ingestor:
+ * hand the result to your own thread or event loop. */
+typedef void (*simingest_completion_callback)(void* user_data, simingest_status status,
+                                              const char* message);
+
+/* simingest_flush() without waiting. Returns SIMINGEST_OK once `callback` is
+ * registered; it then runs exactly once, after every frame ingested (by any
+ * thread) before this call began is committed (SIMINGEST_OK), or with the
+ * failure that kept them from it (e.g. SIMINGEST_ERR_IO). A flush registered
+ * after another one's registration returned completes after it. Flushes
+ * still pending when the ingestor closes complete before the close's own
+ * callback runs (and before simingest_close() returns). Under memory
+ * exhaustion during the registration the callback may run, with
+ * SIMINGEST_ERR_OUT_OF_MEMORY, before this returns.
+ * Any other return value means nothing was registered and the callback never
+ * runs: SIMINGEST_ERR_INVALID_ARGUMENT (ingestor or callback NULL),
+ * SIMINGEST_ERR_CLOSED (closing or closed), SIMINGEST_ERR_OUT_OF_MEMORY.
+ * Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_flush_async(simingest_ingestor* ingestor,
+                                                     simingest_completion_callback callback,
+                                                     void* user_data);
+
+/* simingest_close() without waiting, except that the handle is not freed.
+ * From the moment this returns SIMINGEST_OK every call on the handle but
+ * simingest_close() and simingest_last_error() returns SIMINGEST_ERR_CLOSED.
+ * On one thread the engine starts for this (once per ingestor) the ingestor
+ * then flushes (pending flush callbacks run first; pending room callbacks get
+ * SIMINGEST_ERR_CLOSED), stops its worker and commit threads and releases the
+ * dataset and its lock; then `callback` runs exactly once with what
+ * simingest_close() would have returned, e.g. the failure of the final flush
+ * or an earlier storage failure. No other callback of this ingestor runs
+ * after it.
+ *
+ * Release the handle with simingest_close() once the callback has run (not
+ * from inside it): that call only joins the closing thread, which ends as
+ * the callback returns, frees the handle and returns SIMINGEST_OK. Called
+ * before the callback has run, simingest_close() waits for the close to
+ * finish (the callback runs before it returns).
+ *
+ * Any other return value means nothing was started, the callback never runs
+ * and the handle is as it was: SIMINGEST_ERR_INVALID_ARGUMENT (ingestor or
+ * callback NULL), SIMINGEST_ERR_CLOSED (already closing),
+ * SIMINGEST_ERR_RESOURCE_LIMIT (the system refused the thread; simingest_close()
+ * still works). Like simingest_close(), must not race with other calls on the
+ * same handle; completions of earlier calls may still be pending. */
+SIMINGEST_API simingest_status simingest_close_async(simingest_ingestor* ingestor,
+                                                     simingest_completion_callback callback,
+                                                     void* user_data);
 
 /* ---- Inspect --------------------------------------------------------------- */
 

@@ -1,18 +1,26 @@
 // The C ABI: argument checks, exception firewall, per-thread error messages.
 // Every entry point catches everything; no C++ exception leaves this file.
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
 #include <string>
+#include <thread>
 
 #include "core/status.hpp"
 #include "pipeline/engine.hpp"
+#include "pipeline/thread_start.hpp"
 #include "storage/inspect_report.hpp"
 #include "simingest.h"
 
 struct simingest_ingestor {
   std::unique_ptr<simingest::Engine> engine;
+  // Set by simingest_close_async(): every call but simingest_close is refused.
+  std::atomic<bool> closing{false};
+  // simingest_close_async()'s thread: closes the engine, then calls back.
+  // Joined by simingest_close().
+  std::thread closer;
 };
 
 namespace {
@@ -60,9 +68,16 @@ simingest_status guarded(const simingest_ingestor* handle, Body&& body) noexcept
   }
 }
 
+// NULL, or closing since simingest_close_async(): the failure to return, else OK.
+simingest_status check_usable(simingest_ingestor* handle) noexcept {
+  if (handle == nullptr || !handle->engine) return fail(handle, Status::invalid_argument, "ingestor is NULL");
+  if (handle->closing.load(std::memory_order_acquire)) return fail(handle, Status::closed, "the ingestor is closed");
+  return SIMINGEST_OK;
+}
+
 simingest_status ingest(simingest_ingestor* handle, const char* stream, int64_t step, double time,
                         const simingest_column* columns, size_t ncolumns, bool nowait) noexcept {
-  if (handle == nullptr || !handle->engine) return fail(handle, Status::invalid_argument, "ingestor is NULL");
+  if (const simingest_status refused = check_usable(handle)) return refused;
   return guarded(handle, [&] {
     std::string message;
     const Status status = handle->engine->ingest(stream, step, time, columns, ncolumns, nowait, message);
@@ -117,24 +132,64 @@ simingest_status simingest_ingest_nowait(simingest_ingestor* ingestor, const cha
 
 simingest_status simingest_notify_room(simingest_ingestor* ingestor, size_t bytes,
                                        simingest_room_callback callback, void* user_data) {
-  if (ingestor == nullptr || !ingestor->engine) return fail(ingestor, Status::invalid_argument, "ingestor is NULL");
+  if (const simingest_status refused = check_usable(ingestor)) return refused;
   if (callback == nullptr) return fail(ingestor, Status::invalid_argument, "callback is NULL");
   ingestor->engine->notify_room(bytes, callback, user_data);
   return succeed();
 }
 
 simingest_status simingest_flush(simingest_ingestor* ingestor) {
-  if (ingestor == nullptr || !ingestor->engine) return fail(ingestor, Status::invalid_argument, "ingestor is NULL");
+  if (const simingest_status refused = check_usable(ingestor)) return refused;
   return guarded(ingestor, [&] {
     ingestor->engine->flush();
     return succeed();
   });
 }
 
+simingest_status simingest_flush_async(simingest_ingestor* ingestor, simingest_completion_callback callback,
+                                       void* user_data) {
+  if (const simingest_status refused = check_usable(ingestor)) return refused;
+  if (callback == nullptr) return fail(ingestor, Status::invalid_argument, "callback is NULL");
+  std::string message;
+  const Status status = ingestor->engine->flush_async(callback, user_data, message);
+  if (status == Status::ok) return succeed();
+  return fail(ingestor, status, std::move(message));
+}
+
+simingest_status simingest_close_async(simingest_ingestor* ingestor, simingest_completion_callback callback,
+                                       void* user_data) {
+  if (const simingest_status refused = check_usable(ingestor)) return refused;
+  if (callback == nullptr) return fail(ingestor, Status::invalid_argument, "callback is NULL");
+  ingestor->closing.store(true, std::memory_order_release);
+  const simingest_status status = guarded(ingestor, [&] {
+    ingestor->closer = simingest::pipeline::start_thread("the closing thread", [ingestor, callback, user_data] {
+      const simingest_status closed = guarded(nullptr, [ingestor] {
+        ingestor->engine->close();
+        return succeed();
+      });
+      // last_error is this thread's own, set by guarded() just above.
+      callback(user_data, closed, closed == SIMINGEST_OK ? "" : last_error.message.c_str());
+      // Nothing here may touch `ingestor`: simingest_close() may free it now.
+    });
+    return succeed();
+  });
+  if (status != SIMINGEST_OK) ingestor->closing.store(false, std::memory_order_release);  // nothing started
+  return status;
+}
+
 simingest_status simingest_close(simingest_ingestor** ingestor) {
   if (ingestor == nullptr || *ingestor == nullptr) return SIMINGEST_OK;
   simingest_ingestor* handle = *ingestor;
   *ingestor = nullptr;
+  if (handle->closer.joinable()) {
+    // From the close callback itself (which it must not do) a join would
+    // deadlock: the thread ends on its own as the callback returns.
+    if (handle->closer.get_id() == std::this_thread::get_id()) {
+      handle->closer.detach();
+    } else {
+      handle->closer.join();
+    }
+  }
   const simingest_status status = guarded(nullptr, [&] {
     handle->engine->close();
     return succeed();
@@ -147,7 +202,7 @@ simingest_status simingest_close(simingest_ingestor** ingestor) {
 }
 
 simingest_status simingest_stats_json(simingest_ingestor* ingestor, char** out_json) {
-  if (ingestor == nullptr || !ingestor->engine) return fail(ingestor, Status::invalid_argument, "ingestor is NULL");
+  if (const simingest_status refused = check_usable(ingestor)) return refused;
   if (out_json == nullptr) return fail(ingestor, Status::invalid_argument, "out_json is NULL");
   return guarded(ingestor, [&] {
     char* text = copy_string(ingestor->engine->stats_json());
@@ -158,7 +213,7 @@ simingest_status simingest_stats_json(simingest_ingestor* ingestor, char** out_j
 }
 
 simingest_status simingest_checkpoint(simingest_ingestor* ingestor, char** out_json) {
-  if (ingestor == nullptr || !ingestor->engine) return fail(ingestor, Status::invalid_argument, "ingestor is NULL");
+  if (const simingest_status refused = check_usable(ingestor)) return refused;
   if (out_json == nullptr) return fail(ingestor, Status::invalid_argument, "out_json is NULL");
   return guarded(ingestor, [&] {
     char* text = copy_string(ingestor->engine->checkpoint_json());

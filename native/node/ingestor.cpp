@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
-#include <mutex>
 #include <new>
 #include <string>
 #include <utility>
@@ -35,99 +34,20 @@ void SettleDeferred(Napi::Env env, const Napi::Promise::Deferred& deferred, simi
   }
 }
 
-// Starts `body` on a std::thread of its own. A process out of threads or
-// memory makes std::thread throw; `undo` then takes back what the caller set
-// up for the thread (so nothing stays pending and keeps the process alive) and
-// the failure reaches JavaScript as ERR_OUT_OF_MEMORY.
-template <typename Body, typename Undo>
-void StartThread(Napi::Env env, const char* what, std::thread* thread, Body&& body, Undo&& undo) {
-  try {
-    *thread = std::thread(std::forward<Body>(body));
-  } catch (const std::exception& error) {
-    undo();
-    ThrowError(env, SIMINGEST_ERR_OUT_OF_MEMORY, std::string("cannot start a thread for ") + what + ": " + error.what());
-  }
-}
-
-// ---- open ------------------------------------------------------------------
-
-struct OpenJob;
-void SettleOpen(Napi::Env env, Napi::Function unused, std::nullptr_t* context, OpenJob* job);
-using OpenChannel = Napi::TypedThreadSafeFunction<std::nullptr_t, OpenJob, SettleOpen>;
-
-struct OpenJob {
-  explicit OpenJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise::Deferred deferred;
-  std::string path;
-  std::string config_json;
-  simingest_ingestor* handle = nullptr;
-  simingest_status status = SIMINGEST_OK;
-  std::string message;
-  std::thread thread;
-  OpenChannel channel;
-  Napi::Env::CleanupHook<void (*)(OpenJob*), OpenJob> teardown_hook;
-  bool torn_down = false;
-};
-
-// Teardown while an open is in flight: wait for the thread so it is done with
-// the channel before Node frees it; SettleOpen (env == nullptr) or nobody
-// then disposes of the handle.
-void JoinOpenAtTeardown(OpenJob* job) {
-  job->torn_down = true;
-  if (job->thread.joinable()) job->thread.join();
-}
-
-void SettleOpen(Napi::Env env, Napi::Function, std::nullptr_t*, OpenJob* job) {
-  // The thread has posted; joined even at teardown (see ingestor.hpp).
-  if (job->thread.joinable()) job->thread.join();
-  if (env == nullptr) {
-    simingest_close(&job->handle);
-    delete job;
-    return;
-  }
-  if (!job->torn_down) job->teardown_hook.Remove(env);
-  if (job->status != SIMINGEST_OK) {
-    SettleDeferred(env, job->deferred, job->status, job->message);
-  } else {
-    // The constructor takes the handle out of `job->handle` (see Ingestor's
-    // constructor); if the object cannot be made (a Worker terminated while
-    // the open ran), the handle is still here and is closed below, which
-    // releases the dataset lock instead of holding it until the process ends.
-    try {
-      Napi::HandleScope scope(env);
-      AddonData* data = env.GetInstanceData<AddonData>();
-      Napi::Value wrapped =
-          data->ingestor_class.New({Napi::External<simingest_ingestor*>::New(env, &job->handle)});
-      job->deferred.Resolve(wrapped);
-    } catch (const Napi::Error& error) {
-      // Where JavaScript still runs, open() rejects with what failed.
-      try {
-        job->deferred.Reject(error.Value());
-      } catch (...) {  // see SettleDeferred
-      }
-    } catch (...) {  // see SettleDeferred
-    }
-  }
-  simingest_close(&job->handle);
-  delete job;
-}
-
 }  // namespace
 
 // ---- completions -----------------------------------------------------------
 
 void SettleCompletion(Napi::Env env, Napi::Function, Ingestor* owner, Completion* done) {
-  // Joined even at teardown (env == nullptr): the thread has posted and only
-  // has to return, and Node may unload the addon's code right after.
-  if (done->thread.joinable()) done->thread.join();
   if (env == nullptr) {  // the environment is going away: nobody to tell
     delete done;
     return;
   }
   if (done->kind == Completion::Kind::close) {
-    // Every engine callback was posted before simingest_close returned, and
-    // every flush thread posted before it began (the close thread waits for
-    // them): the channel is idle now.
+    // Every other engine callback was posted before this one (see
+    // ingestor.hpp): the channel is idle now. Joins the closing thread,
+    // which has returned or is returning from OnDone.
+    simingest_close(&owner->handle_);
     if (!owner->torn_down_) owner->teardown_hook_.Remove(env);
     owner->tsfn_.Release();
     owner->channel_released_ = true;
@@ -154,43 +74,6 @@ Napi::Function Ingestor::Define(Napi::Env env) {
                          InstanceMethod<&Ingestor::IsClosed>("isClosed"),
                          StaticMethod<&Ingestor::Open>("open"),
                      });
-}
-
-Napi::Value Ingestor::Open(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
-    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "open(path, configJson) expects two strings");
-  }
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  std::string config_json = info[1].As<Napi::String>().Utf8Value();
-  // C strings to the engine: a NUL would end them early (lib/ingestor.ts checks the path first).
-  if (path.find('\0') != std::string::npos || config_json.find('\0') != std::string::npos) {
-    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "open(path, configJson): contains a NUL byte");
-  }
-  auto* job = new OpenJob(env);
-  job->path = std::move(path);
-  job->config_json = std::move(config_json);
-  Napi::Promise promise = job->deferred.Promise();
-  job->channel = OpenChannel::New(env, "simingest.open", 0, 1);
-  // Registered after the channel, so it runs before the channel's own hook.
-  job->teardown_hook = env.AddCleanupHook(&JoinOpenAtTeardown, job);
-  auto undo = [env, job] {
-    job->teardown_hook.Remove(env);
-    job->channel.Release();
-    delete job;
-  };
-  StartThread(env, "open()", &job->thread, [job] {
-    char* error = nullptr;
-    job->status = simingest_open(job->path.c_str(), job->config_json.c_str(), &job->handle, &error);
-    if (job->status != SIMINGEST_OK) {
-      job->message = error != nullptr ? error : simingest_status_string(job->status);
-      simingest_free(error);
-    }
-    OpenChannel channel = job->channel;  // `job` may be gone once posted
-    if (channel.NonBlockingCall(job) != napi_ok) simingest_close(&job->handle);
-    channel.Release();
-  }, undo);
-  return promise;
 }
 
 Ingestor::Ingestor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ingestor>(info) {
@@ -227,29 +110,10 @@ Ingestor::~Ingestor() {
 
 void Ingestor::CloseAtTeardown(Ingestor* self) {
   self->torn_down_ = true;
-  {
-    std::unique_lock<std::shared_mutex> exclusive(self->lifecycle_);
-    if (self->handle_ != nullptr) simingest_close(&self->handle_);
-  }
-  // Threads still to come find the handle gone and post ERR_CLOSED at once;
-  // the channel they post to is freed by Node right after this hook.
-  self->WaitForThreads(0);
-}
-
-void Ingestor::ThreadStarting() {
-  std::lock_guard<std::mutex> lock(threads_mutex_);
-  ++threads_;
-}
-
-void Ingestor::ThreadPosted() {
-  std::lock_guard<std::mutex> lock(threads_mutex_);
-  --threads_;
-  threads_posted_.notify_all();
-}
-
-void Ingestor::WaitForThreads(unsigned at_most) {
-  std::unique_lock<std::mutex> lock(threads_mutex_);
-  threads_posted_.wait(lock, [&] { return threads_ <= at_most; });
+  // Pending flushes and rooms are called back (posted to the channel, which
+  // Node frees right after this hook) and every engine thread is joined
+  // before this returns; a close in progress is waited for.
+  if (self->handle_ != nullptr) simingest_close(&self->handle_);
 }
 
 void Ingestor::ThrowIfClosed(Napi::Env env) const {
@@ -270,6 +134,38 @@ void Ingestor::EndPending(Napi::Env env) {
   }
 }
 
+template <typename Start>
+Napi::Value Ingestor::Register(Napi::Env env, Completion::Kind kind, Start&& start) {
+  auto* done = new Completion(env, kind, this);
+  Napi::Promise promise = done->deferred.Promise();
+  BeginPending(env);
+  const simingest_status status = start(done);
+  if (status != SIMINGEST_OK) {  // refused: the engine will never call back
+    const std::string message = LastError(handle_, status);
+    delete done;
+    EndPending(env);
+    ThrowError(env, status, message);
+  }
+  return promise;
+}
+
+void Ingestor::Post(Completion* done) {
+  // Only reached while the channel is held (see ingestor.hpp); a failure here
+  // means the environment is going away and the completion is dropped.
+  if (done->owner->tsfn_.NonBlockingCall(done) != napi_ok) delete done;
+}
+
+void Ingestor::OnDone(void* user_data, simingest_status status, const char* message) {
+  auto* done = static_cast<Completion*>(user_data);
+  done->status = status;
+  try {
+    done->message = message;
+  } catch (...) {  // out of memory: the status still names the failure
+    done->message = simingest_status_string(status);
+  }
+  Post(done);
+}
+
 void Ingestor::OnRoom(void* user_data, simingest_status status) {
   auto* done = static_cast<Completion*>(user_data);
   done->status = status;
@@ -281,9 +177,7 @@ void Ingestor::OnRoom(void* user_data, simingest_status status) {
   } else if (status != SIMINGEST_OK) {
     done->message = simingest_status_string(status);
   }
-  // Only reached while the channel is held (see ingestor.hpp); a failure here
-  // means the environment is going away and the completion is dropped.
-  if (done->owner->tsfn_.NonBlockingCall(done) != napi_ok) delete done;
+  Post(done);
 }
 
 Napi::Value Ingestor::WaitForRoom(const Napi::CallbackInfo& info) {
@@ -296,77 +190,30 @@ Napi::Value Ingestor::WaitForRoom(const Napi::CallbackInfo& info) {
   if (!IntegralInRange(bytes, 0, 9007199254740991.0)) {
     ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "waitForRoom(bytes) expects a byte count");
   }
-  auto* done = new Completion(env, Completion::Kind::room, this);
-  done->bytes = static_cast<size_t>(bytes);
-  Napi::Promise promise = done->deferred.Promise();
-  BeginPending(env);
-  const simingest_status status = simingest_notify_room(handle_, done->bytes, &Ingestor::OnRoom, done);
-  if (status != SIMINGEST_OK) {
-    const std::string message = LastError(handle_, status);
-    delete done;
-    EndPending(env);
-    ThrowError(env, status, message);
-  }
-  return promise;
+  return Register(env, Completion::Kind::room, [&](Completion* done) {
+    done->bytes = static_cast<size_t>(bytes);
+    return simingest_notify_room(handle_, done->bytes, &Ingestor::OnRoom, done);
+  });
 }
 
 Napi::Value Ingestor::Flush(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ThrowIfClosed(env);
-  auto* done = new Completion(env, Completion::Kind::flush, this);
-  Napi::Promise promise = done->deferred.Promise();
-  BeginPending(env);
-  ThreadStarting();
-  auto undo = [this, env, done] {
-    ThreadPosted();
-    delete done;
-    EndPending(env);
-  };
-  StartThread(env, "flush()", &done->thread, [this, done] {
-    {
-      std::shared_lock<std::shared_mutex> shared(lifecycle_);
-      if (handle_ == nullptr) {  // closed at teardown meanwhile
-        done->status = SIMINGEST_ERR_CLOSED;
-        done->message = "the ingestor is closed";
-      } else {
-        done->status = simingest_flush(handle_);
-        if (done->status != SIMINGEST_OK) done->message = LastError(handle_, done->status);
-      }
-      if (tsfn_.NonBlockingCall(done) != napi_ok) done->thread.detach(), delete done;
-    }
-    ThreadPosted();
-  }, undo);
-  return promise;
+  return Register(env, Completion::Kind::flush,
+                  [&](Completion* done) { return simingest_flush_async(handle_, &Ingestor::OnDone, done); });
 }
 
 Napi::Value Ingestor::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ThrowIfClosed(env);
   closing_ = true;
-  auto* done = new Completion(env, Completion::Kind::close, this);
-  Napi::Promise promise = done->deferred.Promise();
-  BeginPending(env);
-  ThreadStarting();
-  auto undo = [this, env, done] {
-    ThreadPosted();
-    delete done;
-    EndPending(env);
+  try {
+    return Register(env, Completion::Kind::close,
+                    [&](Completion* done) { return simingest_close_async(handle_, &Ingestor::OnDone, done); });
+  } catch (...) {
     closing_ = false;  // nothing was closed: close() may be tried again
-  };
-  StartThread(env, "close()", &done->thread, [this, done] {
-    WaitForThreads(1);  // the flushes called before close() finish first
-    {
-      std::unique_lock<std::shared_mutex> exclusive(lifecycle_);
-      if (handle_ != nullptr) {
-        done->status = simingest_close(&handle_);
-        // The handle is gone: a failed close leaves its message under NULL.
-        if (done->status != SIMINGEST_OK) done->message = simingest_last_error(nullptr);
-      }
-      if (tsfn_.NonBlockingCall(done) != napi_ok) done->thread.detach(), delete done;
-    }
-    ThreadPosted();
-  }, undo);
-  return promise;
+    throw;
+  }
 }
 
 Napi::Value Ingestor::StatsJson(const Napi::CallbackInfo& info) {

@@ -2,36 +2,31 @@
 // JavaScript object. Everything here is mechanism; argument shapes are checked
 // in TypeScript and every rule about frames lives in the engine.
 //
-// Threads and what must stay true:
-//  - The JavaScript thread never waits. ingestNowait() copies or returns
-//    WOULD_BLOCK; waitForRoom() registers a one-shot engine callback; flush()
-//    and close() run on a std::thread of their own (never the libuv pool, whose
-//    four threads other modules need for file and DNS work).
-//  - Every completion (room callback, flush, close) comes back through the one
-//    thread-safe function `tsfn_`; it is referenced only while some completion
-//    is pending, so an idle ingestor does not keep the process alive.
-//  - simingest_close() must not race with other calls on the handle: flush
-//    threads hold `lifecycle_` shared, the close thread holds it exclusively,
-//    and calls made on the JavaScript thread are refused once `closing_` is set
-//    (which happens on that same thread before the close thread starts).
-//  - A flush or close thread posts its completion while still holding
-//    `lifecycle_`, then counts itself out of `threads_` (its last use of this
-//    object). The close thread first waits for the flush threads started before
-//    it (a shared_mutex is not fair: a flush thread could otherwise lose the
-//    lock to it and then post to a released channel); CloseAtTeardown waits for
-//    all of them, since Node frees the channel right after it. The threads are
-//    joined by whoever settles their completion — also at teardown, where
-//    Node unloads the addon after a Worker ends: no thread may outlive that.
+// Threads and what must stay true (docs/adr/0012-async-completion.md):
+//  - The JavaScript thread never waits, and this addon starts no thread.
+//    ingestNowait() copies or returns WOULD_BLOCK; waitForRoom(), flush() and
+//    close() register a one-shot callback with the engine
+//    (simingest_notify_room, simingest_flush_async, simingest_close_async),
+//    which runs it on an engine thread; open() runs on the libuv pool
+//    (open.cpp).
+//  - Every completion comes back through the one thread-safe function
+//    `tsfn_`; it is referenced only while some completion is pending, so an
+//    idle ingestor does not keep the process alive.
+//  - Engine threads touch only their Completion and `tsfn_`; the handle is
+//    used on the JavaScript thread alone. The engine calls back every pending
+//    flush and room request before the close's own callback, and the channel
+//    is a queue, so when the close settles nothing else can be posted: the
+//    channel is released and simingest_close() frees the handle (it only
+//    joins the engine's closing thread, which ends as its callback returns).
+//  - At environment teardown (a natural exit, a Worker's end) the handle is
+//    closed synchronously in a cleanup hook that runs before Node frees the
+//    channel: when simingest_close() returns, no engine thread is left to post.
 #pragma once
 
 #include <napi.h>
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "frame_values.hpp"
@@ -42,7 +37,7 @@ namespace simingest_node {
 class Ingestor;
 
 // One pending completion. Created and settled on the JavaScript thread; an
-// engine or helper thread only fills `status`/`message` and posts it.
+// engine thread only fills `status`/`message` and posts it.
 struct Completion {
   enum class Kind { room, flush, close };
   Completion(Napi::Env env, Kind k, Ingestor* o)
@@ -53,7 +48,6 @@ struct Completion {
   simingest_status status = SIMINGEST_OK;
   std::string message;
   size_t bytes = 0;
-  std::thread thread;  // flush/close: joined (or detached at teardown) when settled
 };
 
 void SettleCompletion(Napi::Env env, Napi::Function unused, Ingestor* owner, Completion* done);
@@ -62,7 +56,7 @@ using CompletionChannel = Napi::TypedThreadSafeFunction<Ingestor, Completion, Se
 class Ingestor : public Napi::ObjectWrap<Ingestor> {
  public:
   static Napi::Function Define(Napi::Env env);
-  // open(path, configJson) -> Promise<Ingestor>; simingest_open runs on its own thread.
+  // open(path, configJson) -> Promise<Ingestor>; simingest_open runs on the libuv pool (open.cpp).
   static Napi::Value Open(const Napi::CallbackInfo& info);
 
   explicit Ingestor(const Napi::CallbackInfo& info);
@@ -91,16 +85,21 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   void ThrowIfClosed(Napi::Env env) const;
   void BeginPending(Napi::Env env);
   void EndPending(Napi::Env env);
-  // Engine-thread callback of simingest_notify_room.
+  // Creates a Completion, keeps the object and channel referenced, and hands
+  // the completion to `start` (a registration with the engine); returns its
+  // promise. A registration the engine refuses is thrown, with nothing pending.
+  template <typename Start>
+  Napi::Value Register(Napi::Env env, Completion::Kind kind, Start&& start);
+  // Engine-thread callbacks: simingest_notify_room's, and
+  // simingest_flush_async's / simingest_close_async's.
   static void OnRoom(void* user_data, simingest_status status);
+  static void OnDone(void* user_data, simingest_status status, const char* message);
+  // Hands a filled completion to the JavaScript thread (any thread).
+  static void Post(Completion* done);
   // Environment teardown (a natural process exit, a Worker's end; not
   // process.exit() on the main thread, which runs no cleanup hooks) with the
   // handle still open: close it synchronously before the thread-safe function goes.
   static void CloseAtTeardown(Ingestor* self);
-  // threads_ bookkeeping (see the top of this file).
-  void ThreadStarting();
-  void ThreadPosted();
-  void WaitForThreads(unsigned at_most);
 
   // IngestNowait's scratch, kept between calls (JavaScript thread only).
   std::string stream_text_;
@@ -110,11 +109,7 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   std::vector<napi_value> elements_;  // names[i], dtypes[i], values[i] fetched (see ingest_nowait.cpp)
   bool in_ingest_ = false;            // inside IngestNowait: a nested call is refused
 
-  simingest_ingestor* handle_ = nullptr;
-  std::shared_mutex lifecycle_;
-  std::mutex threads_mutex_;
-  std::condition_variable threads_posted_;
-  unsigned threads_ = 0;  // flush/close threads that have not posted yet; under threads_mutex_
+  simingest_ingestor* handle_ = nullptr;  // JavaScript thread only
   CompletionChannel tsfn_;
   Napi::Env::CleanupHook<void (*)(Ingestor*), Ingestor> teardown_hook_;
   unsigned pending_ = 0;       // JavaScript thread only

@@ -5,9 +5,8 @@
 // The read runs on the libuv pool (Napi::AsyncWorker), never on the
 // JavaScript thread: a manifest grows with the number of committed files (a
 // few hundred KiB to some MiB), which is the work fs.readFile does on that
-// pool too. It takes no lock and never waits on a writer, so unlike an
-// ingestor's flush() and close() (ingestor.hpp) it holds a pool thread only
-// for the time of one file read.
+// pool too. It takes no lock and never waits on a writer, so it holds a pool
+// thread only for the time of one file read.
 #pragma once
 
 #include <napi.h>

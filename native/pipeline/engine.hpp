@@ -54,6 +54,11 @@ class Engine {
   void flush();
   // Flushes and stops the threads; idempotent. Throws Error if the final flush failed.
   void close();
+  // See simingest_flush_async() (engine_async.cpp). Returns ok once `done`
+  // is registered: it then runs exactly once, on the commit thread, after
+  // every frame ingested before the call is committed (or with the failure).
+  // Otherwise returns the status, sets `message`, and `done` never runs.
+  Status flush_async(simingest_completion_callback done, void* user, std::string& message) noexcept;
 
   std::string stats_json() const;
 

@@ -139,6 +139,9 @@ class CColumn(ctypes.Structure):
 
 # typedef void (*simingest_room_callback)(void* user_data, simingest_status status);
 RoomCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int)
+# typedef void (*simingest_completion_callback)(void* user_data, simingest_status status,
+#                                               const char* message);
+CompletionCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
 
 
 # ---- errcheck: failing statuses become exceptions -----------------------------
@@ -261,6 +264,19 @@ def _declare(lib: ctypes.CDLL) -> None:
         ]
         lib.simingest_inspect_json.restype = ctypes.c_int
         lib.simingest_inspect_json.errcheck = on_out_error(2)
+    # simingest_status simingest_flush_async(simingest_ingestor* ingestor,
+    #     simingest_completion_callback callback, void* user_data);
+    # simingest_status simingest_close_async(simingest_ingestor* ingestor,
+    #     simingest_completion_callback callback, void* user_data);
+    # Declared for completeness: the Python package waits with simingest_flush/_close.
+    # (0.1 libraries built before them have no such symbols.)
+    if hasattr(lib, "simingest_flush_async"):
+        lib.simingest_flush_async.argtypes = [IngestorPointer, CompletionCallback, ctypes.c_void_p]
+        lib.simingest_flush_async.restype = ctypes.c_int
+        lib.simingest_flush_async.errcheck = on_handle
+        lib.simingest_close_async.argtypes = lib.simingest_flush_async.argtypes
+        lib.simingest_close_async.restype = ctypes.c_int
+        lib.simingest_close_async.errcheck = on_handle
 
 
 _lock = threading.Lock()
