@@ -11,8 +11,9 @@
 
 namespace simingest {
 
-// 16 MiB: room for 100,000 columns with 64-character names and every column
-// option (about 14 MB), while the parsed tree of the largest document stays a
+// 16 MiB: room for a stream of the most columns (10,000 with 64-character
+// names and every column option, about 1.4 MB) or thousands of ordinary
+// streams, while the parsed tree of the largest document stays a
 // few hundred MB at worst.
 inline constexpr std::size_t kMaxConfigBytes = std::size_t{16} << 20;
 // A valid configuration nests 5 levels deep (streams.<s>.columns.<c>.dtype).
@@ -20,7 +21,7 @@ inline constexpr std::size_t kMaxConfigDepth = 64;
 // Per dataset: every stream is a directory, a manifest entry and a sequencer.
 inline constexpr std::size_t kMaxStreams = 10000;
 // Per stream: every column is a column chunk in every row group's footer.
-inline constexpr std::size_t kMaxColumnsPerStream = 100000;
+inline constexpr std::size_t kMaxColumnsPerStream = 10000;
 // The grid's product (exclusive), as for an array's length at ingest.
 inline constexpr uint64_t kMaxGridCells = uint64_t{1} << 40;
 

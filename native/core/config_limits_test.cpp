@@ -91,7 +91,7 @@ std::string with_columns(std::size_t count) {
 TEST(ConfigLimits, columns_at_and_above_the_limit) {
   EXPECT_EQ(parse_config(with_columns(kMaxColumnsPerStream)).streams[0].columns.size(), kMaxColumnsPerStream);
   EXPECT_EQ(config_error(with_columns(kMaxColumnsPerStream + 1)),
-            "streams.s.columns: 100001 columns but at most 100000 are allowed");
+            "streams.s.columns: 10001 columns but at most 10000 are allowed");
 }
 
 TEST(ConfigLimits, grid_product_at_and_above_the_limit) {
