@@ -76,12 +76,12 @@ int open_lock_file(const std::string& path) {
 
 }  // namespace
 
-std::string utc_now_iso8601() {
+std::string utc_now_text(const char* format) {
   std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};
   gmtime_r(&now, &utc);
   char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  std::strftime(text, sizeof text, format, &utc);
   return text;
 }
 

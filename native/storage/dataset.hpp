@@ -60,8 +60,10 @@
 
 namespace simingest::storage {
 
+// Now, UTC, formatted by strftime `format` (at most 31 characters out).
+std::string utc_now_text(const char* format);
 // "2026-12-06T10:30:00Z": the committedAt of a manifest entry.
-std::string utc_now_iso8601();
+inline std::string utc_now_iso8601() { return utc_now_text("%Y-%m-%dT%H:%M:%SZ"); }
 
 // A file being written. Bytes are buffered (4 MiB, allocated once per file)
 // and written in large sequential writes. After write() throws, the file is

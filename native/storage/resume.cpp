@@ -71,14 +71,7 @@ class FileSource : public parquet::ByteSource {
   uint64_t size_ = 0;
 };
 
-std::string utc_compact_now() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-  return text;
-}
+std::string utc_compact_now() { return utc_now_text("%Y%m%dT%H%M%SZ"); }
 
 }  // namespace
 

@@ -19,6 +19,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from readme_blocks import readme_block
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "cpp"
@@ -198,14 +199,6 @@ def test_installed_pkg_config_file_names_its_own_prefix(prefix):
     env = dict(os.environ, PKG_CONFIG_PATH=str(pkg_config_dir(prefix)))
     flags = run(["pkg-config", "--cflags", "--libs", "simingest"], env=env)
     assert include_dirs(flags) == [(prefix / "include").resolve()], flags
-
-
-def readme_block(language, containing):
-    import re
-    blocks = re.findall(rf"```{language}\n(.*?)```", (REPO / "README.md").read_text(), re.S)
-    found = [b for b in blocks if containing in b]
-    assert found, f"no ```{language} block with {containing!r} in README.md"
-    return found[0]
 
 
 def test_readme_cpp_install_and_pkg_config_lines_build_the_readme_example(build_dir, tmp_path):

@@ -24,6 +24,7 @@ import venv
 import zipfile
 
 import pytest
+from readme_blocks import readme_block
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CMAKE_VERSION = re.search(r"project\(simingest VERSION ([0-9.]+)", (REPO / "CMakeLists.txt").read_text()).group(1)
@@ -73,13 +74,6 @@ def clone(tmp_path_factory):
         shutil.copy2(source, target, follow_symlinks=False)
     assert not list(root.glob("build*")), "the clean copy has build directories"
     return root
-
-
-def readme_block(language, containing):
-    blocks = re.findall(rf"```{language}\n(.*?)```", (REPO / "README.md").read_text(), re.S)
-    found = [b for b in blocks if containing in b]
-    assert found, f"no ```{language} block with {containing!r} in README.md"
-    return found[0]
 
 
 def run_readme_example(python, tmp_path):
