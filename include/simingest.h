@@ -367,6 +367,146 @@ SIMINGEST_API simingest_status simingest_close_async(simingest_ingestor* ingesto
  * names each and why). Thread safety: any thread. */
 SIMINGEST_API simingest_status simingest_inspect_json(const char* path, char** out_json, char** out_error);
 
+/* ---- Arrow C data and stream interfaces ------------------------------------ */
+
+/* The standard structs of the Arrow C data interface and C stream interface
+ * (arrow.apache.org/docs/format/CDataInterface.html, CStreamInterface.html),
+ * under their usual guards so a program that also includes Arrow's own
+ * definition compiles. Queries return record batches through them: pyarrow
+ * (RecordBatchReader._import_from_c, the __arrow_c_stream__ PyCapsule), DuckDB,
+ * polars and any Arrow implementation import them without a copy. */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+  void (*release)(struct ArrowSchema*);
+  void* private_data;
+};
+
+struct ArrowArray {
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+  void (*release)(struct ArrowArray*);
+  void* private_data;
+};
+
+#endif /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+  void (*release)(struct ArrowArrayStream*);
+  void* private_data;
+};
+
+#endif /* ARROW_C_STREAM_INTERFACE */
+
+/* ---- Query ------------------------------------------------------------------ */
+
+/* What a query selects from one stream. Ranges are inclusive; a frame is in
+ * the result when it passes every selection given. Start from
+ * SIMINGEST_QUERY_SPEC_INIT, which sets struct_size and every = 1.
+ *
+ * The result is an Arrow stream of record batches (a struct array per batch,
+ * format "+s") whose columns are `step` (int64), `time` (float64), then the
+ * selected columns in the order asked for (all declared columns in declared
+ * order when `columns` is NULL), with the Arrow type of their dtype (float32
+ * "f", float64 "g", int8 "c" … uint64 "L"); no nulls. Rows come in ingest
+ * order, a frame's rows together (a grid frame's cells in C order), so a grid
+ * frame of a query with SIMINGEST_QUERY_BATCH_PER_FRAME is exactly one batch. */
+typedef struct simingest_query_spec {
+  size_t struct_size;          /* sizeof(simingest_query_spec), set by the caller */
+  const char* const* columns;  /* names of the columns wanted; NULL: all of them */
+  size_t ncolumns;             /* entries in `columns` */
+  int has_steps;               /* nonzero: only steps in [step_from, step_to] */
+  int64_t step_from;
+  int64_t step_to;
+  int has_time;                /* nonzero: only times in [time_from, time_to] (finite) */
+  double time_from;
+  double time_to;
+  int64_t every;               /* >= 1: only steps with (step - anchor) % every == 0, where
+                                  anchor is step_from when has_steps, else 0 */
+  uint32_t flags;              /* SIMINGEST_QUERY_* flags, 0 for none */
+  uint64_t memory_limit;       /* bytes of batches alive at once; 0: the ingestor's
+                                  queryMemoryLimit (a dataset handle: 4 GiB) */
+} simingest_query_spec;
+
+/* One record batch per frame instead of per stored row group. */
+#define SIMINGEST_QUERY_BATCH_PER_FRAME 1u
+
+#define SIMINGEST_QUERY_SPEC_INIT \
+  { sizeof(simingest_query_spec), NULL, 0, 0, 0, 0, 0, 0.0, 0.0, 1, 0u, 0 }
+
+/* Query a stream of an open ingestor. The result holds every frame whose
+ * simingest_ingest() returned before this call began (committed, written but
+ * not yet committed, or still in the engine's queues and buffers) exactly
+ * once, in ingest order, and no frame ingested after this call returned;
+ * never a dropped or rejected frame, never a frame retired by resumeFromStep.
+ * On SIMINGEST_OK `*out` is a live stream: the caller calls its release.
+ * Batches are produced lazily; get_next fails (a nonzero errno, its message
+ * from get_last_error, its status from simingest_query_stream_status) when a
+ * file cannot be read or the batches alive would exceed the memory limit
+ * (SIMINGEST_ERR_RESOURCE_LIMIT). Statuses of the call: INVALID_ARGUMENT (a
+ * NULL argument, a wrong struct_size, an inverted or NaN range, every < 1),
+ * UNKNOWN_STREAM, UNKNOWN_COLUMN, CLOSED; the message names the problem. */
+SIMINGEST_API simingest_status simingest_query(simingest_ingestor* ingestor, const char* stream,
+                                               const simingest_query_spec* spec, struct ArrowArrayStream* out);
+
+/* The status of the last failure of a stream made by simingest_query() or
+ * simingest_dataset_query(); SIMINGEST_OK if none failed, and
+ * SIMINGEST_ERR_INVALID_ARGUMENT for a NULL, released or foreign stream. */
+SIMINGEST_API simingest_status simingest_query_stream_status(struct ArrowArrayStream* stream);
+
+/* A read-only view of a dataset for another process (or this one): takes no
+ * lock and changes nothing, so it is safe while an ingestor writes. Each query
+ * reads the manifest as it is at that moment (committed files only). */
+typedef struct simingest_dataset simingest_dataset;
+
+/* Open the dataset at `path`. On failure *out is NULL and *out_error (if not
+ * NULL; free it with simingest_free) names the problem: IO (no manifest: not
+ * a simingest dataset), CORRUPT (no copy of the manifest passes its checks). */
+SIMINGEST_API simingest_status simingest_dataset_open(const char* path, simingest_dataset** out, char** out_error);
+
+/* simingest_query() on the dataset's committed files. Errors as there, plus
+ * IO/CORRUPT when the manifest or a file listed in it cannot be read; the
+ * message is simingest_dataset_last_error(dataset). */
+SIMINGEST_API simingest_status simingest_dataset_query(simingest_dataset* dataset, const char* stream,
+                                                       const simingest_query_spec* spec,
+                                                       struct ArrowArrayStream* out);
+
+/* The streams of the dataset and their schemas, as JSON:
+ * {"streams": [{"name": "...", "schema": {...the stream's configuration...}}]}. */
+SIMINGEST_API simingest_status simingest_dataset_streams_json(simingest_dataset* dataset, char** out_json);
+
+/* The message of the calling thread's last failed call on `dataset`; "" if
+ * none. Never NULL. */
+SIMINGEST_API const char* simingest_dataset_last_error(const simingest_dataset* dataset);
+
+/* Close the handle and set *dataset to NULL. Streams it returned stay valid
+ * until released. NULL or *dataset NULL: no-op. */
+SIMINGEST_API void simingest_dataset_close(simingest_dataset** dataset);
+
 /* The message of the last call made by the calling thread on `ingestor` that
  * failed, or "" if none did. Owned by the library; valid until the calling
  * thread's next call on any ingestor. NULL handle: the message of the calling
