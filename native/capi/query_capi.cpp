@@ -8,6 +8,7 @@
 
 #include "capi_support.hpp"
 #include "core/status.hpp"
+#include "pipeline/engine.hpp"
 #include "query/dataset_reader.hpp"
 #include "query/query_spec.hpp"
 #include "query/query_stream.hpp"
@@ -75,13 +76,10 @@ simingest_status simingest_query(simingest_ingestor* ingestor, const char* strea
   if (out == nullptr) return fail(ingestor, Status::invalid_argument, "query: out is NULL");
   return guarded(ingestor, [&] {
     const QuerySpec converted = convert_spec(spec);
-    (void)converted;
-    // ---- NOT IMPLEMENTED YET (the lead's side) ---------------------------
-    // Engine::query(stream, converted, out, message) builds the snapshot of
-    // committed, in-progress and in-memory frames and calls
-    // query::make_query_stream; until native/pipeline/engine.hpp has it:
-    return fail(ingestor, Status::internal,
-                "query: simingest_query on an ingestor is not implemented yet (use simingest_dataset_query)");
+    std::string message;
+    const Status status = ingestor->engine->query(stream, converted, out, message);
+    if (status != Status::ok) return fail(ingestor, status, message);
+    return SIMINGEST_OK;
   });
 }
 

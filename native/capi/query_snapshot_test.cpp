@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,19 +28,24 @@ namespace fs = std::filesystem;
 constexpr int kWriters = 3;
 constexpr int kFramesPerWriter = 1500;
 constexpr int kQueriers = 2;
+// Each writer waits for a query to finish every this many frames, so that
+// queries interleave with ingestion whatever the relative speeds; writer 0
+// also flushes every kFlushEvery frames.
+constexpr int kFramesPerQuery = 40;
+constexpr int kFlushEvery = 300;
 
-// Tiny row groups (4 KiB), files cut at 1 MiB or at every partition change
-// (100 steps; the writers interleave, so partitions alternate at each
-// boundary), two workers.
+// Small row groups (16 KiB, ~10 frames), files cut at 1 MiB (~650 frames)
+// and at partition changes (every 1500 steps; the writers drift apart, so
+// partitions alternate for a while around each boundary), two workers.
 constexpr const char* kConfig = R"({
-  "streams": {"s": {"columns": {"v": "float64", "k": "int64"}, "partition": {"steps": 100}}},
-  "rowGroupBytes": 4096,
+  "streams": {"s": {"columns": {"v": "float64", "k": "int64"}, "partition": {"steps": 1500}}},
+  "rowGroupBytes": 16384,
   "fileBytes": 1048576,
   "workers": 2
 })";
 
-// Frame `step` holds 1 + step % 3 rows of v = step * 10 + row, and the scalar k = -step.
-std::size_t rows_of(int64_t step) { return 1 + static_cast<std::size_t>(step % 3); }
+// Frame `step` holds 64 + step % 3 rows of v = step * 10 + row, and the scalar k = -step.
+std::size_t rows_of(int64_t step) { return 64 + static_cast<std::size_t>(step % 3); }
 double value_of(int64_t step, std::size_t row) { return static_cast<double>(step) * 10 + static_cast<double>(row); }
 
 struct Frame {
@@ -90,15 +97,19 @@ TEST(QuerySnapshot, every_result_is_a_prefix_of_the_ingest_order_holding_every_f
   std::string dir = (fs::temp_directory_path() / "simingest-query-snapshot-XXXXXX").string();
   ASSERT_NE(mkdtemp(dir.data()), nullptr);
   simingest_ingestor* ingestor = nullptr;
-  ASSERT_EQ(simingest_open(dir.c_str(), kConfig, &ingestor), SIMINGEST_OK) << simingest_last_error(nullptr);
+  char* open_error = nullptr;
+  ASSERT_EQ(simingest_open(dir.c_str(), kConfig, &ingestor, &open_error), SIMINGEST_OK) << open_error;
 
   // done[w]: frames writer w has seen ingest() return for (its steps w, w + kWriters, …).
   std::atomic<int> done[kWriters] = {};
   std::atomic<int> writers_left{kWriters};
+  std::mutex query_mutex;
+  std::condition_variable query_done;
+  int queries_done = 0;
   std::vector<std::thread> threads;
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
-      std::vector<double> v(3);
+      std::vector<double> v(66);
       for (int i = 0; i < kFramesPerWriter; ++i) {
         const int64_t step = static_cast<int64_t>(i) * kWriters + w;
         const std::size_t rows = rows_of(step);
@@ -109,13 +120,18 @@ TEST(QuerySnapshot, every_result_is_a_prefix_of_the_ingest_order_holding_every_f
         ASSERT_EQ(simingest_ingest(ingestor, "s", step, static_cast<double>(step), columns, 2), SIMINGEST_OK)
             << simingest_last_error(ingestor);
         done[w].store(i + 1, std::memory_order_release);
+        if (w == 0 && (i + 1) % kFlushEvery == 0) {
+          ASSERT_EQ(simingest_flush(ingestor), SIMINGEST_OK) << simingest_last_error(ingestor);
+        }
+        if ((i + 1) % kFramesPerQuery == 0) {
+          std::unique_lock<std::mutex> lock(query_mutex);
+          const int seen = queries_done;
+          query_done.wait(lock, [&] { return queries_done > seen; });
+        }
       }
       writers_left.fetch_sub(1);
     });
   }
-  threads.emplace_back([&] {
-    while (writers_left.load() > 0) ASSERT_EQ(simingest_flush(ingestor), SIMINGEST_OK);
-  });
   std::vector<std::vector<std::vector<Frame>>> results(kQueriers);
   for (int q = 0; q < kQueriers; ++q) {
     threads.emplace_back([&, q] {
@@ -146,6 +162,11 @@ TEST(QuerySnapshot, every_result_is_a_prefix_of_the_ingest_order_holding_every_f
             ASSERT_TRUE(std::binary_search(steps.begin(), steps.end(), static_cast<int64_t>(i) * kWriters + w))
                 << "step " << i * kWriters + w << " was ingested before the query but is missing";
         results[q].push_back(std::move(frames));
+        {
+          std::lock_guard<std::mutex> lock(query_mutex);
+          ++queries_done;
+        }
+        query_done.notify_all();
       }
     });
   }
@@ -176,7 +197,7 @@ TEST(QuerySnapshot, every_result_is_a_prefix_of_the_ingest_order_holding_every_f
         ASSERT_EQ(frames[i].step, final_order[i].step) << "result is not a prefix of the ingest order at frame " << i;
     }
   }
-  EXPECT_GE(queries, static_cast<std::size_t>(2 * kQueriers));
+  EXPECT_GE(queries, static_cast<std::size_t>(kFramesPerWriter / kFramesPerQuery));
   fs::remove_all(dir);
 }
 
