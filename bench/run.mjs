@@ -9,14 +9,16 @@
 //   4. small frames/s, the host thread's ingest() vs memcpy, the demo solver's
 //      slowdown, Node micro-benchmarks (tinybench), optionally --long (peak RSS
 //      over 10 GB);
-//   5. prints the table and writes bench/results/latest.json plus a
+//   5. queries (bench/python/bench_query.py): simingest vs DuckDB and
+//      pyarrow.dataset on a 1000-step TGV 2D dataset, and in-flight frames;
+//   6. prints the table and writes bench/results/latest.json plus a
 //      timestamped copy.
 //
 // Numbers are reported, never asserted: a benchmark is not a test. The run
 // fails only when a contender fails or an output differs from its frames.
 //
 // Flags (npm run bench -- --flag): --quick, --long, --long-gb N, --skip-build,
-// --no-node, --frames2d N, --frames3d N, --small-frames N,
+// --no-node, --no-query, --query-steps N (the read-side dataset, default 1000), --frames2d N, --frames3d N, --small-frames N,
 // --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
 // --memory-limit-mib N, --workers N, --repeat N (large-frame runs per
 // contender, the median is reported; default 3, 1 with --quick), --keep-output, --help.
@@ -39,7 +41,7 @@ function parseOptions(argv) {
   const flags = new Set();
   const values = {};
   const numeric = ['frames2d', 'frames3d', 'small-frames', 'small-frames-bindings', 'slowdown-steps',
-                   'slowdown-grid', 'memory-limit-mib', 'workers', 'long-gb', 'repeat'];
+                   'slowdown-grid', 'memory-limit-mib', 'workers', 'long-gb', 'repeat', 'query-steps'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [key, inline] = arg.startsWith('--') ? arg.slice(2).split('=', 2) : [arg];
@@ -47,7 +49,7 @@ function parseOptions(argv) {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).join('\n'));
       process.exit(0);
     }
-    if (['quick', 'long', 'skip-build', 'no-node', 'keep-output'].includes(key)) flags.add(key);
+    if (['quick', 'long', 'skip-build', 'no-node', 'no-query', 'keep-output'].includes(key)) flags.add(key);
     else if (numeric.includes(key)) values[key] = Number(inline ?? argv[++i]);
     else throw new Error(`bench: unknown option ${arg} (--help lists them)`);
   }
@@ -62,6 +64,7 @@ function parseOptions(argv) {
     long: flags.has('long'),
     skipBuild: flags.has('skip-build'),
     noNode: flags.has('no-node'),
+    noQuery: flags.has('no-query'),
     keepOutput: flags.has('keep-output'),
     frames2d: option('frames2d', 240, 40),
     frames3d: option('frames3d', 24, 4),
@@ -73,6 +76,7 @@ function parseOptions(argv) {
     workers: option('workers', os.cpus().length, os.cpus().length),
     longGB: option('long-gb', 10, 10),
     repeat: option('repeat', 3, 1),
+    querySteps: option('query-steps', 1000, 200),
   };
 }
 
@@ -445,6 +449,21 @@ async function main() {
     } catch (error) {
       failures.push(`micro: ${error.message}`);
       report.micro = { failed: error.message };
+    }
+  }
+
+  if (!options.noQuery) {
+    // The read side (issue 12): its own script prints its table; its JSON goes in the report.
+    console.log('== queries: simingest vs DuckDB and pyarrow.dataset (bench/python/bench_query.py)');
+    const queryJson = path.join(outRoot, 'query.json');
+    try {
+      run(python, [path.join(benchDir, 'python', 'bench_query.py'), '--steps', String(options.querySteps),
+                   '--repeat', String(options.quick ? 3 : 5), '--json', queryJson],
+          { env: { SIMINGEST_LIBRARY: path.join(buildDir, 'libsimingest.so') }, timeoutSeconds: 3600 });
+      report.query = JSON.parse(readFileSync(queryJson, 'utf8'));
+    } catch (error) {
+      failures.push(`query: ${error.message}`);
+      report.query = { failed: error.message };
     }
   }
 

@@ -52,6 +52,9 @@ export interface Config {
   fileBytes?: number;
   /** Hard budget for frames in flight, at least 1 MiB (default 256 MiB). */
   memoryLimit?: number;
+  /** Bytes of query results alive at once, at least 1 MiB (default 4 GiB): a query whose batches
+   * would exceed it fails with `ERR_RESOURCE_LIMIT` (use `scan()` for larger results). */
+  queryMemoryLimit?: number;
   /** Engine worker threads (default: one per hardware thread). */
   workers?: number;
   /** What ingest does when the memory budget is full (default `block`, waiting forever). */

@@ -426,8 +426,8 @@ Config parse_config(std::string_view json_text) {
   if (!doc.is_object()) expected("config", "an object", doc);
   reject_unknown_keys(doc, "",
                       {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",
-                       "memoryLimit", "workers", "backpressure", "affinity", "resumeFromStep",
-                       "verifyOnOpen"});
+                       "memoryLimit", "queryMemoryLimit", "workers", "backpressure", "affinity",
+                       "resumeFromStep", "verifyOnOpen"});
   Config config;
 
   const Json* streams = find_key(doc, "streams");
@@ -454,6 +454,9 @@ Config parse_config(std::string_view json_text) {
   if (const Json* value = find_key(doc, "memoryLimit"))
     config.memory_limit = read_unsigned(*value, "memoryLimit", uint64_t{1} << 20, kUnlimited,
                                         "an integer >= 1048576");
+  if (const Json* value = find_key(doc, "queryMemoryLimit"))
+    config.query_memory_limit = read_unsigned(*value, "queryMemoryLimit", uint64_t{1} << 20, kUnlimited,
+                                              "an integer >= 1048576");
   if (const Json* value = find_key(doc, "workers"))
     config.workers =
         static_cast<unsigned>(read_unsigned(*value, "workers", 1, 256, "an integer from 1 to 256"));

@@ -74,6 +74,9 @@ struct Config {
   uint64_t page_bytes = 1ull << 20;         // target uncompressed bytes of a data page
   uint64_t file_bytes = 512ull << 20;       // a file is closed once it holds this many bytes
   uint64_t memory_limit = 256ull << 20;     // hard budget for frames in flight, >= 1 MiB
+  // Bytes of query results alive at once (batches not yet released, frames
+  // copied out of the engine), >= 1 MiB.
+  uint64_t query_memory_limit = 4ull << 30;
   unsigned workers = 0;                     // 0: one per hardware thread
   BackpressureConfig backpressure;
   AffinityConfig affinity;

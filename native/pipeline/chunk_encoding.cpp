@@ -80,8 +80,17 @@ void Engine::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Column
 
 void Engine::Impl::release_frames(RowGroup& group) noexcept {
   // Each buffer's charge moves to the pool's cache, or is released.
-  for (Frame* frame : group.frames) recycle(frame->buffer);
+  for (Frame* frame : group.frames) release_frame(frame);
   group.frames.clear();
+}
+
+void Engine::Impl::release_frame(Frame* frame) noexcept {
+  // A sealed frame gains no new holds (queries capture only the open row
+  // group's), so a count of one is the pipeline's alone: no atomic write on
+  // the common path.
+  if (frame->holds.load(std::memory_order_acquire) == 1 ||
+      frame->holds.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    recycle(frame->buffer);
 }
 
 }  // namespace simingest

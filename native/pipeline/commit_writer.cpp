@@ -9,6 +9,8 @@
 #include <chrono>
 #include <thread>
 
+#include <unistd.h>
+
 #include "core/names.hpp"
 #include "pipeline/engine_impl.hpp"
 #include "pipeline/thread_start.hpp"
@@ -123,6 +125,19 @@ void CommitWriter::handle(RowGroup* group) {
   std::string message;
   const Status status = failure.failed() ? failure.get(message) : Status::ok;
   for (auto* ticket : group->tickets) ticket->count_down(status, message);
+  if (group->query != nullptr) {
+    if (status != Status::ok) {
+      group->query->complete(status, message);
+    } else {
+      try {
+        snapshot_files(stream, state, *group->query);
+      } catch (const Error& e) {
+        group->query->complete(e.status(), e.what());
+      } catch (const std::bad_alloc&) {
+        group->query->complete(Status::out_of_memory, "out of memory taking a query's snapshot");
+      }
+    }
+  }
   delete group;
 }
 
@@ -150,6 +165,7 @@ void CommitWriter::write_row_group(StreamState& stream, StreamCommitState& state
     const int64_t started = monotonic_ns();
     open.writer->append_row_group(static_cast<int64_t>(group.rows), group.chunks.data(), group.chunks.size());
     journal_row_group(open, group);
+    open.row_group_metadata.push_back(open.writer->last_row_group_metadata());
     engine_.stage_write.record(monotonic_ns() - started);
     open.entry.step_min = std::min(open.entry.step_min, group.step_min);
     open.entry.step_max = std::max(open.entry.step_max, group.step_max);
@@ -190,6 +206,38 @@ void CommitWriter::commit_open_file(StreamState& stream, StreamCommitState& stat
   stream.counters.files_committed.fetch_add(1, std::memory_order_relaxed);
   stream.counters.frames_committed.fetch_add(open.frames, std::memory_order_release);
   open = OpenFile{};
+}
+
+void CommitWriter::snapshot_files(const StreamState& stream, const StreamCommitState& state, QueryTicket& ticket) {
+  const storage::Dataset& dataset = *engine_.dataset;
+  for (const storage::ManifestFile& file : dataset.files()) {
+    if (file.stream != stream.config.name) continue;
+    query::FilePart part;
+    part.path = dataset.root() + "/" + file.path;
+    part.step_min = file.step_min;
+    part.step_max = file.step_max;
+    part.time_min = file.time_min;
+    part.time_max = file.time_max;
+    ticket.files.push_back(std::move(part));
+  }
+  const OpenFile& open = state.open;
+  if (open.file && !open.row_group_metadata.empty()) {
+    query::FilePart part;
+    part.path = open.file->relative_path() + " (being written)";
+    auto fd = std::make_unique<int>(open.file->open_for_reading());
+    // If the control block cannot be allocated, shared_ptr calls the deleter.
+    part.fd = std::shared_ptr<const int>(fd.release(), [](const int* p) {
+      ::close(*p);
+      delete p;
+    });
+    part.row_groups = open.row_group_metadata;
+    part.step_min = open.entry.step_min;
+    part.step_max = open.entry.step_max;
+    part.time_min = open.entry.time_min;
+    part.time_max = open.entry.time_max;
+    ticket.files.push_back(std::move(part));
+  }
+  ticket.complete();
 }
 
 void CommitWriter::abandon_open_file(StreamState& stream, StreamCommitState& state) {

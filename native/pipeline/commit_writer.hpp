@@ -7,6 +7,8 @@
 // by the one commit thread, each stream's in row-group order; its frames are
 // counted committed (once their file is) or dropped (after a failure), and
 // its encode reservation is released. After stop() no file is left open.
+// A query marker (an empty row group carrying a QueryTicket) is answered in
+// its turn, after the row groups sealed before it are written.
 // Lock: `mutex_` guards `queue_` and `stop_`. The per-stream order and the
 // open files (`states_`) belong to the commit thread alone.
 #pragma once
@@ -37,6 +39,9 @@ struct OpenFile {
   uint64_t frames = 0;
   uint64_t frames_journaled = 0;  // frames counted in the journal's records
   storage::JournalRecord record;  // reused for each row group's journal record
+  // The RowGroup structs of the row groups written so far, for queries that
+  // read the file before it is committed (query_ticket.hpp).
+  std::vector<std::vector<uint8_t>> row_group_metadata;
 };
 
 class CommitWriter {
@@ -67,6 +72,9 @@ class CommitWriter {
   void write_row_group(StreamState& stream, StreamCommitState& state, RowGroup& group, bool& accounted);
   void commit_open_file(StreamState& stream, StreamCommitState& state);
   void abandon_open_file(StreamState& stream, StreamCommitState& state);
+  // A query marker's turn: the stream's committed files and the written part
+  // of its open file go into the ticket, which is then complete.
+  void snapshot_files(const StreamState& stream, const StreamCommitState& state, QueryTicket& ticket);
   void close_open_files();
 
   Engine::Impl& engine_;

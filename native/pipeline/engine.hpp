@@ -15,6 +15,7 @@
 
 #include "core/status.hpp"
 #include "pipeline/numa_topology.hpp"
+#include "query/query_spec.hpp"
 #include "simingest.h"
 
 namespace simingest {
@@ -61,6 +62,13 @@ class Engine {
   Status flush_async(simingest_completion_callback done, void* user, std::string& message) noexcept;
 
   std::string stats_json() const;
+
+  // A query of one stream (see simingest_query(); engine_query.cpp): fills
+  // `out` with a live Arrow stream over every frame ingested before the call,
+  // committed or not, in ingest order. On failure returns the status and sets
+  // `message`; never throws. `stream` may be NULL (invalid argument).
+  Status query(const char* stream, const query::QuerySpec& spec, ArrowArrayStream* out,
+               std::string& message) noexcept;
 
   // {"<stream>": <last durable step> | null, ...} for the configured streams,
   // in configuration order: the largest step of a frame in a committed file.

@@ -41,6 +41,8 @@
 #include "pipeline/engine.hpp"
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/numa_topology.hpp"
+#include "pipeline/query_ticket.hpp"
+#include "query/footer_cache.hpp"
 #include "pipeline/row_group.hpp"
 #include "pipeline/semaphore.hpp"
 #include "pipeline/sticky_failure.hpp"
@@ -151,6 +153,8 @@ struct Engine::Impl {
   std::size_t placements_pending = 0;
 
   pipeline::CommitWriter commit_writer{*this};
+  // Footers of committed files, read once for all of this engine's queries.
+  std::shared_ptr<query::FooterCache> footers = std::make_shared<query::FooterCache>();
 
   // Memory pressure: when the budget is full and no sealed row group is on its
   // way to disk, only unsealed row groups hold the memory; seal markers cut
@@ -193,7 +197,8 @@ struct Engine::Impl {
   // its charge released.
   void recycle(pipeline::Buffer buffer) noexcept;
   // Sends a barrier or seal marker down one stream, in its ingest order.
-  void enqueue_marker(pipeline::StreamState& stream, pipeline::Frame::Kind kind, pipeline::FlushTicket* ticket);
+  void enqueue_marker(pipeline::StreamState& stream, pipeline::Frame::Kind kind, pipeline::FlushTicket* ticket,
+                      pipeline::QueryTicket* query = nullptr);
   // Seals every stream's row group if nothing already sealed will free memory.
   void relieve_memory_pressure() noexcept;
 
@@ -212,6 +217,8 @@ struct Engine::Impl {
   void encode_chunk(const pipeline::ChunkTask& task, parquet::ColumnChunkEncoder& encoder,
                     std::vector<parquet::ValueSegment>& segments);
   void release_frames(pipeline::RowGroup& row_group) noexcept;
+  // Lets go of one hold on a frame (frame.hpp); the last recycles its buffer.
+  void release_frame(pipeline::Frame* frame) noexcept;
 
   // engine.cpp
   void place_worker(unsigned index) noexcept;

@@ -4,6 +4,8 @@
 // sequence order.
 #pragma once
 
+#include <atomic>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -13,6 +15,7 @@
 namespace simingest::pipeline {
 
 class FlushTicket;
+class QueryTicket;
 
 struct FrameColumn {
   const unsigned char* data = nullptr;  // array values, or &scalar_bits for a scalar
@@ -23,8 +26,9 @@ struct FrameColumn {
 
 struct Frame {
   // barrier: flush up to here (seal, commit the file, count the ticket down);
-  // seal: cut the stream's row group here, to free memory under pressure.
-  enum class Kind : uint8_t { data, barrier, seal };
+  // seal: cut the stream's row group here, to free memory under pressure;
+  // query: snapshot the stream here (query_ticket.hpp).
+  enum class Kind : uint8_t { data, barrier, seal, query };
   Kind kind = Kind::data;
   uint32_t stream = 0;       // index into the ingestor's streams
   uint64_t seq = 0;          // per-stream ingest order
@@ -38,6 +42,10 @@ struct Frame {
   int64_t enqueued_ns = 0;
   Buffer buffer;               // holds this Frame itself
   FlushTicket* ticket = nullptr;  // barrier only
+  QueryTicket* query = nullptr;   // query marker only
+  // Who still needs the buffer: the pipeline (until encoded) and any query
+  // that captured the frame in memory. The last to let go recycles it.
+  std::atomic<uint32_t> holds{1};
   uint32_t ncolumns = 0;
   FrameColumn* columns = nullptr;  // inside buffer
 };

@@ -267,7 +267,8 @@ void Engine::Impl::enqueue(Frame* frame) {
   frame_queues.push(frame);
 }
 
-void Engine::Impl::enqueue_marker(StreamState& stream, Frame::Kind kind, pipeline::FlushTicket* ticket) {
+void Engine::Impl::enqueue_marker(StreamState& stream, Frame::Kind kind, pipeline::FlushTicket* ticket,
+                                  pipeline::QueryTicket* query) {
   // Markers are tiny and rare: allocated outside the budget, freed, never cached.
   pipeline::Buffer buffer = pool.allocate(sizeof(Frame), current_node());
   Frame* marker = new (buffer.data) Frame();
@@ -275,6 +276,7 @@ void Engine::Impl::enqueue_marker(StreamState& stream, Frame::Kind kind, pipelin
   marker->stream = stream.index;
   marker->buffer = buffer;
   marker->ticket = ticket;
+  marker->query = query;
   marker->seq = stream.next_seq.fetch_add(1, std::memory_order_acq_rel);
   enqueue(marker);
 }

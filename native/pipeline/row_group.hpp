@@ -18,7 +18,8 @@ struct RowGroup {
   uint64_t seq = 0;        // per-stream row-group order
   int64_t partition = 0;
   bool close_file = false; // commit the file after this row group
-  std::vector<FlushTicket*> tickets;  // counted down once this row group is committed
+  std::vector<FlushTicket*> tickets;
+  QueryTicket* query = nullptr;  // a query marker: snapshot the stream's files when its turn comes  // counted down once this row group is committed
   std::vector<Frame*> frames;  // emptied once encoded (buffers back in the pool)
   uint64_t frame_count = 0;
   uint64_t rows = 0;

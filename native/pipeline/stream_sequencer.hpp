@@ -7,7 +7,9 @@
 // `building_` holds consecutive data frames of one partition, below the
 // row-group target and charge cap; it is sealed by a frame of another
 // partition, a barrier (which also closes the file), a seal marker, or the
-// target. Sealed row groups are numbered consecutively (`next_row_group_`).
+// target. Sealed row groups are numbered consecutively (`next_row_group_`);
+// a query marker takes a number too (an empty row group carrying the query,
+// query_ticket.hpp) after holding the frames of the open row group.
 // Lock: `mutex_` guards all of it. The sink is called with it held, so one
 // stream's row groups are handed on in their order.
 #pragma once
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "pipeline/frame.hpp"
+#include "pipeline/query_ticket.hpp"
 #include "pipeline/row_group.hpp"
 
 namespace simingest::pipeline {
@@ -53,6 +56,20 @@ class StreamSequencer {
         BufferPool::free(next->buffer);  // markers are never charged
         if (building_) seal(stream, /*close_file=*/false, nullptr, sink);
         sink.seal_marker_done();
+        continue;
+      }
+      if (next->kind == Frame::Kind::query) {
+        QueryTicket* ticket = next->query;
+        BufferPool::free(next->buffer);  // markers are never charged
+        capture_open_frames(*ticket);
+        // The marker goes on as an empty row group numbered before the open
+        // one, so the commit thread reaches it once everything sealed
+        // before it is written, and before the frames just captured are.
+        auto marker = std::make_unique<RowGroup>();
+        marker->stream = stream;
+        marker->seq = next_row_group_++;
+        marker->query = ticket;
+        sink.sealed(std::move(marker));
         continue;
       }
       if (building_ && building_->partition != next->partition) seal(stream, /*close_file=*/true, nullptr, sink);
@@ -100,6 +117,18 @@ class StreamSequencer {
     group->close_file = close_file;
     if (ticket != nullptr) group->tickets.push_back(ticket);
     sink.sealed(std::move(group));
+  }
+
+  // The open row group's frames, held for a query (query_ticket.hpp): they
+  // cannot be released meanwhile, since a frame is released only after its
+  // row group is sealed, and sealing takes mutex_.
+  void capture_open_frames(QueryTicket& ticket) {
+    if (!building_) return;
+    ticket.frames.reserve(building_->frames.size());
+    for (Frame* frame : building_->frames) {
+      frame->holds.fetch_add(1, std::memory_order_relaxed);
+      ticket.frames.push_back(frame);
+    }
   }
 
   std::mutex mutex_;

@@ -88,6 +88,11 @@ class PendingFile : public parquet::ByteSink {
   // Its final name, relative to the dataset.
   const std::string& relative_path() const noexcept { return relative_path_; }
 
+  // A new read-only descriptor of the file (O_CLOEXEC), for a query that
+  // reads the row groups already handed to the kernel: it stays valid when
+  // the file is renamed at its commit or removed. Throws Error(io).
+  int open_for_reading() const;
+
   // Journaled files only: records the row group whose bytes were written
   // last. Fills in record.index, end_offset and data_crc. Throws Error(io).
   void journal_row_group(JournalRecord& record);

@@ -1,3 +1,6 @@
+#include <fcntl.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "core/status.hpp"
@@ -67,6 +70,12 @@ void PendingFile::journal_row_group(JournalRecord& record) {
   append_journal_record(record, journal_buffer_);
   write_all(journal_fd_, journal_buffer_.data(), journal_buffer_.size(), journal_path_);
   ++journaled_row_groups_;
+}
+
+int PendingFile::open_for_reading() const {
+  const int fd = ::open(inprogress_path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) throw Error(Status::io, inprogress_path_ + ": cannot open for reading: " + std::strerror(errno));
+  return fd;
 }
 
 }  // namespace simingest::storage

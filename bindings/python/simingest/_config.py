@@ -28,6 +28,7 @@ _TOP = {
     "page_bytes": "pageBytes",
     "file_bytes": "fileBytes",
     "memory_limit": "memoryLimit",
+    "query_memory_limit": "queryMemoryLimit",
     "workers": "workers",
     "backpressure": "backpressure",
     "affinity": "affinity",
