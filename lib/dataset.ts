@@ -14,6 +14,14 @@ interface StreamsDocument {
   streams: { name: string; schema: StreamConfig }[];
 }
 
+// The query source of each Dataset, for the CLI, which reads raw batches
+// (typed arrays) instead of apache-arrow Tables; not exported by index.ts.
+const sources = new WeakMap<Dataset, QuerySource>();
+
+export function querySourceOf(dataset: Dataset): QuerySource {
+  return sources.get(dataset)!;
+}
+
 export class Dataset implements Disposable {
   readonly #native: NativeDataset;
   readonly #path: string;
@@ -29,6 +37,7 @@ export class Dataset implements Disposable {
   private constructor(native: NativeDataset, path: string) {
     this.#native = native;
     this.#path = path;
+    sources.set(this, this.#source);
   }
 
   /** Opens the dataset at `path` read-only. Rejects with ERR_IO when it holds no
