@@ -1,5 +1,6 @@
 // The C ABI: argument checks, exception firewall, per-thread error messages.
 // Every entry point catches everything; no C++ exception leaves this file.
+// The query functions are in query_capi.cpp.
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -8,72 +9,22 @@
 #include <string>
 #include <thread>
 
+#include "capi_support.hpp"
 #include "core/status.hpp"
 #include "pipeline/engine.hpp"
 #include "pipeline/thread_start.hpp"
 #include "storage/inspect_report.hpp"
 #include "simingest.h"
 
-struct simingest_ingestor {
-  std::unique_ptr<simingest::Engine> engine;
-  // Set by simingest_close_async(): every call but simingest_close is refused.
-  std::atomic<bool> closing{false};
-  // simingest_close_async()'s thread: closes the engine, then calls back.
-  // Joined by simingest_close().
-  std::thread closer;
-};
-
 namespace {
 
 using simingest::Status;
-
-// The last failure of this thread, and the handle it concerned.
-struct LastError {
-  const simingest_ingestor* handle = nullptr;
-  std::string message;
-};
-thread_local LastError last_error;
-
-simingest_status fail(const simingest_ingestor* handle, Status status, std::string message) noexcept {
-  try {
-    last_error.handle = handle;
-    last_error.message = std::move(message);
-  } catch (...) {
-    last_error.message.clear();
-  }
-  return static_cast<simingest_status>(status);
-}
-
-simingest_status succeed() noexcept { return SIMINGEST_OK; }
-
-char* copy_string(const std::string& text) noexcept {
-  char* out = static_cast<char*>(std::malloc(text.size() + 1));
-  if (out != nullptr) std::memcpy(out, text.c_str(), text.size() + 1);
-  return out;
-}
-
-// Runs `body`, turning any exception into a status and a message.
-template <typename Body>
-simingest_status guarded(const simingest_ingestor* handle, Body&& body) noexcept {
-  try {
-    return body();
-  } catch (const simingest::Error& e) {
-    return fail(handle, e.status(), e.what());
-  } catch (const std::bad_alloc&) {
-    return fail(handle, Status::out_of_memory, "out of memory");
-  } catch (const std::exception& e) {
-    return fail(handle, Status::internal, std::string("internal error: ") + e.what());
-  } catch (...) {
-    return fail(handle, Status::internal, "internal error: unknown exception");
-  }
-}
-
-// NULL, or closing since simingest_close_async(): the failure to return, else OK.
-simingest_status check_usable(simingest_ingestor* handle) noexcept {
-  if (handle == nullptr || !handle->engine) return fail(handle, Status::invalid_argument, "ingestor is NULL");
-  if (handle->closing.load(std::memory_order_acquire)) return fail(handle, Status::closed, "the ingestor is closed");
-  return SIMINGEST_OK;
-}
+using simingest::capi::check_usable;
+using simingest::capi::copy_string;
+using simingest::capi::fail;
+using simingest::capi::guarded;
+using simingest::capi::last_error;
+using simingest::capi::succeed;
 
 simingest_status ingest(simingest_ingestor* handle, const char* stream, int64_t step, double time,
                         const simingest_column* columns, size_t ncolumns, bool nowait) noexcept {

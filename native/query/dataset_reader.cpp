@@ -1,0 +1,120 @@
+#include "query/dataset_reader.hpp"
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "core/names.hpp"
+#include "core/status.hpp"
+#include "query/query_stream.hpp"
+#include "storage/manifest_store.hpp"
+
+namespace simingest::query {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+storage::Manifest load(const std::string& root) {
+  storage::LoadedManifest loaded = storage::load_manifest_copies(root);
+  if (!loaded.manifest)
+    throw Error(Status::io, root + ": no manifest (" + root + "/_simingest/" + storage::kManifestName +
+                                "): not a simingest dataset");
+  return std::move(*loaded.manifest);
+}
+
+std::string manifest_path(const std::string& root) {
+  return root + "/_simingest/" + storage::kManifestName;
+}
+
+}  // namespace
+
+StreamConfig stream_config_from_schema(const std::string& stream, const std::string& schema_text,
+                                       const std::string& source) {
+  // The stored schema lists columns as [{"name", "dtype"}]; the configuration
+  // document takes them as {"<name>": "<dtype>"}. Rewritten into a one-stream
+  // document so that core/config validates it with every rule it applies to
+  // a configuration.
+  const std::string where = source + ": corrupt manifest: streams." + stream + ".schema: ";
+  const Json schema = Json::parse(schema_text, nullptr, /*allow_exceptions=*/false);
+  if (!schema.is_object()) throw Error(Status::corrupt, where + "expected an object");
+  Json columns = Json::object();
+  const auto list = schema.find("columns");
+  if (list == schema.end() || !list->is_array()) throw Error(Status::corrupt, where + "columns: expected an array");
+  for (const Json& column : *list) {
+    if (!column.is_object() || !column.contains("name") || !column["name"].is_string() || !column.contains("dtype"))
+      throw Error(Status::corrupt, where + "columns: expected objects with a name and a dtype");
+    columns[column["name"].get<std::string>()] = column["dtype"];
+  }
+  Json document = Json::object();
+  Json& entry = document["streams"][stream];
+  entry["columns"] = std::move(columns);
+  if (auto grid = schema.find("grid"); grid != schema.end() && !(grid->is_array() && grid->empty()))
+    entry["grid"] = *grid;
+  if (auto partition = schema.find("partition"); partition != schema.end() && !(partition->is_object() && partition->empty()))
+    entry["partition"] = *partition;
+  try {
+    Config config = parse_config(document.dump());
+    return std::move(config.streams.front());
+  } catch (const Error& e) {
+    throw Error(Status::corrupt, where + e.what());
+  }
+}
+
+DatasetReader::DatasetReader(const std::string& root) {
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(root, ec);
+  root_ = ec ? root : absolute.lexically_normal().string();
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+  load(root_);
+}
+
+StreamSnapshot DatasetReader::snapshot(const std::string& stream) const {
+  const storage::Manifest manifest = load(root_);
+  const std::pair<std::string, std::string>* found = nullptr;
+  std::string names;
+  for (const auto& entry : manifest.streams) {
+    if (entry.first == stream) found = &entry;
+    names += (names.empty() ? "" : ", ") + entry.first;
+  }
+  if (found == nullptr)
+    throw Error(Status::unknown_stream, "query: unknown stream " + quote_name(stream) + " (the dataset holds: " +
+                                            (names.empty() ? std::string("no stream") : names) + ")");
+  StreamSnapshot snapshot;
+  snapshot.stream = stream;
+  snapshot.config = stream_config_from_schema(stream, found->second, manifest_path(root_));
+  for (const storage::ManifestFile& file : manifest.files) {
+    if (file.stream != stream) continue;
+    FilePart part;
+    part.path = root_ + "/" + file.path;
+    part.step_min = file.step_min;
+    part.step_max = file.step_max;
+    part.time_min = file.time_min;
+    part.time_max = file.time_max;
+    snapshot.files.push_back(std::move(part));
+  }
+  return snapshot;
+}
+
+void DatasetReader::query(const std::string& stream, const QuerySpec& spec, ArrowArrayStream* out) const {
+  // The ranges first: a bad spec is refused without reading anything.
+  check_query_ranges(spec, "stream " + quote_name(stream) + ": query: ");
+  StreamSnapshot snap = snapshot(stream);
+  ResolvedQuery resolved = resolve_query(snap.config, spec);
+  const uint64_t limit = spec.memory_limit != 0 ? spec.memory_limit : kDefaultQueryMemoryLimit;
+  make_query_stream(std::move(snap), std::move(resolved), limit, footers_, out);
+}
+
+std::string DatasetReader::streams_json() const {
+  const storage::Manifest manifest = load(root_);
+  Json streams = Json::array();
+  for (const auto& [name, schema] : manifest.streams) {
+    Json parsed = Json::parse(schema, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded())
+      throw Error(Status::corrupt, manifest_path(root_) + ": corrupt manifest: streams." + name + ".schema: not JSON");
+    streams.push_back(Json{{"name", name}, {"schema", std::move(parsed)}});
+  }
+  return Json{{"streams", std::move(streams)}}.dump();
+}
+
+}  // namespace simingest::query

@@ -1,0 +1,54 @@
+// The read-only view of a dataset (simingest_dataset_open in the C ABI): no
+// lock, nothing written, so it is safe beside a writer in another process.
+// Every query reads the manifest again, the way `inspect` does
+// (storage::load_manifest_copies: both copies, their checks, the backup when
+// the primary is missing or damaged), so a live reader sees each new commit;
+// the stream's committed files in manifest order are its frames in ingest
+// order. Footers are cached across queries (FooterCache). Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "query/footer_cache.hpp"
+#include "query/query_spec.hpp"
+#include "query/snapshot.hpp"
+#include "simingest.h"
+
+namespace simingest::query {
+
+class DatasetReader {
+ public:
+  // Opens the dataset at `root`, reading its manifest once to check it.
+  // Throws Error(io) when `root` holds no manifest (not a simingest dataset)
+  // or it cannot be read, Error(corrupt) when no copy passes its checks.
+  explicit DatasetReader(const std::string& root);
+
+  // The stream's committed files as the manifest lists them now. Throws
+  // Error(unknown_stream) for a stream the dataset does not hold, and as the
+  // constructor when the manifest has become unreadable.
+  StreamSnapshot snapshot(const std::string& stream) const;
+
+  // simingest_dataset_query: resolves `spec` against the stream and fills
+  // `out` with a live stream. memory_limit 0 in the spec: kDefaultQueryMemoryLimit.
+  void query(const std::string& stream, const QuerySpec& spec, ArrowArrayStream* out) const;
+
+  // {"streams": [{"name": …, "schema": {…}}]}, read from the manifest now.
+  std::string streams_json() const;
+
+  const std::string& root() const noexcept { return root_; }
+  const std::shared_ptr<FooterCache>& footers() const noexcept { return footers_; }
+
+ private:
+  std::string root_;  // absolute
+  std::shared_ptr<FooterCache> footers_ = std::make_shared<FooterCache>();
+};
+
+// A stream's configuration from the schema text the manifest stores for it
+// (core's stream_schema_json), parsed by core/config. Throws Error(corrupt)
+// naming `source` when it does not parse.
+StreamConfig stream_config_from_schema(const std::string& stream, const std::string& schema_text,
+                                       const std::string& source);
+
+}  // namespace simingest::query

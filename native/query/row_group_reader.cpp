@@ -1,0 +1,141 @@
+#include "query/row_group_reader.hpp"
+
+#include <cstring>
+
+#include "core/names.hpp"
+#include "core/status.hpp"
+#include "parquet/column_type.hpp"
+
+namespace simingest::query {
+
+namespace fmt = parquet::format;
+
+namespace {
+
+template <class T>
+bool statistic(const std::optional<std::string>& bytes, T& out) noexcept {
+  if (!bytes || bytes->size() != sizeof(T)) return false;
+  std::memcpy(&out, bytes->data(), sizeof(T));
+  return true;
+}
+
+// A chunk of the row group must be the stream's column of that position, of
+// its physical type, with one value per row.
+void check_chunk(const fmt::RowGroup& group, std::size_t index, const std::string& name, fmt::Type type,
+                 const std::string& where) {
+  if (index >= group.columns.size())
+    throw Error(Status::corrupt, where + ": has " + std::to_string(group.columns.size()) +
+                                     " column chunks, the stream declares column " + quote_name(name) + " at " +
+                                     std::to_string(index));
+  const fmt::ColumnMetaData& meta = group.columns[index].meta_data;
+  if (meta.path_in_schema.size() != 1 || meta.path_in_schema[0] != name || meta.type != type)
+    throw Error(Status::corrupt, where + ": column chunk " + std::to_string(index) + " is not the stream's column " +
+                                     quote_name(name) + " (the file does not match the stream's schema)");
+  if (meta.num_values != group.num_rows)
+    throw Error(Status::corrupt, where + ": column " + quote_name(name) + " holds " + std::to_string(meta.num_values) +
+                                     " values for " + std::to_string(group.num_rows) + " rows");
+}
+
+// Copies rows [begin, end) of physical values into a dtype's buffer: small
+// integers are stored widened to INT32 (parquet/column_type.hpp) and come
+// back by keeping their low bytes; every other dtype is bit-identical.
+void copy_rows(Dtype dtype, const uint8_t* physical, uint64_t begin, uint64_t end, uint8_t* out) noexcept {
+  const std::size_t width = dtype_size(dtype);
+  const std::size_t stored = parquet::column_type_of(dtype).physical_size;
+  const uint64_t count = end - begin;
+  if (width == stored) {
+    std::memcpy(out, physical + begin * stored, count * width);
+    return;
+  }
+  const uint8_t* in = physical + begin * stored;
+  for (uint64_t i = 0; i < count; ++i) std::memcpy(out + i * width, in + i * stored, width);
+}
+
+}  // namespace
+
+RowGroupRanges row_group_ranges(const fmt::RowGroup& group) noexcept {
+  RowGroupRanges r;
+  if (group.columns.size() >= 2) {
+    const auto& step_stats = group.columns[0].meta_data.statistics;
+    const auto& time_stats = group.columns[1].meta_data.statistics;
+    if (step_stats)
+      r.has_steps = statistic(step_stats->min_value, r.step_min) && statistic(step_stats->max_value, r.step_max);
+    if (time_stats)
+      r.has_time = statistic(time_stats->min_value, r.time_min) && statistic(time_stats->max_value, r.time_max);
+  }
+  return r;
+}
+
+void RowGroupReader::decode_chunk(const parquet::ByteSource& source, uint64_t data_end, const fmt::ColumnChunk& chunk,
+                                  const std::string& where, std::vector<uint8_t>& values) {
+  const parquet::ChunkRange range = parquet::column_chunk_range(chunk.meta_data, data_end, where);
+  reader_.read_bytes(source, range, bytes_);
+  reader_.decode(chunk.meta_data, bytes_.data(), bytes_.size(), where, values);
+}
+
+bool RowGroupReader::select(const parquet::ByteSource& source, uint64_t data_end, const fmt::RowGroup& group,
+                            const ResolvedQuery& query, const std::string& where) {
+  frames_.clear();
+  if (group.num_rows < 0) throw Error(Status::corrupt, where + ": negative row count");
+  check_chunk(group, 0, "step", fmt::Type::int64, where);
+  check_chunk(group, 1, "time", fmt::Type::double_, where);
+  const RowGroupRanges ranges = row_group_ranges(group);
+  if (ranges.has_steps && !query.may_select_steps(ranges.step_min, ranges.step_max)) return false;
+  if (ranges.has_time && !query.may_select_time(ranges.time_min, ranges.time_max)) return false;
+
+  decode_chunk(source, data_end, group.columns[0], where + ": step", steps_);
+  decode_chunk(source, data_end, group.columns[1], where + ": time", times_);
+  const auto rows = static_cast<uint64_t>(group.num_rows);
+  const auto* steps = reinterpret_cast<const int64_t*>(steps_.data());
+  const auto* times = reinterpret_cast<const double*>(times_.data());
+  uint64_t begin = 0;
+  while (begin < rows) {
+    uint64_t end = begin + 1;
+    // Equal bits, not ==, so that a frame with a NaN time stays one frame.
+    while (end < rows && steps[end] == steps[begin] && std::memcmp(&times[end], &times[begin], sizeof(double)) == 0)
+      ++end;
+    if (query.selects(steps[begin], times[begin])) {
+      if (!frames_.empty() && frames_.back().end == begin && !query.spec.batch_per_frame) {
+        frames_.back().end = end;  // adjacent frames copy as one range
+      } else {
+        frames_.push_back({begin, end});
+      }
+    }
+    begin = end;
+  }
+  return !frames_.empty();
+}
+
+uint64_t RowGroupReader::rows(std::size_t first, std::size_t last) const noexcept {
+  uint64_t n = 0;
+  for (std::size_t i = first; i < last; ++i) n += frames_[i].end - frames_[i].begin;
+  return n;
+}
+
+void RowGroupReader::decode_columns(const parquet::ByteSource& source, uint64_t data_end, const fmt::RowGroup& group,
+                                    const ResolvedQuery& query, const std::string& where) {
+  if (columns_.size() < query.columns.size()) columns_.resize(query.columns.size());
+  for (std::size_t j = 0; j < query.columns.size(); ++j) {
+    const OutputColumn& column = query.columns[j];
+    const std::size_t index = column.declared_index + 2;
+    check_chunk(group, index, column.name, parquet::column_type_of(column.dtype).physical, where);
+    decode_chunk(source, data_end, group.columns[index], where + ": " + column.name, columns_[j]);
+  }
+}
+
+void RowGroupReader::copy_into(BatchBuilder& batch, uint64_t at, std::size_t first, std::size_t last,
+                               const ResolvedQuery& query) const {
+  for (std::size_t f = first; f < last; ++f) {
+    const RowRange& range = frames_[f];
+    const uint64_t count = range.end - range.begin;
+    std::memcpy(batch.steps() + at, steps_.data() + range.begin * 8, count * 8);
+    std::memcpy(batch.times() + at, times_.data() + range.begin * 8, count * 8);
+    for (std::size_t j = 0; j < query.columns.size(); ++j) {
+      const Dtype dtype = query.columns[j].dtype;
+      copy_rows(dtype, columns_[j].data(), range.begin, range.end, batch.column(j) + at * dtype_size(dtype));
+    }
+    at += count;
+  }
+}
+
+}  // namespace simingest::query

@@ -1,0 +1,52 @@
+// What one query reads, fixed when the query begins: the stream's files, then
+// the frames still in the engine's memory, together in ingest order. The
+// dataset reader fills only `files` (committed ones, in manifest order); the
+// engine adds its in-progress file and its in-memory frames. Everything a
+// snapshot points to is kept alive by it (fd, owner), so the engine may move
+// on (commit, rename, reuse buffers) while a query still reads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+
+namespace simingest::query {
+
+// A Parquet file of the stream, committed or still being written.
+struct FilePart {
+  std::string path;  // absolute; names the file in messages
+  // Optional: an open O_RDONLY descriptor to read instead of `path`. The
+  // engine hands its in-progress file this way because a commit renames it.
+  std::shared_ptr<const int> fd;
+  // Empty: a committed file, whose footer is read (and cached per path:
+  // committed files never change). Otherwise the file is in progress and
+  // these are the serialized Parquet RowGroup structs written so far
+  // (FileWriter::last_row_group_metadata() of each), in order; only these row
+  // groups are read, so bytes appended after the snapshot are never seen.
+  std::vector<std::vector<uint8_t>> row_groups;
+  // The ranges of the whole file, for pruning it unopened.
+  int64_t step_min = 0, step_max = 0;
+  double time_min = 0, time_max = 0;
+};
+
+// A frame still in the engine's memory.
+struct MemoryFrame {
+  int64_t step = 0;
+  double time = 0;
+  uint64_t rows = 0;
+  std::vector<const unsigned char*> columns;  // per declared column, in declared order
+  std::vector<bool> is_scalar;                // scalar: columns[j] points to one value
+  std::shared_ptr<const void> owner;          // keeps the bytes alive
+};
+
+struct StreamSnapshot {
+  std::string stream;
+  StreamConfig config;
+  std::vector<FilePart> files;       // first, in ingest order
+  std::vector<MemoryFrame> frames;   // then, in ingest order
+};
+
+}  // namespace simingest::query
