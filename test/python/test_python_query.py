@@ -139,7 +139,7 @@ def test_scan_yields_the_rows_of_query(dataset_path):
         whole = ds.query("fields", steps=(4, 20))
     assert all(isinstance(b, pa.RecordBatch) for b in batches)
     assert len(batches) >= 2  # two partitions at least: more than one row group
-    assert pa.Table.from_batches(batches).equals(whole)
+    assert_same(pa.Table.from_batches(batches), whole, ["step", "time", "u", "k", "n"])  # NaNs: bits, not equals()
     per_frame = list(simingest.open_dataset(dataset_path).scan("fields", steps=(4, 20), per_frame=True))
     assert [b.num_rows for b in per_frame] == [CELLS] * 17
 
@@ -169,7 +169,7 @@ def test_the_raw_stream_goes_to_pyarrow_polars_and_duckdb_through_the_capsule(da
         assert_same(table, expected, ["step", "time", "u", "k", "n"])
 
         reader = pa.RecordBatchReader.from_stream(ds.query_stream("fields", steps=(2, 12)))
-        assert reader.read_all().equals(table)
+        assert_same(reader.read_all(), table, ["step", "time", "u", "k", "n"])
 
         frame = pl.DataFrame(ds.query_stream("fields", steps=(2, 12)))
         assert frame.columns == ["step", "time", "u", "k", "n"]
@@ -180,10 +180,16 @@ def test_the_raw_stream_goes_to_pyarrow_polars_and_duckdb_through_the_capsule(da
         sums = duckdb.sql("SELECT count(*) AS n, sum(k) AS k, max(step) AS s FROM result").fetchone()
         assert sums == (expected.num_rows, int(expected["k"].to_numpy().sum()), 12)
 
-        once = ds.query_stream("fields")
-        pa.table(once)
-        with pytest.raises(simingest.InvalidArgumentError, match="already consumed"):
-            pa.table(once)
+        # Asked again, the capsule is a new run of the same query (DuckDB asks twice).
+        again = ds.query_stream("fields", steps=(2, 12))
+        assert_same(pa.table(again), pa.table(again), ["step", "time", "u", "k", "n"])
+        pulled = ds.query_stream("fields")
+        pulled.next_arrow_batch()
+        with pytest.raises(simingest.InvalidArgumentError, match="partly read"):
+            pa.table(pulled)
+        pulled.close()
+        with pytest.raises(simingest.InvalidArgumentError, match="consumed or closed"):
+            pulled.next_arrow_batch()
         # A capsule nobody imports releases the stream when it is collected.
         capsule = ds.query_stream("diag").__arrow_c_stream__()
         del capsule
@@ -210,12 +216,16 @@ def test_without_pyarrow_results_are_numpy_views_that_keep_the_batch_alive(datas
 
 
 def test_ingestor_query_sees_committed_frames(tmp_path):
-    if not hasattr(simingest._native.library(), "simingest_query"):
-        pytest.skip("the loaded libsimingest has no simingest_query yet")
     path = str(tmp_path / "ds")
     with simingest.Ingestor(path, streams=STREAMS, workers=1) as ingestor:
         write(ingestor, range(12))
         ingestor.flush()
+        try:
+            ingestor.query_stream("diag").close()
+        except simingest.InternalError as error:  # the engine's placeholder until issue 12 lands there
+            if "not implemented" in str(error):
+                pytest.skip(str(error))
+            raise
         result = ingestor.query("fields", steps=(1, 10), every=3)
         grid = ingestor.query("fields", as_grid=True, columns=["k"])
         expected = select(reference(path, "fields"), (1, 10), every=3)

@@ -63,8 +63,7 @@ class Dataset(Queryable):
     def _query_source(self) -> Source:
         return lambda stream, spec, out: self._call(self._lib.simingest_dataset_query, stream, spec, out)
 
-    def streams(self) -> List[Dict[str, Any]]:
-        """[{"name": ..., "schema": {...the stream's configuration...}}, ...]"""
+    def _streams_document(self) -> List[Dict[str, Any]]:
         out = ctypes.c_void_p()
         self._call(self._lib.simingest_dataset_streams_json, ctypes.byref(out))
         try:
@@ -73,9 +72,13 @@ class Dataset(Queryable):
             self._lib.simingest_free(out)
         return list(json.loads(text)["streams"])
 
+    def streams(self) -> List[str]:
+        """The names of the dataset's streams."""
+        return [entry["name"] for entry in self._streams_document()]
+
     def schema(self, stream: str) -> Dict[str, Any]:
         """The configuration of `stream` (columns and dtypes, grid, partitioning)."""
-        for entry in self.streams():
+        for entry in self._streams_document():
             if entry["name"] == stream:
                 return dict(entry["schema"])
         from ._errors import UnknownStreamError

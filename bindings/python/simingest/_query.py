@@ -33,7 +33,13 @@ def open_stream(
 ) -> QueryStream:
     encoded = encode_stream(stream)
     spec = PreparedSpec(columns, steps, time, every, QUERY_BATCH_PER_FRAME if per_frame else 0)
-    result = QueryStream()
+
+    def rerun() -> QueryStream:
+        return open_stream(
+            source, stream, columns=columns, steps=steps, time=time, every=every, per_frame=per_frame
+        )
+
+    result = QueryStream(rerun)
     try:
         source(encoded, spec.pointer(), result.c_pointer())
     except BaseException:

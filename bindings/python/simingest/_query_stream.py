@@ -19,7 +19,7 @@ releases a stream nobody consumed and frees the memory.
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -127,13 +127,15 @@ class QueryStream:
 
     ``pyarrow.table(s)``, ``polars.DataFrame(s)`` and ``duckdb`` take it
     through ``__arrow_c_stream__`` without a copy; `scan()` and `read_all()`
-    pull it here. Either consumes it: a second attempt raises
-    InvalidArgumentError. `close()` (or garbage collection) releases a stream
+    pull it here. Either consumes it: pulling again, or handing over what was
+    pulled here, raises InvalidArgumentError; asking for the capsule again
+    runs the query anew. `close()` (or garbage collection) releases a stream
     nobody consumed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, rerun: Optional[Callable[[], "QueryStream"]] = None) -> None:
         self._lib = _native.library()
+        self._rerun = rerun
         self._address: Optional[int] = _api.PyMem_RawCalloc(1, ctypes.sizeof(ArrowArrayStream))
         if not self._address:
             raise MemoryError("simingest: no memory for an ArrowArrayStream")
@@ -170,7 +172,12 @@ class QueryStream:
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         """A PyCapsule "arrow_array_stream" owning the stream. A requested schema is
-        ignored (the protocol allows that): the columns are what the query selected."""
+        ignored (the protocol allows that): the columns are what the query selected.
+
+        Asked again once handed over, it runs the same query anew (a snapshot
+        taken then): DuckDB asks twice, once for the schema and once for the rows."""
+        if self._handed_over and self._rerun is not None:
+            return self._rerun().__arrow_c_stream__(requested_schema)
         address = self._live_address()
         if self._fields is not None:
             raise InvalidArgumentError(
