@@ -62,6 +62,8 @@ interface Addon {
   setErrorClass(errorClass: typeof SimingestError): void;
   version(): string;
   statusString(status: number): string;
+  /** Query batches handed to JavaScript and not yet released (for the tests). */
+  queryBatchesAlive(): number;
   /** simingest_inspect_json() on the libuv pool: the summary as JSON text. */
   inspectJson(path: string): Promise<string>;
 }

@@ -48,6 +48,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New<SetErrorClass>(env, "setErrorClass"));
   exports.Set("version", Napi::Function::New<Version>(env, "version"));
   exports.Set("statusString", Napi::Function::New<StatusString>(env, "statusString"));
+  exports.Set("queryBatchesAlive", Napi::Function::New<QueryBatchesAlive>(env, "queryBatchesAlive"));
   exports.Set("inspectJson", Napi::Function::New<InspectJson>(env, "inspectJson"));
   return exports;
 }

@@ -1,5 +1,6 @@
 #include "query_stream.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -8,6 +9,10 @@
 
 namespace simingest_node {
 namespace {
+
+// Batches handed to JavaScript and not yet released, in every environment of
+// the process (queryBatchesAlive(): the tests prove release after collection).
+std::atomic<int64_t> batches_alive{0};
 
 // One record batch shared by the ArrayBuffers made over its columns.
 struct SharedBatch {
@@ -19,6 +24,7 @@ void DropReference(SharedBatch* batch) {
   if (--batch->refs == 0) {
     if (batch->array.release != nullptr) batch->array.release(&batch->array);
     delete batch;
+    batches_alive.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -75,6 +81,7 @@ class NextWorker : public Napi::AsyncWorker {
       return;
     }
     SharedBatch* batch = std::exchange(batch_, nullptr);
+    batches_alive.fetch_add(1, std::memory_order_relaxed);
     try {
       deferred_.Resolve(MakeBatch(env, batch));
     } catch (const Napi::Error& error) {
@@ -138,6 +145,10 @@ class NextWorker : public Napi::AsyncWorker {
 };
 
 }  // namespace
+
+Napi::Value QueryBatchesAlive(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(batches_alive.load(std::memory_order_relaxed)));
+}
 
 size_t FormatWidth(const char* format) {
   if (format == nullptr || format[0] == '\0' || format[1] != '\0') return 0;

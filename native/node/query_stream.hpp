@@ -52,6 +52,9 @@ class QueryStream : public Napi::ObjectWrap<QueryStream> {
   bool close_requested_ = false;  // close() came while busy: release when it ends
 };
 
+// queryBatchesAlive() -> batches made into ArrayBuffers and not yet released.
+Napi::Value QueryBatchesAlive(const Napi::CallbackInfo& info);
+
 // Bytes per value of an Arrow format string of a query result; 0 if unknown.
 size_t FormatWidth(const char* format);
 

@@ -8,6 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Dataset, Ingestor, SimingestError, type Config } from 'simingest';
 import { readStream, scratchDir } from './helpers';
 
@@ -227,4 +229,31 @@ M._resolveFilename = function (request, ...rest) {
   assert.deepEqual(out.shape, [2, ...GRID]);
   assert.equal(out.code, 'ERR_INVALID_ARGUMENT');
   assert.match(out.message, /npm install apache-arrow/);
+});
+
+test('a batch is released once the arrays over its buffers are collected', async (t) => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const dir = scratchDir(t);
+  await writeDataset(dir, STEPS);
+  const ds = await Dataset.open(dir);
+  t.after(() => ds.close());
+  // dist/native.js, loaded at run time: it is not part of the package's exports.
+  const addon = (require(path.join(__dirname, '..', 'native.js')) as { default: { queryBatchesAlive(): number } }).default;
+  const before = addon.queryBatchesAlive();
+  const sums = await (async () => {
+    const out: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const table = await ds.query('fields', { columns: ['k'] });
+      out.push(table.numRows);
+    }
+    return out;
+  })();
+  assert.deepEqual(sums, Array(20).fill(STEPS * CELLS));
+  // Finalizers run after a collection, on a later turn of the event loop.
+  for (let round = 0; round < 50 && addon.queryBatchesAlive() > before; round += 1) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(addon.queryBatchesAlive(), before);
 });

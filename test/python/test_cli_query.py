@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import os
-import pathlib
 import shutil
 import signal
 import subprocess
