@@ -4,7 +4,7 @@
 // reads from the same files; bad input fails with typed errors.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -256,4 +256,21 @@ test('a batch is released once the arrays over its buffers are collected', async
     await new Promise((resolve) => setImmediate(resolve));
   }
   assert.equal(addon.queryBatchesAlive(), before);
+});
+
+test('a failing read rejects with the status of the stream', async (t) => {
+  const dir = scratchDir(t);
+  await writeDataset(dir, STEPS);
+  const ds = await Dataset.open(dir);
+  t.after(() => ds.close());
+  const batches = ds.scan('fields');
+  const files = (await readStream(dir, 'fields', 'DISTINCT filename')).filename as string[];
+  const last = files.sort().at(-1)!;
+  truncateSync(last, 100); // after the scan began: its read fails, not its start
+  await assert.rejects(
+    (async () => {
+      for await (const batch of batches) assert.ok(batch.numRows > 0);
+    })(),
+    (error: unknown) => error instanceof SimingestError && error.code === 'ERR_CORRUPT' && error.message.includes(path.basename(last)),
+  );
 });

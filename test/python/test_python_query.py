@@ -8,6 +8,7 @@ protocol, and read without pyarrow into numpy.
 """
 
 import gc
+import pathlib
 
 import numpy as np
 import pytest
@@ -175,6 +176,8 @@ def test_the_raw_stream_goes_to_pyarrow_polars_and_duckdb_through_the_capsule(da
         assert frame.columns == ["step", "time", "u", "k", "n"]
         np.testing.assert_array_equal(bits(frame["u"].to_numpy()), bits(expected["u"].to_numpy()))
         np.testing.assert_array_equal(frame["k"].to_numpy(), expected["k"].to_numpy())
+        via_from_arrow = pl.from_arrow(ds.query_stream("fields", steps=(2, 12), columns=["k"]))
+        np.testing.assert_array_equal(via_from_arrow["k"].to_numpy(), expected["k"].to_numpy())
 
         result = ds.query_stream("fields", steps=(2, 12))
         sums = duckdb.sql("SELECT count(*) AS n, sum(k) AS k, max(step) AS s FROM result").fetchone()
@@ -258,3 +261,18 @@ def test_bad_queries_raise_typed_errors_naming_the_problem(dataset_path, tmp_pat
         ds.query("fields")
     with pytest.raises(simingest.StorageError):
         simingest.open_dataset(tmp_path)  # a directory without a manifest
+
+
+def test_a_failing_read_raises_the_class_of_the_stream_status(tmp_path):
+    path = str(tmp_path / "ds")
+    with simingest.Ingestor(path, streams=STREAMS, workers=1) as ingestor:
+        write(ingestor, range(STEPS))
+    with simingest.open_dataset(path) as ds:
+        stream = ds.query_stream("fields")
+        files = sorted(pathlib.Path(path, "fields").rglob("*.parquet"))
+        with open(files[-1], "r+b") as damaged:  # after the query began: its read fails, not its start
+            damaged.truncate(100)
+        with pytest.raises(simingest.CorruptDatasetError, match=files[-1].name):
+            list(simingest._query.batches(stream))
+        with pytest.raises(simingest.CorruptDatasetError):
+            ds.query("fields", columns=["k"])
