@@ -1,7 +1,9 @@
 // The `simingest` command: `demo` runs the built-in solver into a dataset,
-// `inspect` summarises a dataset from its manifest.
+// `inspect` summarises a dataset from its manifest, `query`/`head`/`tail`
+// print its frames (cli_query.ts).
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo, type DemoResult } from './demo/run.js';
+import { addQueryCommands } from './cli_query.js';
 import { SimingestError } from './errors.js';
 import { formatBytes, formatSummary, inspectDataset } from './inspect.js';
 import { nativeVersion } from './ingestor.js';
@@ -122,6 +124,7 @@ export function buildProgram(): Command {
       const summary = await inspectDataset(dataset);
       console.log(options.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
     });
+  addQueryCommands(program);
   return program;
 }
 

@@ -16,4 +16,8 @@ export type {
 export type { ColumnValue, Frame } from './frame.js';
 export type { ArrowInput } from './arrow.js';
 export type { RecoveryReport, RetiredFile, Stats, StreamStats, StageStats } from './stats.js';
+export { Dataset } from './dataset.js';
+export type { QueryOptions, ResultArray } from './query.js';
+export type { GridResult } from './query_grid.js';
+export type { QueryGridOptions, QueryTableOptions } from './query_run.js';
 export { inspectDataset, type DatasetSummary, type StreamSummary } from './inspect.js';

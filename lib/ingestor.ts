@@ -2,11 +2,15 @@
 // event loop: the addon copies a frame at once or says it would block, and
 // then the frame waits for a room notification from the engine's threads.
 import { Writable } from 'node:stream';
+import type * as Arrow from 'apache-arrow';
 import { framesFromArrow, isArrowInput, type ArrowInput } from './arrow.js';
 import type { Config } from './config.js';
 import { expectArgument, SimingestError } from './errors.js';
 import { prepareFrame, type Frame, type PreparedFrame } from './frame.js';
 import addon, { WOULD_BLOCK, type NativeIngestor } from './native.js';
+import type { QueryOptions } from './query.js';
+import type { GridResult } from './query_grid.js';
+import { runQuery, runScan, type QueryGridOptions, type QuerySource, type QueryTableOptions } from './query_run.js';
 import type { Stats } from './stats.js';
 
 // The engine takes the path as a NUL-terminated UTF-8 string: a NUL would cut
@@ -44,6 +48,13 @@ export class Ingestor implements AsyncDisposable {
   // new ingests queue behind it, so frames enter the engine in call order.
   #waiting: Promise<void> | null = null;
   #closing: Promise<void> | null = null;
+  readonly #source: QuerySource = {
+    open: (stream, spec) => {
+      if (this.#closing) throw closedError();
+      return this.#native.query(stream, spec);
+    },
+    grid: (stream) => this.#config.streams[stream]?.grid ?? [],
+  };
 
   private constructor(native: NativeIngestor, config: Config, path: string) {
     this.#native = native;
@@ -185,6 +196,27 @@ export class Ingestor implements AsyncDisposable {
   checkpoint(): Record<string, number | null> {
     if (this.#native.isClosed()) throw closedError();
     return JSON.parse(this.#native.checkpointJson()) as Record<string, number | null>;
+  }
+
+  /**
+   * The frames of `stream` selected by `options` — every frame whose ingest()
+   * resolved before this call, committed or not — as an apache-arrow Table
+   * (`step`, `time`, then the columns), or with `asGrid: true` typed arrays
+   * shaped [frames, ...grid]. Frames still waiting for room are not in it.
+   */
+  query(stream: string, options: QueryGridOptions): Promise<GridResult>;
+  query(stream: string, options?: QueryTableOptions): Promise<Arrow.Table>;
+  query(stream: string, options?: QueryTableOptions | QueryGridOptions): Promise<Arrow.Table | GridResult> {
+    return runQuery(this.#source, stream, options);
+  }
+
+  /**
+   * The same rows as query(), one RecordBatch at a time (per stored row group
+   * or in-flight frame), for results larger than memory. The snapshot is taken
+   * by this call; breaking off the loop releases the stream.
+   */
+  scan(stream: string, options?: QueryOptions): AsyncIterable<Arrow.RecordBatch> {
+    return runScan(this.#source, stream, options);
   }
 
   /**

@@ -21,13 +21,49 @@ export interface NativeIngestor {
   statsJson(): string;
   checkpointJson(): string;
   isClosed(): boolean;
+  /** simingest_query(): a stream of every frame ingested before the call. */
+  query(stream: string, spec: NativeQuerySpec): NativeQueryStream;
+}
+
+/** What lib/query.ts hands the addon (already checked). */
+export interface NativeQuerySpec {
+  columns?: string[];
+  steps?: [number | bigint, number | bigint];
+  time?: [number, number];
+  every?: number | bigint;
+  /** One batch per frame (SIMINGEST_QUERY_BATCH_PER_FRAME). */
+  perFrame: boolean;
+}
+
+/** A column of a query result: its name and Arrow C data interface format ("f", "g", "l", …). */
+export interface QueryField {
+  name: string;
+  format: string;
+}
+
+export interface NativeQueryStream {
+  schema(): QueryField[];
+  /** The next batch (its column buffers over the engine's memory), or null at the end. */
+  next(formats: string[]): Promise<{ length: number; columns: ArrayBuffer[] } | null>;
+  /** Releases the stream (at once, or when a pending next() ends). */
+  close(): void;
+}
+
+export interface NativeDataset {
+  query(stream: string, spec: NativeQuerySpec): NativeQueryStream;
+  /** {"streams": [{"name", "schema"}]} as JSON text. */
+  streamsJson(): string;
+  close(): void;
 }
 
 interface Addon {
   NativeIngestor: { open(path: string, configJson: string): Promise<NativeIngestor> };
+  NativeDataset: { open(path: string): Promise<NativeDataset> };
   setErrorClass(errorClass: typeof SimingestError): void;
   version(): string;
   statusString(status: number): string;
+  /** Query batches handed to JavaScript and not yet released (for the tests). */
+  queryBatchesAlive(): number;
   /** simingest_inspect_json() on the libuv pool: the summary as JSON text. */
   inspectJson(path: string): Promise<string>;
 }

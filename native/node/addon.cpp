@@ -2,8 +2,10 @@
 // load time, before any other export is used.
 #include <napi.h>
 
+#include "dataset.hpp"
 #include "ingestor.hpp"
 #include "inspect.hpp"
+#include "query_stream.hpp"
 #include "simingest.h"
 #include "simingest_error.hpp"
 
@@ -38,9 +40,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function ingestor = Ingestor::Define(env);
   data->ingestor_class = Napi::Persistent(ingestor);
   exports.Set("NativeIngestor", ingestor);
+  Napi::Function query_stream = QueryStream::Define(env);
+  data->query_stream_class = Napi::Persistent(query_stream);
+  Napi::Function dataset = Dataset::Define(env);
+  data->dataset_class = Napi::Persistent(dataset);
+  exports.Set("NativeDataset", dataset);
   exports.Set("setErrorClass", Napi::Function::New<SetErrorClass>(env, "setErrorClass"));
   exports.Set("version", Napi::Function::New<Version>(env, "version"));
   exports.Set("statusString", Napi::Function::New<StatusString>(env, "statusString"));
+  exports.Set("queryBatchesAlive", Napi::Function::New<QueryBatchesAlive>(env, "queryBatchesAlive"));
   exports.Set("inspectJson", Napi::Function::New<InspectJson>(env, "inspectJson"));
   return exports;
 }

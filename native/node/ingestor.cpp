@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "frame_values.hpp"
+#include "query_spec.hpp"
+#include "query_stream.hpp"
 #include "simingest_error.hpp"
 
 namespace simingest_node {
@@ -72,6 +74,7 @@ Napi::Function Ingestor::Define(Napi::Env env) {
                          InstanceMethod<&Ingestor::StatsJson>("statsJson"),
                          InstanceMethod<&Ingestor::CheckpointJson>("checkpointJson"),
                          InstanceMethod<&Ingestor::IsClosed>("isClosed"),
+                         InstanceMethod<&Ingestor::Query>("query"),
                          StaticMethod<&Ingestor::Open>("open"),
                      });
 }
@@ -232,6 +235,18 @@ Napi::Value Ingestor::JsonDocument(Napi::Env env, simingest_status (*function)(s
   Napi::String text = Napi::String::New(env, json);
   simingest_free(json);
   return text;
+}
+
+Napi::Value Ingestor::Query(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  const std::string stream = StreamArgument(env, info[0]);
+  QuerySpecArgs spec;
+  ReadQuerySpec(env, info[1], &spec);
+  ArrowArrayStream out{};
+  const simingest_status status = simingest_query(handle_, stream.c_str(), &spec.spec, &out);
+  if (status != SIMINGEST_OK) ThrowError(env, status, LastError(handle_, status));
+  return QueryStream::Wrap(env, &out);
 }
 
 Napi::Value Ingestor::IsClosed(const Napi::CallbackInfo& info) {

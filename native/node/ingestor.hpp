@@ -81,6 +81,10 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   // Calls a C function returning a JSON document through char** and returns its text.
   Napi::Value JsonDocument(Napi::Env env, simingest_status (*function)(simingest_ingestor*, char**));
   Napi::Value IsClosed(const Napi::CallbackInfo& info);
+  // (stream, spec) -> NativeQueryStream. simingest_query only snapshots and
+  // plans (the batches come from the stream's next(), on the pool), so it runs
+  // here, on the JavaScript thread, like every other use of the handle.
+  Napi::Value Query(const Napi::CallbackInfo& info);
 
   void ThrowIfClosed(Napi::Env env) const;
   void BeginPending(Napi::Env env);

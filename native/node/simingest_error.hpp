@@ -17,6 +17,8 @@ namespace simingest_node {
 struct AddonData {
   Napi::FunctionReference error_class;
   Napi::FunctionReference ingestor_class;
+  Napi::FunctionReference query_stream_class;
+  Napi::FunctionReference dataset_class;
 };
 
 // A SimingestError(message, status) value; falls back to a plain Error when

@@ -37,7 +37,9 @@ from ._errors import (
     UnknownStreamError,
 )
 from ._frame import DTYPE_CODES
+from ._dataset import Dataset, open_dataset
 from ._ingestor import Ingestor
+from ._query_stream import QueryStream
 from ._inspect import inspect_dataset
 from ._native import LibraryNotFoundError, LibraryVersionError, library_path, status_string
 from ._version import VERSION as __version__
@@ -56,6 +58,7 @@ __all__ = [
     "ColumnError",
     "ConfigError",
     "CorruptDatasetError",
+    "Dataset",
     "DatasetLostError",
     "ResourceLimitError",
     "UnsafeLayoutError",
@@ -73,6 +76,7 @@ __all__ = [
     "NoSpaceError",
     "NonFiniteError",
     "OutOfMemoryError",
+    "QueryStream",
     "SchemaConflictError",
     "SimingestError",
     "Status",
@@ -83,5 +87,6 @@ __all__ = [
     "inspect_dataset",
     "library_path",
     "library_version",
+    "open_dataset",
     "status_string",
 ]

@@ -15,6 +15,7 @@ from ._config import config_document, config_json, declared_dtypes
 from ._errors import ClosedError, InvalidArgumentError, Status
 from ._frame import prepare_columns
 from ._frame_plan import FramePlan, build_plan
+from ._query import Queryable, Source
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
@@ -33,7 +34,7 @@ def _encode_path(path: Union[str, bytes]) -> bytes:
     return encoded
 
 
-class Ingestor:
+class Ingestor(Queryable):
     """Writes the frames of a running simulation into the dataset at `path`.
 
     Configuration: either keyword arguments (the snake_case forms of the
@@ -42,6 +43,9 @@ class Ingestor:
     or bytes, that is passed to the engine verbatim), or both (keywords win). See
     docs/PYTHON.md for every key. `path` is a str, bytes or os.PathLike; a NUL
     byte in it raises InvalidArgumentError.
+
+    Queries (query(), scan(), query_stream()) see every frame ingested before
+    they begin, committed or not (see `simingest._query.Queryable`).
 
     Thread safety: ingest(), try_ingest(), flush(), stats() and checkpoint() may be called
     from any number of threads at once; the GIL is released inside the engine.
@@ -77,6 +81,8 @@ class Ingestor:
         if b"\0" in text:  # the engine reads a C string: it would end there
             raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT, "config: contains a NUL byte")
         self._dtypes = declared_dtypes(document if isinstance(document, Mapping) else {})
+        streams = document.get("streams") if isinstance(document, Mapping) else None
+        self._stream_configs = dict(streams) if isinstance(streams, Mapping) else {}
         self._path = os.fspath(path)
         encoded_path = _encode_path(self._path)
         self._calls = 0  # calls in progress; close() waits for them
@@ -219,6 +225,26 @@ class Ingestor:
             plans.clear()
         plan = plans[key] = build_plan(stream, columns, self._dtypes.get(stream, {}))
         return plan
+
+    # ---- queries (query, scan, query_stream: see _query.Queryable) -----------
+
+    def _query_source(self) -> Source:
+        def run(stream: bytes, spec: Any, out: Any) -> None:
+            if not hasattr(self._lib, "simingest_query"):
+                raise InvalidArgumentError(
+                    Status.ERR_INVALID_ARGUMENT, f"the library {_native.library_path()} has no query support"
+                )
+            handle = self._enter()
+            try:
+                self._lib.simingest_query(handle, stream, spec, out)
+            finally:
+                self._leave()
+
+        return run
+
+    def _stream_schema(self, stream: str) -> Dict[str, Any]:
+        config = self._stream_configs.get(stream)
+        return dict(config) if isinstance(config, Mapping) else {}
 
     # ---- flush, statistics, close --------------------------------------------
 

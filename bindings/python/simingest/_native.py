@@ -30,6 +30,7 @@ import threading
 from pathlib import Path
 from typing import List, Optional, Tuple
 
+from ._arrow_abi import ArrowArrayStream, DatasetPointer, QuerySpec
 from ._errors import SimingestError, Status, error_for
 from ._version import VERSION, version_number
 
@@ -193,6 +194,61 @@ def _make_errchecks(lib: ctypes.CDLL):
     return on_handle, on_handle_may_block, on_out_error, on_close
 
 
+def _make_dataset_errcheck(lib: ctypes.CDLL):
+    def on_dataset(result, func, args):
+        # simingest_dataset_query / _streams_json: args[0] is the dataset handle,
+        # whose per-thread last error is read at once, as for an ingestor.
+        if result != Status.OK:
+            text = lib.simingest_dataset_last_error(args[0])
+            message = text.decode("utf-8", "replace") if text else ""
+            raise error_for(result, message or lib.simingest_status_string(result).decode("utf-8", "replace"))
+        return result
+
+    return on_dataset
+
+
+def _declare_query(lib: ctypes.CDLL, on_handle, on_out_error) -> None:
+    """The query side (issue 12). Each function is declared when the library has
+    it: libraries built before it have none, and the dataset functions came
+    before simingest_query."""
+    stream_p = ctypes.POINTER(ArrowArrayStream)
+    spec_p = ctypes.POINTER(QuerySpec)
+    on_dataset = _make_dataset_errcheck(lib)
+    if hasattr(lib, "simingest_query"):
+        # simingest_status simingest_query(simingest_ingestor* ingestor, const char* stream,
+        #     const simingest_query_spec* spec, struct ArrowArrayStream* out);
+        lib.simingest_query.argtypes = [IngestorPointer, ctypes.c_char_p, spec_p, stream_p]
+        lib.simingest_query.restype = ctypes.c_int
+        lib.simingest_query.errcheck = on_handle
+    if hasattr(lib, "simingest_query_stream_status"):
+        # simingest_status simingest_query_stream_status(struct ArrowArrayStream* stream);
+        lib.simingest_query_stream_status.argtypes = [stream_p]
+        lib.simingest_query_stream_status.restype = ctypes.c_int
+    if not hasattr(lib, "simingest_dataset_open"):
+        return
+    # const char* simingest_dataset_last_error(const simingest_dataset* dataset);
+    lib.simingest_dataset_last_error.argtypes = [DatasetPointer]
+    lib.simingest_dataset_last_error.restype = ctypes.c_char_p
+    # simingest_status simingest_dataset_open(const char* path, simingest_dataset** out, char** out_error);
+    lib.simingest_dataset_open.argtypes = [
+        ctypes.c_char_p, ctypes.POINTER(DatasetPointer), ctypes.POINTER(ctypes.c_void_p)
+    ]
+    lib.simingest_dataset_open.restype = ctypes.c_int
+    lib.simingest_dataset_open.errcheck = on_out_error(2)
+    # simingest_status simingest_dataset_query(simingest_dataset* dataset, const char* stream,
+    #     const simingest_query_spec* spec, struct ArrowArrayStream* out);
+    lib.simingest_dataset_query.argtypes = [DatasetPointer, ctypes.c_char_p, spec_p, stream_p]
+    lib.simingest_dataset_query.restype = ctypes.c_int
+    lib.simingest_dataset_query.errcheck = on_dataset
+    # simingest_status simingest_dataset_streams_json(simingest_dataset* dataset, char** out_json);
+    lib.simingest_dataset_streams_json.argtypes = [DatasetPointer, ctypes.POINTER(ctypes.c_void_p)]
+    lib.simingest_dataset_streams_json.restype = ctypes.c_int
+    lib.simingest_dataset_streams_json.errcheck = on_dataset
+    # void simingest_dataset_close(simingest_dataset** dataset);
+    lib.simingest_dataset_close.argtypes = [ctypes.POINTER(DatasetPointer)]
+    lib.simingest_dataset_close.restype = None
+
+
 def _declare(lib: ctypes.CDLL) -> None:
     """Each C function once, with its prototype from include/simingest.h."""
     column_p = ctypes.POINTER(CColumn)
@@ -277,6 +333,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         lib.simingest_close_async.argtypes = lib.simingest_flush_async.argtypes
         lib.simingest_close_async.restype = ctypes.c_int
         lib.simingest_close_async.errcheck = on_handle
+    _declare_query(lib, on_handle, on_out_error)
 
 
 _lock = threading.Lock()

@@ -1,0 +1,83 @@
+// Query batches as apache-arrow RecordBatches and Tables, built over the
+// typed arrays the addon made on the engine's buffers (no copy). apache-arrow
+// is an optional peer dependency: it is loaded on first use, and a query that
+// needs it without it installed fails with a typed error saying what to do.
+import type * as Arrow from 'apache-arrow';
+import { SimingestError } from './errors.js';
+import type { QueryReader, RawBatch } from './query.js';
+import type { QueryField } from './native.js';
+
+let arrow: typeof Arrow | undefined;
+
+export function loadArrow(): typeof Arrow {
+  if (arrow === undefined) {
+    try {
+      arrow = require('apache-arrow') as typeof Arrow;
+    } catch (error) {
+      throw new SimingestError(
+        'query() and scan() return apache-arrow Tables and RecordBatches, but apache-arrow is not installed: ' +
+          `npm install apache-arrow, or pass asGrid: true for plain typed arrays (${(error as Error).message})`,
+        'ERR_INVALID_ARGUMENT',
+      );
+    }
+  }
+  return arrow;
+}
+
+function arrowType(a: typeof Arrow, format: string): Arrow.DataType {
+  switch (format) {
+    case 'f': return new a.Float32();
+    case 'g': return new a.Float64();
+    case 'c': return new a.Int8();
+    case 's': return new a.Int16();
+    case 'i': return new a.Int32();
+    case 'l': return new a.Int64();
+    case 'C': return new a.Uint8();
+    case 'S': return new a.Uint16();
+    case 'I': return new a.Uint32();
+    case 'L': return new a.Uint64();
+    default: throw new SimingestError(`query result: a column of unknown Arrow format "${format}"`, 'ERR_INTERNAL');
+  }
+}
+
+/** The apache-arrow schema of a query's fields (none nullable: results have no nulls). */
+export function arrowSchema(fields: readonly QueryField[]): Arrow.Schema {
+  const a = loadArrow();
+  return new a.Schema(fields.map((f) => new a.Field(f.name, arrowType(a, f.format), false)));
+}
+
+export function recordBatch(schema: Arrow.Schema, batch: RawBatch): Arrow.RecordBatch {
+  const a = loadArrow();
+  const children = schema.fields.map((field) =>
+    a.makeData({ type: field.type, length: batch.length, nullCount: 0, data: batch.columns.get(field.name) as never }),
+  );
+  const struct = a.makeData({ type: new a.Struct(schema.fields), length: batch.length, nullCount: 0, children });
+  return new a.RecordBatch(schema, struct);
+}
+
+/** Every batch of `reader` in one Table. */
+export async function readTable(reader: QueryReader): Promise<Arrow.Table> {
+  const a = loadArrow();
+  let schema: Arrow.Schema;
+  try {
+    schema = arrowSchema(reader.fields);
+  } catch (error) {
+    reader.close();
+    throw error;
+  }
+  const batches: Arrow.RecordBatch[] = [];
+  for await (const batch of reader) batches.push(recordBatch(schema, batch));
+  return new a.Table(schema, batches);
+}
+
+/** The batches of `reader` as RecordBatches; breaking off the loop releases the stream. */
+export async function* readBatches(reader: QueryReader): AsyncGenerator<Arrow.RecordBatch, void, undefined> {
+  let schema: Arrow.Schema;
+  try {
+    schema = arrowSchema(reader.fields);
+  } catch (error) {
+    reader.close();
+    throw error;
+  }
+  for await (const batch of reader) yield recordBatch(schema, batch);
+}
