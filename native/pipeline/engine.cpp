@@ -181,7 +181,8 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     stream->file_schema.columns.push_back({"time", Dtype::float64, ColumnEncoding::automatic});
     stream->column_index.reserve(stream->config.columns.size());
     for (const ColumnConfig& column : stream->config.columns) {
-      stream->file_schema.columns.push_back({column.name, column.dtype, column.encoding});
+      stream->file_schema.columns.emplace_back(column.name, column.dtype, column.encoding);
+      stream->file_schema.columns.back().bloom_filter = column.bloom_filter;
       stream->column_index.emplace(column.name, static_cast<uint32_t>(stream->column_index.size()));
     }
     stream->file_metadata.push_back({"simingest.version", SIMINGEST_VERSION_STRING});
