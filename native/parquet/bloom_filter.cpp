@@ -21,6 +21,10 @@ uint32_t bloom_filter_bytes(uint64_t ndv, double fpp) noexcept {
   return size;
 }
 
+double bloom_filter_bytes_per_value_bound(double fpp) noexcept {
+  return 2.0 * (-1.0 / std::log(1.0 - std::pow(fpp, 1.0 / 8.0)));  // 2 x (m / ndv) / 8
+}
+
 void fill_bloom_filter(const ColumnDescriptor& column, const ValueSegment* segments, std::size_t nsegments,
                        std::size_t rows, std::vector<uint32_t>& words) {
   words.clear();

@@ -22,6 +22,11 @@ constexpr uint32_t kMaxBloomFilterBytes = 128u << 20;
 // power of two bytes within [kMinBloomFilterBytes, kMaxBloomFilterBytes].
 uint32_t bloom_filter_bytes(uint64_t ndv, double fpp) noexcept;
 
+// An upper bound of a filter's bytes per distinct value at `fpp`, rounding to
+// a power of two included (it at most doubles the size): what the memory
+// budget reserves per row of a column with a filter.
+double bloom_filter_bytes_per_value_bound(double fpp) noexcept;
+
 // Sets `words` to the zeroed filter of `column` for a chunk of `rows` rows
 // (its capacity is reused) and inserts every value of the segments: a scalar
 // segment once. Does nothing to a column without a filter but clear `words`.
