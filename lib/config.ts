@@ -20,10 +20,18 @@ export type NonFinitePolicy = 'allow' | 'reject';
 /** Parquet encoding of an array column; `auto` is BYTE_STREAM_SPLIT for floats, DELTA_BINARY_PACKED for integers. */
 export type ColumnEncoding = 'auto' | 'plain' | 'byteStreamSplit' | 'delta';
 
+/**
+ * A split-block bloom filter per column chunk (integer columns only), read by DuckDB,
+ * Arrow and Spark to skip row groups in equality lookups. `true`: sized for every value
+ * distinct at fpp 0.01; `ndv` sizes it for that many distinct values per row group.
+ */
+export type BloomFilterOption = boolean | { fpp?: number; ndv?: number };
+
 export interface ColumnOptions {
   dtype: Dtype;
   nonFinite?: NonFinitePolicy;
   encoding?: ColumnEncoding;
+  bloomFilter?: BloomFilterOption;
 }
 
 /** Rows go to hive partitions `part=floor(step / steps)` or `part=floor(time / time)`. */

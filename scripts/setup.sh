@@ -19,7 +19,7 @@ fi
 echo "== system packages (apt-get)"
 as_root apt-get update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  cmake g++ make pkg-config libzstd-dev nlohmann-json3-dev libgtest-dev \
+  cmake g++ make pkg-config libzstd-dev libxxhash-dev nlohmann-json3-dev libgtest-dev \
   python3 python3-pip python3-venv \
   clang libclang-rt-14-dev  # the fuzzers (docs/FUZZING.md): clang and libFuzzer's runtime
 

@@ -142,6 +142,31 @@ Dtype read_dtype(const Json& j, const std::string& path) {
   fail(path, "unknown dtype " + quote_name(text));
 }
 
+// `true`, `false` or {fpp, ndv}. Integer columns only: a bloom filter answers
+// "is this exact value here", which is a question for ids and counters; on
+// floats equality lookups are rare and -0/+0 and NaN payloads would hash apart.
+BloomFilterChoice parse_bloom_filter(const Json& j, const std::string& path, Dtype dtype) {
+  BloomFilterChoice bloom;
+  if (j.is_boolean()) {
+    bloom.enabled = j.get<bool>();
+  } else if (j.is_object()) {
+    reject_unknown_keys(j, path, {"fpp", "ndv"});
+    bloom.enabled = true;
+    if (const Json* fpp = find_key(j, "fpp")) {
+      if (!fpp->is_number() || !(fpp->get<double>() > 0) || !(fpp->get<double>() < 1))
+        expected(join(path, "fpp"), "a number between 0 and 1 (exclusive)", *fpp);
+      bloom.fpp = fpp->get<double>();
+    }
+    if (const Json* ndv = find_key(j, "ndv"))
+      bloom.ndv = read_unsigned(*ndv, join(path, "ndv"), 1, uint64_t{1} << 40, "an integer from 1 to 2^40");
+  } else {
+    expected(path, "true, false or an object with \"fpp\" and/or \"ndv\"", j);
+  }
+  if (bloom.enabled && dtype_is_float(dtype))
+    fail(path, "bloom filters apply to integer columns only, not " + std::string(dtype_name(dtype)));
+  return bloom;
+}
+
 ColumnConfig parse_column(const std::string& name, const Json& j, const std::string& path,
                           NonFinitePolicy stream_non_finite) {
   ColumnConfig column;
@@ -152,7 +177,7 @@ ColumnConfig parse_column(const std::string& name, const Json& j, const std::str
     return column;
   }
   if (!j.is_object()) expected(path, "a dtype name or an object", j);
-  reject_unknown_keys(j, path, {"dtype", "nonFinite", "encoding"});
+  reject_unknown_keys(j, path, {"dtype", "nonFinite", "encoding", "bloomFilter"});
   const Json* dtype = find_key(j, "dtype");
   if (!dtype) fail(join(path, "dtype"), "required but missing");
   column.dtype = read_dtype(*dtype, join(path, "dtype"));
@@ -172,6 +197,8 @@ ColumnConfig parse_column(const std::string& name, const Json& j, const std::str
     if (column.encoding == ColumnEncoding::delta_binary_packed && dtype_is_float(column.dtype))
       fail(encoding_path, "\"delta\" applies to integer columns only, not " + dtype_text);
   }
+  if (const Json* bloom = find_key(j, "bloomFilter"))
+    column.bloom_filter = parse_bloom_filter(*bloom, join(path, "bloomFilter"), column.dtype);
   return column;
 }
 

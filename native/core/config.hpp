@@ -23,6 +23,7 @@ struct ColumnConfig {
   Dtype dtype = Dtype::float64;
   NonFinitePolicy non_finite = NonFinitePolicy::allow;
   ColumnEncoding encoding = ColumnEncoding::automatic;
+  BloomFilterChoice bloom_filter;  // integer columns only
 };
 
 // Rows of a stream are spread over hive partitions `part=<n>`, where n is

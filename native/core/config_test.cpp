@@ -486,7 +486,7 @@ TEST(Config, stream_schema_prints_time_span) {
   StreamConfig stream;
   stream.name = "s";
   stream.columns.push_back(ColumnConfig{"a", Dtype::float64, NonFinitePolicy::allow,
-                                        ColumnEncoding::automatic});
+                                        ColumnEncoding::automatic, BloomFilterChoice{}});
   stream.partition.kind = PartitionConfig::Kind::time;
   stream.partition.time_span = 0.5;
   EXPECT_EQ(stream_schema_json(stream),
@@ -497,7 +497,7 @@ TEST(Config, stream_schema_time_span_reads_back_exactly) {
   for (double span : {0.1, 1.0 / 3.0, 1e-7, 12345.678901234567, 3e20}) {
     StreamConfig stream;
     stream.columns.push_back(ColumnConfig{"a", Dtype::int8, NonFinitePolicy::allow,
-                                          ColumnEncoding::automatic});
+                                          ColumnEncoding::automatic, BloomFilterChoice{}});
     stream.partition.kind = PartitionConfig::Kind::time;
     stream.partition.time_span = span;
     const std::string text = stream_schema_json(stream);
@@ -547,6 +547,33 @@ TEST(Config, affinity_rejects_cpu_ids_that_are_not_non_negative_integers) {
   EXPECT_EQ(config_error(with_top(R"(,"affinity":[0.5])")), "affinity[0]: " + what + "0.5");
   EXPECT_EQ(config_error(with_top(R"(,"affinity":["0"])")), "affinity[0]: " + what + R"("0")");
   EXPECT_EQ(config_error(with_top(R"(,"affinity":[1048576])")), "affinity[0]: " + what + "1048576");
+}
+
+TEST(Config, bloom_filter_true_or_object_on_integer_columns) {
+  const Config config = parse_config(
+      R"({"streams":{"p":{"columns":{"id":{"dtype":"int64","bloomFilter":true},)"
+      R"("k":{"dtype":"uint16","bloomFilter":{"fpp":0.001,"ndv":5000}},"x":"float64"}}}})");
+  const auto& columns = config.streams[0].columns;
+  EXPECT_TRUE(columns[0].bloom_filter.enabled);
+  EXPECT_EQ(columns[0].bloom_filter.fpp, 0.01);
+  EXPECT_EQ(columns[0].bloom_filter.ndv, 0u);
+  EXPECT_TRUE(columns[1].bloom_filter.enabled);
+  EXPECT_EQ(columns[1].bloom_filter.fpp, 0.001);
+  EXPECT_EQ(columns[1].bloom_filter.ndv, 5000u);
+  EXPECT_FALSE(columns[2].bloom_filter.enabled);
+}
+
+TEST(Config, bloom_filter_errors_name_the_key) {
+  EXPECT_EQ(config_error(with_stream(R"("columns":{"x":{"dtype":"float32","bloomFilter":true}})")),
+            "streams.fields.columns.x.bloomFilter: bloom filters apply to integer columns only, not float32");
+  EXPECT_TRUE(starts_with(config_error(with_stream(R"("columns":{"i":{"dtype":"int32","bloomFilter":{"fpp":1}}})")),
+                          "streams.fields.columns.i.bloomFilter.fpp: expected a number between 0 and 1"));
+  EXPECT_TRUE(starts_with(config_error(with_stream(R"("columns":{"i":{"dtype":"int32","bloomFilter":{"ndv":0}}})")),
+                          "streams.fields.columns.i.bloomFilter.ndv: expected an integer from 1 to 2^40"));
+  EXPECT_EQ(config_error(with_stream(R"("columns":{"i":{"dtype":"int32","bloomFilter":{"size":3}}})")),
+            "streams.fields.columns.i.bloomFilter.size: unknown key");
+  EXPECT_TRUE(starts_with(config_error(with_stream(R"("columns":{"i":{"dtype":"int32","bloomFilter":"yes"}})")),
+                          "streams.fields.columns.i.bloomFilter: expected true, false or an object"));
 }
 
 }  // namespace

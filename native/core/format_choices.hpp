@@ -1,7 +1,9 @@
-// The two Parquet format choices a configuration makes: how an array column is
-// encoded and how pages are compressed. Here, not in config.hpp, so that the
+// The Parquet format choices a configuration makes: how an array column is
+// encoded, how pages are compressed, and which columns get bloom filters. Here, not in config.hpp, so that the
 // Parquet layer can take them without the configuration schema.
 #pragma once
+
+#include <cstdint>
 
 namespace simingest {
 
@@ -10,5 +12,14 @@ namespace simingest {
 enum class ColumnEncoding { automatic, plain, byte_stream_split, delta_binary_packed };
 
 enum class Codec { none, zstd };
+
+// A split-block bloom filter per column chunk (Parquet BloomFilter.md), sized
+// for `ndv` distinct values at false-positive probability `fpp`. ndv 0 sizes
+// each chunk for its row count: every value distinct, the worst case (ids).
+struct BloomFilterChoice {
+  bool enabled = false;
+  double fpp = 0.01;  // in (0, 1)
+  uint64_t ndv = 0;
+};
 
 }  // namespace simingest

@@ -21,7 +21,19 @@ bool is_zero(Dtype dtype, uint64_t bits) noexcept {
   return dtype == Dtype::float32 ? (bits & ~kFloatSign & 0xFFFFFFFFu) == 0 : (bits & ~kDoubleSign) == 0;
 }
 
+// `bits` (zero-extended dtype bits) as PLAIN physical bytes; a float zero
+// is written as -0.0 when `negative_zero`, else as +0.0.
+std::string bound_bytes(Dtype dtype, uint64_t bits, bool negative_zero) {
+  uint64_t physical = physical_bits(dtype, bits);
+  if (dtype_is_float(dtype) && is_zero(dtype, physical))
+    physical = negative_zero ? (dtype == Dtype::float32 ? kFloatSign : kDoubleSign) : 0;
+  return plain_bytes(physical, column_type_of(dtype).physical_size);
+}
+
 }  // namespace
+
+std::string min_value_bytes(Dtype dtype, uint64_t min_bits) { return bound_bytes(dtype, min_bits, true); }
+std::string max_value_bytes(Dtype dtype, uint64_t max_bits) { return bound_bytes(dtype, max_bits, false); }
 
 format::Statistics chunk_statistics(Dtype dtype, const ColumnStats& stats) {
   format::Statistics out;
@@ -30,16 +42,8 @@ format::Statistics chunk_statistics(Dtype dtype, const ColumnStats& stats) {
   if (is_float) out.nan_count = static_cast<int64_t>(stats.nan_count);
   if (!stats.has_min_max) return out;
 
-  uint64_t min = physical_bits(dtype, stats.min_bits);
-  uint64_t max = physical_bits(dtype, stats.max_bits);
-  if (is_float) {
-    const uint64_t sign = dtype == Dtype::float32 ? kFloatSign : kDoubleSign;
-    if (is_zero(dtype, min)) min = sign;  // -0.0
-    if (is_zero(dtype, max)) max = 0;     // +0.0
-  }
-  const std::size_t size = column_type_of(dtype).physical_size;
-  out.min_value = plain_bytes(min, size);
-  out.max_value = plain_bytes(max, size);
+  out.min_value = min_value_bytes(dtype, stats.min_bits);
+  out.max_value = max_value_bytes(dtype, stats.max_bits);
   out.is_min_value_exact = true;
   out.is_max_value_exact = true;
   if (!dtype_is_unsigned(dtype)) {

@@ -5,9 +5,11 @@
 #include <limits>
 
 #include "core/status.hpp"
+#include "parquet/bloom_filter.hpp"
 #include "parquet/byte_stream_split_encoder.hpp"
 #include "parquet/column_type.hpp"
 #include "parquet/delta_binary_packed_encoder.hpp"
+#include "parquet/page_statistics.hpp"
 #include "parquet/page_writer.hpp"
 #include "parquet/plain_encoder.hpp"
 #include "parquet/rle_hybrid_encoder.hpp"
@@ -51,7 +53,7 @@ struct ColumnChunkEncoder::Impl {
     return std::clamp<std::size_t>(rows, 1, std::numeric_limits<int32_t>::max());
   }
 
-  void begin(const ColumnStats& stats, std::size_t rows, EncodedColumnChunk& out) const {
+  void begin(Dtype dtype, const ColumnStats& stats, std::size_t rows, EncodedColumnChunk& out) const {
     out.bytes.clear();
     out.dictionary_page_offset = -1;
     out.data_page_offset = 0;
@@ -61,6 +63,21 @@ struct ColumnChunkEncoder::Impl {
     out.stats = stats;
     out.codec = pages.codec();
     out.compress_ns = 0;
+    out.pages.clear();
+    out.pages.reserve(rows / rows_per_page(column_type_of(dtype).physical_size) + 1);  // one allocation per chunk
+  }
+
+  // The page index entry of the page just written at `offset`. A chunk of
+  // one page has the chunk's statistics, so only longer chunks scan values
+  // again (`page_start` at the page's first row; it moves past the page).
+  void record_page(Dtype dtype, int64_t offset, std::size_t first_row, std::size_t rows, bool single_page,
+                   SegmentCursor& page_start, EncodedColumnChunk& out) const {
+    DataPageEntry page;
+    page.offset = offset;
+    page.size = static_cast<int32_t>(static_cast<int64_t>(out.bytes.size()) - offset);  // < 2^31: checked by the page writer
+    page.first_row = static_cast<int64_t>(first_row);
+    page.stats = single_page ? out.stats : take_page_stats(dtype, page_start, rows);
+    out.pages.push_back(page);
   }
 
   void encode_arrays(const ColumnDescriptor& column, const ValueSegment* segments, std::size_t nsegments,
@@ -87,15 +104,17 @@ void ColumnChunkEncoder::Impl::encode_arrays(const ColumnDescriptor& column, con
   const ColumnType type = column_type_of(dtype);
   const Encoding encoding = array_encoding(column);
   const std::size_t rows = segment_rows(segments, nsegments);
-  begin(stats, rows, out);
+  begin(dtype, stats, rows, out);
   out.encodings.push_back(encoding);
 
   SegmentCursor cursor(segments, nsegments, dtype_size(dtype));
   const std::size_t page_rows = rows_per_page(type.physical_size);
+  const bool single_page = rows <= page_rows;
   std::size_t left = rows;
   bool first_page = true;
   do {  // at least one page, so an empty chunk still has a data page
     const std::size_t n = std::min(left, page_rows);
+    SegmentCursor page_start = cursor;
     body.clear();
     switch (encoding) {
       case Encoding::plain: encode_plain(dtype, cursor, n, body); break;
@@ -114,10 +133,12 @@ void ColumnChunkEncoder::Impl::encode_arrays(const ColumnDescriptor& column, con
       default: throw Error(Status::internal, "unexpected array encoding");
     }
     const int64_t offset = pages.write_data_page(body, n, encoding, out);
+    record_page(dtype, offset, rows - left, n, single_page, page_start, out);
     if (first_page) out.data_page_offset = offset;
     first_page = false;
     left -= n;
   } while (left > 0);
+  fill_bloom_filter(column, segments, nsegments, rows, out.bloom_filter);
 }
 
 void ColumnChunkEncoder::Impl::encode_dictionary(const ColumnDescriptor& column,
@@ -127,7 +148,7 @@ void ColumnChunkEncoder::Impl::encode_dictionary(const ColumnDescriptor& column,
   const std::size_t value_size = dtype_size(dtype);
   const ColumnType type = column_type_of(dtype);
   const std::size_t rows = segment_rows(segments, nsegments);
-  begin(stats, rows, out);
+  begin(dtype, stats, rows, out);
 
   // Pass 1: the dictionary, and the index of every scalar segment (one
   // entry, however many rows it covers) and array value.
@@ -162,6 +183,8 @@ void ColumnChunkEncoder::Impl::encode_dictionary(const ColumnDescriptor& column,
   // per page it overlaps.
   const int bit_width = dictionary_index_bit_width(dictionary.size());
   const std::size_t page_rows = rows_per_page(type.physical_size);
+  const bool single_page = rows <= page_rows;
+  SegmentCursor page_start(segments, nsegments, value_size);
   std::size_t seg = 0, offset = 0, left = rows;
   bool first_page = true;
   do {
@@ -190,10 +213,12 @@ void ColumnChunkEncoder::Impl::encode_dictionary(const ColumnDescriptor& column,
     }
     rle.finish();
     const int64_t page_offset = pages.write_data_page(body, page_values, Encoding::rle_dictionary, out);
+    record_page(dtype, page_offset, rows - left, page_values, single_page, page_start, out);
     if (first_page) out.data_page_offset = page_offset;
     first_page = false;
     left -= page_values;
   } while (left > 0);
+  fill_bloom_filter(column, segments, nsegments, rows, out.bloom_filter);
 }
 
 ColumnChunkEncoder::ColumnChunkEncoder(const EncoderOptions& options)

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/column_stats.hpp"
@@ -29,9 +30,19 @@ struct ValueSegment {
 
 // A leaf column as the file schema declares it (all columns are REQUIRED).
 struct ColumnDescriptor {
+  ColumnDescriptor() = default;
+  // Name, dtype and encoding: what most columns need (no bloom filter).
+  ColumnDescriptor(std::string n, Dtype d, ColumnEncoding e = ColumnEncoding::automatic)
+      : name(std::move(n)), dtype(d), encoding(e) {}
+
   std::string name;
   Dtype dtype = Dtype::float64;
   ColumnEncoding encoding = ColumnEncoding::automatic;
+  BloomFilterChoice bloom_filter;  // a filter per chunk when enabled
+  // Nonzero: each chunk's filter has exactly this many bytes (a power of two
+  // >= 32), whatever bloom_filter's ndv and fpp: a rewritten chunk keeps the
+  // size of the filter it replaces.
+  uint32_t bloom_filter_bytes = 0;
 };
 
 // Parquet's Encoding enum values that a chunk may use (parquet.thrift).
@@ -41,6 +52,16 @@ enum class Encoding : int32_t {
   delta_binary_packed = 5,
   rle_dictionary = 8,
   byte_stream_split = 9,
+};
+
+// One data page of a chunk, for the page index (PageIndex.md).
+struct DataPageEntry {
+  int64_t offset = 0;     // of its header, relative to bytes[0]
+  int32_t size = 0;       // header plus compressed body
+  int64_t first_row = 0;  // within the chunk
+  // Of the page's values. has_min_max false (all NaN, no values, or not
+  // known for a copied chunk) leaves the chunk without a ColumnIndex.
+  ColumnStats stats;
 };
 
 struct EncodedColumnChunk {
@@ -53,6 +74,8 @@ struct EncodedColumnChunk {
   ColumnStats stats;                   // as given to encode()
   Codec codec = Codec::none;           // every page of the chunk is compressed with it
   int64_t compress_ns = 0;             // time spent in the codec, for the engine's stage statistics
+  std::vector<DataPageEntry> pages;    // every data page in order; empty: no page index
+  std::vector<uint32_t> bloom_filter;  // the split-block filter's words (8 per block); empty: none
   int64_t total_compressed_size() const noexcept { return static_cast<int64_t>(bytes.size()); }
 };
 
@@ -84,6 +107,9 @@ class ColumnChunkEncoder {
   // Throws Error(Status::internal) if the codec fails.
   void encode(const ColumnDescriptor& column, const ValueSegment* segments,
               std::size_t nsegments, const ColumnStats& stats, EncodedColumnChunk& out);
+
+  // Either also records every data page in `out.pages` and, if the column
+  // asks for one, fills `out.bloom_filter` with the chunk's values.
 
   // Encodes an always-dictionary column (step, time) whatever its descriptor.
   void encode_dictionary(const ColumnDescriptor& column, const ValueSegment* segments,

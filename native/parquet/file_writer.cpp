@@ -3,9 +3,11 @@
 #include <limits>
 
 #include "core/status.hpp"
+#include "parquet/bloom_filter.hpp"
 #include "parquet/chunk_statistics.hpp"
 #include "parquet/codec.hpp"
 #include "parquet/column_type.hpp"
+#include "parquet/page_index.hpp"
 #include "parquet/parquet_metadata.hpp"
 
 namespace simingest::parquet {
@@ -58,12 +60,40 @@ struct FileWriter::Impl {
     offset += size;
   }
 
+  // Writes the page index of every chunk that has one (all ColumnIndex
+  // structs, then all OffsetIndex structs, as PageIndex.md lays them out)
+  // and sets the chunks' offsets to them in `footer_groups`.
+  void write_page_index() {
+    for (int pass = 0; pass < 2; ++pass) {
+      for (std::size_t g = 0; g < footer_groups.size(); ++g) {
+        for (std::size_t c = 0; c < footer_groups[g].columns.size(); ++c) {
+          const std::vector<uint8_t>& bytes = pass == 0 ? indexes[g][c].column_index : indexes[g][c].offset_index;
+          if (bytes.empty()) continue;
+          format::ColumnChunk& chunk = footer_groups[g].columns[c];
+          (pass == 0 ? chunk.column_index_offset : chunk.offset_index_offset) = static_cast<int64_t>(offset);
+          (pass == 0 ? chunk.column_index_length : chunk.offset_index_length) = static_cast<int32_t>(bytes.size());
+          write(bytes.data(), bytes.size());
+        }
+      }
+    }
+  }
+
   ByteSink& sink;
   FileSchema schema;
   std::vector<KeyValue> key_values;
   // Each row group's footer entry, serialised when it is appended: the
-  // journal records it, and finish() copies them into the footer.
+  // journal records it, and finish() copies them into the footer. It holds
+  // no page index offsets (the page index is written by finish()), so a
+  // footer written from the journal after a crash has no page index.
   std::vector<std::vector<uint8_t>> row_groups;
+  // The same entries as structs, and each chunk's serialised page index
+  // ([row group][column]; empty bytes: none), for finish().
+  struct ChunkIndex {
+    std::vector<uint8_t> column_index, offset_index;
+  };
+  std::vector<format::RowGroup> footer_groups;
+  std::vector<std::vector<ChunkIndex>> indexes;
+  std::vector<uint8_t> scratch;  // one bloom filter
   uint64_t offset = 0;
   int64_t rows = 0;
   std::size_t groups = 0;
@@ -95,6 +125,7 @@ void FileWriter::append_row_group(int64_t num_rows, const EncodedColumnChunk* ch
   group.file_offset = static_cast<int64_t>(w.offset);
   int64_t uncompressed = 0, compressed = 0;
   group.columns.reserve(nchunks);
+  std::vector<Impl::ChunkIndex> chunk_indexes(nchunks);
   for (std::size_t i = 0; i < nchunks; ++i) {
     const EncodedColumnChunk& chunk = chunks[i];
     const ColumnDescriptor& column = w.schema.columns[i];
@@ -117,6 +148,25 @@ void FileWriter::append_row_group(int64_t num_rows, const EncodedColumnChunk* ch
     group.columns.push_back(std::move(cc));
     uncompressed += chunk.total_uncompressed_size;
     compressed += chunk.total_compressed_size();
+
+    Impl::ChunkIndex& index = chunk_indexes[i];
+    if (!chunk.pages.empty()) {
+      format::serialize(offset_index_of(chunk, base), index.offset_index);
+      if (const auto column_index = column_index_of(column.dtype, chunk))
+        format::serialize(*column_index, index.column_index);
+    }
+  }
+  // Bloom filters follow the row group's chunks (the chunks stay contiguous
+  // for readers that fetch a row group at once). Being before the row
+  // group's journal record, they survive a crash with it.
+  for (std::size_t i = 0; i < nchunks; ++i) {
+    if (chunks[i].bloom_filter.empty()) continue;
+    w.scratch.clear();
+    append_bloom_filter(chunks[i].bloom_filter, w.scratch);
+    format::ColumnMetaData& md = group.columns[i].meta_data;
+    md.bloom_filter_offset = static_cast<int64_t>(w.offset);
+    md.bloom_filter_length = static_cast<int32_t>(w.scratch.size());
+    w.write(w.scratch.data(), w.scratch.size());
   }
   group.total_byte_size = uncompressed;
   group.total_compressed_size = compressed;
@@ -124,6 +174,8 @@ void FileWriter::append_row_group(int64_t num_rows, const EncodedColumnChunk* ch
     group.ordinal = static_cast<int16_t>(w.row_groups.size());
   w.row_groups.emplace_back();
   format::serialize(group, w.row_groups.back());
+  w.footer_groups.push_back(std::move(group));
+  w.indexes.push_back(std::move(chunk_indexes));
   w.rows += num_rows;
   ++w.groups;
 }
@@ -136,9 +188,15 @@ const std::vector<uint8_t>& FileWriter::last_row_group_metadata() const {
 void FileWriter::finish() {
   Impl& w = *impl_;
   if (w.finished) throw Error(Status::internal, "parquet file: finish() called twice");
+  w.write_page_index();
+  // The footer's entries: the journaled ones plus the page index offsets.
+  std::vector<std::vector<uint8_t>> entries(w.footer_groups.size());
   std::vector<const std::vector<uint8_t>*> parts;
-  parts.reserve(w.row_groups.size());
-  for (const std::vector<uint8_t>& part : w.row_groups) parts.push_back(&part);
+  parts.reserve(w.footer_groups.size());
+  for (std::size_t g = 0; g < w.footer_groups.size(); ++g) {
+    format::serialize(w.footer_groups[g], entries[g]);
+    parts.push_back(&entries[g]);
+  }
   const std::vector<uint8_t> footer = footer_bytes(w.schema, w.key_values, parts, w.rows);
   w.write(footer.data(), footer.size());
   w.finished = true;

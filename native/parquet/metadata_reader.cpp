@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/status.hpp"
+#include "parquet/metadata_field_readers.hpp"
 
 namespace simingest::parquet::format {
 
@@ -11,55 +12,6 @@ using thrift::CompactReader;
 using thrift::CompactType;
 
 namespace {
-
-// Which required fields of a struct were seen (ids are small).
-class Required {
- public:
-  explicit Required(const char* name) : name_(name) {}
-  void seen(int16_t id) noexcept {
-    if (id >= 0 && id < 64) bits_ |= uint64_t{1} << id;
-  }
-  void check(const CompactReader& r, std::initializer_list<int16_t> ids) const {
-    for (int16_t id : ids)
-      if ((bits_ & (uint64_t{1} << id)) == 0)
-        r.fail(std::string(name_) + ": required field " + std::to_string(id) + " is missing");
-  }
-
- private:
-  const char* name_;
-  uint64_t bits_ = 0;
-};
-
-template <class Enum>
-Enum read_enum(CompactReader& r, CompactType type, const char* name) {
-  r.expect(type, CompactType::i32, name);
-  return static_cast<Enum>(r.read_i32());
-}
-
-int32_t read_i32(CompactReader& r, CompactType type, const char* name) {
-  r.expect(type, CompactType::i32, name);
-  return r.read_i32();
-}
-
-int64_t read_i64(CompactReader& r, CompactType type, const char* name) {
-  r.expect(type, CompactType::i64, name);
-  return r.read_i64();
-}
-
-std::string read_binary(CompactReader& r, CompactType type, const char* name) {
-  r.expect(type, CompactType::binary, name);
-  return r.read_binary();
-}
-
-// A list<element> field: calls element() once per element.
-template <class Fn>
-void read_list(CompactReader& r, CompactType type, CompactType element_type, const char* name, Fn&& element) {
-  r.expect(type, CompactType::list, name);
-  CompactType actual;
-  const uint32_t size = r.read_list_header(actual);
-  if (size > 0) r.expect(actual, element_type, name);
-  for (uint32_t i = 0; i < size; ++i) element();
-}
 
 void read_int_type(CompactReader& r, IntType& value) {
   Required required("IntType");
@@ -259,6 +211,8 @@ void read(CompactReader& r, ColumnMetaData& value) {
         value.statistics.emplace();
         read(r, *value.statistics);
         break;
+      case 14: value.bloom_filter_offset = read_i64(r, type, "ColumnMetaData.bloom_filter_offset"); break;
+      case 15: value.bloom_filter_length = read_i32(r, type, "ColumnMetaData.bloom_filter_length"); break;
       default: r.skip(type);
     }
   }
@@ -278,6 +232,10 @@ void read(CompactReader& r, ColumnChunk& value) {
         r.expect(type, CompactType::struct_, "ColumnChunk.meta_data");
         read(r, value.meta_data);
         break;
+      case 4: value.offset_index_offset = read_i64(r, type, "ColumnChunk.offset_index_offset"); break;
+      case 5: value.offset_index_length = read_i32(r, type, "ColumnChunk.offset_index_length"); break;
+      case 6: value.column_index_offset = read_i64(r, type, "ColumnChunk.column_index_offset"); break;
+      case 7: value.column_index_length = read_i32(r, type, "ColumnChunk.column_index_length"); break;
       default: r.skip(type);
     }
   }

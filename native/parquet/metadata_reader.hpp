@@ -23,5 +23,11 @@ void read(thrift::CompactReader& r, ColumnMetaData& value);
 void read(thrift::CompactReader& r, ColumnChunk& value);
 void read(thrift::CompactReader& r, RowGroup& value);
 void read(thrift::CompactReader& r, FileMetaData& value);
+// The page index and bloom filter headers (index_metadata_reader.cpp).
+void read(thrift::CompactReader& r, OffsetIndex& value);
+void read(thrift::CompactReader& r, ColumnIndex& value);
+// Throws Error(corrupt) unless the header names the split-block algorithm,
+// xxHash64 and no compression: the only filters simingest can read.
+void read(thrift::CompactReader& r, BloomFilterHeader& value);
 
 }  // namespace simingest::parquet::format

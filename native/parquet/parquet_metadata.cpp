@@ -110,6 +110,8 @@ void write(CompactWriter& w, const ColumnMetaData& value) {
     w.field_struct_header(12);
     write(w, *value.statistics);
   }
+  if (value.bloom_filter_offset) w.field_i64(14, *value.bloom_filter_offset);
+  if (value.bloom_filter_length) w.field_i32(15, *value.bloom_filter_length);
   w.end_struct();
 }
 
@@ -118,6 +120,10 @@ void write(CompactWriter& w, const ColumnChunk& value) {
   w.field_i64(2, value.file_offset);
   w.field_struct_header(3);
   write(w, value.meta_data);
+  if (value.offset_index_offset) w.field_i64(4, *value.offset_index_offset);
+  if (value.offset_index_length) w.field_i32(5, *value.offset_index_length);
+  if (value.column_index_offset) w.field_i64(6, *value.column_index_offset);
+  if (value.column_index_length) w.field_i32(7, *value.column_index_length);
   w.end_struct();
 }
 
@@ -157,6 +163,53 @@ void write(CompactWriter& w, const FileMetaData& value) {
       w.end_struct();
       w.end_struct();
     }
+  }
+  w.end_struct();
+}
+
+void write(CompactWriter& w, const OffsetIndex& value) {
+  w.begin_struct();
+  w.field_list_begin(1, CompactType::struct_, list_size(value.page_locations.size()));
+  for (const PageLocation& page : value.page_locations) {
+    w.begin_struct();
+    w.field_i64(1, page.offset);
+    w.field_i32(2, page.compressed_page_size);
+    w.field_i64(3, page.first_row_index);
+    w.end_struct();
+  }
+  w.end_struct();
+}
+
+void write(CompactWriter& w, const ColumnIndex& value) {
+  w.begin_struct();
+  // list<bool> elements carry the boolean_true type id (as Thrift's own writers).
+  w.field_list_begin(1, CompactType::boolean_true, list_size(value.null_pages.size()));
+  for (bool null_page : value.null_pages) w.write_bool(null_page);
+  w.field_list_begin(2, CompactType::binary, list_size(value.min_values.size()));
+  for (const std::string& v : value.min_values) w.write_string(v);
+  w.field_list_begin(3, CompactType::binary, list_size(value.max_values.size()));
+  for (const std::string& v : value.max_values) w.write_string(v);
+  w.field_i32(4, raw(value.boundary_order));
+  if (!value.null_counts.empty()) {
+    w.field_list_begin(5, CompactType::i64, list_size(value.null_counts.size()));
+    for (int64_t n : value.null_counts) w.write_i64(n);
+  }
+  if (!value.nan_counts.empty()) {
+    w.field_list_begin(8, CompactType::i64, list_size(value.nan_counts.size()));
+    for (int64_t n : value.nan_counts) w.write_i64(n);
+  }
+  w.end_struct();
+}
+
+void write(CompactWriter& w, const BloomFilterHeader& value) {
+  w.begin_struct();
+  w.field_i32(1, value.num_bytes);
+  // Each union holds its one member, an empty struct: BLOCK, XXHASH, UNCOMPRESSED.
+  for (const int16_t id : {int16_t{2}, int16_t{3}, int16_t{4}}) {
+    w.field_struct_begin(id);
+    w.field_struct_begin(1);
+    w.end_struct();
+    w.end_struct();
   }
   w.end_struct();
 }

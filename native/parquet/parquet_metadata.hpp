@@ -104,6 +104,12 @@ struct KeyValue {
   std::optional<std::string> value;
 };
 
+// BloomFilterHeader: the split-block algorithm, xxHash64, uncompressed are
+// the only members of its unions (BloomFilter.md); only the size varies.
+struct BloomFilterHeader {
+  int32_t num_bytes = 0;  // of the bitset that follows the header
+};
+
 struct ColumnMetaData {
   Type type = Type::int32;
   std::vector<Encoding> encodings;
@@ -115,6 +121,8 @@ struct ColumnMetaData {
   int64_t data_page_offset = 0;
   std::optional<int64_t> dictionary_page_offset;
   std::optional<Statistics> statistics;
+  std::optional<int64_t> bloom_filter_offset;  // of the BloomFilterHeader
+  std::optional<int32_t> bloom_filter_length;  // header and bitset
 };
 
 struct ColumnChunk {
@@ -122,6 +130,11 @@ struct ColumnChunk {
   // outside the footer.
   int64_t file_offset = 0;
   ColumnMetaData meta_data;  // optional in thrift, always written
+  // The page index of the chunk (PageIndex.md), set only when written.
+  std::optional<int64_t> offset_index_offset;
+  std::optional<int32_t> offset_index_length;
+  std::optional<int64_t> column_index_offset;
+  std::optional<int32_t> column_index_length;
 };
 
 struct RowGroup {
@@ -131,6 +144,29 @@ struct RowGroup {
   std::optional<int64_t> file_offset;
   std::optional<int64_t> total_compressed_size;
   std::optional<int16_t> ordinal;
+};
+
+enum class BoundaryOrder : int32_t { unordered = 0, ascending = 1, descending = 2 };
+
+struct PageLocation {
+  int64_t offset = 0;                // of the page header, in the file
+  int32_t compressed_page_size = 0;  // header plus compressed body
+  int64_t first_row_index = 0;       // within the row group
+};
+
+struct OffsetIndex {
+  std::vector<PageLocation> page_locations;  // one per data page, in file order
+};
+
+// Entry i of each list belongs to data page i of the chunk. min/max are
+// PLAIN physical values, ordered as the chunk Statistics (TYPE_ORDER).
+struct ColumnIndex {
+  std::vector<bool> null_pages;
+  std::vector<std::string> min_values;
+  std::vector<std::string> max_values;
+  BoundaryOrder boundary_order = BoundaryOrder::unordered;
+  std::vector<int64_t> null_counts;  // optional: omitted when empty
+  std::vector<int64_t> nan_counts;   // optional (field 8, FLOAT/DOUBLE): omitted when empty
 };
 
 // ColumnOrder union; TYPE_ORDER (TypeDefinedOrder) is the only member written.
@@ -159,6 +195,9 @@ void write(thrift::CompactWriter& w, const ColumnMetaData& value);
 void write(thrift::CompactWriter& w, const ColumnChunk& value);
 void write(thrift::CompactWriter& w, const RowGroup& value);
 void write(thrift::CompactWriter& w, const FileMetaData& value);
+void write(thrift::CompactWriter& w, const OffsetIndex& value);
+void write(thrift::CompactWriter& w, const ColumnIndex& value);
+void write(thrift::CompactWriter& w, const BloomFilterHeader& value);
 
 // Appends the serialised struct to `out` (not cleared).
 template <class T>

@@ -7,6 +7,7 @@
 #include "core/column_stats.hpp"
 #include "core/status.hpp"
 #include "kernels/column_stats_kernel.hpp"
+#include "parquet/chunk_index_reader.hpp"
 #include "parquet/column_chunk_reader.hpp"
 #include "parquet/column_type.hpp"
 #include "parquet/footer_reader.hpp"
@@ -207,6 +208,10 @@ void StepSplit::copy_row_group(const format::RowGroup& group, std::vector<Encode
     out.stats = stats_of(schema_.columns[c].dtype, md.statistics);
     out.codec = codec_of(md.codec, source_);
     out.compress_ns = 0;
+    // The page index and bloom filter describe the same bytes and values.
+    out.pages = read_page_entries(source_, group.columns[c], schema_.columns[c].dtype,
+                                  static_cast<int64_t>(range.offset), static_cast<int64_t>(range.size));
+    out.bloom_filter = read_bloom_filter(source_, md);
   }
 }
 
@@ -263,6 +268,8 @@ void StepSplit::split_row_group(const format::RowGroup& group, std::vector<Encod
     }
     ColumnDescriptor descriptor = column;
     descriptor.encoding = dictionary ? ColumnEncoding::automatic : array_encoding_of(md);
+    // A filter of the size the original had: the configuration that sized it is not in the file.
+    descriptor.bloom_filter_bytes = static_cast<uint32_t>(read_bloom_filter(source_, md).size() * 4);
     if (c < 2)
       encoder->encode_dictionary(descriptor, segments.data(), segments.size(), stats, chunks[c]);
     else

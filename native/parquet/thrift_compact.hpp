@@ -74,6 +74,9 @@ class CompactWriter {
   void list_begin(CompactType element_type, uint32_t size);
   void write_i32(int32_t value);
   void write_i64(int64_t value);
+  // A list<bool> element: one byte, 1 for true and 2 for false (the type ids
+  // the reference implementations write; their readers take 1 as true).
+  void write_bool(bool value) { out_->push_back(value ? 1 : 2); }
   void write_binary(const void* data, std::size_t size);
   void write_string(std::string_view value) { write_binary(value.data(), value.size()); }
   // A complete value serialised earlier by another writer (a list element,

@@ -38,6 +38,8 @@ class CompactReader {
   int64_t read_i64();
   double read_double();
   std::string read_binary();
+  // A list<bool> element (one byte; 1 is true, anything else false).
+  bool read_bool_element() { return read_i8() == 1; }
   // A list (or set) header: its element type and size. The size is checked
   // against the bytes left (every element takes at least one byte).
   uint32_t read_list_header(CompactType& element_type);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/names.hpp"
+#include "parquet/bloom_filter.hpp"
 #include "pipeline/engine_impl.hpp"
 #include "pipeline/thread_start.hpp"
 
@@ -181,7 +182,12 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     stream->file_schema.columns.push_back({"time", Dtype::float64, ColumnEncoding::automatic});
     stream->column_index.reserve(stream->config.columns.size());
     for (const ColumnConfig& column : stream->config.columns) {
-      stream->file_schema.columns.push_back({column.name, column.dtype, column.encoding});
+      stream->file_schema.columns.emplace_back(column.name, column.dtype, column.encoding);
+      stream->file_schema.columns.back().bloom_filter = column.bloom_filter;
+      if (column.bloom_filter.enabled) {
+        stream->bloom_bytes_per_row += parquet::bloom_filter_bytes_per_value_bound(column.bloom_filter.fpp);
+        ++stream->bloom_columns;
+      }
       stream->column_index.emplace(column.name, static_cast<uint32_t>(stream->column_index.size()));
     }
     stream->file_metadata.push_back({"simingest.version", SIMINGEST_VERSION_STRING});

@@ -59,6 +59,11 @@ struct StreamState {
   StreamConfig config;
   std::string schema_json;
   uint64_t grid_rows = 0;  // product of the grid, 0 without a grid
+  // The bloom filters a frame's rows may need once encoded (bytes per row, and
+  // columns with a filter: at least one 32-byte block each), charged with its
+  // encode reservation.
+  double bloom_bytes_per_row = 0;
+  uint32_t bloom_columns = 0;
   // Declared column name -> its index, for frames that do not list columns in
   // declared order (keys view config.columns' names, which never move).
   std::unordered_map<std::string_view, uint32_t> column_index;

@@ -4,6 +4,7 @@
 // compresses or writes; nothing here allocates in steady state. The checks
 // are in frame_validation.cpp; the steps are named in frame_admission.hpp.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <new>
 
@@ -124,6 +125,9 @@ Status Engine::Impl::charge_budget(StreamState& stream, const simingest_column* 
   // bytes: no overflow), so a scalar-only frame on a huge grid is too large.
   charge.reserve = pipeline::encode_reserve_bytes(shape.array_bytes + shape.scalar_width * shape.rows, shape.rows,
                                                   ndeclared, config.page_bytes);
+  if (stream.bloom_columns > 0)
+    charge.reserve += static_cast<uint64_t>(std::ceil(stream.bloom_bytes_per_row * static_cast<double>(shape.rows))) +
+                      32ull * stream.bloom_columns;
   const uint64_t total = pipeline::BufferPool::capacity_for(charge.buffer_bytes) + charge.reserve;
   if (total > budget.limit())
     return pipeline::reject(stream, Status::frame_too_large,

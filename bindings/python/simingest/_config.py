@@ -36,7 +36,7 @@ _TOP = {
     "resume_from_step": "resumeFromStep",
 }
 _STREAM = {"columns": "columns", "grid": "grid", "partition": "partition", "non_finite": "nonFinite"}
-_COLUMN = {"dtype": "dtype", "non_finite": "nonFinite", "encoding": "encoding"}
+_COLUMN = {"dtype": "dtype", "non_finite": "nonFinite", "encoding": "encoding", "bloom_filter": "bloomFilter"}
 _PARTITION = {"steps": "steps", "time": "time"}
 _COMPRESSION = {"codec": "codec", "level": "level"}
 _BACKPRESSURE = {"policy": "policy", "timeout_ms": "timeoutMs"}
