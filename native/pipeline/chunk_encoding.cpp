@@ -80,7 +80,7 @@ void Engine::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Column
 
 void Engine::Impl::release_frames(RowGroup& group) noexcept {
   // Each buffer's charge moves to the pool's cache, or is released.
-  for (Frame* frame : group.frames) recycle(frame->buffer);
+  for (Frame* frame : group.frames) admission.recycle(frame->buffer);
   group.frames.clear();
 }
 
