@@ -6,21 +6,12 @@
 
 #include "core/config.hpp"
 #include "core/status.hpp"
+#include "support/config_error.hpp"
 
 namespace simingest {
 namespace {
 
-// The message of the config Error parsing `json` throws ("" and a failure if none).
-std::string config_error(const std::string& json) {
-  try {
-    parse_config(json);
-  } catch (const Error& e) {
-    EXPECT_EQ(e.status(), Status::config) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "accepted a document of " << json.size() << " bytes";
-  return "";
-}
+using testing_support::config_error;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

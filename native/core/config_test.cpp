@@ -7,24 +7,14 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "support/config_error.hpp"
 
 namespace simingest {
 namespace {
 
 const std::string kMinimal = R"({"streams":{"fields":{"columns":{"vx":"float32"}}}})";
 
-// The message of the Error that parsing `json` throws; fails the test if it
-// throws nothing or something else than a config error.
-std::string config_error(const std::string& json) {
-  try {
-    parse_config(json);
-  } catch (const Error& e) {
-    EXPECT_EQ(e.status(), Status::config) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "accepted: " << json;
-  return "";
-}
+using testing_support::config_error;
 
 // A document with one stream `fields` whose object is `stream` (text inside the braces).
 std::string with_stream(const std::string& stream) {

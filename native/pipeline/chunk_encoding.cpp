@@ -90,7 +90,7 @@ void Engine::Impl::release_frame(Frame* frame) noexcept {
   // the common path.
   if (frame->holds.load(std::memory_order_acquire) == 1 ||
       frame->holds.fetch_sub(1, std::memory_order_acq_rel) == 1)
-    recycle(frame->buffer);
+    admission.recycle(frame->buffer);
 }
 
 }  // namespace simingest

@@ -117,11 +117,11 @@ void CommitWriter::handle(RowGroup* group) {
     // This row group's frames, if not yet counted with the file, are lost too.
     if (!accounted) stream.counters.frames_dropped.fetch_add(group->frame_count, std::memory_order_release);
   }
-  engine_.row_groups_in_flight.fetch_sub(1, std::memory_order_acq_rel);
+  engine_.admission.row_group_done();
   engine_.budget.release(group->encode_reserve);
   // A host still waiting now, with nothing sealed left to free memory,
   // waits on unsealed row groups: cut them.
-  if (engine_.budget.has_waiters()) engine_.relieve_memory_pressure();
+  if (engine_.budget.has_waiters()) engine_.admission.relieve_memory_pressure();
   std::string message;
   const Status status = failure.failed() ? failure.get(message) : Status::ok;
   for (auto* ticket : group->tickets) ticket->count_down(status, message);

@@ -1,10 +1,5 @@
 // Opening, flushing and closing an ingestor, and its statistics.
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <new>
 #include <thread>
 
@@ -13,7 +8,6 @@
 #include "core/names.hpp"
 #include "parquet/bloom_filter.hpp"
 #include "pipeline/engine_impl.hpp"
-#include "pipeline/thread_start.hpp"
 
 namespace simingest {
 
@@ -37,55 +31,6 @@ std::shared_ptr<const pipeline::NumaTopology> topology_of(const EngineOptions& o
   return std::make_shared<const pipeline::NumaTopology>(pipeline::NumaTopology::read("/sys"));
 }
 
-// Worker i's CPUs under the affinity setting; empty vectors for "none".
-// Throws Error(config) for a CPU the topology does not have.
-std::vector<std::vector<int>> worker_cpus(const AffinityConfig& affinity, const pipeline::NumaTopology& topology,
-                                          unsigned workers) {
-  std::vector<std::vector<int>> cpus(workers);
-  if (affinity.kind == AffinityConfig::Kind::none) return cpus;
-  if (affinity.kind == AffinityConfig::Kind::cpus) {
-    for (std::size_t i = 0; i < affinity.cpus.size(); ++i)
-      if (!topology.has_cpu(affinity.cpus[i]))
-        throw Error(Status::config, "affinity[" + std::to_string(i) + "]: CPU " + std::to_string(affinity.cpus[i]) +
-                                        " does not exist (this machine has CPUs " +
-                                        pipeline::format_cpulist(topology.all_cpus()) + ")");
-  }
-  for (unsigned i = 0; i < workers; ++i) {
-    if (affinity.kind == AffinityConfig::Kind::numa) {
-      cpus[i] = topology.nodes()[i % topology.node_count()].cpus;
-    } else {
-      cpus[i] = {affinity.cpus[i % affinity.cpus.size()]};
-    }
-  }
-  return cpus;
-}
-
-// A cpu_set_t sized at run time: machines may have more than CPU_SETSIZE CPUs.
-class CpuSet {
- public:
-  explicit CpuSet(int cpus) : count_(std::max(cpus, CPU_SETSIZE)), set_(CPU_ALLOC(count_)) {
-    if (set_ == nullptr) throw std::bad_alloc();
-    CPU_ZERO_S(bytes(), set_);
-  }
-  ~CpuSet() { CPU_FREE(set_); }
-  CpuSet(const CpuSet&) = delete;
-  CpuSet& operator=(const CpuSet&) = delete;
-
-  std::size_t bytes() const { return CPU_ALLOC_SIZE(count_); }
-  cpu_set_t* get() { return set_; }
-  void add(int cpu) { CPU_SET_S(static_cast<std::size_t>(cpu), bytes(), set_); }
-  std::vector<int> cpus() const {
-    std::vector<int> out;
-    for (int cpu = 0; cpu < count_; ++cpu)
-      if (CPU_ISSET_S(static_cast<std::size_t>(cpu), bytes(), set_)) out.push_back(cpu);
-    return out;
-  }
-
- private:
-  int count_;
-  cpu_set_t* set_;
-};
-
 }  // namespace
 
 Engine::Impl::Impl(Config parsed, const EngineOptions& engine_options)
@@ -100,36 +45,6 @@ Engine::Impl::Impl(Config parsed, const EngineOptions& engine_options)
   // A row group must fit in the budget several times over, or a stream
   // would wait for room that only its own unfinished row group holds.
   row_group_target = std::max<uint64_t>(1, std::min<uint64_t>(config.row_group_bytes, config.memory_limit / 4));
-}
-
-// Runs on the worker itself. A refusal (a cgroup cpuset without these CPUs,
-// a CPU gone offline) is recorded for stats, never fatal: the worker runs
-// where the scheduler puts it.
-void Engine::Impl::place_worker(unsigned index) noexcept {
-  pipeline::WorkerPlacement& placement = placements[index];
-  try {
-    if (!placement.requested.empty()) {
-      CpuSet wanted(placement.requested.back() + 1);
-      for (int cpu : placement.requested) wanted.add(cpu);
-      const int error = pthread_setaffinity_np(pthread_self(), wanted.bytes(), wanted.get());
-      if (error != 0)
-        placement.failure = "worker " + std::to_string(index) + ": pthread_setaffinity_np(CPUs " +
-                            pipeline::format_cpulist(placement.requested) + ") failed: " + std::strerror(error);
-    }
-    // Read back what the kernel applied (it intersects with the cpuset).
-    for (int count = CPU_SETSIZE; count <= (1 << 20); count *= 2) {
-      CpuSet running(count);
-      const int error = pthread_getaffinity_np(pthread_self(), running.bytes(), running.get());
-      if (error == EINVAL) continue;  // the kernel's mask is larger than ours
-      if (error == 0) placement.running_on = running.cpus();
-      break;
-    }
-  } catch (const std::bad_alloc&) {
-    placement.failure = "worker " + std::to_string(index) + ": out of memory while pinning";
-  }
-  std::lock_guard<std::mutex> lock(placement_mutex);
-  --placements_pending;
-  placement_done.notify_all();
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -147,11 +62,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   auto impl = std::make_unique<Impl>(parse_config(config_json), options);
   unsigned workers = impl->config.workers;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
-  if (impl->config.affinity.kind != AffinityConfig::Kind::none) {
-    for (auto& cpus : worker_cpus(impl->config.affinity, *impl->topology, workers))
-      impl->placements.push_back(pipeline::WorkerPlacement{std::move(cpus), {}, {}});
-    impl->placements_pending = workers;
-  }
+  auto worker_cpus = pipeline::WorkerPool::plan(impl->config.affinity, *impl->topology, workers);
   storage::OpenOptions open_options;
   open_options.resume_from_step = impl->config.resume_from_step;
   open_options.verify_full = impl->config.verify_on_open == VerifyMode::full;
@@ -205,40 +116,19 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   // A thread the system refuses throws Error(resource_limit); the destructor
   // then stops and joins the threads already started and releases the lock.
   raw->commit_writer.start();
-  raw->workers.reserve(workers);
-  for (unsigned i = 0; i < workers; ++i)
-    raw->workers.push_back(pipeline::start_thread(
-        "worker thread " + std::to_string(i + 1) + " of " + std::to_string(workers), [raw, i] { raw->run_worker(i); }));
   // Every worker has pinned itself (or failed to) before open returns, so
   // stats_json() reads placements without a lock.
-  std::unique_lock<std::mutex> lock(raw->placement_mutex);
-  raw->placement_done.wait(lock, [raw] { return raw->placements_pending == 0; });
+  raw->workers.start(workers, std::move(worker_cpus), [raw](unsigned) { raw->run_worker(); });
   return ingestor;
 }
 
 Status Engine::ingest(const char* stream, int64_t step, double time, const simingest_column* columns,
                         std::size_t ncolumns, bool nowait, std::string& message) noexcept {
-  return impl_->admit(stream, step, time, columns, ncolumns, nowait, message);
+  return impl_->admission.admit(stream, step, time, columns, ncolumns, nowait, message);
 }
 
 void Engine::notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept {
-  if (impl_->closed.load(std::memory_order_acquire)) {
-    callback(user, SIMINGEST_ERR_CLOSED);
-    return;
-  }
-  try {
-    impl_->budget.notify_when_room(impl_->room_estimate(bytes), callback, user,
-                                   impl_->config.backpressure.timeout_ms);
-    // Cached buffers count in the budget. A frame that finished after the
-    // caller's ingest evicted the cache, but before this request was
-    // registered, saw no waiter and was cached: nothing else gives that
-    // memory back. Evict now; a buffer recycled from here on sees the waiter.
-    if (const std::size_t freed = impl_->pool.evict(SIZE_MAX)) impl_->budget.release(freed);
-    impl_->relieve_memory_pressure();
-  } catch (...) {
-    // Registering failed (out of memory): tell the host to try again now.
-    callback(user, SIMINGEST_OK);
-  }
+  impl_->admission.notify_room(bytes, callback, user);
 }
 
 namespace {
@@ -246,7 +136,7 @@ namespace {
 // Sends a barrier down every stream and waits until all are committed.
 void flush_streams(Engine::Impl& impl) {
   pipeline::FlushTicket ticket(static_cast<int>(impl.streams.size()));
-  for (auto& stream : impl.streams) impl.enqueue_marker(*stream, Frame::Kind::barrier, &ticket);
+  for (auto& stream : impl.streams) impl.admission.enqueue_marker(*stream, Frame::Kind::barrier, &ticket);
   std::string message;
   const Status status = ticket.wait(message);
   if (status != Status::ok) throw Error(status, message);
@@ -264,7 +154,7 @@ void Engine::close() {
   if (impl.closed.exchange(true, std::memory_order_acq_rel)) return;
   Status status = Status::ok;
   std::string message;
-  if (impl.commit_writer.running() && !impl.workers.empty()) {
+  if (impl.commit_writer.running() && impl.workers.size() != 0) {
     try {
       flush_streams(impl);
     } catch (const Error& e) {
@@ -275,10 +165,7 @@ void Engine::close() {
       message = "out of memory while closing";
     }
   }
-  impl.workers_stop.store(true, std::memory_order_release);
-  for (std::size_t i = 0; i < impl.workers.size(); ++i) impl.work_available.post();
-  for (auto& worker : impl.workers) worker.join();
-  impl.workers.clear();
+  impl.workers.stop();
   impl.commit_writer.stop();
   impl.budget.close();
   impl.dataset.reset();
@@ -347,10 +234,10 @@ std::string Engine::stats_json() const {
     case AffinityConfig::Kind::numa: affinity["requested"] = "numa"; break;
     case AffinityConfig::Kind::cpus: affinity["requested"] = impl.config.affinity.cpus; break;
   }
-  if (!impl.placements.empty()) {
+  if (!impl.workers.placements().empty()) {
     std::string reason;
     ordered_json running = ordered_json::array();
-    for (const auto& placement : impl.placements) {
+    for (const auto& placement : impl.workers.placements()) {
       if (reason.empty()) reason = placement.failure;
       running.push_back(pipeline::format_cpulist(placement.running_on));
     }

@@ -27,7 +27,7 @@ Status Engine::flush_async(simingest_completion_callback done, void* user, std::
   int sent = 0;
   try {
     for (auto& stream : impl.streams) {
-      impl.enqueue_marker(*stream, pipeline::Frame::Kind::barrier, ticket);
+      impl.admission.enqueue_marker(*stream, pipeline::Frame::Kind::barrier, ticket);
       ++sent;
     }
   } catch (...) {  // only std::bad_alloc: a marker's buffer

@@ -102,7 +102,7 @@ Status Engine::query(const char* stream_name, const query::QuerySpec& spec, Arro
 
     pipeline::QueryTicket ticket;
     HeldFrames holds{impl, ticket.frames};
-    impl.enqueue_marker(stream, Frame::Kind::query, nullptr, &ticket);
+    impl.admission.enqueue_marker(stream, Frame::Kind::query, nullptr, &ticket);
     const Status status = ticket.wait(message);
     if (status != Status::ok) return status;
 

@@ -2,24 +2,20 @@
 // stream's schema, charge the memory budget under the backpressure policy,
 // copy the arrays into one pool buffer and enqueue. Nothing here encodes,
 // compresses or writes; nothing here allocates in steady state. The checks
-// are in frame_validation.cpp; the steps are named in frame_admission.hpp.
+// are in frame_validation.cpp; the steps and the invariant are in
+// frame_admission.hpp.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
 #include "core/names.hpp"
 #include "kernels/non_finite.hpp"
-#include "pipeline/engine_impl.hpp"
 #include "pipeline/frame_admission.hpp"
+#include "pipeline/stream_state.hpp"
 
-namespace simingest {
-
-using pipeline::Frame;
-using pipeline::FrameCharge;
-using pipeline::FrameColumn;
-using pipeline::FrameShape;
-using pipeline::StreamState;
+namespace simingest::pipeline {
 
 namespace {
 
@@ -27,22 +23,22 @@ constexpr std::size_t kMaxColumnsOnStack = 128;
 
 }  // namespace
 
-Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
+Status FrameAdmission::admit(const char* stream_c_name, int64_t step, double time,
                              const simingest_column* columns, std::size_t ncolumns, bool nowait,
                              std::string& message) noexcept {
   const int64_t started_ns = monotonic_ns();
   try {
-    if (closed.load(std::memory_order_acquire)) {
+    if (closed_.load(std::memory_order_acquire)) {
       message = "the ingestor is closed";
       return Status::closed;
     }
-    if (failure.failed()) return failure.get(message);
+    if (failure_.failed()) return failure_.get(message);
 
     Status status = Status::ok;
     StreamState* const stream = find_stream(stream_c_name, status, message);
     if (stream == nullptr) return status;
     double time_partition = 0;
-    if ((status = pipeline::check_time(*stream, columns, ncolumns, time, time_partition, message)) != Status::ok)
+    if ((status = check_time(*stream, columns, ncolumns, time, time_partition, message)) != Status::ok)
       return status;
 
     const std::size_t ndeclared = stream->config.columns.size();
@@ -54,12 +50,12 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
       heap_slots.resize(ndeclared);
       shape.slot = heap_slots.data();
     }
-    if ((status = pipeline::match_columns(*stream, columns, ncolumns, shape, message)) != Status::ok) return status;
+    if ((status = match_columns(*stream, columns, ncolumns, shape, message)) != Status::ok) return status;
 
     // After resumeFromStep, a re-run frame the dataset already holds (this
     // stream has a frame at a later or equal step) is accepted and skipped.
     if (stream->skip_resumed && step <= stream->skip_resumed_through) {
-      if ((status = pipeline::refuse_non_finite(*stream, columns, shape, message)) != Status::ok) return status;
+      if ((status = refuse_non_finite(*stream, columns, shape, message)) != Status::ok) return status;
       stream->counters.count_skipped_at_admission(shape.bytes_in);
       return Status::ok;
     }
@@ -80,13 +76,13 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
     frame->encode_reserve = charge.reserve;
     frame->buffer = charge.buffer;
     frame->ncolumns = static_cast<uint32_t>(ndeclared);
-    frame->partition = pipeline::partition_of(*stream, step, time_partition);
+    frame->partition = partition_of(*stream, step, time_partition);
 
     stream->counters.frames_accepted.fetch_add(1, std::memory_order_relaxed);
     stream->counters.bytes_in.fetch_add(shape.bytes_in, std::memory_order_relaxed);
     frame->seq = stream->next_seq.fetch_add(1, std::memory_order_acq_rel);
     enqueue(frame);
-    stage_validate.record(monotonic_ns() - started_ns);
+    stage_validate_.record(monotonic_ns() - started_ns);
     return Status::ok;
   } catch (const std::bad_alloc&) {
     message = "out of memory";
@@ -97,18 +93,18 @@ Status Engine::Impl::admit(const char* stream_c_name, int64_t step, double time,
   }
 }
 
-StreamState* Engine::Impl::find_stream(const char* stream_c_name, Status& status, std::string& message) {
+StreamState* FrameAdmission::find_stream(const char* stream_c_name, Status& status, std::string& message) {
   if (stream_c_name == nullptr) {
-    unattributed.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+    unattributed_.frames_rejected.fetch_add(1, std::memory_order_relaxed);
     message = "stream is NULL";
     status = Status::invalid_argument;
     return nullptr;
   }
   // Longer names than the rule allows cannot match; cut them for the message.
   const std::string_view stream_name(stream_c_name, strnlen(stream_c_name, 4 * kMaxNameLength));
-  const auto found = stream_index.find(stream_name);
-  if (found != stream_index.end()) return found->second;
-  unattributed.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+  const auto found = stream_index_.find(stream_name);
+  if (found != stream_index_.end()) return found->second;
+  unattributed_.frames_rejected.fetch_add(1, std::memory_order_relaxed);
   message = "unknown stream " + quote_name(stream_name);
   status = is_valid_name(stream_name) ? Status::unknown_stream : Status::invalid_argument;
   return nullptr;
@@ -117,35 +113,35 @@ StreamState* Engine::Impl::find_stream(const char* stream_c_name, Status& status
 // Charges the budget, as the backpressure policy says. A cached buffer is
 // charged already (the cache counts in the budget): then only the
 // reservation for the encoded pages is new.
-Status Engine::Impl::charge_budget(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
+Status FrameAdmission::charge_budget(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
                                    bool nowait, FrameCharge& charge, std::string& message) {
   const std::size_t ndeclared = stream.config.columns.size();
-  charge.buffer_bytes = pipeline::frame_header_bytes(ndeclared) + shape.padded_bytes;
+  charge.buffer_bytes = frame_header_bytes(ndeclared) + shape.padded_bytes;
   // Scalars are charged as the rows they expand to (rows < 2^40, a row < 2^20
   // bytes: no overflow), so a scalar-only frame on a huge grid is too large.
-  charge.reserve = pipeline::encode_reserve_bytes(shape.array_bytes + shape.scalar_width * shape.rows, shape.rows,
-                                                  ndeclared, config.page_bytes);
+  charge.reserve = encode_reserve_bytes(shape.array_bytes + shape.scalar_width * shape.rows, shape.rows,
+                                        ndeclared, config_.page_bytes);
   if (stream.bloom_columns > 0)
     charge.reserve += static_cast<uint64_t>(std::ceil(stream.bloom_bytes_per_row * static_cast<double>(shape.rows))) +
                       32ull * stream.bloom_columns;
-  const uint64_t total = pipeline::BufferPool::capacity_for(charge.buffer_bytes) + charge.reserve;
-  if (total > budget.limit())
-    return pipeline::reject(stream, Status::frame_too_large,
-                            pipeline::stream_prefix(stream) + "the frame needs " + pipeline::mib(total) +
-                                " of the memory budget but memoryLimit is " + pipeline::mib(budget.limit()),
+  const uint64_t total = BufferPool::capacity_for(charge.buffer_bytes) + charge.reserve;
+  if (total > budget_.limit())
+    return reject(stream, Status::frame_too_large,
+                  stream_prefix(stream) + "the frame needs " + mib(total) +
+                      " of the memory budget but memoryLimit is " + mib(budget_.limit()),
                             message);
-  charge.node = current_node();
-  charge.buffer = pool.take(charge.buffer_bytes, charge.node);
-  charge.need = charge.reserve + (charge.buffer.data ? 0 : pipeline::BufferPool::capacity_for(charge.buffer_bytes));
+  charge.node = queues_.current_node();
+  charge.buffer = pools_.take(charge.buffer_bytes, charge.node);
+  charge.need = charge.reserve + (charge.buffer.data ? 0 : BufferPool::capacity_for(charge.buffer_bytes));
   charge.held = true;
-  if (budget.try_acquire(charge.need) || make_room(charge.need)) return Status::ok;
+  if (budget_.try_acquire(charge.need) || make_room(charge.need)) return Status::ok;
 
   relieve_memory_pressure();
   charge.held = false;
-  const auto& policy = config.backpressure;
+  const auto& policy = config_.backpressure;
   Status status = Status::ok;
   if (policy.policy != BackpressurePolicy::block) {
-    if ((status = pipeline::refuse_non_finite(stream, columns, shape, message)) != Status::ok) {
+    if ((status = refuse_non_finite(stream, columns, shape, message)) != Status::ok) {
       recycle(charge.buffer);
       return status;
     }
@@ -155,12 +151,12 @@ Status Engine::Impl::charge_budget(StreamState& stream, const simingest_column* 
     stream.counters.count_dropped_at_admission(shape.bytes_in);
     return Status::ok;
   }
-  const std::string full = pipeline::stream_prefix(stream) + "memory budget full (" + pipeline::mib(budget.used()) +
-                           " of " + pipeline::mib(budget.limit()) + " in use, the frame needs " +
-                           pipeline::mib(total) + ")";
+  const std::string full = stream_prefix(stream) + "memory budget full (" + mib(budget_.used()) +
+                           " of " + mib(budget_.limit()) + " in use, the frame needs " +
+                           mib(total) + ")";
   if (policy.policy == BackpressurePolicy::error) {
     recycle(charge.buffer);
-    return pipeline::reject(stream, Status::backpressure, full, message);
+    return reject(stream, Status::backpressure, full, message);
   }
   if (nowait) {
     recycle(charge.buffer);
@@ -173,37 +169,37 @@ Status Engine::Impl::charge_budget(StreamState& stream, const simingest_column* 
 }
 
 // Idle cached buffers are the first thing to give up for a frame.
-bool Engine::Impl::make_room(uint64_t need) noexcept {
-  const std::size_t freed = pool.evict(need);
-  if (freed) budget.release(freed);
-  return budget.try_acquire(need);
+bool FrameAdmission::make_room(uint64_t need) noexcept {
+  const std::size_t freed = pools_.evict(need);
+  if (freed) budget_.release(freed);
+  return budget_.try_acquire(need);
 }
 
 // Waits in slices, re-checking that something will free memory: the row
 // groups holding it may need a seal marker to move on. On failure the
 // charge's buffer is given back.
-Status Engine::Impl::wait_for_room(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
+Status FrameAdmission::wait_for_room(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
                                    FrameCharge& charge, const std::string& full, std::string& message) {
-  const auto& policy = config.backpressure;
+  const auto& policy = config_.backpressure;
   constexpr int64_t kSliceMs = 20;
   const int64_t deadline_ns = policy.timeout_ms < 0 ? -1 : monotonic_ns() + policy.timeout_ms * 1000000;
   for (;;) {
     int64_t slice = kSliceMs;
     if (deadline_ns >= 0) slice = std::min<int64_t>(slice, std::max<int64_t>(0, (deadline_ns - monotonic_ns()) / 1000000));
-    switch (budget.acquire(charge.need, slice)) {
-      case pipeline::MemoryBudget::WaitResult::acquired: return Status::ok;
-      case pipeline::MemoryBudget::WaitResult::timed_out:
+    switch (budget_.acquire(charge.need, slice)) {
+      case MemoryBudget::WaitResult::acquired: return Status::ok;
+      case MemoryBudget::WaitResult::timed_out:
         if (make_room(charge.need)) return Status::ok;
         if (deadline_ns >= 0 && monotonic_ns() >= deadline_ns) {
           recycle(charge.buffer);
-          if (Status refused = pipeline::refuse_non_finite(stream, columns, shape, message); refused != Status::ok)
+          if (Status refused = refuse_non_finite(stream, columns, shape, message); refused != Status::ok)
             return refused;
-          return pipeline::reject(stream, Status::backpressure,
+          return reject(stream, Status::backpressure,
                                   full + " after waiting " + std::to_string(policy.timeout_ms) + " ms", message);
         }
         relieve_memory_pressure();
         break;
-      case pipeline::MemoryBudget::WaitResult::closed:
+      case MemoryBudget::WaitResult::closed:
         recycle(charge.buffer);
         message = "the ingestor is closed";
         return Status::closed;
@@ -214,15 +210,15 @@ Status Engine::Impl::wait_for_room(StreamState& stream, const simingest_column* 
 // Lays out the charged buffer (header, column table, arrays) and copies the
 // arrays into it; a `nonFinite: "reject"` column is scanned in the same pass.
 // A refused frame gives its buffer and reservation back.
-Status Engine::Impl::copy_and_scan(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
+Status FrameAdmission::copy_and_scan(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
                                    FrameCharge& charge, Frame*& frame, std::string& message) {
-  pipeline::Buffer& buffer = charge.buffer;
+  Buffer& buffer = charge.buffer;
   if (buffer.data == nullptr) {
     try {
-      buffer = pool.allocate(charge.buffer_bytes, charge.node);
+      buffer = pools_.allocate(charge.buffer_bytes, charge.node);
     } catch (const std::bad_alloc&) {
-      budget.release(charge.need);
-      message = pipeline::stream_prefix(stream) + "out of memory allocating " + pipeline::mib(charge.buffer_bytes);
+      budget_.release(charge.need);
+      message = stream_prefix(stream) + "out of memory allocating " + mib(charge.buffer_bytes);
       return Status::out_of_memory;
     }
   }
@@ -230,7 +226,7 @@ Status Engine::Impl::copy_and_scan(StreamState& stream, const simingest_column* 
   const std::size_t ndeclared = declared.size();
   frame = new (buffer.data) Frame();
   frame->columns = reinterpret_cast<FrameColumn*>(buffer.data + sizeof(Frame));
-  unsigned char* cursor = buffer.data + pipeline::frame_header_bytes(ndeclared);
+  unsigned char* cursor = buffer.data + frame_header_bytes(ndeclared);
   for (std::size_t j = 0; j < ndeclared; ++j) {
     const simingest_column& given = columns[shape.slot[j]];
     const ColumnConfig& column = declared[j];
@@ -255,26 +251,26 @@ Status Engine::Impl::copy_and_scan(StreamState& stream, const simingest_column* 
       const auto bad = is_scalar ? kernels::find_non_finite(column.dtype, out->data, count) : copied_non_finite;
       if (bad < count) {
         // The text reads the value from the buffer: build it before recycling.
-        std::string text = pipeline::non_finite_text(stream, j, out->data, bad, is_scalar);
+        std::string text = non_finite_text(stream, j, out->data, bad, is_scalar);
         recycle(buffer);  // its capacity stays charged only if cached
-        budget.release(charge.reserve);
+        budget_.release(charge.reserve);
         frame = nullptr;
-        return pipeline::reject(stream, Status::non_finite, std::move(text), message);
+        return reject(stream, Status::non_finite, std::move(text), message);
       }
     }
   }
   return Status::ok;
 }
 
-void Engine::Impl::enqueue(Frame* frame) {
+void FrameAdmission::enqueue(Frame* frame) noexcept {
   frame->enqueued_ns = monotonic_ns();
-  frame_queues.push(frame);
+  queues_.push(frame);
 }
 
-void Engine::Impl::enqueue_marker(StreamState& stream, Frame::Kind kind, pipeline::FlushTicket* ticket,
-                                  pipeline::QueryTicket* query) {
+void FrameAdmission::enqueue_marker(StreamState& stream, Frame::Kind kind, FlushTicket* ticket,
+                                    QueryTicket* query) {
   // Markers are tiny and rare: allocated outside the budget, freed, never cached.
-  pipeline::Buffer buffer = pool.allocate(sizeof(Frame), current_node());
+  Buffer buffer = pools_.allocate(sizeof(Frame), queues_.current_node());
   Frame* marker = new (buffer.data) Frame();
   marker->kind = kind;
   marker->stream = stream.index;
@@ -285,36 +281,54 @@ void Engine::Impl::enqueue_marker(StreamState& stream, Frame::Kind kind, pipelin
   enqueue(marker);
 }
 
-void Engine::Impl::recycle(pipeline::Buffer buffer) noexcept {
+void FrameAdmission::recycle(Buffer buffer) noexcept {
   if (buffer.data == nullptr) return;
   // A waiting host needs the budget more than the next frame needs a warm buffer.
-  if (!budget.has_waiters() && pool.put(buffer)) return;
-  pipeline::BufferPool::free(buffer);
-  budget.release(buffer.capacity);
+  if (!budget_.has_waiters() && pools_.put(buffer)) return;
+  BufferPool::free(buffer);
+  budget_.release(buffer.capacity);
 }
 
-void Engine::Impl::relieve_memory_pressure() noexcept {
-  if (row_groups_in_flight.load(std::memory_order_acquire) > 0) return;  // they will free memory
-  if (relief_pending.exchange(true, std::memory_order_acq_rel)) return;  // markers already on their way
-  relief_remaining.store(static_cast<uint32_t>(streams.size()), std::memory_order_release);
-  for (auto& stream : streams) {
+void FrameAdmission::relieve_memory_pressure() noexcept {
+  if (row_groups_in_flight_.load(std::memory_order_acquire) > 0) return;  // they will free memory
+  if (relief_pending_.exchange(true, std::memory_order_acq_rel)) return;  // markers already on their way
+  relief_remaining_.store(static_cast<uint32_t>(streams_.size()), std::memory_order_release);
+  for (auto& stream : streams_) {
     try {
       enqueue_marker(*stream, Frame::Kind::seal, nullptr);
     } catch (...) {
       // Out of memory for a marker: count it as processed; a later wait retries.
-      if (relief_remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
-        relief_pending.store(false, std::memory_order_release);
+      seal_marker_done();
     }
   }
 }
 
-uint64_t Engine::Impl::room_estimate(std::size_t array_bytes) const noexcept {
-  std::size_t widest = 0;
-  for (const auto& stream : streams) widest = std::max(widest, stream->config.columns.size());
-  const uint64_t padded = array_bytes + 64 * widest;
-  const uint64_t estimate = pipeline::frame_header_bytes(widest) + padded +
-                            pipeline::encode_reserve_bytes(padded, 0, widest, config.page_bytes);
-  return std::min<uint64_t>(estimate, budget.limit());
+void FrameAdmission::notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept {
+  if (closed_.load(std::memory_order_acquire)) {
+    callback(user, SIMINGEST_ERR_CLOSED);
+    return;
+  }
+  try {
+    budget_.notify_when_room(room_estimate(bytes), callback, user, config_.backpressure.timeout_ms);
+    // Cached buffers count in the budget. A frame that finished after the
+    // caller's ingest evicted the cache, but before this request was
+    // registered, saw no waiter and was cached: nothing else gives that
+    // memory back. Evict now; a buffer recycled from here on sees the waiter.
+    if (const std::size_t freed = pools_.evict(SIZE_MAX)) budget_.release(freed);
+    relieve_memory_pressure();
+  } catch (...) {
+    // Registering failed (out of memory): tell the host to try again now.
+    callback(user, SIMINGEST_OK);
+  }
 }
 
-}  // namespace simingest
+uint64_t FrameAdmission::room_estimate(std::size_t array_bytes) const noexcept {
+  std::size_t widest = 0;
+  for (const auto& stream : streams_) widest = std::max(widest, stream->config.columns.size());
+  const uint64_t padded = array_bytes + 64 * widest;
+  const uint64_t estimate = frame_header_bytes(widest) + padded +
+                            encode_reserve_bytes(padded, 0, widest, config_.page_bytes);
+  return std::min<uint64_t>(estimate, budget_.limit());
+}
+
+}  // namespace simingest::pipeline

@@ -1,31 +1,52 @@
-// The named steps of an ingest call, in the order Engine::Impl::admit() runs
-// them: find the stream, check time and match the columns (this header,
-// frame_validation.cpp), skip a resumed step, charge the budget, copy and
-// scan, enqueue (frame_admission.cpp). Each step that refuses the frame
-// counts the rejection on the stream and sets the message itself.
+// Frame admission, the host thread's share of an ingest call. admit() runs
+// named steps: find the stream, check time and match the columns
+// (frame_validation.hpp), skip a resumed step, charge the budget (waiting for
+// room under the `block` policy), copy and scan, enqueue. It also owns the
+// other end of a charge (recycle), the markers sent down the streams
+// (flush barriers, seal markers) and memory-pressure relief.
+//
+// Invariant: admit() either refuses a frame with nothing of it held (its
+// buffer recycled, its reservation released, a rejection counted unless the
+// ingestor is closed or failed) or accepts it: counted as accepted, its
+// buffer and encode reservation charged to the budget, and pushed into the
+// frame queues exactly once with the next `seq` of its stream. A frame
+// dropped (policy `drop`) or skipped (resumeFromStep) holds nothing.
+// Relief: `relief_pending_` is true from the moment relieve_memory_pressure()
+// sends a round of seal markers until every one of them has passed its
+// stream (`relief_remaining_` counts them down), so at most one round is on
+// its way; `row_groups_in_flight_` counts row groups sealed and not yet
+// committed, which will free memory without help.
+// Locks: none of its own. The relief state is atomics touched only with
+// acq_rel read-modify-writes; waiting for room is MemoryBudget's (its mutex);
+// the budget, the pools and the queues are thread-safe by themselves, and
+// the configuration and streams are immutable after open.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
+#include "core/config.hpp"
+#include "core/ingest_counters.hpp"
+#include "core/stage_stats.hpp"
 #include "core/status.hpp"
 #include "pipeline/buffer_pool.hpp"
+#include "pipeline/frame.hpp"
+#include "pipeline/frame_queues.hpp"
+#include "pipeline/frame_validation.hpp"
+#include "pipeline/memory_budget.hpp"
+#include "pipeline/node_buffer_pools.hpp"
+#include "pipeline/sticky_failure.hpp"
 #include "simingest.h"
 
 namespace simingest::pipeline {
 
 struct StreamState;
-
-// The given columns matched to the declared ones, and the frame's size.
-struct FrameShape {
-  int32_t* slot = nullptr;    // slot[j]: index of declared column j among the given columns
-  uint64_t rows = 0;
-  uint64_t array_bytes = 0;   // arrays as given
-  uint64_t padded_bytes = 0;  // arrays, each rounded up to 64 bytes
-  uint64_t scalar_width = 0;  // bytes of one row of the scalar columns
-  uint64_t bytes_in = 0;      // bytes the caller passed
-};
 
 // What admission took from the budget and the pool for one frame.
 struct FrameCharge {
@@ -37,38 +58,89 @@ struct FrameCharge {
   bool held = false;          // false: the frame was dropped (policy "drop"), nothing is held
 };
 
-// "stream \"name\": ", the start of every message about a stream.
-std::string stream_prefix(const StreamState& stream);
-// Bytes as "12.3 MiB".
-std::string mib(uint64_t bytes);
+class FrameAdmission {
+ public:
+  using Streams = std::vector<std::unique_ptr<StreamState>>;
+  using StreamIndex = std::unordered_map<std::string_view, StreamState*>;
 
-// Counts a rejection on the stream, sets `message` and returns `status`.
-Status reject(StreamState& stream, Status status, std::string text, std::string& message);
+  // Everything by reference, owned by Engine::Impl and outliving this.
+  // `streams` and `stream_index` are filled by open() before the first call;
+  // `unattributed` counts rejections that name no known stream; `closed` and
+  // `failure` refuse frames once set; `stage_validate` times admit().
+  FrameAdmission(const Config& config, const Streams& streams, const StreamIndex& stream_index,
+                 IngestCounters& unattributed, MemoryBudget& budget, NodeBufferPools& pools, FrameQueues& queues,
+                 const std::atomic<bool>& closed, const StickyFailure& failure, StageStats& stage_validate) noexcept
+      : config_(config),
+        streams_(streams),
+        stream_index_(stream_index),
+        unattributed_(unattributed),
+        budget_(budget),
+        pools_(pools),
+        queues_(queues),
+        closed_(closed),
+        failure_(failure),
+        stage_validate_(stage_validate) {}
+  FrameAdmission(const FrameAdmission&) = delete;
+  FrameAdmission& operator=(const FrameAdmission&) = delete;
 
-// Refuses a NULL column table and a time that is not finite or has no
-// partition; sets `time_partition` for time-partitioned streams.
-Status check_time(StreamState& stream, const simingest_column* columns, std::size_t ncolumns, double time,
-                  double& time_partition, std::string& message);
+  // One ingest call (Engine::ingest). Never throws.
+  Status admit(const char* stream, int64_t step, double time, const simingest_column* columns,
+               std::size_t ncolumns, bool nowait, std::string& message) noexcept;
 
-// Matches the given columns to the declared ones by name (declared order
-// by position, others by the stream's index) and measures the frame:
-// unknown, reserved, duplicate, missing, mistyped or NULL columns and
-// disagreeing lengths are refused. `shape.slot` holds one int32_t per
-// declared column on entry.
-Status match_columns(StreamState& stream, const simingest_column* columns, std::size_t ncolumns,
-                     FrameShape& shape, std::string& message);
+  // Engine::notify_room: calls back once about `bytes` of arrays might fit.
+  void notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept;
 
-// Checks the `nonFinite: "reject"` columns in place, for a frame that is not
-// copied (skipped, dropped or refused): bad values get the same error
-// whatever the memory pressure. Status::ok when none is found.
-Status refuse_non_finite(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
-                         std::string& message);
+  // Sends a barrier or seal marker down one stream, in its ingest order.
+  // Throws std::bad_alloc (a marker's buffer).
+  void enqueue_marker(StreamState& stream, Frame::Kind kind, FlushTicket* ticket, QueryTicket* query = nullptr);
 
-// The error for the first value a `nonFinite: "reject"` column refuses.
-std::string non_finite_text(const StreamState& stream, std::size_t column, const unsigned char* data, std::size_t bad,
-                            bool is_scalar);
+  // A frame buffer whose frame is done: cached (its budget charge moves to the
+  // cache) unless a host waits for room or the cache is full, then freed and
+  // its charge released.
+  void recycle(Buffer buffer) noexcept;
 
-// The frame's partition under the stream's partitioning.
-int64_t partition_of(const StreamState& stream, int64_t step, double time_partition) noexcept;
+  // Seals every stream's row group if nothing already sealed will free memory.
+  void relieve_memory_pressure() noexcept;
+
+  // The workers and the commit thread report row groups and seal markers.
+  void row_group_sealed() noexcept { row_groups_in_flight_.fetch_add(1, std::memory_order_acq_rel); }
+  void row_group_done() noexcept { row_groups_in_flight_.fetch_sub(1, std::memory_order_acq_rel); }
+  // A seal marker of relieve_memory_pressure() passed its stream.
+  void seal_marker_done() noexcept {
+    if (relief_remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      relief_pending_.store(false, std::memory_order_release);
+  }
+
+ private:
+  StreamState* find_stream(const char* name, Status& status, std::string& message);
+  Status charge_budget(StreamState& stream, const simingest_column* columns, const FrameShape& shape, bool nowait,
+                       FrameCharge& charge, std::string& message);
+  bool make_room(uint64_t need) noexcept;
+  Status wait_for_room(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
+                       FrameCharge& charge, const std::string& full, std::string& message);
+  Status copy_and_scan(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
+                       FrameCharge& charge, Frame*& frame, std::string& message);
+  void enqueue(Frame* frame) noexcept;
+  // The charge of a frame of `array_bytes` on the widest stream (notify_room).
+  uint64_t room_estimate(std::size_t array_bytes) const noexcept;
+
+  const Config& config_;
+  const Streams& streams_;
+  const StreamIndex& stream_index_;
+  IngestCounters& unattributed_;
+  MemoryBudget& budget_;
+  NodeBufferPools& pools_;
+  FrameQueues& queues_;
+  const std::atomic<bool>& closed_;
+  const StickyFailure& failure_;
+  StageStats& stage_validate_;
+
+  // Memory pressure: when the budget is full and no sealed row group is on
+  // its way to disk, only unsealed row groups hold the memory; seal markers
+  // cut them so they can be encoded and freed.
+  std::atomic<int64_t> row_groups_in_flight_{0};
+  std::atomic<bool> relief_pending_{false};
+  std::atomic<uint32_t> relief_remaining_{0};
+};
 
 }  // namespace simingest::pipeline

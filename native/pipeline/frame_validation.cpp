@@ -7,8 +7,8 @@
 
 #include "core/names.hpp"
 #include "kernels/non_finite.hpp"
-#include "pipeline/engine_impl.hpp"
-#include "pipeline/frame_admission.hpp"
+#include "pipeline/frame_validation.hpp"
+#include "pipeline/stream_state.hpp"
 
 namespace simingest::pipeline {
 

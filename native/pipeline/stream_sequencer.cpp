@@ -40,7 +40,7 @@ struct SequencerSink {
   Engine::Impl& impl;
   const StreamState& stream;
   void sealed(std::unique_ptr<RowGroup> group) { impl.dispatch(stream, std::move(group)); }
-  void seal_marker_done() noexcept { impl.seal_marker_done(); }
+  void seal_marker_done() noexcept { impl.admission.seal_marker_done(); }
 };
 
 }  // namespace
@@ -54,7 +54,7 @@ void Engine::Impl::sequence(Frame* frame) {
 
 // Called by the stream's sequencer, with its lock held.
 void Engine::Impl::dispatch(const StreamState& stream, std::unique_ptr<RowGroup> group) {
-  row_groups_in_flight.fetch_add(1, std::memory_order_acq_rel);
+  admission.row_group_sealed();
   if (group->rows == 0) {
     // Nothing to encode (a marker, or frames of zero rows).
     RowGroup* raw = group.release();
@@ -66,12 +66,6 @@ void Engine::Impl::dispatch(const StreamState& stream, std::unique_ptr<RowGroup>
   group->chunks.resize(nchunks);
   group->chunks_pending.store(nchunks, std::memory_order_release);
   chunk_tasks.push_row_group(group.release(), nchunks);
-}
-
-// A seal marker of relieve_memory_pressure() passed its stream.
-void Engine::Impl::seal_marker_done() noexcept {
-  if (relief_remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
-    relief_pending.store(false, std::memory_order_release);
 }
 
 }  // namespace simingest

@@ -1,7 +1,8 @@
 // A worker's loop: encoding tasks first (they free memory), then frames off
 // the queues (its own NUMA node's first), a short spin for the next frame
 // (frame_queues.cpp), then sleep on the workers' semaphore until a push, a
-// task or close posts.
+// task or close posts. WorkerPool runs it once the worker is placed, so the
+// encoder's scratch memory is first touched on the worker's node.
 #include "pipeline/engine_impl.hpp"
 
 namespace simingest {
@@ -9,10 +10,7 @@ namespace simingest {
 using pipeline::ChunkTask;
 using pipeline::Frame;
 
-void Engine::Impl::run_worker(unsigned index) {
-  // Pinned before the encoder exists, so its scratch memory is first touched
-  // (and placed) on the worker's node.
-  if (!placements.empty()) place_worker(index);
+void Engine::Impl::run_worker() {
   parquet::EncoderOptions encoder_options;
   encoder_options.codec = config.compression.codec;
   encoder_options.level = config.compression.level;
@@ -32,7 +30,7 @@ void Engine::Impl::run_worker(unsigned index) {
       process_frame(frame);
       continue;
     }
-    if (workers_stop.load(std::memory_order_acquire)) return;
+    if (workers.stopping()) return;
     // Small frames arrive microseconds apart: look again for a moment before
     // sleeping, so a stream of them does not cost a futex wake-up per frame.
     if (frame_queues.spin_pop(frame)) {

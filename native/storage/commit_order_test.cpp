@@ -18,33 +18,15 @@
 #include "storage/dataset.hpp"
 #include "storage/durable_io.hpp"
 #include "storage/manifest.hpp"
-#include "support/parquet_framed.hpp"
-#include "support/scratch_directory.hpp"
+#include "support/dataset_fixture.hpp"
 
 namespace simingest::storage {
 namespace {
 
 using testing_support::parquet_framed;
-using testing_support::ScratchDirectory;
+using CommitOrder = testing_support::DatasetFixture;
 
-ManifestFile small_entry() {
-  ManifestFile entry;
-  entry.rows = 1;
-  entry.frames = 1;
-  entry.row_groups = 1;
-  return entry;
-}
-
-void commit_small_file(Dataset& dataset, int i) {
-  const std::string contents = parquet_framed("frame " + std::to_string(i));
-  auto file = dataset.begin_file("s", i % 3);
-  file->write(contents.data(), contents.size());
-  dataset.commit_file(std::move(file), small_entry());
-}
-
-TEST(CommitOrder, a_reader_following_the_manifest_finds_every_listed_file) {
-  ScratchDirectory scratch;
-  const std::string root = scratch / "ds";
+TEST_F(CommitOrder, a_reader_following_the_manifest_finds_every_listed_file) {
   auto dataset = Dataset::open(root);
   constexpr int kCommits = 400;
   std::atomic<bool> done{false};
@@ -62,7 +44,7 @@ TEST(CommitOrder, a_reader_following_the_manifest_finds_every_listed_file) {
       }
     }
   });
-  for (int i = 0; i < kCommits; ++i) commit_small_file(*dataset, i);
+  for (int i = 0; i < kCommits; ++i) dataset->commit_file(written_file(*dataset, "s", i % 3), one_frame_entry());
   done.store(true, std::memory_order_release);
   reader.join();
   std::cout << "[ reader   ] " << reads << " manifest reads, " << listed << " listed files checked, " << missing
@@ -72,18 +54,14 @@ TEST(CommitOrder, a_reader_following_the_manifest_finds_every_listed_file) {
   EXPECT_EQ(dataset->files().size(), static_cast<std::size_t>(kCommits));
 }
 
-TEST(CommitOrder, a_failed_manifest_write_hides_the_renamed_file_again) {
-  ScratchDirectory scratch;
-  const std::string root = scratch / "ds";
+TEST_F(CommitOrder, a_failed_manifest_write_hides_the_renamed_file_again) {
   auto dataset = Dataset::open(root);
-  const std::string contents = parquet_framed("frame");
-  auto file = dataset->begin_file("s", 0);
-  file->write(contents.data(), contents.size());
+  auto file = written_file(*dataset, "s");
   const std::string visible = root + "/" + file->relative_path();
   // The manifest cannot be replaced: its temporary name is a directory.
   std::filesystem::create_directories(root + "/_simingest/manifest.bak.json.tmp");
   try {
-    dataset->commit_file(std::move(file), small_entry());
+    dataset->commit_file(std::move(file), one_frame_entry());
     ADD_FAILURE() << "the commit succeeded";
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), Status::io) << e.what();
@@ -92,9 +70,7 @@ TEST(CommitOrder, a_failed_manifest_write_hides_the_renamed_file_again) {
   EXPECT_TRUE(dataset->files().empty());
 }
 
-TEST(CommitOrder, a_committed_name_file_no_manifest_lists_is_removed_without_a_journal) {
-  ScratchDirectory scratch;
-  const std::string root = scratch / "ds";
+TEST_F(CommitOrder, a_committed_name_file_no_manifest_lists_is_removed_without_a_journal) {
   Dataset::open(root).reset();
   // What a crash between the rename and the manifest leaves of a file
   // written without a journal (a resumeFromStep rewrite).
@@ -108,9 +84,7 @@ TEST(CommitOrder, a_committed_name_file_no_manifest_lists_is_removed_without_a_j
   EXPECT_EQ(reopened->recovery().removed[0].path, "s/part=0/part-00000007-0123abcd.parquet");
 }
 
-TEST(CommitOrder, recovery_leaves_a_foreign_parquet_file_alone) {
-  ScratchDirectory scratch;
-  const std::string root = scratch / "ds";
+TEST_F(CommitOrder, recovery_leaves_a_foreign_parquet_file_alone) {
   Dataset::open(root).reset();
   std::filesystem::create_directories(root + "/s/part=0");
   for (const char* name : {"part-0-x.parquet", "notes.parquet", "part-00000001-ABCDEF12.parquet"}) {

@@ -149,14 +149,13 @@ Dataset::~Dataset() {
 }
 
 void Dataset::write_manifest(IoTimings& timings) {
-  // Never into a dataset this ingestor no longer holds.
-  identity_.check(root_);
   Manifest manifest;
   manifest.next_file_seq = next_file_seq_;
   manifest.streams = streams_;
   manifest.files = files_;
   manifest.quarantined = quarantined_;
-  store_manifest_copies(root_, manifest, timings);
+  // Never into a dataset this ingestor no longer holds.
+  commit_step([&] { store_manifest_copies(root_, manifest, timings); });
   durable_steps_->reset(files_);
 }
 
@@ -214,8 +213,7 @@ std::unique_ptr<PendingFile> Dataset::begin_file(const std::string& stream, int6
 
   const std::string relative_dir = stream + "/part=" + std::to_string(partition);
   const std::string directory = root_ + "/" + relative_dir;
-  identity_.check(root_);  // a lost dataset gets no new files
-  make_directories_inside(root_, directory);
+  commit_step([&] { make_directories_inside(root_, directory); });  // a lost dataset gets no new files
 
   std::unique_ptr<PendingFile> file(new PendingFile());
   for (;;) {
@@ -272,19 +270,22 @@ CommitTimings Dataset::commit_file(std::unique_ptr<PendingFile> file, ManifestFi
   file_ops().close(file->fd_);
   file->fd_ = -1;
 
-  identity_.check(root_);  // the file's path below must still be in this dataset
   entry.stream = file->stream_;
   entry.partition = file->partition_;
   entry.path = file->relative_path_;
   entry.bytes = file->size_;
-  // The whole-file CRC was accumulated while writing; only the footer is read back.
-  entry.checksums = finished_file_checksums(file->inprogress_path_, file->size_, file->crc32c_);
+  // The whole-file CRC was accumulated while writing; only the footer is read
+  // back, from a path that must still be in this dataset.
+  entry.checksums =
+      commit_step([&] { return finished_file_checksums(file->inprogress_path_, file->size_, file->crc32c_); });
   entry.committed_at = utc_now_iso8601();
 
   // 2. Readers can see it, complete, before any manifest lists it.
-  identity_.check(root_);
-  int64_t t3 = steady_now_ns();
-  rename_path(file->inprogress_path_, file->final_path_);
+  int64_t t3 = 0;
+  commit_step([&] {
+    t3 = steady_now_ns();
+    rename_path(file->inprogress_path_, file->final_path_);
+  });
   // From here on the file is never deleted (nor its journal) here: its
   // frames are complete, and the next open keeps them (salvage or adoption).
   file->committed_ = true;

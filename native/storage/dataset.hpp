@@ -47,6 +47,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "parquet/file_writer.hpp"
@@ -201,6 +202,16 @@ class Dataset {
   void quarantine_corrupt_files(bool verify_full);
   void record_quarantined(std::vector<QuarantinedFile> found);
   void write_manifest(IoTimings& timings);
+  // Runs one step of the commit protocol that names paths in the dataset
+  // (begin a file, read it back, rename it into place, replace the manifest)
+  // once the dataset at root_ is checked to be still the one locked: every
+  // such step goes through here, so a new one cannot forget the check.
+  // Throws Error(dataset_lost) without running `step`.
+  template <class Step>
+  decltype(auto) commit_step(Step&& step) {
+    identity_.check(root_);
+    return std::forward<Step>(step)();
+  }
   std::string root_;
   int lock_fd_ = -1;
   DatasetIdentity identity_;  // checked before every step that makes something visible

@@ -11,30 +11,12 @@
 
 #include "core/status.hpp"
 #include "storage/dataset.hpp"
-#include "support/parquet_framed.hpp"
-#include "support/scratch_directory.hpp"
+#include "support/dataset_fixture.hpp"
 
 namespace simingest::storage {
 namespace {
 
-using testing_support::parquet_framed;
-using testing_support::ScratchDirectory;
-
-ManifestFile one_frame_entry() {
-  ManifestFile entry;
-  entry.rows = 4;
-  entry.frames = 1;
-  entry.row_groups = 1;
-  entry.columns = {{"step", 20, 10}, {"time", 21, 11}, {"vx", 400, 300}};
-  return entry;
-}
-
-std::unique_ptr<PendingFile> written_file(Dataset& dataset, const std::string& stream) {
-  const std::string contents = parquet_framed("frame of " + stream);
-  auto file = dataset.begin_file(stream, 0);
-  file->write(contents.data(), contents.size());
-  return file;
-}
+using DatasetIdentity = testing_support::DatasetFixture;
 
 // The Error(dataset_lost) `action` throws, or a test failure.
 template <class F>
@@ -56,9 +38,7 @@ std::size_t parquet_files_under(const std::string& root) {
   return count;
 }
 
-TEST(DatasetIdentity, rm_rf_of_the_dataset_then_a_new_writer_at_the_same_path) {
-  ScratchDirectory scratch;
-  const std::string root = scratch / "run42";
+TEST_F(DatasetIdentity, rm_rf_of_the_dataset_then_a_new_writer_at_the_same_path) {
   auto a = Dataset::open(root);
   a->register_stream("a", R"({"columns":[]})");
   a->commit_file(written_file(*a, "a"), one_frame_entry());
@@ -86,9 +66,7 @@ TEST(DatasetIdentity, rm_rf_of_the_dataset_then_a_new_writer_at_the_same_path) {
   EXPECT_TRUE(reopened->recovery().clean()) << reopened->recovery().to_json();
 }
 
-TEST(DatasetIdentity, deleting_only_the_lock_file_loses_the_dataset_for_its_writer) {
-  ScratchDirectory scratch;
-  const std::string root = scratch / "run42";
+TEST_F(DatasetIdentity, deleting_only_the_lock_file_loses_the_dataset_for_its_writer) {
   auto a = Dataset::open(root);
   a->register_stream("a", R"({"columns":[]})");
   a->commit_file(written_file(*a, "a"), one_frame_entry());
@@ -107,9 +85,7 @@ TEST(DatasetIdentity, deleting_only_the_lock_file_loses_the_dataset_for_its_writ
   EXPECT_EQ(Dataset::open(root)->files().size(), 2u);
 }
 
-TEST(DatasetIdentity, an_unchanged_dataset_passes_and_a_replaced_meta_directory_does_not) {
-  ScratchDirectory scratch;
-  const std::string root = scratch / "run";
+TEST_F(DatasetIdentity, an_unchanged_dataset_passes_and_a_replaced_meta_directory_does_not) {
   auto dataset = Dataset::open(root);
   dataset->commit_file(written_file(*dataset, "s"), one_frame_entry());
   dataset->commit_file(written_file(*dataset, "s"), one_frame_entry());

@@ -10,6 +10,7 @@
 
 #include "core/status.hpp"
 #include "storage/manifest_store.hpp"
+#include "storage/quarantined_json.hpp"
 
 namespace simingest::storage {
 
@@ -158,12 +159,6 @@ std::string inspect_report_json(const std::string& root) {
     streams.push_back(stream_summary(name, schema, manifest, source));
   uint64_t bytes = 0;
   for (const ManifestFile& file : manifest.files) bytes += file.bytes;
-  Json quarantined = Json::array();
-  for (const QuarantinedFile& file : manifest.quarantined)
-    quarantined.push_back({{"path", file.path},
-                           {"movedTo", file.moved_to},
-                           {"reason", file.reason},
-                           {"framesLost", file.frames_lost}});
 
   Json out;
   out["path"] = root;
@@ -172,7 +167,7 @@ std::string inspect_report_json(const std::string& root) {
   out["streams"] = std::move(streams);
   out["files"] = manifest.files.size();
   out["bytes"] = bytes;
-  out["quarantined"] = std::move(quarantined);
+  out["quarantined"] = quarantined_json(manifest.quarantined);
   // Replace, not throw, on invalid UTF-8 in a name: the report still prints.
   return out.dump(2, ' ', false, Json::error_handler_t::replace);
 }

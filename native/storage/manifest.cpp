@@ -10,6 +10,7 @@
 
 #include "core/status.hpp"
 #include "kernels/crc32c.hpp"
+#include "storage/quarantined_json.hpp"
 
 namespace simingest::storage {
 
@@ -262,13 +263,7 @@ std::string serialize_manifest(const Manifest& manifest) {
     files.push_back(std::move(entry));
   }
   document["files"] = std::move(files);
-  Json quarantined = Json::array();
-  for (const QuarantinedFile& file : manifest.quarantined)
-    quarantined.push_back({{"path", file.path},
-                           {"movedTo", file.moved_to},
-                           {"reason", file.reason},
-                           {"framesLost", file.frames_lost}});
-  document["quarantined"] = std::move(quarantined);
+  document["quarantined"] = quarantined_json(manifest.quarantined);
 
   // dump(2) of an object ends with "\n}": the checksum member goes before it.
   std::string text = document.dump(2);

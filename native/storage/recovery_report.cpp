@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "storage/quarantined_json.hpp"
+
 namespace simingest::storage {
 
 std::string RecoveryReport::to_json() const {
@@ -20,10 +22,7 @@ std::string RecoveryReport::to_json() const {
   list = ordered_json::array();
   for (const auto& f : missing) list.push_back({{"path", f.path}, {"frames", f.frames}});
   out["missing"] = std::move(list);
-  list = ordered_json::array();
-  for (const auto& f : quarantined)
-    list.push_back({{"path", f.path}, {"movedTo", f.moved_to}, {"reason", f.reason}, {"framesLost", f.frames_lost}});
-  out["quarantined"] = std::move(list);
+  out["quarantined"] = quarantined_json(quarantined);
   list = ordered_json::array();
   for (const auto& f : retired)
     list.push_back({{"path", f.path},

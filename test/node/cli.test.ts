@@ -100,3 +100,27 @@ test('simingest inspect on a directory that is not a dataset fails with a clear 
     return true;
   });
 });
+
+test('simingest inspect on a dataset whose manifest.json is a FIFO fails fast with a typed message', async (t) => {
+  const out = path.join(scratchDir(t), 'demo');
+  await run(process.execPath, [bin, 'demo', '--steps', '2', '--grid', '8x8', '--out', out]);
+  const primary = path.join(out, '_simingest', 'manifest.json');
+  rmSync(primary);
+  await run('mkfifo', [primary]);
+  // Opening a FIFO for reading waits for a writer that never comes: a reader
+  // that opens before it checks the file type hangs. The timeout turns such a
+  // hang into a failure (execFile kills the child) instead of a stalled suite.
+  const deadline = { timeout: 30_000 };
+
+  // With a good backup, inspect reads it and names what is wrong with the primary.
+  const fromBackup = JSON.parse((await run(process.execPath, [bin, 'inspect', out, '--json'], deadline)).stdout);
+  assert.match(fromBackup.manifestSource, /^manifest\.bak\.json \(manifest\.json damaged: .*FIFO/);
+
+  rmSync(path.join(out, '_simingest', 'manifest.bak.json'));
+  await assert.rejects(run(process.execPath, [bin, 'inspect', out], deadline), (error: { code: number; signal: string | null; stderr: string }) => {
+    assert.equal(error.signal, null, 'inspect hung on the FIFO and was killed');
+    assert.equal(error.code, 1);
+    assert.match(error.stderr, /manifest\.json: .*FIFO.*\(ERR_CORRUPT\)/s);
+    return true;
+  });
+});

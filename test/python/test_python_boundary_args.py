@@ -1,8 +1,11 @@
-"""What Python hands the engine at open(): the dataset path and the config.
+"""What Python hands the engine as C strings: the dataset path and the config
+at open(), the stream and column names of every frame.
 
 A path is a C string to the engine: a NUL byte would silently cut it short
 (opening another directory), so it is refused, for str, bytes and PathLike
-paths alike. A config nested too deeply must never surface as Python's own
+paths alike. A stream or column name with a NUL would name another stream or
+column ("t\0x" is "t" to the engine): refused with the status and message the
+Node addon gives (native/node/ingest_nowait.cpp). A config nested too deeply must never surface as Python's own
 RecursionError: JSON text goes to the engine untouched, and a mapping too
 deep to serialise becomes ConfigError.
 """
@@ -11,6 +14,7 @@ import json
 import os
 import sys
 
+import numpy as np
 import pytest
 
 from simingest_under_test import load  # noqa: E402
@@ -97,3 +101,27 @@ def test_config_text_with_a_nul_byte_is_refused(tmp_path):
     with pytest.raises(simingest.InvalidArgumentError, match="config: contains a NUL byte"):
         simingest.Ingestor(str(tmp_path / "d"), json.dumps(CONFIG) + "\0junk")
     assert _entries(tmp_path) == []
+
+
+@pytest.mark.parametrize("call", ["ingest", "try_ingest"])
+def test_a_stream_name_with_a_nul_byte_is_refused_not_cut_short(tmp_path, call):
+    with simingest.Ingestor(str(tmp_path / "d"), CONFIG) as ing:
+        ing.ingest("t", 0, 0.0, {"a": 1})  # a plan for stream "t" exists on this thread
+        with pytest.raises(simingest.InvalidArgumentError) as raised:
+            getattr(ing, call)("t\0x", 1, 0.0, {"a": 1})
+        assert raised.value.status == simingest.Status.ERR_INVALID_ARGUMENT
+        assert str(raised.value).endswith("stream: contains a NUL byte")
+        ing.flush()
+        assert ing.stats()["streams"]["t"]["framesAccepted"] == 1  # only the first frame
+        assert ing.checkpoint() == {"t": 0}
+
+
+@pytest.mark.parametrize("call", ["ingest", "try_ingest"])
+def test_a_column_name_with_a_nul_byte_is_refused_not_cut_short(tmp_path, call):
+    with simingest.Ingestor(str(tmp_path / "d"), CONFIG) as ing:
+        for value in (1, np.arange(3, dtype=np.int32)):
+            with pytest.raises(simingest.InvalidArgumentError) as raised:
+                getattr(ing, call)("t", 0, 0.0, {"a\0b": value})
+            assert raised.value.status == simingest.Status.ERR_INVALID_ARGUMENT
+            assert str(raised.value).endswith("columns.a: a column name contains a NUL byte")
+        assert ing.stats()["streams"]["t"]["framesAccepted"] == 0

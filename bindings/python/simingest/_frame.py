@@ -235,6 +235,11 @@ def prepare_columns(
             raise InvalidArgumentError(
                 1, f"stream {_quote(stream)}: column names must be str, not {type(name).__name__} ({name!r})"
             )
+        if "\0" in name:
+            # A C string to the engine: "a\0b" would be taken for column "a".
+            raise InvalidArgumentError(
+                1, f"columns.{name.partition(chr(0))[0]}: a column name contains a NUL byte"
+            )
         encoded_name = name.encode("utf-8")
         keep.append(encoded_name)
         dtype_name = declared.get(name)

@@ -174,6 +174,10 @@ class Ingestor(Queryable):
     def _ingest(self, function, stream: str, step: int, time: float, columns: Any, convert: bool) -> int:
         if not isinstance(stream, str):
             raise InvalidArgumentError(1, f"stream must be a str, not {type(stream).__name__}")
+        if "\0" in stream:
+            # The engine reads a C string: "t\0x" would be ingested into stream "t".
+            # The fast path never sees one: no declared stream has a NUL in its name.
+            raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT, "stream: contains a NUL byte")
         if type(step) is not int:
             try:
                 step = operator.index(step)

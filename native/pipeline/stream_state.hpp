@@ -1,0 +1,49 @@
+// A stream as the engine holds it from open to close: its configuration and
+// what is derived from it once (the Parquet schema, the column index), its
+// counters, the next sequence number and its sequencer.
+//
+// Immutable after open apart from the atomics (`counters`, `next_seq`) and
+// the sequencer, which guards itself (stream_sequencer.hpp).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/ingest_counters.hpp"
+#include "parquet/file_writer.hpp"
+#include "pipeline/stream_sequencer.hpp"
+
+namespace simingest::pipeline {
+
+struct StreamState {
+  uint32_t index = 0;
+  StreamConfig config;
+  std::string schema_json;
+  uint64_t grid_rows = 0;  // product of the grid, 0 without a grid
+  // The bloom filters a frame's rows may need once encoded (bytes per row, and
+  // columns with a filter: at least one 32-byte block each), charged with its
+  // encode reservation.
+  double bloom_bytes_per_row = 0;
+  uint32_t bloom_columns = 0;
+  // Declared column name -> its index, for frames that do not list columns in
+  // declared order (keys view config.columns' names, which never move).
+  std::unordered_map<std::string_view, uint32_t> column_index;
+  parquet::FileSchema file_schema;               // step, time, then the columns
+  std::vector<parquet::KeyValue> file_metadata;  // simingest.* keys
+  IngestCounters counters;
+  std::atomic<uint64_t> next_seq{0};
+  // resumeFromStep: the dataset kept this stream's frames up to this step, so
+  // re-run frames with a step at most this are skipped, not written twice.
+  bool skip_resumed = false;
+  int64_t skip_resumed_through = 0;
+
+  // Frames arrive from workers in any order and leave in seq order.
+  StreamSequencer sequencer;
+};
+
+}  // namespace simingest::pipeline
