@@ -38,7 +38,7 @@ from ._errors import (
 )
 from ._frame import DTYPE_CODES
 from ._ingestor import Ingestor
-from ._inspect import inspect_dataset
+from ._inspect import inspect_dataset, verify_dataset
 from ._native import LibraryNotFoundError, LibraryVersionError, library_path, status_string
 from ._version import VERSION as __version__
 
@@ -81,6 +81,7 @@ __all__ = [
     "UnknownStreamError",
     "__version__",
     "inspect_dataset",
+    "verify_dataset",
     "library_path",
     "library_version",
     "status_string",
