@@ -7,5 +7,6 @@ export {
   SimingestError,
   STATUS_CODES,
   inspectDataset,
+  verifyDataset,
 } from './index.js';
 export type * from './index.js';

@@ -16,4 +16,5 @@ export type {
 export type { ColumnValue, Frame } from './frame.js';
 export type { ArrowInput } from './arrow.js';
 export type { RecoveryReport, RetiredFile, Stats, StreamStats, StageStats } from './stats.js';
-export { inspectDataset, type DatasetSummary, type StreamSummary } from './inspect.js';
+export { inspectDataset, type DatasetSummary, type StreamSummary, type IndexStatistics, type FileListing, type ParquetColumn } from './inspect.js';
+export { verifyDataset, type VerifyReport } from './verify.js';

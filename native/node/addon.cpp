@@ -42,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New<Version>(env, "version"));
   exports.Set("statusString", Napi::Function::New<StatusString>(env, "statusString"));
   exports.Set("inspectJson", Napi::Function::New<InspectJson>(env, "inspectJson"));
+  exports.Set("verifyJson", Napi::Function::New<VerifyJson>(env, "verifyJson"));
   return exports;
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -233,6 +234,80 @@ TEST(RowGroupIndexTest, a_stream_the_manifest_does_not_declare_cannot_carry_an_i
     EXPECT_EQ(e.status(), Status::corrupt);
     EXPECT_NE(std::string(e.what()).find("declares no column dtypes"), std::string::npos) << e.what();
   }
+}
+
+// Bytes a file entry takes in the serialised manifest: the document with the
+// entry minus the document without it.
+std::size_t entry_bytes(const std::string& schema, const ManifestFile& file) {
+  Manifest with, without;
+  with.streams.emplace_back(file.stream, schema);
+  without.streams = with.streams;
+  with.files.push_back(file);
+  return serialize_manifest(with).size() - serialize_manifest(without).size();
+}
+
+ManifestFile measured_file(const std::string& stream, int64_t row_groups, int64_t frames_per_group,
+                           int64_t rows_per_frame, std::size_t ncolumns, bool index) {
+  ManifestFile file;
+  file.stream = stream;
+  file.path = stream + "/part=0/part-00000001-3f9a1c2e.parquet";
+  file.row_groups = row_groups;
+  file.frames = row_groups * frames_per_group;
+  file.rows = file.frames * rows_per_frame;
+  file.bytes = 512ull << 20;
+  file.step_min = 100000;
+  file.step_max = file.step_min + file.frames - 1;
+  file.time_min = 12.345678901234567;
+  file.time_max = file.time_min + 0.001234567890123 * static_cast<double>(file.frames);
+  file.committed_at = "2026-11-25T16:30:00Z";
+  file.checksums = FileChecksums{0x4f6a1c90, 2311, 0x0b1d77e2};
+  file.columns.push_back({"step", 123456, 2345});
+  file.columns.push_back({"time", 123456, 2345});
+  for (std::size_t c = 0; c < ncolumns; ++c) file.columns.push_back({"c" + std::to_string(c), 1 << 26, 1 << 25});
+  if (!index) return file;
+  int64_t frame = 0;
+  for (int64_t g = 0; g < row_groups; ++g) {
+    RowGroupIndex group;
+    group.first_row = g * frames_per_group * rows_per_frame;
+    group.rows = frames_per_group * rows_per_frame;
+    group.frames = frames_per_group;
+    group.bytes = 40123456;
+    group.step_min = file.step_min + frame;
+    group.step_max = group.step_min + frames_per_group - 1;
+    group.time_min = file.time_min + 0.001234567890123 * static_cast<double>(frame);
+    group.time_max = group.time_min + 0.001234567890123 * static_cast<double>(frames_per_group - 1);
+    for (std::size_t c = 0; c < ncolumns; ++c)  // typical float32 values: 9 significant digits
+      group.columns.push_back(stats(float_value(static_cast<double>(-1.23456789f)), float_value(static_cast<double>(0.987654321f)), 0));
+    if (records_frames(group.rows, group.frames))
+      for (int64_t f = 0; f < frames_per_group; ++f, ++frame)
+        group.frame_entries.push_back({file.step_min + frame, file.time_min + 0.001234567890123 * static_cast<double>(frame),
+                                       group.first_row + f * rows_per_frame, rows_per_frame});
+    else
+      frame += frames_per_group;
+    file.row_group_index.push_back(group);
+  }
+  return file;
+}
+
+// The numbers of docs/ON_DISK.md "Size": bounded here so they stay true.
+TEST(RowGroupIndexTest, manifest_bytes_per_file_entry_stay_small) {
+  const std::string fields_schema =
+      R"({"columns":[{"name":"c0","dtype":"float32"},{"name":"c1","dtype":"float32"},{"name":"c2","dtype":"float32"},)"
+      R"({"name":"c3","dtype":"float32"}],"grid":[512,512],"partition":{}})";
+  const std::string scalar_schema =
+      R"({"columns":[{"name":"c0","dtype":"float64"},{"name":"c1","dtype":"float64"}],"grid":[],"partition":{}})";
+  // tgv2d-like: 512x512 grid, 4 float32 columns: 16 frames fill a 64 MiB row
+  // group, 8 row groups a 512 MiB file. Scalar: 2 float64 columns, one row a frame.
+  const std::size_t fields_plain = entry_bytes(fields_schema, measured_file("fields", 8, 16, 512 * 512, 4, false));
+  const std::size_t fields_indexed = entry_bytes(fields_schema, measured_file("fields", 8, 16, 512 * 512, 4, true));
+  const std::size_t scalar_plain = entry_bytes(scalar_schema, measured_file("diag", 8, 100000, 1, 2, false));
+  const std::size_t scalar_indexed = entry_bytes(scalar_schema, measured_file("diag", 8, 100000, 1, 2, true));
+  std::printf("manifest entry bytes: fields %zu without index, %zu with (%zu per row group); "
+              "scalar %zu without, %zu with (%zu per row group)\n",
+              fields_plain, fields_indexed, (fields_indexed - fields_plain) / 8, scalar_plain, scalar_indexed,
+              (scalar_indexed - scalar_plain) / 8);
+  EXPECT_LT((fields_indexed - fields_plain) / 8, 1200u);
+  EXPECT_LT((scalar_indexed - scalar_plain) / 8, 300u);
 }
 
 }  // namespace
