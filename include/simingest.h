@@ -345,7 +345,11 @@ SIMINGEST_API simingest_status simingest_close_async(simingest_ingestor* ingesto
  * document `simingest inspect --json` prints. Per stream: its columns (step,
  * time, then the declared ones) with dtype, raw and stored bytes and
  * compression ratio; grid; partitioning and the partitions present; step and
- * time ranges; files, row groups, frames, rows and bytes on disk. Also the
+ * time ranges; files, row groups, frames, rows and bytes on disk; per column
+ * min, max and NaN count and the time index statistics ("index": frames,
+ * average time delta, a 20-bin histogram of frame times), read from the
+ * manifest's row-group index; the Parquet schema of the stream's newest file
+ * (the one footer read). A per-file listing ("fileList"). Also the
  * manifest format version, the files and bytes of the whole dataset, every
  * quarantined file, and "manifestSource": "manifest.json", or
  * "manifest.bak.json (manifest.json missing)" / "manifest.bak.json

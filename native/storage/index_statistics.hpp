@@ -1,5 +1,5 @@
 // Statistics of one stream's time index over the committed files
-// (docs/STATS.md "index", docs/CLI.md inspect): step and time ranges, rows,
+// (the "index" of each stream in `simingest inspect`, docs/CLI.md): step and time ranges, rows,
 // frames, the average time between frames, a histogram of frame times and
 // per declared column min, max and NaN count. Computed from manifest entries
 // alone, so no Parquet footer is read.

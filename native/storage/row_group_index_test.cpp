@@ -215,9 +215,9 @@ TEST(RowGroupIndexTest, a_damaged_index_is_corrupt_and_the_error_names_where) {
   index[0]["stepMin"] = -6;  // outside the file's steps
   EXPECT_NE(corruption_of(index).find("rowGroupIndex[0]: step or time range outside the file's"), std::string::npos);
 
-  index = written_index();
-  index[1]["rows"] = 4;
-  EXPECT_NE(corruption_of(index).find("rowGroupIndex[1]: rows beyond the file's"), std::string::npos);
+  ManifestFile fewer_rows = indexed_file();
+  fewer_rows.rows = 66;
+  EXPECT_NE(corruption_of(written_index(), fewer_rows).find("rowGroupIndex[1]: rows beyond the file's"), std::string::npos);
 
   index = written_index();
   index[0]["timeMax"] = "0.3";
