@@ -345,7 +345,11 @@ SIMINGEST_API simingest_status simingest_close_async(simingest_ingestor* ingesto
  * document `simingest inspect --json` prints. Per stream: its columns (step,
  * time, then the declared ones) with dtype, raw and stored bytes and
  * compression ratio; grid; partitioning and the partitions present; step and
- * time ranges; files, row groups, frames, rows and bytes on disk. Also the
+ * time ranges; files, row groups, frames, rows and bytes on disk; per column
+ * min, max and NaN count and the time index statistics ("index": frames,
+ * average time delta, a 20-bin histogram of frame times), read from the
+ * manifest's row-group index; the Parquet schema of the stream's newest file
+ * (the one footer read). A per-file listing ("fileList"). Also the
  * manifest format version, the files and bytes of the whole dataset, every
  * quarantined file, and "manifestSource": "manifest.json", or
  * "manifest.bak.json (manifest.json missing)" / "manifest.bak.json
@@ -366,6 +370,23 @@ SIMINGEST_API simingest_status simingest_close_async(simingest_ingestor* ingesto
  * SIMINGEST_ERR_CORRUPT (copies exist but none passes its checks; the message
  * names each and why). Thread safety: any thread. */
 SIMINGEST_API simingest_status simingest_inspect_json(const char* path, char** out_json, char** out_error);
+
+/* The full verification of the dataset at `path`, reported: the JSON document
+ * `simingest verify` prints. Both manifest copies are read and checked, and
+ * every file the manifest lists is checked as verifyOnOpen "full" checks it
+ * (size, "PAR1" at both ends, footer length and CRC-32C, whole-file CRC-32C):
+ *   { "path", "manifestSource", "ok", "manifests": [{ "path", "ok", "problem"? }],
+ *     "files": [{ "path", "stream", "bytes", "ok", "problem"? }],
+ *     "filesChecked", "filesFailed", "bytesChecked" }
+ * "ok" is false when a manifest copy is damaged or missing or any file fails;
+ * that is still SIMINGEST_OK (the document says what failed). Reads every
+ * byte of every file: time grows with the dataset.
+ *
+ * Read-only, like simingest_inspect_json(): no lock, nothing repaired or
+ * moved (simingest_open() quarantines). Ownership, out_error and the statuses
+ * for a missing or wholly damaged manifest are those of
+ * simingest_inspect_json(). Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_verify_json(const char* path, char** out_json, char** out_error);
 
 /* ---- Arrow C data and stream interfaces ------------------------------------ */
 

@@ -5,7 +5,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runDemo, type DemoResult } from './demo/run.js';
 import { addQueryCommands } from './cli_query.js';
 import { SimingestError } from './errors.js';
-import { formatBytes, formatSummary, inspectDataset } from './inspect.js';
+import { formatBytes, formatFileList, formatSummary, inspectDataset } from './inspect.js';
+import { formatVerifyReport, verifyDataset } from './verify.js';
 import { nativeVersion } from './ingestor.js';
 import { DemoProgress } from './demo/progress.js';
 
@@ -117,12 +118,29 @@ export function buildProgram(): Command {
 
   program
     .command('inspect')
-    .description('summarise a dataset: streams, schemas, grids, partitions, ranges, rows, bytes, compression')
+    .description('summarise a dataset: streams, schemas, grids, partitions, ranges, rows, bytes, compression, column ranges, Parquet schema')
     .argument('<dataset>', 'dataset directory')
     .option('--json', 'print the summary as JSON')
-    .action(async (dataset: string, options: { json?: boolean }) => {
+    .option('--files', 'also list every committed file')
+    .action(async (dataset: string, options: { json?: boolean; files?: boolean }) => {
       const summary = await inspectDataset(dataset);
-      console.log(options.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+      if (options.json) {
+        console.log(JSON.stringify(summary, null, 2));
+        return;
+      }
+      console.log(formatSummary(summary));
+      if (options.files) console.log('\n' + formatFileList(summary));
+    });
+
+  program
+    .command('verify')
+    .description('check every byte of a dataset (manifest copies, footers, whole-file CRC-32C); exit status 2 if anything fails')
+    .argument('<dataset>', 'dataset directory')
+    .option('--json', 'print the report as JSON')
+    .action(async (dataset: string, options: { json?: boolean }) => {
+      const report = await verifyDataset(dataset);
+      console.log(options.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report));
+      if (!report.ok) process.exitCode = 2;
     });
   addQueryCommands(program);
   return program;

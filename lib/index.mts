@@ -8,5 +8,6 @@ export {
   SimingestError,
   STATUS_CODES,
   inspectDataset,
+  verifyDataset,
 } from './index.js';
 export type * from './index.js';

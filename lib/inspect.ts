@@ -19,6 +19,54 @@ export interface ColumnSummary {
   compressedBytes: number;
   /** uncompressed / compressed; null when nothing is stored yet. */
   compressionRatio: number | null;
+  /**
+   * Value range over the committed rows (NaN never counts); a float's infinity
+   * is the string "Infinity" / "-Infinity". int64/uint64 values are exact JSON
+   * integers: JSON.parse rounds those beyond 2^53. null when nothing is indexed.
+   */
+  min: number | string | null;
+  max: number | string | null;
+  nanCount: number | null;
+}
+
+/** The stream's time index statistics (docs/STATS.md "index"). */
+export interface IndexStatistics {
+  files: number;
+  /** Files whose manifest entry carries a row-group index (older or salvaged files may not). */
+  indexedFiles: number;
+  frames: number;
+  rows: number;
+  steps: { min: number; max: number } | null;
+  time: { min: number; max: number } | null;
+  /** (time max - time min) / (frames - 1); null below two frames. */
+  averageTimeDelta: number | null;
+  /** 20 equal bins of frame times over [min, max]. */
+  timeHistogram: { min: number; max: number; counts: number[] } | null;
+  columns: { name: string; min: number | string | null; max: number | string | null; nanCount: number }[];
+}
+
+/** One leaf column of the Parquet schema, from a file's footer. */
+export interface ParquetColumn {
+  name: string;
+  physicalType: string | null;
+  logicalType: string | null;
+  encodings: string[];
+  codec: string | null;
+}
+
+/** One committed file as the manifest lists it. */
+export interface FileListing {
+  path: string;
+  stream: string;
+  partition: number;
+  rows: number;
+  frames: number;
+  rowGroups: number;
+  bytes: number;
+  steps: { min: number; max: number };
+  time: { min: number; max: number };
+  indexed: boolean;
+  committedAt: string;
 }
 
 export interface StreamSummary {
@@ -34,6 +82,12 @@ export interface StreamSummary {
   bytes: number;
   steps: { min: number; max: number } | null;
   time: { min: number; max: number } | null;
+  index: IndexStatistics;
+  /** The Parquet schema of the stream's newest file; null without files. */
+  parquetSchema: ParquetColumn[] | null;
+  parquetSchemaFile?: string;
+  /** Why the newest file's footer could not be read, if it could not. */
+  parquetSchemaError?: string;
 }
 
 export interface DatasetSummary {
@@ -46,6 +100,8 @@ export interface DatasetSummary {
   manifestSource: string;
   /** Every file ever quarantined, oldest first. */
   quarantined: QuarantinedFile[];
+  /** Every committed file, in commit order. */
+  fileList: FileListing[];
 }
 
 /**
@@ -72,6 +128,50 @@ function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+function formatValue(value: number | string | null): string {
+  return value === null ? '-' : String(value);
+}
+
+/** The Parquet schema lines of one stream. */
+function formatParquetSchema(stream: StreamSummary, lines: string[]): void {
+  if (stream.parquetSchemaError !== undefined) {
+    lines.push(`  parquet schema unreadable: ${stream.parquetSchemaError}`);
+    return;
+  }
+  if (stream.parquetSchema === null) return;
+  lines.push(`  parquet schema (${stream.parquetSchemaFile ?? 'newest file'})`);
+  const nameWidth = Math.max(6, ...stream.parquetSchema.map((c) => c.name.length));
+  for (const column of stream.parquetSchema) {
+    const logical = column.logicalType === null ? '' : ` ${column.logicalType}`;
+    lines.push(
+      `    ${column.name.padEnd(nameWidth)}  ${(formatValue(column.physicalType) + logical).padEnd(26)}  ` +
+        `${column.encodings.join(',')}  ${formatValue(column.codec)}`,
+    );
+  }
+}
+
+/** The time index lines of one stream. */
+function formatIndex(index: IndexStatistics, lines: string[]): void {
+  const delta = index.averageTimeDelta === null ? '-' : String(index.averageTimeDelta);
+  lines.push(`  index       ${index.indexedFiles} of ${index.files} files indexed; average time delta ${delta}`);
+  if (index.timeHistogram !== null) {
+    lines.push(`  frame times ${index.timeHistogram.counts.join(' ')}  (20 bins over ${index.timeHistogram.min} .. ${index.timeHistogram.max})`);
+  }
+}
+
+/** The `--files` listing of `simingest inspect`. */
+export function formatFileList(summary: DatasetSummary): string {
+  const lines = [`${summary.fileList.length} files`];
+  for (const file of summary.fileList) {
+    lines.push(
+      `  ${file.path}  rows ${file.rows}, frames ${file.frames}, row groups ${file.rowGroups}, ${formatBytes(file.bytes)}, ` +
+        `steps ${file.steps.min} .. ${file.steps.max}, time ${file.time.min} .. ${file.time.max}` +
+        `${file.indexed ? '' : ', no index'}, committed ${file.committedAt}`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** The human-readable report of `simingest inspect`. */
 export function formatSummary(summary: DatasetSummary): string {
   const lines: string[] = [];
@@ -91,13 +191,17 @@ export function formatSummary(summary: DatasetSummary): string {
     lines.push(`  time        ${stream.time ? `${stream.time.min} .. ${stream.time.max}` : '-'}`);
     lines.push(`  files ${stream.files}, row groups ${stream.rowGroups}, frames ${stream.frames}, rows ${stream.rows}, ${formatBytes(stream.bytes)} on disk`);
     const nameWidth = Math.max(6, ...stream.columns.map((c) => c.name.length));
-    lines.push(`  ${'column'.padEnd(nameWidth)}  dtype    ${'raw'.padStart(10)}  ${'stored'.padStart(10)}  ratio`);
+    formatIndex(stream.index, lines);
+    lines.push(`  ${'column'.padEnd(nameWidth)}  dtype    ${'raw'.padStart(10)}  ${'stored'.padStart(10)}  ratio    min .. max (NaNs)`);
     for (const column of stream.columns) {
+      const nans = column.nanCount ? ` (${column.nanCount} NaN)` : '';
       lines.push(
         `  ${column.name.padEnd(nameWidth)}  ${column.dtype.padEnd(7)}  ${formatBytes(column.uncompressedBytes).padStart(10)}  ` +
-          `${formatBytes(column.compressedBytes).padStart(10)}  ${column.compressionRatio === null ? '-' : column.compressionRatio.toFixed(2) + 'x'}`,
+          `${formatBytes(column.compressedBytes).padStart(10)}  ${(column.compressionRatio === null ? '-' : column.compressionRatio.toFixed(2) + 'x').padEnd(7)}  ` +
+          `${formatValue(column.min)} .. ${formatValue(column.max)}${nans}`,
       );
     }
+    formatParquetSchema(stream, lines);
   }
   if (summary.quarantined.length > 0) {
     lines.push('');

@@ -66,6 +66,8 @@ interface Addon {
   queryBatchesAlive(): number;
   /** simingest_inspect_json() on the libuv pool: the summary as JSON text. */
   inspectJson(path: string): Promise<string>;
+  /** simingest_verify_json() on the libuv pool: the full verification report as JSON text. */
+  verifyJson(path: string): Promise<string>;
 }
 
 export const WOULD_BLOCK = 16;

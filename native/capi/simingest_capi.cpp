@@ -14,6 +14,7 @@
 #include "pipeline/engine.hpp"
 #include "pipeline/thread_start.hpp"
 #include "storage/inspect_report.hpp"
+#include "storage/verify_report.hpp"
 #include "simingest.h"
 
 namespace {
@@ -36,6 +37,28 @@ simingest_status ingest(simingest_ingestor* handle, const char* stream, int64_t 
     if (status == Status::would_block) return static_cast<simingest_status>(status);
     return fail(handle, status, std::move(message));
   });
+}
+
+// A read-only report on the dataset at `path` (inspect, verify): one shape of
+// arguments, errors and ownership for both.
+template <class Report>
+simingest_status dataset_report(const char* path, char** out_json, char** out_error, Report report_json) {
+  if (out_json != nullptr) *out_json = nullptr;
+  if (out_error != nullptr) *out_error = nullptr;
+  auto report = [&](simingest_status status) {
+    if (out_error != nullptr) *out_error = copy_string(last_error.message);
+    return status;
+  };
+  if (out_json == nullptr) return report(fail(nullptr, Status::invalid_argument, "out_json is NULL"));
+  if (path == nullptr) return report(fail(nullptr, Status::invalid_argument, "path is NULL"));
+  if (path[0] == '\0') return report(fail(nullptr, Status::invalid_argument, "path is empty"));
+  const simingest_status status = guarded(nullptr, [&] {
+    char* text = copy_string(report_json(path));
+    if (text == nullptr) return fail(nullptr, Status::out_of_memory, "out of memory");
+    *out_json = text;
+    return succeed();
+  });
+  return status == SIMINGEST_OK ? status : report(status);
 }
 
 }  // namespace
@@ -175,22 +198,13 @@ simingest_status simingest_checkpoint(simingest_ingestor* ingestor, char** out_j
 }
 
 simingest_status simingest_inspect_json(const char* path, char** out_json, char** out_error) {
-  if (out_json != nullptr) *out_json = nullptr;
-  if (out_error != nullptr) *out_error = nullptr;
-  auto report = [&](simingest_status status) {
-    if (out_error != nullptr) *out_error = copy_string(last_error.message);
-    return status;
-  };
-  if (out_json == nullptr) return report(fail(nullptr, Status::invalid_argument, "out_json is NULL"));
-  if (path == nullptr) return report(fail(nullptr, Status::invalid_argument, "path is NULL"));
-  if (path[0] == '\0') return report(fail(nullptr, Status::invalid_argument, "path is empty"));
-  const simingest_status status = guarded(nullptr, [&] {
-    char* text = copy_string(simingest::storage::inspect_report_json(path));
-    if (text == nullptr) return fail(nullptr, Status::out_of_memory, "out of memory");
-    *out_json = text;
-    return succeed();
-  });
-  return status == SIMINGEST_OK ? status : report(status);
+  return dataset_report(path, out_json, out_error,
+                        [](const char* root) { return simingest::storage::inspect_report_json(root); });
+}
+
+simingest_status simingest_verify_json(const char* path, char** out_json, char** out_error) {
+  return dataset_report(path, out_json, out_error,
+                        [](const char* root) { return simingest::storage::verify_report_json(root); });
 }
 
 const char* simingest_last_error(const simingest_ingestor* ingestor) {

@@ -50,6 +50,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("statusString", Napi::Function::New<StatusString>(env, "statusString"));
   exports.Set("queryBatchesAlive", Napi::Function::New<QueryBatchesAlive>(env, "queryBatchesAlive"));
   exports.Set("inspectJson", Napi::Function::New<InspectJson>(env, "inspectJson"));
+  exports.Set("verifyJson", Napi::Function::New<VerifyJson>(env, "verifyJson"));
   return exports;
 }
 

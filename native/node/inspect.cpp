@@ -10,11 +10,15 @@
 namespace simingest_node {
 namespace {
 
-class InspectWorker : public Napi::AsyncWorker {
+// simingest_inspect_json and simingest_verify_json share this signature.
+using DatasetReport = simingest_status (*)(const char* path, char** out_json, char** out_error);
+
+class DatasetReportWorker : public Napi::AsyncWorker {
  public:
-  InspectWorker(Napi::Env env, std::string path)
-      : Napi::AsyncWorker(env, "simingest.inspect"),
+  DatasetReportWorker(Napi::Env env, const char* resource, DatasetReport report, std::string path)
+      : Napi::AsyncWorker(env, resource),
         deferred_(Napi::Promise::Deferred::New(env)),
+        report_(report),
         path_(std::move(path)) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
@@ -23,7 +27,7 @@ class InspectWorker : public Napi::AsyncWorker {
   void Execute() override {
     char* json = nullptr;
     char* error = nullptr;
-    status_ = simingest_inspect_json(path_.c_str(), &json, &error);
+    status_ = report_(path_.c_str(), &json, &error);
     try {
       if (status_ == SIMINGEST_OK) {
         json_ = json;
@@ -51,18 +55,18 @@ class InspectWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
+  DatasetReport report_;
   std::string path_;
   simingest_status status_ = SIMINGEST_OK;
   std::string json_;
   std::string message_;
 };
 
-}  // namespace
-
-Napi::Value InspectJson(const Napi::CallbackInfo& info) {
+Napi::Value QueueReport(const Napi::CallbackInfo& info, const char* name, const char* resource,
+                        DatasetReport report) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) {
-    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "inspectJson(path) expects a string");
+    ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, std::string(name) + "(path) expects a string");
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();
   // The C ABI takes a NUL-terminated path: one with a NUL inside would name
@@ -70,10 +74,20 @@ Napi::Value InspectJson(const Napi::CallbackInfo& info) {
   if (path.find('\0') != std::string::npos) {
     ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "path contains a NUL character");
   }
-  auto* worker = new InspectWorker(env, std::move(path));  // deletes itself after OnOK/OnError
+  auto* worker = new DatasetReportWorker(env, resource, report, std::move(path));  // deletes itself after OnOK/OnError
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
+}
+
+}  // namespace
+
+Napi::Value InspectJson(const Napi::CallbackInfo& info) {
+  return QueueReport(info, "inspectJson", "simingest.inspect", simingest_inspect_json);
+}
+
+Napi::Value VerifyJson(const Napi::CallbackInfo& info) {
+  return QueueReport(info, "verifyJson", "simingest.verify", simingest_verify_json);
 }
 
 }  // namespace simingest_node

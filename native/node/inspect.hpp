@@ -15,5 +15,9 @@ namespace simingest_node {
 
 // inspectJson(path: string): Promise<string>; rejects with a SimingestError.
 Napi::Value InspectJson(const Napi::CallbackInfo& info);
+// verifyJson(path: string): Promise<string>, simingest_verify_json(). It reads
+// every byte of the dataset, so it holds a pool thread for that long: meant
+// for the CLI (`simingest verify`), not for a server's event loop.
+Napi::Value VerifyJson(const Napi::CallbackInfo& info);
 
 }  // namespace simingest_node

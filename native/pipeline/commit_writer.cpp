@@ -36,6 +36,32 @@ void journal_row_group(OpenFile& open, const RowGroup& group) {
   open.frames_journaled = open.frames;
 }
 
+// The time index entry of a row group just written at `first_row` of its file.
+storage::RowGroupIndex index_row_group(const RowGroup& group, const parquet::FileSchema& schema, int64_t first_row) {
+  storage::RowGroupIndex index;
+  index.first_row = first_row;
+  index.rows = static_cast<int64_t>(group.rows);
+  index.frames = static_cast<int64_t>(group.frame_count);
+  for (const auto& chunk : group.chunks) index.bytes += chunk.total_compressed_size();
+  index.step_min = group.step_min;
+  index.step_max = group.step_max;
+  index.time_min = group.time_min;
+  index.time_max = group.time_max;
+  // The chunks carry the statistics the encoder was given (chunk_encoding.cpp):
+  // step and time first, then the declared columns.
+  for (std::size_t c = 2; c < group.chunks.size(); ++c)
+    index.columns.push_back(storage::column_index_stats(schema.columns[c].dtype, group.chunks[c].stats));
+  if (storage::records_frames(index.rows, index.frames)) {
+    int64_t row = first_row;
+    index.frame_entries.reserve(group.frame_spans.size());
+    for (const FrameSpan& span : group.frame_spans) {
+      index.frame_entries.push_back(storage::FrameIndexEntry{span.step, span.time, row, static_cast<int64_t>(span.rows)});
+      row += static_cast<int64_t>(span.rows);
+    }
+  }
+  return index;
+}
+
 }  // namespace
 
 void CommitWriter::start() {
@@ -163,10 +189,12 @@ void CommitWriter::write_row_group(StreamState& stream, StreamCommitState& state
     if (engine_.options.commit_delay_ms > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(engine_.options.commit_delay_ms));
     const int64_t started = monotonic_ns();
+    const int64_t first_row = open.writer->rows_written();
     open.writer->append_row_group(static_cast<int64_t>(group.rows), group.chunks.data(), group.chunks.size());
     journal_row_group(open, group);
     open.row_group_metadata.push_back(open.writer->last_row_group_metadata());
     engine_.stage_write.record(monotonic_ns() - started);
+    open.entry.row_group_index.push_back(index_row_group(group, stream.file_schema, first_row));
     open.entry.step_min = std::min(open.entry.step_min, group.step_min);
     open.entry.step_max = std::max(open.entry.step_max, group.step_max);
     open.entry.time_min = std::min(open.entry.time_min, group.time_min);

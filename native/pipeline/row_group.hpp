@@ -13,6 +13,14 @@
 
 namespace simingest::pipeline {
 
+// What the time index keeps of a frame once its buffer is gone
+// (storage/row_group_index.hpp).
+struct FrameSpan {
+  int64_t step = 0;
+  double time = 0;
+  uint64_t rows = 0;
+};
+
 struct RowGroup {
   uint32_t stream = 0;
   uint64_t seq = 0;        // per-stream row-group order
@@ -21,6 +29,7 @@ struct RowGroup {
   std::vector<FlushTicket*> tickets;
   QueryTicket* query = nullptr;  // a query marker: snapshot the stream's files when its turn comes  // counted down once this row group is committed
   std::vector<Frame*> frames;  // emptied once encoded (buffers back in the pool)
+  std::vector<FrameSpan> frame_spans;  // every frame, in order; kept for the commit's index
   uint64_t frame_count = 0;
   uint64_t rows = 0;
   uint64_t bytes_in = 0;

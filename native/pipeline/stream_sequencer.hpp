@@ -82,6 +82,7 @@ class StreamSequencer {
       }
       RowGroup& group = *building_;
       group.frames.push_back(next);
+      group.frame_spans.push_back(FrameSpan{next->step, next->time, next->rows});
       ++group.frame_count;
       group.rows += next->rows;
       group.bytes_in += next->bytes_in;

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "storage/index_statistics.hpp"
 #include "storage/manifest_store.hpp"
 #include "storage/quarantined_json.hpp"
+#include "storage/parquet_schema_report.hpp"
 
 namespace simingest::storage {
 
@@ -72,8 +74,41 @@ class SchemaReader {
   std::string where_;
 };
 
-Json stream_summary(const std::string& name, const std::string& schema_text, const Manifest& manifest,
-                    const std::string& source) {
+// The Parquet schema of the stream's newest file; a file that cannot be read
+// is reported in the summary, not thrown: inspect still shows the rest.
+void add_parquet_schema(Json& out, const std::string& root, const std::string& stream, const Manifest& manifest) {
+  const ManifestFile* newest = nullptr;
+  for (const ManifestFile& file : manifest.files)
+    if (file.stream == stream) newest = &file;
+  out["parquetSchema"] = nullptr;
+  if (!newest) return;
+  try {
+    out["parquetSchema"] = parquet_schema_json(root, newest->path);
+    out["parquetSchemaFile"] = newest->path;
+  } catch (const Error& e) {
+    out["parquetSchemaError"] = e.what();
+  }
+}
+
+Json file_listing(const Manifest& manifest) {
+  Json list = Json::array();
+  for (const ManifestFile& file : manifest.files)
+    list.push_back({{"path", file.path},
+                    {"stream", file.stream},
+                    {"partition", file.partition},
+                    {"rows", file.rows},
+                    {"frames", file.frames},
+                    {"rowGroups", file.row_groups},
+                    {"bytes", file.bytes},
+                    {"steps", range(file.step_min, file.step_max)},
+                    {"time", range(file.time_min, file.time_max)},
+                    {"indexed", !file.row_group_index.empty()},
+                    {"committedAt", file.committed_at}});
+  return list;
+}
+
+Json stream_summary(const std::string& root, const std::string& name, const std::string& schema_text,
+                    const Manifest& manifest, const std::string& source) {
   const SchemaReader reader(source, name);
   const Json schema = Json::parse(schema_text, nullptr, /*allow_exceptions=*/false);
   if (!schema.is_object()) reader.fail("", "expected an object");
@@ -105,14 +140,34 @@ Json stream_summary(const std::string& name, const std::string& schema_text, con
   // The reserved columns every stream stores first (docs/ON_DISK.md).
   std::vector<std::pair<std::string, std::string>> declared = {{"step", "int64"}, {"time", "float64"}};
   for (auto& column : reader.columns(schema)) declared.push_back(std::move(column));
+  const StreamIndexStatistics statistics = stream_index_statistics(manifest.files, name);
+  std::vector<std::string> declared_names;
+  for (std::size_t c = 2; c < declared.size(); ++c) declared_names.push_back(declared[c].first);
+  Json index = index_statistics_json(statistics, declared_names);
   Json columns = Json::array();
-  for (const auto& [column, dtype] : declared) {
+  for (std::size_t c = 0; c < declared.size(); ++c) {
+    const auto& [column, dtype] = declared[c];
     const ColumnTotals sum = column_bytes[column];
-    columns.push_back({{"name", column},
-                       {"dtype", dtype},
-                       {"uncompressedBytes", sum.uncompressed},
-                       {"compressedBytes", sum.compressed},
-                       {"compressionRatio", ratio(sum.uncompressed, sum.compressed)}});
+    Json entry = {{"name", column},
+                  {"dtype", dtype},
+                  {"uncompressedBytes", sum.uncompressed},
+                  {"compressedBytes", sum.compressed},
+                  {"compressionRatio", ratio(sum.uncompressed, sum.compressed)}};
+    // Value ranges: step and time from the entries, the others from the index.
+    const Json* range_of = c == 0 ? &index["steps"] : c == 1 ? &index["time"] : nullptr;
+    if (range_of) {
+      entry["min"] = range_of->is_null() ? Json(nullptr) : (*range_of)["min"];
+      entry["max"] = range_of->is_null() ? Json(nullptr) : (*range_of)["max"];
+      entry["nanCount"] = 0;
+    } else if (c - 2 < index["columns"].size()) {
+      const Json& stats = index["columns"][c - 2];
+      entry["min"] = stats["min"];
+      entry["max"] = stats["max"];
+      entry["nanCount"] = stats["nanCount"];
+    } else {
+      entry["min"] = entry["max"] = entry["nanCount"] = nullptr;  // no indexed file
+    }
+    columns.push_back(std::move(entry));
   }
 
   Json out;
@@ -128,6 +183,8 @@ Json stream_summary(const std::string& name, const std::string& schema_text, con
   out["bytes"] = bytes;
   out["steps"] = files == 0 ? Json(nullptr) : range(step_min, step_max);
   out["time"] = files == 0 ? Json(nullptr) : range(time_min, time_max);
+  out["index"] = std::move(index);
+  add_parquet_schema(out, root, name, manifest);
   return out;
 }
 
@@ -156,7 +213,7 @@ std::string inspect_report_json(const std::string& root) {
 
   Json streams = Json::array();
   for (const auto& [name, schema] : manifest.streams)
-    streams.push_back(stream_summary(name, schema, manifest, source));
+    streams.push_back(stream_summary(root, name, schema, manifest, source));
   uint64_t bytes = 0;
   for (const ManifestFile& file : manifest.files) bytes += file.bytes;
 
@@ -168,6 +225,7 @@ std::string inspect_report_json(const std::string& root) {
   out["files"] = manifest.files.size();
   out["bytes"] = bytes;
   out["quarantined"] = quarantined_json(manifest.quarantined);
+  out["fileList"] = file_listing(manifest);
   // Replace, not throw, on invalid UTF-8 in a name: the report still prints.
   return out.dump(2, ' ', false, Json::error_handler_t::replace);
 }

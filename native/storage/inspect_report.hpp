@@ -1,8 +1,10 @@
 // The summary `simingest inspect` prints (simingest_inspect_json in the C
 // ABI): per stream the schema, grid, partitioning and partitions present,
 // step and time ranges, files, row groups, frames, rows, bytes on disk and raw
-// and stored bytes per column, all read from the manifest alone (it lists
-// exactly the committed files), so no Parquet footer is opened.
+// and stored bytes per column, value ranges per column and the time index
+// statistics (storage/index_statistics.hpp), all read from the manifest alone
+// (it lists exactly the committed files); the one footer read is the newest
+// file's per stream, for the Parquet schema (storage/parquet_schema_report.hpp).
 //
 // The manifest is read by load_manifest_copies, the loader opening a dataset
 // uses: the same checks (structure, CRC-32C) and the same choice of copy (the
@@ -20,9 +22,13 @@ namespace simingest::storage {
 //
 //   { "path", "formatVersion", "manifestSource", "streams": [ { "name",
 //     "columns": [ { "name", "dtype", "uncompressedBytes", "compressedBytes",
-//     "compressionRatio" } ], "grid", "partitioning", "partitions", "files",
-//     "frames", "rows", "rowGroups", "bytes", "steps", "time" } ], "files",
-//     "bytes", "quarantined": [ { "path", "movedTo", "reason", "framesLost" } ] }
+//     "compressionRatio", "min", "max", "nanCount" } ], "grid", "partitioning",
+//     "partitions", "files", "frames", "rows", "rowGroups", "bytes", "steps",
+//     "time", "index", "parquetSchema", "parquetSchemaFile"? ,
+//     "parquetSchemaError"? } ], "files", "bytes", "quarantined": [ { "path",
+//     "movedTo", "reason", "framesLost" } ], "fileList": [ { "path", "stream",
+//     "partition", "rows", "frames", "rowGroups", "bytes", "steps", "time",
+//     "indexed", "committedAt" } ] }
 //
 // "manifestSource" is "manifest.json", or "manifest.bak.json (manifest.json
 // missing)" / "manifest.bak.json (manifest.json damaged: <why>)". Throws

@@ -58,9 +58,12 @@ TEST(InspectReport, summarises_a_version_1_manifest) {
   EXPECT_EQ(fields.at("steps"), json::parse(R"({"min": 0, "max": 100})"));
   EXPECT_EQ(fields.at("time"), json::parse(R"({"min": 0.0, "max": 5.0})"));
   EXPECT_EQ(fields.at("columns"), json::parse(R"([
-    {"name": "step", "dtype": "int64", "uncompressedBytes": 40, "compressedBytes": 20, "compressionRatio": 2.0},
-    {"name": "time", "dtype": "float64", "uncompressedBytes": 0, "compressedBytes": 0, "compressionRatio": null},
-    {"name": "vx", "dtype": "float32", "uncompressedBytes": 160, "compressedBytes": 100, "compressionRatio": 1.6}
+    {"name": "step", "dtype": "int64", "uncompressedBytes": 40, "compressedBytes": 20, "compressionRatio": 2.0,
+     "min": 0, "max": 100, "nanCount": 0},
+    {"name": "time", "dtype": "float64", "uncompressedBytes": 0, "compressedBytes": 0, "compressionRatio": null,
+     "min": 0.0, "max": 5.0, "nanCount": 0},
+    {"name": "vx", "dtype": "float32", "uncompressedBytes": 160, "compressedBytes": 100, "compressionRatio": 1.6,
+     "min": null, "max": null, "nanCount": null}
   ])"));
 }
 

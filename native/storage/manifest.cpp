@@ -7,10 +7,12 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <unordered_map>
 
 #include "core/status.hpp"
 #include "kernels/crc32c.hpp"
 #include "storage/quarantined_json.hpp"
+#include "storage/row_group_index_json.hpp"
 
 namespace simingest::storage {
 
@@ -177,7 +179,16 @@ Json finite_or_null(double value) {
   return Json(nullptr);
 }
 
-ManifestFile read_file_entry(const ManifestReader& reader, const Json& entry, const std::string& where) {
+// Stream name → dtypes of its declared columns (to read the index's statistics with).
+using DeclaredDtypes = std::unordered_map<std::string, std::optional<std::vector<Dtype>>>;
+
+const std::optional<std::vector<Dtype>>* declared_of(const DeclaredDtypes& declared, const std::string& stream) {
+  auto it = declared.find(stream);
+  return it == declared.end() ? nullptr : &it->second;
+}
+
+ManifestFile read_file_entry(const ManifestReader& reader, const Json& entry, const std::string& where,
+                             const DeclaredDtypes& declared, const std::string& source) {
   if (!entry.is_object()) reader.fail(where, "expected an object");
   ManifestFile file;
   file.stream = reader.string_at(entry, where, "stream");
@@ -208,7 +219,39 @@ ManifestFile read_file_entry(const ManifestReader& reader, const Json& entry, co
     reader.fail(where + ".path",
                 "\"" + file.path + "\" is not a data file of stream \"" + file.stream +
                     "\" partition " + std::to_string(file.partition));
+  if (auto index = entry.find("rowGroupIndex"); index != entry.end()) {
+    const std::optional<std::vector<Dtype>>* dtypes = declared_of(declared, file.stream);
+    if (!dtypes) reader.fail(where + ".stream", "\"" + file.stream + "\" is not a stream of the manifest");
+    file.row_group_index = parse_row_group_index(*index, *dtypes, file, source, where + ".rowGroupIndex");
+  }
   return file;
+}
+
+// dump(2) puts every number of an array on a line of its own: an index would
+// take several times its compact size. Each entry's placeholder string is
+// replaced by the index's compact dump. Only file entries follow the
+// top-level "files" key, and inside them every other string value has its
+// quotes escaped, so `"rowGroupIndex": "` is found nowhere but at an index.
+std::string with_compact_indexes(std::string text, const std::vector<ManifestFile>& files) {
+  constexpr const char kFiles[] = "\n  \"files\": [";
+  constexpr const char kKey[] = "\"rowGroupIndex\": ";
+  std::size_t at = text.find(kFiles);
+  std::string out;
+  out.reserve(text.size());
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < files.size() && at != std::string::npos; ++i) {
+    if (files[i].row_group_index.empty()) continue;
+    const std::string placeholder = std::string(kKey) + "\"" + std::to_string(i) + "\"";
+    at = text.find(placeholder, at);
+    if (at == std::string::npos) break;
+    at += sizeof kKey - 1;
+    out.append(text, copied, at - copied);
+    out += row_group_index_json(files[i].row_group_index).dump();
+    at += placeholder.size() - (sizeof kKey - 1);
+    copied = at;
+  }
+  out.append(text, copied, std::string::npos);
+  return out;
 }
 
 }  // namespace
@@ -260,13 +303,15 @@ std::string serialize_manifest(const Manifest& manifest) {
       entry["footerBytes"] = file.checksums->footer_bytes;
       entry["footerCrc32c"] = checksum_text(file.checksums->footer_crc32c);
     }
+    // A placeholder, replaced by the index's compact text below.
+    if (!file.row_group_index.empty()) entry["rowGroupIndex"] = std::to_string(files.size());
     files.push_back(std::move(entry));
   }
   document["files"] = std::move(files);
   document["quarantined"] = quarantined_json(manifest.quarantined);
 
   // dump(2) of an object ends with "\n}": the checksum member goes before it.
-  std::string text = document.dump(2);
+  std::string text = with_compact_indexes(document.dump(2), manifest.files);
   text.resize(text.size() - 2);
   const uint32_t crc = kernels::crc32c(text.data(), text.size());
   return text + kCrcHead + checksum_text(crc) + kCrcTail;
@@ -303,9 +348,11 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
     const Json& schema = reader.object_at(it.value(), where, "schema");
     manifest.streams.emplace_back(it.key(), schema.dump());
   }
+  DeclaredDtypes declared;
+  for (const auto& [name, schema] : manifest.streams) declared.emplace(name, declared_dtypes(schema));
   const Json& files = reader.array_at(document, "", "files");
   for (std::size_t i = 0; i < files.size(); ++i)
-    manifest.files.push_back(read_file_entry(reader, files[i], "files[" + std::to_string(i) + "]"));
+    manifest.files.push_back(read_file_entry(reader, files[i], "files[" + std::to_string(i) + "]", declared, source));
   if (document.contains("quarantined")) {
     const Json& quarantined = reader.array_at(document, "", "quarantined");
     for (std::size_t i = 0; i < quarantined.size(); ++i)

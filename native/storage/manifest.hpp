@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "storage/recovery_report.hpp"  // QuarantinedFile
+#include "storage/row_group_index.hpp"
 
 namespace simingest::storage {
 
@@ -54,6 +55,11 @@ struct ManifestFile {
   // Absent for entries written by an older version (verified as far as the
   // file itself allows: size, magic, footer bounds).
   std::optional<FileChecksums> checksums;
+  // The time index (storage/row_group_index.hpp), one entry per row group.
+  // Empty for entries without one: written by an older build, or of a file
+  // recovery salvaged or adopted from its journal (which does not hold it);
+  // a reader then falls back to the file's footer.
+  std::vector<RowGroupIndex> row_group_index;
 };
 
 struct Manifest {

@@ -21,6 +21,7 @@
 #include "parquet/step_split.hpp"
 #include "storage/dataset.hpp"
 #include "storage/durable_io.hpp"
+#include "storage/file_source.hpp"
 #include "storage/layout.hpp"
 
 namespace simingest::storage {
@@ -32,44 +33,6 @@ constexpr const char* kIntentName = "intent.json";
 constexpr const char* kDoneName = "retired.json";
 constexpr const char* kIntentFormat = "simingest-retirement";
 constexpr int kIntentVersion = 1;
-
-// A committed file, read with pread.
-class FileSource : public parquet::ByteSource {
- public:
-  FileSource(const std::string& path, std::string name)
-      : path_(path), name_(std::move(name)), fd_(open_file(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0, "open")) {
-    struct stat st {};
-    if (::fstat(fd_.get(), &st) != 0) throw io_error("stat " + path_, errno);
-    size_ = static_cast<uint64_t>(st.st_size);
-  }
-
-  uint64_t size() const override { return size_; }
-  const std::string& name() const override { return name_; }
-
-  void read_at(uint64_t offset, void* out, std::size_t size) const override {
-    if (offset > size_ || size > size_ - offset)
-      throw Error(Status::corrupt, name_ + ": read of " + std::to_string(size) + " bytes at " +
-                                       std::to_string(offset) + " past the end of the file");
-    auto* p = static_cast<uint8_t*>(out);
-    while (size > 0) {
-      const ssize_t n = ::pread(fd_.get(), p, size, static_cast<off_t>(offset));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw io_error("read " + path_, errno);
-      }
-      if (n == 0) throw Error(Status::corrupt, name_ + ": the file ends early");
-      p += n;
-      size -= static_cast<std::size_t>(n);
-      offset += static_cast<uint64_t>(n);
-    }
-  }
-
- private:
-  std::string path_;
-  std::string name_;
-  FileDescriptor fd_;
-  uint64_t size_ = 0;
-};
 
 std::string utc_compact_now() { return utc_now_text("%Y%m%dT%H%M%SZ"); }
 

@@ -40,7 +40,7 @@ from ._frame import DTYPE_CODES
 from ._dataset import Dataset, open_dataset
 from ._ingestor import Ingestor
 from ._query_stream import QueryStream
-from ._inspect import inspect_dataset
+from ._inspect import inspect_dataset, verify_dataset
 from ._native import LibraryNotFoundError, LibraryVersionError, library_path, status_string
 from ._version import VERSION as __version__
 
@@ -85,6 +85,7 @@ __all__ = [
     "UnknownStreamError",
     "__version__",
     "inspect_dataset",
+    "verify_dataset",
     "library_path",
     "library_version",
     "open_dataset",

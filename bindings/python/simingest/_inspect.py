@@ -1,8 +1,9 @@
-"""`inspect_dataset`: the summary `simingest inspect --json` prints, read through the engine.
+"""`inspect_dataset` and `verify_dataset`: the documents `simingest inspect --json`
+and `simingest verify --json` print, read through the engine.
 
-The engine (simingest_inspect_json in include/simingest.h) reads and checks the
-manifest exactly as opening the dataset does, so nothing about the manifest is
-re-implemented here.
+The engine (simingest_inspect_json and simingest_verify_json in
+include/simingest.h) reads and checks the manifest exactly as opening the
+dataset does, so nothing about the manifest is re-implemented here.
 """
 
 from __future__ import annotations
@@ -25,18 +26,37 @@ def inspect_dataset(path: PathLike) -> Dict[str, Any]:
     manifest copy was read, and why not the primary), ``streams`` (per stream:
     ``columns`` with dtype and raw/stored bytes, ``grid``, ``partitioning``,
     ``partitions``, ``files``, ``frames``, ``rows``, ``rowGroups``, ``bytes``,
-    ``steps`` and ``time`` ranges), ``files``, ``bytes`` and ``quarantined``.
+    ``steps`` and ``time`` ranges, ``index`` statistics, ``parquetSchema``),
+    ``files``, ``bytes``, ``quarantined`` and ``fileList``.
     Read-only and lock-free: works while an `Ingestor` holds the dataset.
     Raises StorageError when ``path`` holds no dataset, CorruptDatasetError
     when no manifest copy is good.
     """
+    return _dataset_report("simingest_inspect_json", path)
+
+
+def verify_dataset(path: PathLike) -> Dict[str, Any]:
+    """Verifies every byte of the dataset at ``path`` and reports.
+
+    Returns a dict with ``ok`` (False if a manifest copy is damaged or missing
+    or any file fails), ``manifests`` and ``files`` (each with ``path``,
+    ``ok`` and, when it failed, ``problem``), ``filesChecked``,
+    ``filesFailed`` and ``bytesChecked``. Nothing is repaired or moved
+    (opening the dataset quarantines); read-only and lock-free. Raises
+    StorageError when ``path`` holds no dataset, CorruptDatasetError when no
+    manifest copy is good.
+    """
+    return _dataset_report("simingest_verify_json", path)
+
+
+def _dataset_report(function: str, path: PathLike) -> Dict[str, Any]:
     encoded = os.fsencode(path)
     if b"\0" in encoded:
         raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT, "path contains a NUL character")
     lib = _native.library()
     out = ctypes.c_void_p()
     error = ctypes.c_void_p()
-    lib.simingest_inspect_json(encoded, ctypes.byref(out), ctypes.byref(error))
+    getattr(lib, function)(encoded, ctypes.byref(out), ctypes.byref(error))
     try:
         text = ctypes.string_at(out.value).decode("utf-8")
     finally:

@@ -320,6 +320,13 @@ def _declare(lib: ctypes.CDLL) -> None:
         ]
         lib.simingest_inspect_json.restype = ctypes.c_int
         lib.simingest_inspect_json.errcheck = on_out_error(2)
+    # simingest_status simingest_verify_json(const char* path, char** out_json, char** out_error);
+    if hasattr(lib, "simingest_verify_json"):
+        lib.simingest_verify_json.argtypes = [
+            ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)
+        ]
+        lib.simingest_verify_json.restype = ctypes.c_int
+        lib.simingest_verify_json.errcheck = on_out_error(2)
     # simingest_status simingest_flush_async(simingest_ingestor* ingestor,
     #     simingest_completion_callback callback, void* user_data);
     # simingest_status simingest_close_async(simingest_ingestor* ingestor,
