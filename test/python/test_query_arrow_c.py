@@ -16,6 +16,8 @@ import pytest
 
 from simingest_under_test import load
 
+from simingest import _arrow_abi  # after simingest_under_test, which puts the package on the path
+
 simingest = load()
 
 pa = pytest.importorskip("pyarrow")
@@ -38,28 +40,10 @@ CONFIG = {
 }
 
 
-class QuerySpec(ctypes.Structure):
-    # typedef struct simingest_query_spec {...} (include/simingest.h)
-    _fields_ = [
-        ("struct_size", ctypes.c_size_t),
-        ("columns", ctypes.POINTER(ctypes.c_char_p)),
-        ("ncolumns", ctypes.c_size_t),
-        ("has_steps", ctypes.c_int),
-        ("step_from", ctypes.c_int64),
-        ("step_to", ctypes.c_int64),
-        ("has_time", ctypes.c_int),
-        ("time_from", ctypes.c_double),
-        ("time_to", ctypes.c_double),
-        ("every", ctypes.c_int64),
-        ("flags", ctypes.c_uint32),
-        ("memory_limit", ctypes.c_uint64),
-    ]
-
-
-class ArrowArrayStream(ctypes.Structure):
-    _fields_ = [("get_schema", ctypes.c_void_p), ("get_next", ctypes.c_void_p),
-                ("get_last_error", ctypes.c_void_p), ("release", ctypes.c_void_p),
-                ("private_data", ctypes.c_void_p)]
+# The C structs as the package declares them (bindings/python/simingest/_arrow_abi.py);
+# this test drives the C functions itself.
+QuerySpec = _arrow_abi.QuerySpec
+ArrowArrayStream = _arrow_abi.ArrowArrayStream
 
 
 def c_library():
