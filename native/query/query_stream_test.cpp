@@ -22,7 +22,7 @@
 #include "query/dataset_reader.hpp"
 #include "query/file_source.hpp"
 #include "query/query_stream.hpp"
-#include "query/query_test_support.hpp"
+#include "support/query_frames.hpp"
 
 namespace simingest::query::testing {
 namespace {
