@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "query/query_test_support.hpp"
+#include "support/query_frames.hpp"
 #include "simingest.h"
 
 namespace simingest::query::testing {
