@@ -43,6 +43,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1] / "bindings" / "python"))
 from frames import load_case  # noqa: E402
 
 FIELDS = ["vx", "vy", "p"]
@@ -145,7 +146,7 @@ def _query(spec: Dict[str, Any]):
         import simingest
 
         with simingest.open_dataset(path) as dataset:
-            return dataset.query("fields", steps=steps, time=trange, columns=columns)
+            return dataset.query("fields", steps=steps, time=trange, columns=columns, memory_limit=16 << 30)
     if contender == "duckdb":
         import duckdb
 

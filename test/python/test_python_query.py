@@ -222,12 +222,6 @@ def test_ingestor_query_sees_committed_frames(tmp_path):
     with simingest.Ingestor(path, streams=STREAMS, workers=1) as ingestor:
         write(ingestor, range(12))
         ingestor.flush()
-        try:
-            ingestor.query_stream("diag").close()
-        except simingest.InternalError as error:  # the engine's placeholder until issue 12 lands there
-            if "not implemented" in str(error):
-                pytest.skip(str(error))
-            raise
         result = ingestor.query("fields", steps=(1, 10), every=3)
         grid = ingestor.query("fields", as_grid=True, columns=["k"])
         expected = select(reference(path, "fields"), (1, 10), every=3)
@@ -236,6 +230,28 @@ def test_ingestor_query_sees_committed_frames(tmp_path):
         assert pa.table(ingestor.query_stream("diag")).num_rows == 12
     with pytest.raises(simingest.ClosedError):
         ingestor.query("fields")
+
+
+def test_ingestor_query_sees_frames_not_yet_committed(tmp_path):
+    # Nothing is flushed and the row groups are far larger than the frames: the
+    # frames are in the engine's memory (or the open file) when queried. The
+    # same query after close, on the committed dataset, must give the same table.
+    path = str(tmp_path / "ds")
+    ingestor = simingest.Ingestor(path, streams=STREAMS, workers=1, row_group_bytes=64 << 20)
+    write(ingestor, range(12))
+    in_flight = ingestor.query("fields")
+    assert ingestor.stats()["streams"]["fields"]["framesCommitted"] < 12
+    ingestor.close()
+    assert_same(in_flight, reference(path, "fields"), ["step", "time", "u", "k", "n"])
+
+
+def test_the_query_memory_limit_is_a_typed_error(dataset_path):
+    with simingest.open_dataset(dataset_path) as ds:
+        with pytest.raises(simingest.ResourceLimitError, match="memory limit"):
+            ds.query("fields", memory_limit=64)
+        with pytest.raises(simingest.InvalidArgumentError, match="memory_limit"):
+            ds.query("fields", memory_limit=-1)
+        assert ds.query("fields", memory_limit=1 << 30).num_rows == ds.query("fields").num_rows
 
 
 def test_bad_queries_raise_typed_errors_naming_the_problem(dataset_path, tmp_path):

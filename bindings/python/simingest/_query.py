@@ -30,13 +30,15 @@ def open_stream(
     time: Optional[Sequence[float]],
     every: int,
     per_frame: bool = False,
+    memory_limit: Optional[int] = None,
 ) -> QueryStream:
     encoded = encode_stream(stream)
-    spec = PreparedSpec(columns, steps, time, every, QUERY_BATCH_PER_FRAME if per_frame else 0)
+    spec = PreparedSpec(columns, steps, time, every, QUERY_BATCH_PER_FRAME if per_frame else 0, memory_limit)
 
     def rerun() -> QueryStream:
         return open_stream(
-            source, stream, columns=columns, steps=steps, time=time, every=every, per_frame=per_frame
+            source, stream, columns=columns, steps=steps, time=time, every=every, per_frame=per_frame,
+            memory_limit=memory_limit,
         )
 
     result = QueryStream(rerun)
@@ -151,11 +153,13 @@ class Queryable:
         every: int = 1,
         *,
         per_frame: bool = False,
+        memory_limit: Optional[int] = None,
     ) -> QueryStream:
         """The raw result as a `QueryStream` (``__arrow_c_stream__``): hand it to
         ``pyarrow.table``, ``polars.DataFrame`` or DuckDB without a copy."""
         return open_stream(
-            self._query_source(), stream, columns=columns, steps=steps, time=time, every=every, per_frame=per_frame
+            self._query_source(), stream, columns=columns, steps=steps, time=time, every=every, per_frame=per_frame,
+            memory_limit=memory_limit,
         )
 
     def query(
@@ -166,6 +170,8 @@ class Queryable:
         columns: Optional[Iterable[str]] = None,
         every: int = 1,
         as_grid: bool = False,
+        *,
+        memory_limit: Optional[int] = None,
     ) -> Any:
         """Frames of `stream` whose step is in ``steps=(from, to)`` and time in
         ``time=(t0, t1)`` (inclusive), every `every`-th step, with `step`, `time`
@@ -174,9 +180,9 @@ class Queryable:
         (frames, *grid) plus "step" and "time" per frame."""
         if as_grid:
             grid = grid_of(self._stream_schema(stream), stream)
-            result = self.query_stream(stream, steps, time, columns, every, per_frame=True)
+            result = self.query_stream(stream, steps, time, columns, every, per_frame=True, memory_limit=memory_limit)
             return stack_frames(result, grid)
-        return collect(self.query_stream(stream, steps, time, columns, every))
+        return collect(self.query_stream(stream, steps, time, columns, every, memory_limit=memory_limit))
 
     def scan(
         self,

@@ -67,6 +67,12 @@ def encode_stream(stream: Any) -> bytes:
     return stream.encode("utf-8")
 
 
+def _uint64(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value >= 1 << 64:
+        raise _invalid(f"query: {name}: expected an integer from 0 to 2^64-1, got {value!r}")
+    return value
+
+
 class PreparedSpec:
     """A filled `simingest_query_spec` and the C strings its pointers refer to
     (kept alive here for as long as the spec is)."""
@@ -78,12 +84,15 @@ class PreparedSpec:
         time: Optional[Sequence[float]],
         every: int,
         flags: int = 0,
+        memory_limit: Optional[int] = None,
     ) -> None:
         self.names = column_names(columns)
         spec = QuerySpec()
         spec.struct_size = ctypes.sizeof(QuerySpec)
         spec.every = _int64(every, "every")
         spec.flags = flags
+        # 0: the ingestor's queryMemoryLimit (a dataset handle: 4 GiB); the engine checks the rest.
+        spec.memory_limit = 0 if memory_limit is None else _uint64(memory_limit, "memory_limit")
         self._encoded = None
         if self.names is not None:
             self._encoded = (ctypes.c_char_p * max(1, len(self.names)))(*(n.encode("utf-8") for n in self.names))
