@@ -207,8 +207,13 @@ TEST_F(HandMadeSnapshot, a_snapshot_of_memory_frames_alone_needs_no_file) {
 StreamConfig two_columns() {
   StreamConfig stream;
   stream.name = "s";
-  stream.columns = {{"a", Dtype::uint8, NonFinitePolicy::allow, ColumnEncoding::automatic},
-                    {"b", Dtype::float64, NonFinitePolicy::allow, ColumnEncoding::automatic}};
+  ColumnConfig a;
+  a.name = "a";
+  a.dtype = Dtype::uint8;
+  ColumnConfig b;
+  b.name = "b";
+  b.dtype = Dtype::float64;
+  stream.columns = {a, b};
   return stream;
 }
 
