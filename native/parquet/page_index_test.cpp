@@ -167,7 +167,8 @@ TEST(PageIndex, the_file_holds_it_and_a_footer_from_the_journal_does_not) {
   // Recovery: the row groups' bytes, then the footer from the journal.
   salvaged.bytes.assign(file.bytes.begin(), file.bytes.begin() + static_cast<std::ptrdiff_t>(data_end));
   FileWriter::write_footer(salvaged, schema, {}, {&journaled}, static_cast<int64_t>(ids.size()));
-  const format::ColumnChunk& recovered = read_footer(salvaged).row_groups[0].columns[0];
+  const format::FileMetaData recovered_footer = read_footer(salvaged);
+  const format::ColumnChunk& recovered = recovered_footer.row_groups[0].columns[0];
   EXPECT_FALSE(recovered.column_index_offset);
   EXPECT_FALSE(recovered.offset_index_offset);
   EXPECT_EQ(recovered.meta_data.bloom_filter_offset, cc.meta_data.bloom_filter_offset);
