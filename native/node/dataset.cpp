@@ -1,78 +1,14 @@
 #include "dataset.hpp"
 
-#include <new>
 #include <string>
 #include <utility>
 
+#include "open_worker.hpp"
 #include "query_spec.hpp"
 #include "query_stream.hpp"
 #include "simingest_error.hpp"
 
 namespace simingest_node {
-namespace {
-
-class DatasetOpenWorker : public Napi::AsyncWorker {
- public:
-  DatasetOpenWorker(Napi::Env env, std::string path)
-      : Napi::AsyncWorker(env, "simingest.dataset.open"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        path_(std::move(path)) {}
-
-  // A handle nobody took (the object could not be made) is closed here.
-  ~DatasetOpenWorker() override { simingest_dataset_close(&handle_); }
-
-  DatasetOpenWorker(const DatasetOpenWorker&) = delete;
-  DatasetOpenWorker& operator=(const DatasetOpenWorker&) = delete;
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  // On a pool thread: no JavaScript, and nothing may throw out of here.
-  void Execute() override {
-    char* error = nullptr;
-    status_ = simingest_dataset_open(path_.c_str(), &handle_, &error);
-    if (status_ != SIMINGEST_OK) {
-      try {
-        message_ = error != nullptr ? error : simingest_status_string(status_);
-      } catch (const std::bad_alloc&) {
-        message_.clear();
-      }
-    }
-    simingest_free(error);
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    try {
-      if (status_ != SIMINGEST_OK) {
-        deferred_.Reject(MakeError(env, status_, message_.empty() ? "out of memory" : message_));
-        return;
-      }
-      AddonData* data = env.GetInstanceData<AddonData>();
-      deferred_.Resolve(data->dataset_class.New({Napi::External<simingest_dataset*>::New(env, &handle_)}));
-    } catch (const Napi::Error& error) {
-      Reject(error.Value());
-    } catch (...) {
-    }
-  }
-
-  void OnError(const Napi::Error& error) override { Reject(error.Value()); }
-
- private:
-  void Reject(Napi::Value error) noexcept {
-    try {
-      deferred_.Reject(error);
-    } catch (...) {
-    }
-  }
-
-  Napi::Promise::Deferred deferred_;
-  std::string path_;
-  simingest_dataset* handle_ = nullptr;
-  simingest_status status_ = SIMINGEST_OK;
-  std::string message_;
-};
-
-}  // namespace
 
 Napi::Function Dataset::Define(Napi::Env env) {
   return DefineClass(env, "NativeDataset",
@@ -93,7 +29,12 @@ Napi::Value Dataset::Open(const Napi::CallbackInfo& info) {
   if (path.find('\0') != std::string::npos) {
     ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "path contains a NUL character");
   }
-  auto* worker = new DatasetOpenWorker(env, std::move(path));  // deletes itself when done
+  auto* worker = new OpenWorker<simingest_dataset>(  // deletes itself when done
+      env, "simingest.dataset.open",
+      [path = std::move(path)](simingest_dataset** handle, char** error) {
+        return simingest_dataset_open(path.c_str(), handle, error);
+      },
+      simingest_dataset_close, &AddonData::dataset_class);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

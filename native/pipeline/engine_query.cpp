@@ -6,6 +6,7 @@
 
 #include "core/names.hpp"
 #include "pipeline/engine_impl.hpp"
+#include "pipeline/frame_validation.hpp"
 #include "query/query_memory.hpp"
 #include "query/query_stream.hpp"
 
@@ -86,17 +87,10 @@ Status Engine::query(const char* stream_name, const query::QuerySpec& spec, Arro
       return Status::closed;
     }
     if (impl.failure.failed()) return impl.failure.get(message);
-    if (stream_name == nullptr) {
-      message = "stream is NULL";
-      return Status::invalid_argument;
-    }
-    const std::string_view name(stream_name, strnlen(stream_name, 4 * kMaxNameLength));
-    const auto found = impl.stream_index.find(name);
-    if (found == impl.stream_index.end()) {
-      message = "unknown stream " + quote_name(name);
-      return Status::unknown_stream;
-    }
-    pipeline::StreamState& stream = *found->second;
+    Status found = Status::ok;
+    pipeline::StreamState* const lookup = pipeline::lookup_stream(impl.stream_index, stream_name, found, message);
+    if (lookup == nullptr) return found;
+    pipeline::StreamState& stream = *lookup;
     query::ResolvedQuery resolved = query::resolve_query(stream.config, spec);
     const uint64_t limit = spec.memory_limit != 0 ? spec.memory_limit : impl.config.query_memory_limit;
 

@@ -94,20 +94,9 @@ Status FrameAdmission::admit(const char* stream_c_name, int64_t step, double tim
 }
 
 StreamState* FrameAdmission::find_stream(const char* stream_c_name, Status& status, std::string& message) {
-  if (stream_c_name == nullptr) {
-    unattributed_.frames_rejected.fetch_add(1, std::memory_order_relaxed);
-    message = "stream is NULL";
-    status = Status::invalid_argument;
-    return nullptr;
-  }
-  // Longer names than the rule allows cannot match; cut them for the message.
-  const std::string_view stream_name(stream_c_name, strnlen(stream_c_name, 4 * kMaxNameLength));
-  const auto found = stream_index_.find(stream_name);
-  if (found != stream_index_.end()) return found->second;
-  unattributed_.frames_rejected.fetch_add(1, std::memory_order_relaxed);
-  message = "unknown stream " + quote_name(stream_name);
-  status = is_valid_name(stream_name) ? Status::unknown_stream : Status::invalid_argument;
-  return nullptr;
+  StreamState* const stream = lookup_stream(stream_index_, stream_c_name, status, message);
+  if (stream == nullptr) unattributed_.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+  return stream;
 }
 
 // Charges the budget, as the backpressure policy says. A cached buffer is

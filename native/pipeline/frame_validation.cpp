@@ -97,6 +97,22 @@ Status reject(StreamState& stream, Status status, std::string text, std::string&
   return status;
 }
 
+StreamState* lookup_stream(const std::unordered_map<std::string_view, StreamState*>& index, const char* name,
+                           Status& status, std::string& message) {
+  if (name == nullptr) {
+    message = "stream is NULL";
+    status = Status::invalid_argument;
+    return nullptr;
+  }
+  // Longer names than the rule allows cannot match; cut them for the message.
+  const std::string_view stream_name(name, strnlen(name, 4 * kMaxNameLength));
+  const auto found = index.find(stream_name);
+  if (found != index.end()) return found->second;
+  message = "unknown stream " + quote_name(stream_name);
+  status = is_valid_name(stream_name) ? Status::unknown_stream : Status::invalid_argument;
+  return nullptr;
+}
+
 Status check_time(StreamState& stream, const simingest_column* columns, std::size_t ncolumns, double time,
                   double& time_partition, std::string& message) {
   if (columns == nullptr && ncolumns > 0)

@@ -11,10 +11,17 @@
 
 namespace simingest::storage {
 
-FileSource::FileSource(const std::string& path, std::string name)
-    : path_(path), name_(std::move(name)), fd_(open_file(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0, "open")) {
+FileSource::FileSource(const std::string& path, std::string name, std::shared_ptr<const int> borrowed)
+    : path_(path), name_(std::move(name)), borrowed_(std::move(borrowed)) {
+  if (borrowed_) {
+    fd_ = *borrowed_;
+  } else {
+    owned_ = open_file(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0, "open");
+    fd_ = owned_.get();
+  }
   struct stat st {};
-  if (::fstat(fd_.get(), &st) != 0) throw io_error("stat " + path_, errno);
+  if (::fstat(fd_, &st) != 0) throw io_error("stat " + path_, errno);
+  regular_ = S_ISREG(st.st_mode);
   size_ = static_cast<uint64_t>(st.st_size);
 }
 
@@ -24,7 +31,7 @@ void FileSource::read_at(uint64_t offset, void* out, std::size_t size) const {
                                      std::to_string(offset) + " past the end of the file");
   auto* p = static_cast<uint8_t*>(out);
   while (size > 0) {
-    const ssize_t n = ::pread(fd_.get(), p, size, static_cast<off_t>(offset));
+    const ssize_t n = ::pread(fd_, p, size, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw io_error("read " + path_, errno);
