@@ -1,9 +1,8 @@
 // apache-arrow input: a Table or RecordBatch whose columns are matched to the
 // stream's columns by name. Its `step` and `time` columns say which frame each
 // row belongs to: every run of consecutive rows with equal (step, time) is one
-// frame. Recognised by shape, not instanceof, so any copy of apache-arrow works,
-// and typed by shape too: apache-arrow is an optional peer dependency, and a
-// program that never passes arrow input compiles without it.
+// frame. Recognised and typed by shape, not instanceof, so a Table from any copy
+// or version of apache-arrow the caller's program resolves works, not only ours.
 import { DTYPE_ARRAYS, type Dtype } from './config.js';
 import { describe, expectArgument } from './errors.js';
 import type { Frame } from './frame.js';

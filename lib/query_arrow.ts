@@ -1,7 +1,7 @@
 // Query batches as apache-arrow RecordBatches and Tables, built over the
 // typed arrays the addon made on the engine's buffers (no copy). apache-arrow
-// is an optional peer dependency: it is loaded on first use, and a query that
-// needs it without it installed fails with a typed error saying what to do.
+// is a dependency (query() and scan() are typed by its Table and RecordBatch),
+// loaded on the first query that needs it, so loading simingest stays cheap.
 import type * as Arrow from 'apache-arrow';
 import { SimingestError } from './errors.js';
 import type { QueryReader, RawBatch } from './query.js';
@@ -10,17 +10,7 @@ import type { QueryField } from './native.js';
 let arrow: typeof Arrow | undefined;
 
 export function loadArrow(): typeof Arrow {
-  if (arrow === undefined) {
-    try {
-      arrow = require('apache-arrow') as typeof Arrow;
-    } catch (error) {
-      throw new SimingestError(
-        'query() and scan() return apache-arrow Tables and RecordBatches, but apache-arrow is not installed: ' +
-          `npm install apache-arrow, or pass asGrid: true for plain typed arrays (${(error as Error).message})`,
-        'ERR_INVALID_ARGUMENT',
-      );
-    }
-  }
+  arrow ??= require('apache-arrow') as typeof Arrow;
   return arrow;
 }
 

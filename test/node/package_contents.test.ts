@@ -1,7 +1,7 @@
 // What `npm pack` ships: the engine's sources a source build needs, the
 // compiled TypeScript, the CLI and the install scripts — and no test support,
-// bench data or fuzz corpora. apache-arrow is an optional peer: nothing shipped
-// loads or names it as a module.
+// bench data or fuzz corpora. apache-arrow is a dependency that only query
+// results load, on first use.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -36,11 +36,12 @@ test('npm pack ships every engine source a source build compiles', (t) => {
   assert.deepEqual(sources.filter((f) => !files.has(f)), []);
 });
 
-test('apache-arrow is an optional peer dependency that only the query results load, on first use', () => {
+test('apache-arrow is a dependency that only the query results load, on first use', () => {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-  assert.equal(pkg.dependencies['apache-arrow'], undefined);
-  assert.ok(pkg.peerDependencies['apache-arrow']);
-  assert.equal(pkg.peerDependenciesMeta['apache-arrow'].optional, true);
+  // A dependency, not an optional peer: query() and scan() are declared with
+  // its types, which must resolve in every consumer's TypeScript build.
+  assert.ok(pkg.dependencies['apache-arrow']);
+  assert.equal(pkg.peerDependencies?.['apache-arrow'], undefined);
   // Loading the package never loads apache-arrow: one file requires it, inside
   // the function that builds query results (query() and scan() return its
   // Tables and RecordBatches, so their declarations name its types).

@@ -203,34 +203,6 @@ test('Ingestor.query sees the frames it committed', async (t) => {
   await assert.rejects(ingestor.query('fields'), { code: 'ERR_CLOSED' });
 });
 
-test('without apache-arrow, query() fails saying to install it, and asGrid still works', async (t) => {
-  const dir = scratchDir(t);
-  await writeDataset(dir, 2);
-  const scratch = scratchDir(t);
-  const hook = path.join(scratch, 'no-arrow.js');
-  // Makes require('apache-arrow') fail as it does where it is not installed.
-  writeFileSync(hook, `const M = require('module'); const r = M._resolveFilename;
-M._resolveFilename = function (request, ...rest) {
-  if (request === 'apache-arrow') { const e = new Error("Cannot find module 'apache-arrow'"); e.code = 'MODULE_NOT_FOUND'; throw e; }
-  return r.call(this, request, ...rest);
-};`);
-  const script = path.join(scratch, 'probe.js');
-  writeFileSync(script, `const { Dataset } = require(${JSON.stringify(path.resolve(__dirname, '..'))});
-(async () => {
-  const ds = await Dataset.open(${JSON.stringify(dir)});
-  const grid = await ds.query('fields', { asGrid: true });
-  let error;
-  try { await ds.query('fields'); } catch (e) { error = e; }
-  console.log(JSON.stringify({ shape: grid.shape, code: error && error.code, message: error && error.message }));
-  ds.close();
-})();`);
-  const { stdout } = await run(process.execPath, ['-r', hook, script]);
-  const out = JSON.parse(stdout) as { shape: number[]; code: string; message: string };
-  assert.deepEqual(out.shape, [2, ...GRID]);
-  assert.equal(out.code, 'ERR_INVALID_ARGUMENT');
-  assert.match(out.message, /npm install apache-arrow/);
-});
-
 test('a batch is released once the arrays over its buffers are collected', async (t) => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
