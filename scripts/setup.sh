@@ -21,6 +21,7 @@ as_root apt-get update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   cmake g++ make pkg-config libzstd-dev libxxhash-dev nlohmann-json3-dev libgtest-dev \
   python3 python3-pip python3-venv \
+  chromium \
   clang libclang-rt-14-dev  # the fuzzers (docs/FUZZING.md): clang and libFuzzer's runtime
 
 echo "== Python readers for the demo's output and the Python tests (pip)"
@@ -29,8 +30,10 @@ pip_args=(--quiet --disable-pip-version-check)
 if python3 -m pip install --help 2>/dev/null | grep -- --break-system-packages >/dev/null; then
   pip_args+=(--break-system-packages)
 fi
-python_modules=(pyarrow duckdb polars pandas numpy pytest)
-if python3 -c "import $(IFS=,; echo "${python_modules[*]}")" 2>/dev/null; then
+# pip names; the import names differ for grpcio (grpc) and grpcio-tools (grpc_tools).
+python_modules=(pyarrow duckdb polars pandas numpy pytest fastavro grpcio grpcio-tools)
+python_imports=(pyarrow duckdb polars pandas numpy pytest fastavro grpc grpc_tools)
+if python3 -c "import $(IFS=,; echo "${python_imports[*]}")" 2>/dev/null; then
   echo "already installed: ${python_modules[*]}"
 else
   # --retries 0: where only a local index answers, an unreachable default
