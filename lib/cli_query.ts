@@ -27,14 +27,14 @@ function int64(text: string, what: string): bigint {
 }
 
 /** "A:B", "A:" or ":B" (an open end reaches the end of int64). */
-function stepRange(text: string): [bigint, bigint] {
+export function stepRange(text: string): [bigint, bigint] {
   const parts = text.split(':');
   if (parts.length !== 2) throw new InvalidArgumentError('expected A:B (either end may be left out)');
   return [parts[0] === '' ? INT64_MIN : int64(parts[0]!, 'from'), parts[1] === '' ? INT64_MAX : int64(parts[1]!, 'to')];
 }
 
 /** "T0:T1", "T0:" or ":T1" (an open end is the largest finite double). */
-function timeRange(text: string): [number, number] {
+export function timeRange(text: string): [number, number] {
   const parts = text.split(':');
   const number = (part: string, open: number) => {
     if (part.trim() === '') return open;
@@ -46,7 +46,7 @@ function timeRange(text: string): [number, number] {
   return [number(parts[0]!, -Number.MAX_VALUE), number(parts[1]!, Number.MAX_VALUE)];
 }
 
-function columnList(text: string): string[] {
+export function columnList(text: string): string[] {
   return text.split(',').map((c) => c.trim()).filter((c) => c.length > 0);
 }
 
