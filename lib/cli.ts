@@ -1,9 +1,10 @@
 // The `simingest` command: `demo` runs the built-in solver into a dataset,
 // `inspect` summarises a dataset from its manifest, `query`/`head`/`tail`
-// print its frames (cli_query.ts).
+// print its frames (cli_query.ts), `serve` runs the service (cli_serve.ts).
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo, type DemoResult } from './demo/run.js';
 import { addQueryCommands } from './cli_query.js';
+import { addServeCommand } from './cli_serve.js';
 import { SimingestError } from './errors.js';
 import { formatBytes, formatFileList, formatSummary, inspectDataset } from './inspect.js';
 import { formatVerifyReport, verifyDataset } from './verify.js';
@@ -143,6 +144,7 @@ export function buildProgram(): Command {
       if (!report.ok) process.exitCode = 2;
     });
   addQueryCommands(program);
+  addServeCommand(program);
   return program;
 }
 

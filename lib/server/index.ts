@@ -115,6 +115,7 @@ export async function serve(options: ServeOptions): Promise<ServerHandle> {
     close: () => {
       closing ??= (async () => {
         service.draining = true;
+        logger.info({ dataset: options.dataset }, 'draining');
         // Stop accepting; requests in progress finish (keep-alive sockets close once idle).
         const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeIdleConnections();
