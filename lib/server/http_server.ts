@@ -78,6 +78,8 @@ export function createHttpServer(service: Service, token: string | undefined, tl
     requestTimeout: service.limits.requestTimeoutMs,
     headersTimeout: service.limits.headersTimeoutMs,
     keepAliveTimeout: 5_000,
+    // How often the two timeouts above are checked (Node's default, 30 s, would let a short timeout run long).
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(service.limits.headersTimeoutMs / 4))),
   };
   const server = tls
     ? https.createServer({ ...options, cert: tls.cert, key: tls.key }, (req, res) => void handle(req, res))
@@ -85,8 +87,12 @@ export function createHttpServer(service: Service, token: string | undefined, tl
   // No traffic in either direction for this long (a silent client, or one that
   // stopped reading a query) closes the socket and with it the query.
   server.setTimeout(service.limits.idleTimeoutMs, (socket) => socket.destroy());
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  // Unparseable or too slow requests never reach a handler; they are counted here.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout'
+      : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    service.metrics.rejects.inc({ path: 'rest', code: error.code ?? 'ERR_CLIENT' });
+    if (socket.writable && error.code !== 'ECONNRESET') socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
     else socket.destroy();
   });
   return server;
