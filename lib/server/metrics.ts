@@ -94,7 +94,7 @@ export class ServiceMetrics {
     scalar('simingest_engine_memory_limit_bytes', 'The engine memory budget', (s) => s.memoryLimit);
     scalar('simingest_engine_queue_depth', 'Frames queued for the engine workers', (s) => s.queueDepth);
     this.registry.registerMetric(stageHistogram(read) as never);
-    collectDefaultMetrics({ register: this.registry, prefix: 'simingest_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'simingest_' });
   }
 
   countFrame(stream: string, path: IngestPath, bytes: number): void {
