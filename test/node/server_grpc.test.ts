@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { readStream } from './helpers';
+import { query, readStream } from './helpers';
 import { startServer } from './server_support';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -141,4 +141,36 @@ test('a Python grpcio client with stubs generated from the shipped .proto ingest
   const stored = await readStream(dataset, 'fields', 'step, vx');
   assert.deepEqual(stored.vx, report.query_vx);
   assert.deepEqual(stored.vx!.slice(0, 4), [0.5, 1.5, 2.5, 3.5]);
+});
+
+test('StreamData under a full memory budget: the client is slowed, every frame arrives, memory stays in budget', async (t) => {
+  const { handle, dataset } = await startServer(t, { grpcPort: 0 });
+  const c = client(handle.address().grpc!.target);
+  t.after(() => c.close());
+  // 48 frames of 512 KiB each (24 MiB) through a 16 MiB budget.
+  const rows = 65536;
+  const frames = 48;
+  const summary = await call<{ frames: string; bytes: string }>((cb) => {
+    const stream = c.StreamData(new grpc.Metadata(), cb);
+    let step = 0;
+    const writeMore = () => {
+      while (step < frames) {
+        const energy = new Float64Array(rows).fill(step);
+        const ok = stream.write({ stream: 'diag', step: String(step), time: step, columns: [
+          { name: 'energy', dtype: 'float64', data: bytes(energy) }, { name: 'count', dtype: 'uint16', data: Buffer.alloc(rows * 2) }] });
+        step += 1;
+        if (!ok) return void stream.once('drain', writeMore); // the client honours gRPC flow control
+      }
+      stream.end();
+    };
+    writeMore();
+  });
+  assert.equal(summary.frames, String(frames));
+  await handle.ingestor.flush();
+  const stats = handle.ingestor.stats();
+  assert.ok(stats.memoryPeak <= stats.memoryLimit, `${stats.memoryPeak} <= ${stats.memoryLimit}`);
+  assert.equal(stats.streams.diag!.framesCommitted, frames);
+  const glob = path.join(dataset, 'diag', '**', '*.parquet').replace(/'/g, "''");
+  const stored = await query(`SELECT count(*) AS n, count(DISTINCT step) AS steps, sum(energy) AS total FROM read_parquet('${glob}', hive_partitioning = true)`);
+  assert.deepEqual(stored, { n: [BigInt(rows * frames)], steps: [BigInt(frames)], total: [rows * (frames * (frames - 1)) / 2] });
 });
