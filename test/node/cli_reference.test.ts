@@ -8,7 +8,7 @@ import { test } from 'node:test';
 const root = path.resolve(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'simingest.js');
 
-for (const command of ['demo', 'inspect', 'verify', 'query', 'head', 'tail']) {
+for (const command of ['demo', 'inspect', 'verify', 'query', 'head', 'tail', 'serve']) {
   test(`docs/CLI.md lists every option of simingest ${command}`, () => {
     const help = execFileSync(process.execPath, [bin, command, '--help'], { encoding: 'utf8' });
     const options = [...help.matchAll(/^\s+(--[a-z-]+(?: <[^>]+>)?)/gm)].map((m) => m[1]!).filter((o) => o !== '--help');

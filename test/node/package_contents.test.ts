@@ -23,7 +23,7 @@ test('npm pack ships no test support, bench or fuzz files', () => {
   assert.deepEqual(files.filter((f) => /test|^bench\/|fuzz\/corpus|\.tgz$/i.test(f)), []);
   for (const needed of ['package.json', 'README.md', 'bin/simingest.js', 'dist/index.js', 'dist/index.mjs',
     'dist/index.d.ts', 'dist/cli.js', 'scripts/install.mjs', 'scripts/build-addon.mjs', 'CMakeLists.txt',
-    'include/simingest.h', 'native/node/CMakeLists.txt']) {
+    'include/simingest.h', 'native/node/CMakeLists.txt', 'proto/simingest/v1/simingest.proto', 'dist/server/index.js']) {
     assert.ok(files.includes(needed), `${needed} is packed`);
   }
 });
