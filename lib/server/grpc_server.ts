@@ -68,6 +68,18 @@ function queryOptionsOf(m: QueryMessage): QueryOptions {
   return options;
 }
 
+function drainedOrClosed(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('close', done);
+  });
+}
+
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
 export async function createGrpcServer(service: Service, host: string, port: number, token: string | undefined, tls: TlsFiles | undefined): Promise<GrpcListener> {
@@ -171,12 +183,8 @@ export async function createGrpcServer(service: Service, host: string, port: num
         const emptySchema = async () => (await ingestor.query(call.request.stream, options)).schema;
         for await (const data of arrowIpcStream(batches, emptySchema)) {
           if (call.cancelled || call.destroyed) return;
-          if (!call.write({ data })) {
-            await new Promise<void>((resolve) => {
-              call.once('drain', resolve);
-              call.once('close', resolve);
-            });
-          }
+          // The next batch is read only once the client took this chunk (HTTP/2 flow control).
+          if (!call.write({ data })) await drainedOrClosed(call);
         }
       }).then(({ error }) => {
         if (error) call.emit('error', error);
