@@ -174,3 +174,16 @@ test('StreamData under a full memory budget: the client is slowed, every frame a
   const stored = await query(`SELECT count(*) AS n, count(DISTINCT step) AS steps, sum(energy) AS total FROM read_parquet('${glob}', hive_partitioning = true)`);
   assert.deepEqual(stored, { n: [BigInt(rows * frames)], steps: [BigInt(frames)], total: [rows * (frames * (frames - 1)) / 2] });
 });
+
+test('a gRPC message over the limit is refused with RESOURCE_EXHAUSTED and nothing is ingested', async (t) => {
+  const { handle } = await startServer(t, { grpcPort: 0, limits: { grpcMessageBytes: 64 * 1024 } });
+  const c = client(handle.address().grpc!.target);
+  t.after(() => c.close());
+  const big = { stream: 'diag', step: '1', time: 0, columns: [{ name: 'energy', dtype: 'float64', data: Buffer.alloc(128 * 1024) }, { name: 'count', dtype: 'uint16', data: Buffer.alloc(32 * 1024) }] };
+  await assert.rejects(call((cb) => c.BatchIngest({ frames: [big] }, new grpc.Metadata(), cb)),
+    (e: grpc.ServiceError) => e.code === grpc.status.RESOURCE_EXHAUSTED);
+  assert.equal(handle.ingestor.stats().framesAccepted, 0);
+  // The server goes on.
+  const status = await call<{ totals: { frames_accepted: string } }>((cb) => c.GetStatus({}, new grpc.Metadata(), cb as never));
+  assert.equal(status.totals.frames_accepted, '0');
+});
