@@ -118,6 +118,7 @@ export async function serve(options: ServeOptions): Promise<ServerHandle> {
         logger.info({ dataset: options.dataset }, 'draining');
         // Stop accepting; requests in progress finish (keep-alive sockets close once idle).
         const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        for (const stop of [...service.liveResponses]) stop();
         httpServer.closeIdleConnections();
         await Promise.all([httpClosed, grpc?.drain()]);
         await service.tracer.startActiveSpan('simingest.close', async (span) => {

@@ -5,7 +5,9 @@ import { framesFromArrow } from '../arrow.js';
 import { SimingestError } from '../errors.js';
 import type { Frame } from '../frame.js';
 import { loadArrow } from '../query_arrow.js';
+import { dashboardFile } from './dashboard_files.js';
 import { framesFromJson } from './frames_json.js';
+import { sendEvents } from './live_events.js';
 import { HttpError, mediaType, readBody, sendJson } from './http_io.js';
 import { openApiDocument } from './openapi.js';
 import { ARROW_STREAM, queryOptions, sendQuery } from './query_response.js';
@@ -66,7 +68,17 @@ async function postFrames(ctx: RouteContext): Promise<void> {
   sendJson(res, 200, { framesAccepted: ctx.frames });
 }
 
+function sendFile(res: ServerResponse, name: string): void {
+  const { body, type } = dashboardFile(name);
+  res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-cache' });
+  res.end(body);
+}
+
 export const ROUTES: Route[] = [
+  // The dashboard's page and scripts hold no data (it comes from /v1/events with the token): public.
+  { method: 'GET', path: '/', operationId: 'dashboard', public: true, handler: async ({ res }) => sendFile(res, 'index.html') },
+  { method: 'GET', path: '/dashboard/{file}', operationId: 'dashboardFile', public: true, handler: async ({ res, params }) => sendFile(res, params.file!) },
+  { method: 'GET', path: '/v1/events', operationId: 'events', handler: ({ res, service }) => sendEvents(service, res) },
   {
     method: 'GET', path: '/healthz', operationId: 'healthz', public: true,
     handler: async ({ res }) => sendJson(res, 200, { status: 'ok' }),

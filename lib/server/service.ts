@@ -37,6 +37,8 @@ export class Service {
   readonly limits: ServiceLimits;
   /** Set when close() begins: /readyz says 503, new work is refused. */
   draining = false;
+  /** Ends each open event stream (GET /v1/events). */
+  readonly liveResponses = new Set<() => void>();
 
   constructor(ingestor: Ingestor, metrics: ServiceMetrics, logger: Logger, limits: ServiceLimits) {
     this.ingestor = ingestor;
