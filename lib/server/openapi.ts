@@ -68,6 +68,18 @@ export function openApiDocument(): object {
       '/': { get: { operationId: 'dashboard', security: [], summary: 'The live dashboard (HTML; no data, no token needed)', responses: { 200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } } } },
       '/dashboard/{file}': { get: { operationId: 'dashboardFile', security: [], summary: "The dashboard's scripts and styles", parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string', enum: ['index.html', 'app.js', 'uPlot.js', 'uPlot.css'] } }], responses: { 200: { description: 'The file' }, 404: errorResponse('No such file') } } },
       '/v1/events': { get: { operationId: 'events', summary: 'Server-sent events: `stats` twice a second (counters, memory, per stream)', responses: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...authErrors } } },
+      '/v1/streams/{stream}/live': {
+        get: {
+          operationId: 'live',
+          summary: 'Server-sent events following a stream: `frame` (the latest frame of a grid stream, one column downsampled by block means) or `rows` (the rows of every new frame of a stream without a grid), twice a second',
+          parameters: [
+            streamParam,
+            { name: 'column', in: 'query', schema: { type: 'string' }, description: 'Grid streams: the column to send (default: the first declared)' },
+            { name: 'max', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 512, default: 64 }, description: 'Grid streams: at most max×max cells' },
+          ],
+          responses: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 400: errorResponse(codesFor(400)), 404: errorResponse(codesFor(404)), ...authErrors },
+        },
+      },
       '/healthz': { get: { operationId: 'healthz', security: [], summary: 'Liveness (no token needed)', responses: { 200: { description: 'The process serves requests' } } } },
       '/readyz': { get: { operationId: 'readyz', summary: 'Readiness: 503 while draining', responses: { 200: { description: 'Ready' }, 503: { description: 'Draining or closed' }, ...authErrors } } },
       '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus text exposition', responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...authErrors } } },

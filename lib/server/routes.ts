@@ -8,6 +8,7 @@ import { loadArrow } from '../query_arrow.js';
 import { dashboardFile } from './dashboard_files.js';
 import { framesFromJson } from './frames_json.js';
 import { sendEvents } from './live_events.js';
+import { sendLive } from './live_stream.js';
 import { HttpError, mediaType, readBody, sendJson } from './http_io.js';
 import { openApiDocument } from './openapi.js';
 import { ARROW_STREAM, queryOptions, sendQuery } from './query_response.js';
@@ -79,6 +80,10 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/', operationId: 'dashboard', public: true, handler: async ({ res }) => sendFile(res, 'index.html') },
   { method: 'GET', path: '/dashboard/{file}', operationId: 'dashboardFile', public: true, handler: async ({ res, params }) => sendFile(res, params.file!) },
   { method: 'GET', path: '/v1/events', operationId: 'events', handler: ({ res, service }) => sendEvents(service, res) },
+  {
+    method: 'GET', path: '/v1/streams/{stream}/live', operationId: 'live',
+    handler: ({ res, service, params, url }) => sendLive(service, res, params.stream!, url.searchParams),
+  },
   {
     method: 'GET', path: '/healthz', operationId: 'healthz', public: true,
     handler: async ({ res }) => sendJson(res, 200, { status: 'ok' }),

@@ -37,7 +37,9 @@ export class Service {
   readonly limits: ServiceLimits;
   /** Set when close() begins: /readyz says 503, new work is refused. */
   draining = false;
-  /** Ends each open event stream (GET /v1/events). */
+  /** The step of the last frame each stream took through this service (for GET …/live). */
+  readonly lastStep = new Map<string, number | bigint>();
+  /** Ends each open event stream (GET /v1/events, GET …/live). */
   readonly liveResponses = new Set<() => void>();
 
   constructor(ingestor: Ingestor, metrics: ServiceMetrics, logger: Logger, limits: ServiceLimits) {
@@ -64,6 +66,7 @@ export class Service {
         throw error;
       }
       accepted += 1;
+      this.lastStep.set(stream, frame.step);
       this.metrics.countFrame(stream, path, frameBytes(frame));
     }
     return accepted;
