@@ -30,8 +30,19 @@ test('the dashboard shows each stream\'s counters as stats() has them, updated l
     });
     assert.equal(res.status, 200);
   }
+  for (let step = 0; step < 3; step += 1) {
+    const res = await fetch(`${url}/v1/streams/fields/frames`, {
+      method: 'POST', headers: { ...bearer(TOKEN), 'content-type': 'application/json' },
+      body: JSON.stringify({ step, time: step, columns: { vx: [0, 1, 2, step], p: [0, 0, 0, 0], id: [0, 0, 0, 0] } }),
+    });
+    assert.equal(res.status, 200);
+  }
   await handle.ingestor.flush();
   const stats = handle.ingestor.stats().streams.diag!;
+  // The diagnostics columns are plotted against step, the grid stream's latest frame is a heatmap.
+  await page.locator('#live-diag-energy[data-points="5000"]').waitFor({ timeout: 5000 });
+  await page.locator('#live-fields[data-step="2"]').waitFor({ timeout: 5000 });
+  await page.locator('#live-diag-count[data-points="5000"]').waitFor({ timeout: 5000 });
   const started = Date.now();
   // Events come every 500 ms: the committed count shows within about one interval.
   await page.locator('#stream-diag [data-key="framesCommitted"]').filter({ hasText: new RegExp(`^${stats.framesCommitted}$`) }).waitFor({ timeout: 5000 });
@@ -50,7 +61,7 @@ test('the dashboard shows each stream\'s counters as stats() has them, updated l
     mbps: cells.mbps!,
   });
   assert.ok(shownWithin < 1500, `shown ${shownWithin} ms after the flush`);
-  assert.equal(await page.locator('.uplot').count(), 2);
+  assert.equal(await page.locator('.uplot').count(), 4); // throughput, memory, diag.energy, diag.count
   assert.deepEqual(errors, []);
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, 'dashboard.png') });

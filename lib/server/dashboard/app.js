@@ -54,11 +54,13 @@ function render(stats) {
   last = stats;
 }
 
-// EventSource cannot send an Authorization header, so the stream is read with fetch.
-async function follow() {
+const headers = token ? { authorization: `Bearer ${token}` } : {};
+
+// EventSource cannot send an Authorization header, so event streams are read with fetch.
+async function follow(path, onEvent, onState) {
   for (;;) {
     try {
-      const res = await fetch('/v1/events', { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const res = await fetch(path, { headers });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
@@ -71,14 +73,73 @@ async function follow() {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          if (/^event: stats$/m.test(block) && data) render(JSON.parse(data));
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          if (event && data) onEvent(event, JSON.parse(data));
         }
       }
-      state.textContent = 'the server closed the stream; reconnecting…';
+      onState?.('the server closed the stream; reconnecting…');
     } catch (error) {
-      state.textContent = `disconnected (${error.message}); reconnecting…`;
+      onState?.(`disconnected (${error.message}); reconnecting…`);
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
-follow();
+
+// A stream without a grid: each column plotted against step as rows arrive.
+function followRows(name, columns) {
+  const box = document.getElementById('streams-live');
+  const plots = columns.map((column) => {
+    const figure = document.createElement('figure');
+    figure.id = `live-${name}-${column}`;
+    box.append(figure);
+    const plot = new uPlot({ title: `${name}.${column}`, width: 380, height: 200, scales: { x: { time: false } },
+      series: [{ label: 'step' }, { label: column, stroke: '#2a6fdb', width: 1.5 }] }, [[], []], figure);
+    return { column, figure, plot, x: [], y: [] };
+  });
+  follow(`/v1/streams/${encodeURIComponent(name)}/live`, (event, data) => {
+    if (event !== 'rows') return;
+    for (const p of plots) {
+      p.x.push(...data.columns.step);
+      p.y.push(...data.columns[p.column]);
+      if (p.x.length > 5000) { p.x.splice(0, p.x.length - 5000); p.y.splice(0, p.y.length - 5000); }
+      p.plot.setData([p.x, p.y]);
+      p.figure.dataset.points = String(p.x.length);
+    }
+  });
+}
+
+// A grid stream: its latest frame's first column as a heatmap (blue low, red high).
+function followGrid(name, column) {
+  const figure = document.createElement('figure');
+  figure.id = `live-${name}`;
+  const caption = document.createElement('figcaption');
+  const canvas = document.createElement('canvas');
+  canvas.className = 'heatmap';
+  figure.append(caption, canvas);
+  document.getElementById('streams-live').append(figure);
+  follow(`/v1/streams/${encodeURIComponent(name)}/live?column=${encodeURIComponent(column)}&max=128`, (event, f) => {
+    if (event !== 'frame') return;
+    const [rows, cols] = f.shape;
+    canvas.width = cols;
+    canvas.height = rows;
+    const ctx = canvas.getContext('2d');
+    const image = ctx.createImageData(cols, rows);
+    const span = f.max > f.min ? f.max - f.min : 1;
+    f.values.forEach((v, k) => {
+      const u = Number.isFinite(v) ? (v - f.min) / span : 0.5;
+      image.data.set([Math.round(255 * u), Math.round(80 + 80 * (1 - Math.abs(2 * u - 1))), Math.round(255 * (1 - u)), 255], 4 * k);
+    });
+    ctx.putImageData(image, 0, 0);
+    caption.textContent = `${name}.${f.column} at step ${f.step} (t = ${f.time.toPrecision(4)}), ${f.min.toPrecision(3)} … ${f.max.toPrecision(3)}`;
+    figure.dataset.step = String(f.step);
+  });
+}
+
+follow('/v1/events', (event, data) => { if (event === 'stats') render(data); }, (text) => { state.textContent = text; });
+fetch('/v1/streams', { headers }).then((r) => r.json()).then(({ streams }) => {
+  for (const s of streams) {
+    const columns = Object.keys(s.columns);
+    if (s.grid) followGrid(s.name, columns[0]);
+    else followRows(s.name, columns);
+  }
+});
