@@ -4,7 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo, type DemoResult } from './demo/run.js';
 import { addQueryCommands } from './cli_query.js';
-import { addServeCommand } from './cli_serve.js';
+import { addServeCommand, closeOnSignals, port } from './cli_serve.js';
 import { SimingestError } from './errors.js';
 import { formatBytes, formatFileList, formatSummary, inspectDataset } from './inspect.js';
 import { formatVerifyReport, verifyDataset } from './verify.js';
@@ -72,6 +72,23 @@ function printSummary(result: DemoResult): void {
   console.log(`  npx simingest inspect ${shellQuote(result.out)}`);
 }
 
+async function demoWithService(options: {
+  steps: number; grid: [number, number]; out: string; viscosity: number; perturbation: number;
+  partitionSteps: number; memoryLimit: number; workers?: number; port: number; stepMs: number;
+}): Promise<void> {
+  // Loaded here: the service's dependencies are not needed by the plain demo.
+  const { serveDemo } = require('./server/demo_serve.js') as typeof import('./server/demo_serve.js');
+  const { handle, solving } = await serveDemo({
+    out: options.out, steps: options.steps, nx: options.grid[0], ny: options.grid[1], viscosity: options.viscosity,
+    perturbation: options.perturbation, partitionSteps: options.partitionSteps, memoryLimit: options.memoryLimit * 2 ** 20,
+    ...(options.workers !== undefined ? { workers: options.workers } : {}), port: options.port, grpcPort: null, stepMs: options.stepMs,
+  });
+  closeOnSignals(handle);
+  console.error(`simingest demo: watch it at ${handle.address().http.url}/ (Ctrl-C stops the service)`);
+  await solving;
+  console.error(`simingest demo: ${options.steps} steps ingested into ${options.out}; still serving`);
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -91,10 +108,15 @@ export function buildProgram(): Command {
     .option('--memory-limit <MiB>', 'engine memory budget in MiB', positiveInteger, 64)
     .option('--workers <n>', 'engine worker threads', positiveInteger)
     .option('--no-progress', 'do not draw the progress bar')
+    .option('--serve', 'run the service too (docs/SERVER.md) and watch the run on its dashboard; keeps serving after the last step')
+    .option('--port <n>', 'with --serve: the dashboard and REST port', port, 7070)
+    .option('--step-ms <n>', 'with --serve: at least this many milliseconds per step, to watch it evolve', nonNegativeNumber, 50)
     .action(async (options: {
       steps: number; grid: [number, number]; out: string; viscosity: number; perturbation: number;
       partitionSteps: number; memoryLimit: number; workers?: number; progress: boolean;
+      serve?: boolean; port: number; stepMs: number;
     }) => {
+      if (options.serve) return demoWithService(options);
       const progress = options.progress && process.stderr.isTTY ? new DemoProgress(options.steps) : null;
       let result: DemoResult;
       try {

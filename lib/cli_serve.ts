@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { SimingestError } from './errors.js';
 import type { ServeOptions } from './server/index.js';
 
-function port(text: string): number {
+export function port(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535');
   return value;
@@ -65,7 +65,11 @@ async function runServe(dataset: string, options: ServeCommandOptions): Promise<
 
   // Loaded here: gRPC, pino and prom-client are not needed by the other commands.
   const { serve } = require('./server/index.js') as typeof import('./server/index.js');
-  const handle = await serve(serveOptions);
+  closeOnSignals(await serve(serveOptions));
+}
+
+/** SIGTERM/SIGINT: drain, flush, exit 0; a second signal exits at once. */
+export function closeOnSignals(handle: { close(): Promise<void> }): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type * as http from 'node:http';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Frame } from '../frame.js';
 import { expectArgument, SimingestError } from '../errors.js';
 import { Ingestor } from '../ingestor.js';
 import { createGrpcServer, type GrpcListener } from './grpc_server.js';
@@ -37,6 +38,12 @@ export interface ServerAddress {
 
 export interface ServerHandle {
   readonly ingestor: Ingestor;
+  /**
+   * Ingests a frame from the hosting process through the service, so it is
+   * counted in the metrics (path "library") and followed by the live endpoint
+   * and the dashboard (ingestor.ingest() directly is not).
+   */
+  ingest(stream: string, frame: Frame): Promise<void>;
   address(): ServerAddress;
   /**
    * Stops accepting, lets requests in progress finish, flushes and closes the
@@ -111,6 +118,9 @@ export async function serve(options: ServeOptions): Promise<ServerHandle> {
   let closing: Promise<void> | null = null;
   return {
     ingestor,
+    ingest: async (stream, frame) => {
+      await service.ingestFrames(stream, [frame], 'library');
+    },
     address: () => address,
     close: () => {
       closing ??= (async () => {

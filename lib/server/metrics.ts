@@ -7,7 +7,7 @@ import type { Ingestor } from '../ingestor.js';
 import type { Stats } from '../stats.js';
 
 /** Where a frame came in. */
-export type IngestPath = 'rest_json' | 'rest_arrow' | 'grpc_stream' | 'grpc_batch';
+export type IngestPath = 'rest_json' | 'rest_arrow' | 'grpc_stream' | 'grpc_batch' | 'library';
 
 const STREAM_GAUGES = [
   ['frames_accepted', 'framesAccepted', 'Frames the engine accepted'],

@@ -101,3 +101,24 @@ test('serve on a non-loopback address without --token-file refuses to start', as
   assert.equal(code, 1);
   assert.match(stderr, /refusing to listen on 0\.0\.0\.0 without a token/);
 });
+
+test('simingest demo --serve ingests every step through the service and keeps serving until SIGTERM', async (t) => {
+  const out = path.join(scratchDir(t), 'demo');
+  const child = spawn(process.execPath, [bin, 'demo', '--serve', '--steps', '6', '--grid', '16x8', '--out', out, '--port', '0', '--step-ms', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  let stderr = '';
+  const done = new Promise<string>((resolve) => child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    if (/still serving/.test(stderr)) resolve(stderr);
+  }));
+  const url = /watch it at (\S+)\//.exec(await done)![1]!;
+  const stats = await (await fetch(`${url}/v1/status`)).json() as { streams: Record<string, { framesCommitted: number }> };
+  assert.equal(stats.streams.fields!.framesCommitted, 6);
+  assert.equal(stats.streams.diagnostics!.framesCommitted, 6);
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.match(metrics, /simingest_frames_received_total\{stream="fields",path="library"\} 6/);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.equal((await readStream(out, 'fields', 'step')).step!.length, 6 * 16 * 8);
+});
