@@ -1,7 +1,7 @@
 // The dashboard in a real browser: Debian's Chromium driven by playwright-core
 // (never a downloaded browser) loads the page with the token in the fragment,
 // frames arrive over REST, and the page's counters equal stats() within the
-// event interval. The screenshot is kept in dist/test-artifacts/.
+// event interval. The screenshot is kept in dist/test/artifacts/.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -11,7 +11,7 @@ import { bearer, startServer } from './server_support';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'dashboard-token-0123456789';
-const artifacts = path.resolve(__dirname, '..', 'test-artifacts');
+const artifacts = path.resolve(__dirname, 'artifacts'); // dist/test/: never packed
 
 test('the dashboard shows each stream\'s counters as stats() has them, updated live', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (scripts/setup.sh installs it)` }, async (t) => {
   const { url, handle } = await startServer(t, { token: TOKEN });
