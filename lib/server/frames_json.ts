@@ -91,7 +91,8 @@ function frameOf(config: Config, stream: string, value: unknown, label: string):
   if (typeof columns !== 'object' || columns === null || Array.isArray(columns)) {
     fail(`Expected an object of columns for ${label}.columns but received ${describe(columns)}`);
   }
-  const out: Record<string, ColumnValue> = {};
+  // No prototype: a column named "__proto__" stays a column (and the engine names it), not a prototype.
+  const out: Record<string, ColumnValue> = Object.create(null) as Record<string, ColumnValue>;
   for (const [name, column] of Object.entries(columns)) out[name] = columnValue(config, stream, name, column);
   return { step: parsedStep as number | bigint, time, columns: out };
 }

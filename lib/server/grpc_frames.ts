@@ -15,7 +15,8 @@ const COMPRESSION: Record<string, ColumnCompression> = { COMPRESSION_NONE: 'none
 
 export function frameFromMessage(message: FrameMessage): Frame {
   const step = BigInt(message.step);
-  const columns: Record<string, ColumnValue> = {};
+  // No prototype: a column named "__proto__" stays a column (and the engine names it).
+  const columns: Record<string, ColumnValue> = Object.create(null) as Record<string, ColumnValue>;
   for (const column of message.columns) {
     if (Object.prototype.hasOwnProperty.call(columns, column.name)) {
       throw new SimingestError(`columns.${column.name}: given twice`, 'ERR_INVALID_ARGUMENT');

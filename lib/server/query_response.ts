@@ -36,7 +36,7 @@ export function negotiate(accept: string | undefined): { format: Format; type: s
     .filter((w) => w.q > 0)
     .sort((a, b) => b.q - a.q);
   for (const { type } of wanted) {
-    if (type in FORMATS) return { format: FORMATS[type as keyof typeof FORMATS], type };
+    if (Object.prototype.hasOwnProperty.call(FORMATS, type)) return { format: FORMATS[type as keyof typeof FORMATS], type };
     if (type === '*/*' || type === 'application/*') return { format: 'json', type: 'application/json' };
     if (type === 'text/*') return { format: 'csv', type: 'text/csv' };
   }

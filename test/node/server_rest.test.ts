@@ -108,6 +108,7 @@ test('bad input is refused with the engine code and message, counted, and nothin
     ['unknown column', { step: 1, time: 0, columns: { vx: [0, 0, 0, 0], p: [0, 0, 0, 0], id: [0, 0, 0, 0], w: [1, 2, 3, 4] } }, 400, 'ERR_UNKNOWN_COLUMN'],
     ['missing column', { step: 1, time: 0, columns: { vx: [0, 0, 0, 0] } }, 400, 'ERR_MISSING_COLUMN'],
     ['grid size', { step: 1, time: 0, columns: { vx: [0], p: [0], id: [0] } }, 400, 'ERR_LENGTH_MISMATCH'],
+    ['a column named __proto__', '{"step":1,"time":0,"columns":{"vx":[0,0,0,0],"p":[0,0,0,0],"id":[0,0,0,0],"__proto__":[1,2,3,4]}}', 400, 'ERR_UNKNOWN_COLUMN', /__proto__/],
   ];
   for (const [what, body, status, code, message] of cases) {
     const res = await post(frames, body);
@@ -140,6 +141,7 @@ test('bad input is refused with the engine code and message, counted, and nothin
   assert.equal(badQuery.status, 400);
   assert.match(((await badQuery.json()) as { error: { message: string } }).error.message, /steps=a:b/);
   assert.equal((await fetch(`${url}/v1/streams/fields/query`, { headers: { accept: 'image/png' } })).status, 406);
+  assert.equal((await fetch(`${url}/v1/streams/fields/query`, { headers: { accept: 'constructor' } })).status, 406);
   assert.equal((await fetch(`${url}/v1/nothing`)).status, 404);
   assert.equal((await fetch(`${url}/v1/flush`)).status, 405);
 
