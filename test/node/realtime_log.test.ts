@@ -80,7 +80,7 @@ for (const codec of ['null', 'deflate'] as const) {
       assert.equal(record.step, step);
       assert.equal(record.time, step * 0.5);
       assert.equal(record.energy, step / 3); // a scalar: the union's plain branch
-      assert.deepEqual(record.cells, [step, -step]);
+      assert.deepEqual(record.cells, Array.from(Int32Array.of(step, -step)));
       assert.deepEqual(record.probe, Array.from(probe(step)));
     });
   });
