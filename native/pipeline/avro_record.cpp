@@ -23,45 +23,63 @@ int64_t integer_at(Dtype dtype, const unsigned char* p) noexcept {
   }
 }
 
-// Appends `count` values: floats as their bytes (Avro float/double are
-// little-endian IEEE 754, the host's layout), integers as zigzag varints.
-void append_values(avro::Bytes& out, Dtype dtype, const unsigned char* data, std::size_t count) {
+// Writes `count` values at `out` and returns the end: floats as their bytes
+// (Avro float/double are little-endian IEEE 754, the host's layout),
+// integers as zigzag varints.
+uint8_t* put_values(uint8_t* out, Dtype dtype, const unsigned char* data, std::size_t count) noexcept {
   const std::size_t width = dtype_size(dtype);
   if (dtype_is_float(dtype)) {
-    avro::append_raw(out, data, count * width);
-    return;
+    if (count != 0) std::memcpy(out, data, count * width);
+    return out + count * width;
   }
-  // Worst case bytes up front, then one resize: no growth per value.
-  const std::size_t start = out.size();
-  out.resize(start + count * avro::kMaxVarintBytes);
-  uint8_t* cursor = out.data() + start;
-  for (std::size_t i = 0; i < count; ++i) cursor += avro::put_long(cursor, integer_at(dtype, data + i * width));
-  out.resize(static_cast<std::size_t>(cursor - out.data()));
+  for (std::size_t i = 0; i < count; ++i) out += avro::put_long(out, integer_at(dtype, data + i * width));
+  return out;
+}
+
+// The most bytes the record can take: step and time, then per column the
+// branch, an array's count and terminator, and each value at its widest.
+std::size_t record_bound(const StreamState& stream, const simingest_column* columns, const FrameShape& shape) noexcept {
+  std::size_t bound = avro::kMaxVarintBytes + 8;
+  const auto& declared = stream.config.columns;
+  for (std::size_t j = 0; j < declared.size(); ++j) {
+    const simingest_column& given = columns[shape.slot[j]];
+    const std::size_t count = given.length == SIMINGEST_SCALAR ? 1 : given.length;
+    const std::size_t width = dtype_is_float(declared[j].dtype) ? dtype_size(declared[j].dtype) : avro::kMaxVarintBytes;
+    bound += 1 + 2 * avro::kMaxVarintBytes + count * width;
+  }
+  return bound;
 }
 
 }  // namespace
 
+// One resize to the record's bound, then plain stores: the block's capacity
+// is kept between groups, so a steady stream of frames never allocates.
 void encode_avro_record(avro::Bytes& out, const StreamState& stream, int64_t step, double time,
                         const simingest_column* columns, const FrameShape& shape) {
-  avro::append_long(out, step);
-  avro::append_double(out, time);
+  const std::size_t start = out.size();
+  out.resize(start + record_bound(stream, columns, shape));
+  uint8_t* cursor = out.data() + start;
+  cursor += avro::put_long(cursor, step);
+  std::memcpy(cursor, &time, 8);
+  cursor += 8;
   const auto& declared = stream.config.columns;
   for (std::size_t j = 0; j < declared.size(); ++j) {
     const simingest_column& given = columns[shape.slot[j]];
     const Dtype dtype = declared[j].dtype;
     const auto* data = static_cast<const unsigned char*>(given.data);
     if (given.length == SIMINGEST_SCALAR) {
-      avro::append_long(out, 0);
-      append_values(out, dtype, data, 1);
+      *cursor++ = 0;  // union branch 0, the plain type (zigzag 0)
+      cursor = put_values(cursor, dtype, data, 1);
       continue;
     }
-    avro::append_long(out, 1);
+    *cursor++ = 2;  // union branch 1, the array (zigzag 1)
     if (given.length > 0) {
-      avro::append_long(out, static_cast<int64_t>(given.length));  // one array block
-      append_values(out, dtype, data, given.length);
+      cursor += avro::put_long(cursor, static_cast<int64_t>(given.length));  // one array block
+      cursor = put_values(cursor, dtype, data, given.length);
     }
-    avro::append_long(out, 0);  // end of the array
+    *cursor++ = 0;  // end of the array
   }
+  out.resize(static_cast<std::size_t>(cursor - out.data()));
 }
 
 }  // namespace simingest::pipeline
