@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/config.hpp"
 #include "pipeline/engine.hpp"
@@ -51,6 +53,33 @@ double bench_engine(const std::string& dir, long frames, long sync_every_frames)
   }
   engine->close();  // every frame written and fsynced
   return static_cast<double>(frames) / seconds_since(start);
+}
+
+// ack-after-fsync: `threads` hosts, each ingest() returning once its frame is
+// fsynced; group commit lets the frames of all threads share fsyncs.
+double bench_acknowledged(const std::string& dir, long frames, int threads) {
+  std::filesystem::remove_all(dir);
+  std::string json = config_json(4096);
+  json.insert(json.size() - 1, R"(,"durability":"ack-after-fsync")");
+  auto engine = simingest::Engine::open(dir, json);
+  const auto start = Clock::now();
+  std::vector<std::thread> hosts;
+  for (int t = 0; t < threads; ++t)
+    hosts.emplace_back([&, t] {
+      std::string message;
+      for (long step = t; step < frames; step += threads) {
+        const double e = 0.5 * static_cast<double>(step);
+        const int32_t n = static_cast<int32_t>(step);
+        simingest_column columns[2] = {{"e", SIMINGEST_FLOAT64, &e, SIMINGEST_SCALAR},
+                                       {"n", SIMINGEST_INT32, &n, SIMINGEST_SCALAR}};
+        if (engine->ingest("diag", step, static_cast<double>(step), columns, 2, false, message) != simingest::Status::ok)
+          std::abort();
+      }
+    });
+  for (auto& host : hosts) host.join();
+  const double rate = static_cast<double>(frames) / seconds_since(start);
+  engine->close();
+  return rate;
 }
 
 // The same bytes the engine writes, without it: encode, frame blocks of
@@ -144,6 +173,9 @@ int main(int argc, char** argv) {
   std::printf("one-row frames: %ld, syncEveryFrames %ld, codec null\n", frames, sync_every);
   std::printf("engine   %12.0f frames/s (ingest to close, fsyncs included)\n",
               bench_engine(dir + "/engine", frames, sync_every));
+  for (int threads : {1, 16, 64})
+    std::printf("ack-after-fsync, %2d hosts %10.0f acknowledged frames/s\n", threads,
+                bench_acknowledged(dir + "/acked", threads == 1 ? 2000 : 100000, threads));
   std::printf("encoder  %12.0f frames/s (encode + blocks + write, no fsync)\n",
               bench_encoder(dir + "/files", frames, sync_every));
 #ifdef SIMINGEST_BENCH_AVRO_C
