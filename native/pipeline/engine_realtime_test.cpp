@@ -5,7 +5,9 @@
 // test/node/realtime_log.test.mjs read them with fastavro and avsc.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -129,6 +131,39 @@ TEST_F(EngineRealtime, frames_wait_for_the_group_commit_without_ack_after_fsync)
   engine->flush();  // flush makes them durable
   EXPECT_EQ(scan(log_files().at(0), stream).records, 3u);
   engine->close();
+}
+
+TEST_F(EngineRealtime, flush_async_completes_once_the_realtime_frames_before_it_are_fsynced) {
+  const std::string stream = R"(,"route":"both","realtime":{"syncEveryMs":3600000,"syncEveryFrames":1000000})";
+  auto engine = Engine::open(root_, config(stream));
+  std::string message;
+  for (int64_t step = 0; step < 7; ++step) ASSERT_EQ(ingest(*engine, step, message), Status::ok) << message;
+  struct Done {
+    std::mutex mutex;
+    std::condition_variable cv;
+    int calls = 0;
+    simingest_status status = SIMINGEST_ERR_INTERNAL;
+  } done;
+  ASSERT_EQ(engine->flush_async(
+                [](void* user, simingest_status status, const char*) {
+                  auto* d = static_cast<Done*>(user);
+                  std::lock_guard<std::mutex> lock(d->mutex);
+                  ++d->calls;
+                  d->status = status;
+                  d->cv.notify_all();
+                },
+                &done, message),
+            Status::ok)
+      << message;
+  {
+    std::unique_lock<std::mutex> lock(done.mutex);
+    done.cv.wait(lock, [&] { return done.calls > 0; });
+    EXPECT_EQ(done.status, SIMINGEST_OK);
+  }
+  EXPECT_EQ(scan(log_files().at(0), stream).records, 7u);  // held back by the thresholds until the flush
+  EXPECT_EQ(nlohmann::json::parse(engine->stats_json())["framesCommitted"], 7);
+  engine->close();
+  EXPECT_EQ(done.calls, 1);
 }
 
 TEST_F(EngineRealtime, realtime_route_refuses_non_finite_values_of_reject_columns) {

@@ -146,6 +146,42 @@ void RealtimeLog::sync_all() {
   if (failure_ != Status::ok) throw Error(failure_, failure_message_);
 }
 
+void RealtimeLog::sync_all_async(SyncDone done) {
+  if (logs_.empty()) {
+    done(Status::ok, std::string());
+    return;
+  }
+  PendingSync sync;
+  sync.done = std::move(done);
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (auto& log : logs_) {
+    sync.targets.push_back(log->appended);
+    log->sync_wanted = std::max(log->sync_wanted, log->appended);
+  }
+  syncs_.push_back(std::move(sync));
+  writer_wake_.notify_one();
+}
+
+std::vector<std::pair<RealtimeLog::SyncDone, Status>> RealtimeLog::take_finished_syncs() {
+  std::vector<std::pair<SyncDone, Status>> finished;
+  for (std::size_t i = 0; i < syncs_.size();) {
+    bool durable = true;
+    for (std::size_t slot = 0; slot < logs_.size(); ++slot) durable = durable && logs_[slot]->durable >= syncs_[i].targets[slot];
+    if (durable || failure_ != Status::ok) {
+      finished.emplace_back(std::move(syncs_[i].done), durable ? Status::ok : failure_);
+      syncs_.erase(syncs_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+  return finished;
+}
+
+void RealtimeLog::run_syncs(std::vector<std::pair<SyncDone, Status>>& finished, const std::string& message) noexcept {
+  for (auto& [done, status] : finished) done(status, status == Status::ok ? std::string() : message);
+  finished.clear();
+}
+
 void RealtimeLog::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -155,8 +191,16 @@ void RealtimeLog::stop() {
   progress_.notify_all();
   if (writer_.joinable()) writer_.join();
   for (auto& log : logs_) log->fd.reset();
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (failure_ != Status::ok) throw Error(failure_, failure_message_);
+  std::unique_lock<std::mutex> lock(mutex_);
+  // The writer served every sync it could; what is left (a writer that never
+  // started, or failed) is answered now, exactly once.
+  if (!syncs_.empty() && failure_ == Status::ok) fail(Status::closed, "closed before the records were written");
+  auto finished = take_finished_syncs();
+  const std::string message = failure_message_;
+  const Status status = failure_;
+  lock.unlock();
+  run_syncs(finished, message);
+  if (status != Status::ok && status != Status::closed) throw Error(status, message);
 }
 
 bool RealtimeLog::due(const StreamLog& log, int64_t now_ns) const noexcept {
@@ -221,9 +265,16 @@ void RealtimeLog::run_writer() {
       log.writing.clear();
       wrote = true;
     }
-    if (wrote) {
+    if (wrote || !syncs_.empty()) {
       progress_.notify_all();
-      continue;
+      auto finished = take_finished_syncs();
+      if (!finished.empty()) {
+        const std::string message = failure_message_;
+        lock.unlock();
+        run_syncs(finished, message);
+        lock.lock();
+      }
+      if (wrote) continue;
     }
     if (stopping_) return;  // nothing was due, so nothing is pending
     const int64_t deadline = next_deadline_ns();

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -85,6 +86,11 @@ class RealtimeLog {
   Status wait_durable(uint32_t slot, uint64_t ticket, std::string& message) noexcept;
   // Writes and fsyncs every record appended before the call; waits. Throws Error.
   void sync_all();
+  // The same without waiting: `done` runs exactly once, on the writer thread
+  // (or in stop(), or here if nothing is routed), once those records are
+  // fsynced or the log has failed. Throws std::bad_alloc (then `done` never runs).
+  using SyncDone = std::function<void(Status, const std::string&)>;
+  void sync_all_async(SyncDone done);
   // Writes and fsyncs what is pending, joins the writer, closes the files.
   // Idempotent. Throws Error if the writer failed.
   void stop();
@@ -103,6 +109,10 @@ class RealtimeLog {
   int64_t next_deadline_ns() const noexcept;
   void write_block(StreamLog& log, int64_t count, uint64_t last_ticket);
   void fail(Status status, const std::string& message) noexcept;
+  // Takes the async syncs that are complete (or all, once failed) out of
+  // `syncs_`; the caller runs them without the lock.
+  std::vector<std::pair<SyncDone, Status>> take_finished_syncs();
+  static void run_syncs(std::vector<std::pair<SyncDone, Status>>& finished, const std::string& message) noexcept;
 
   Durability durability_;
   std::string root_;
@@ -113,7 +123,11 @@ class RealtimeLog {
   std::condition_variable writer_wake_;  // the writer sleeps on it
   std::condition_variable progress_;     // hosts wait on it (durability, room)
   bool stopping_ = false;
-  uint64_t sync_requests_ = 0;  // sync_all() and durability waiters not yet served
+  struct PendingSync {
+    std::vector<uint64_t> targets;  // per slot: the ticket that must be durable
+    SyncDone done;
+  };
+  std::vector<PendingSync> syncs_;  // sync_all_async() not yet answered
   Status failure_ = Status::ok;
   std::string failure_message_;
   std::thread writer_;

@@ -18,7 +18,8 @@ function config(codec: 'null' | 'deflate'): Config {
       diag: {
         columns: { energy: 'float64', cells: 'int32', probe: 'float32' },
         route: 'realtime',
-        realtime: { codec, syncEveryFrames: 7 },
+        // Thresholds that hold frames back for an hour: only flush() and close() write the last ones.
+        realtime: { codec, syncEveryFrames: 7, syncEveryMs: 3_600_000 },
       },
     },
   };
