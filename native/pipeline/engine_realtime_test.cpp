@@ -17,6 +17,8 @@
 #include "pipeline/engine.hpp"
 #include "storage/avro_container.hpp"
 #include "storage/avro_log_scan.hpp"
+#include "storage/file_ops.hpp"
+#include "support/fault_injecting_file_ops.hpp"
 #include "support/scratch_directory.hpp"
 
 namespace simingest {
@@ -231,6 +233,43 @@ TEST_F(EngineRealtime, a_damaged_log_is_quarantined_and_the_open_fails_once_nami
   EXPECT_TRUE(fs::exists(fs::path(root_) / "_simingest/quarantine/_realtime/diag/log-00000000000000000000.avro"));
   auto engine = Engine::open(root_, config(stream));  // once: the file is out of the way
   engine->close();
+}
+
+TEST_F(EngineRealtime, disk_full_in_a_group_commit_is_a_sticky_typed_error_and_acknowledged_frames_stay) {
+  const std::string stream = R"(,"route":"realtime")";
+  const std::string fsync_acks = R"(,"durability":"ack-after-fsync")";
+  std::string message;
+  uint64_t after_three = 0;  // operations up to the third acknowledged frame
+  {
+    testing_support::ScratchDirectory counting;
+    testing_support::FaultInjectingFileOps ops(counting.path());
+    storage::ScopedFileOps installed(ops);
+    auto engine = Engine::open(counting.path(), config(stream, fsync_acks));
+    for (int64_t step = 0; step < 3; ++step) ASSERT_EQ(ingest(*engine, step, message), Status::ok) << message;
+    after_three = ops.operations();
+    engine->close();
+  }
+  testing_support::FaultPlan plan;
+  plan.at = after_three + 1;  // the fourth frame's block: half written, then ENOSPC
+  plan.kind = testing_support::FaultKind::short_write;
+  plan.error = ENOSPC;
+  {
+    testing_support::FaultInjectingFileOps ops(root_, plan);
+    storage::ScopedFileOps installed(ops);
+    auto engine = Engine::open(root_, config(stream, fsync_acks));
+    for (int64_t step = 0; step < 3; ++step) ASSERT_EQ(ingest(*engine, step, message), Status::ok) << message;
+    EXPECT_EQ(ingest(*engine, 3, message), Status::no_space);
+    EXPECT_NE(message.find("_realtime/diag/log-00000000000000000000.avro"), std::string::npos) << message;
+    EXPECT_EQ(ingest(*engine, 4, message), Status::no_space);  // sticky
+    EXPECT_THROW(engine->close(), Error);
+  }
+  auto engine = Engine::open(root_, config(stream));  // recovery cuts the half-written block
+  const auto stats = nlohmann::json::parse(engine->stats_json());
+  EXPECT_EQ(stats["realtime"]["truncated"].size(), 1u);
+  engine->close();
+  const auto result = scan(log_files().at(0), stream);
+  EXPECT_EQ(result.outcome, storage::avro::LogScan::Outcome::clean) << result.reason;
+  EXPECT_EQ(result.records, 3u);  // every acknowledged frame, nothing else
 }
 
 TEST_F(EngineRealtime, stats_have_no_realtime_section_without_a_routed_stream) {
