@@ -72,8 +72,9 @@ for (const codec of ['null', 'deflate'] as const) {
     assert.deepEqual(live.records.map((r) => r.step), Array.from({ length: 20 }, (_, i) => i));
 
     await ingestSteps(20, 30);
-    const stats = ingestor.stats() as unknown as { realtime: { frames: number } };
-    assert.equal(stats.realtime.frames, 30);
+    const stats = ingestor.stats();
+    assert.equal(stats.realtime?.frames, 30);
+    assert.equal(stats.realtime?.streams.diag?.frames, 30);
     await ingestor.close();
     const { records } = await readLog(file);
     assert.equal(records.length, 30);
