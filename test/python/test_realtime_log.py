@@ -48,7 +48,7 @@ COLUMNS = {"f32": "float32", "f64": "float64", "i32": "int32", "i64": "int64", "
 def config(route="realtime", codec="null", **top):
     stream = {"columns": COLUMNS, "route": route, "realtime": {"codec": codec}}
     if route == "both":
-        stream["realtime"]["everySteps"] = 3
+        stream["realtime"]["every_steps"] = 3  # snake_case, as keyword settings are spelled in Python
     return dict({"workers": 1, "streams": {"diag": stream}}, **top)
 
 
