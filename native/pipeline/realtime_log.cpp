@@ -247,7 +247,7 @@ void RealtimeLog::run_writer() {
         Status status = Status::ok;
         std::string message;
         try {
-          write_block(log, count, last);
+          write_block(log, count);
         } catch (const Error& e) {
           status = e.status();
           message = e.what();
@@ -287,7 +287,7 @@ void RealtimeLog::run_writer() {
   }
 }
 
-void RealtimeLog::write_block(StreamLog& log, int64_t count, uint64_t /*last_ticket*/) {
+void RealtimeLog::write_block(StreamLog& log, int64_t count) {
   log.compressed.clear();
   log.codec.compress(log.writing.data(), log.writing.size(), log.compressed);
   log.block.clear();

@@ -55,8 +55,8 @@ class RealtimeLog {
   RealtimeLog& operator=(const RealtimeLog&) = delete;
 
   // Recovers the logs of `streams` (each routed) in the dataset at `root`
-  // and starts a new segment for each: header written and fsynced. Returns
-  // the slot of each, in order. Throws Error: corrupt (a damaged log was
+  // and starts a new segment for each: header written and fsynced. Stream i
+  // of `streams` is slot i. Throws Error: corrupt (a damaged log was
   // quarantined; the message names it), io.
   void open(const std::string& root, const std::vector<const StreamConfig*>& streams);
   // Starts the writer thread. Throws Error(resource_limit).
@@ -107,7 +107,7 @@ class RealtimeLog {
   void run_writer();
   bool due(const StreamLog& log, int64_t now_ns) const noexcept;
   int64_t next_deadline_ns() const noexcept;
-  void write_block(StreamLog& log, int64_t count, uint64_t last_ticket);
+  void write_block(StreamLog& log, int64_t count);
   void fail(Status status, const std::string& message) noexcept;
   // Takes the async syncs that are complete (or all, once failed) out of
   // `syncs_`; the caller runs them without the lock.
