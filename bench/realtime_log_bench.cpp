@@ -4,7 +4,8 @@
 //   encoder   simingest's record encoding and block framing alone, no engine;
 //   avro-c    Debian's libavro writing the same records with its value API
 //             (built only where avro.h is found).
-// Usage: realtime_log_bench <scratch dir> [frames] [syncEveryFrames]
+// Usage: realtime_log_bench <scratch dir> [frames] [syncEveryFrames] [engine]
+// (a fourth argument `engine` runs the first measurement only, for profiling)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -173,6 +174,7 @@ int main(int argc, char** argv) {
   std::printf("one-row frames: %ld, syncEveryFrames %ld, codec null\n", frames, sync_every);
   std::printf("engine   %12.0f frames/s (ingest to close, fsyncs included)\n",
               bench_engine(dir + "/engine", frames, sync_every));
+  if (argc > 4 && std::string(argv[4]) == "engine") return 0;
   for (int threads : {1, 16, 64})
     std::printf("ack-after-fsync, %2d hosts %10.0f acknowledged frames/s\n", threads,
                 bench_acknowledged(dir + "/acked", threads == 1 ? 2000 : 100000, threads));
