@@ -176,12 +176,15 @@ def test_every_acknowledged_frame_survives_kill_9_and_a_torn_tail_is_cut(tmp_pat
         [sys.executable, "-c", WRITER.format(repo=str(REPO)), str(root)], stdout=subprocess.PIPE, env=env, text=True
     )
     acknowledged = []
-    for line in child.stdout:
-        acknowledged.append(int(line))
-        if len(acknowledged) == 40:
-            break
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    try:
+        for line in child.stdout:  # ends at EOF if the writer dies on its own
+            acknowledged.append(int(line))
+            if len(acknowledged) == 40:
+                break
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert len(acknowledged) == 40, "the writer stopped before 40 frames were acknowledged"
     [path] = log_files(root)
     _, records = read_log(path)  # fastavro reads the log as kill -9 left it
     steps = [r["step"] for r in records]
