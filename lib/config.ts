@@ -45,6 +45,24 @@ export interface StreamConfig {
   partition?: PartitionConfig;
   /** Default non-finite policy of the stream's columns. */
   nonFinite?: NonFinitePolicy;
+  /**
+   * Which path frames take: `batch` (Parquet, the default), `realtime` (the Avro log under
+   * `_realtime/<stream>/` only), `both` (Parquet, and every `realtime.everySteps`-th step to the log).
+   */
+  route?: 'batch' | 'realtime' | 'both';
+  realtime?: RealtimeOptions;
+}
+
+/** The realtime log of a `realtime` or `both` stream (docs/ON_DISK.md "The realtime log"). */
+export interface RealtimeOptions {
+  /** Route `both`: frames whose step is a multiple of this go to the log too (default 1). */
+  everySteps?: number;
+  /** Group commit: write and fsync once the oldest waiting frame is this old (default 50 ms)… */
+  syncEveryMs?: number;
+  /** …or this many frames wait (default 4096). */
+  syncEveryFrames?: number;
+  /** Avro block codec (default `null`). */
+  codec?: 'null' | 'deflate' | 'zstandard';
 }
 
 export type BackpressurePolicy = 'block' | 'error' | 'drop';
@@ -83,6 +101,11 @@ export interface Config {
    * are skipped (`framesSkippedDuplicate`). See `checkpoint()`.
    */
   resumeFromStep?: number;
+  /**
+   * When `ingest()` of a frame on the realtime path returns: `ack-after-accept` (default: once it
+   * is queued for the log) or `ack-after-fsync` (once the log holding it is fsynced).
+   */
+  durability?: 'ack-after-accept' | 'ack-after-fsync';
 }
 
 /** The declared dtype of a column, whichever way the config spelled it. */

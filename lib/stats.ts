@@ -51,6 +51,20 @@ export interface RecoveryReport {
   retired: RetiredFile[];
 }
 
+/** The realtime log's counters (docs/STATS.md), in total and per routed stream. */
+export interface RealtimeLogCounters {
+  frames: number;
+  bytes: number;
+  blocks: number;
+  fsyncs: number;
+}
+
+export interface RealtimeStats extends RealtimeLogCounters {
+  /** Torn last blocks this open cut off. */
+  truncated: { path: string; keptBytes: number; cutBytes: number; reason: string }[];
+  streams: Record<string, RealtimeLogCounters & { path: string }>;
+}
+
 export interface Stats extends StreamStats {
   memoryUsed: number;
   memoryPeak: number;
@@ -59,5 +73,7 @@ export interface Stats extends StreamStats {
   workers: number;
   streams: Record<string, StreamStats>;
   recovery: RecoveryReport;
+  /** Only when a stream is routed `realtime` or `both`. */
+  realtime?: RealtimeStats;
   stages: Record<'validate' | 'queue' | 'stats' | 'encode' | 'compress' | 'write' | 'fsync', StageStats>;
 }

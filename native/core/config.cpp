@@ -240,9 +240,50 @@ PartitionConfig parse_partition(const Json& j, const std::string& path) {
   return partition;
 }
 
+RealtimeConfig parse_realtime(const Json& j, const std::string& path) {
+  require_object(j, path, "an object");
+  reject_unknown_keys(j, path, {"everySteps", "syncEveryMs", "syncEveryFrames", "codec"});
+  RealtimeConfig realtime;
+  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+  if (const Json* value = find_key(j, "everySteps"))
+    realtime.every_steps = read_signed(*value, join(path, "everySteps"), 1, kMax, "an integer from 1 to 2147483647");
+  if (const Json* value = find_key(j, "syncEveryMs"))
+    realtime.sync_every_ms =
+        read_signed(*value, join(path, "syncEveryMs"), 0, 3600000, "an integer from 0 to 3600000 (ms)");
+  if (const Json* value = find_key(j, "syncEveryFrames"))
+    realtime.sync_every_frames =
+        read_signed(*value, join(path, "syncEveryFrames"), 1, kMax, "an integer from 1 to 2147483647");
+  if (const Json* value = find_key(j, "codec"))
+    realtime.codec = read_choice<AvroCodec>(
+        *value, join(path, "codec"),
+        {{"null", AvroCodec::null}, {"deflate", AvroCodec::deflate}, {"zstandard", AvroCodec::zstandard}});
+  return realtime;
+}
+
+// The route and the realtime settings, checked against each other and the
+// columns: Avro has no unsigned 64-bit type, so such a column cannot take
+// the realtime path.
+void parse_route(const Json& j, const std::string& path, StreamConfig& stream) {
+  if (const Json* route = find_key(j, "route"))
+    stream.route = read_choice<StreamRoute>(
+        *route, join(path, "route"),
+        {{"batch", StreamRoute::batch}, {"realtime", StreamRoute::realtime}, {"both", StreamRoute::both}});
+  const Json* realtime = find_key(j, "realtime");
+  if (realtime) stream.realtime = parse_realtime(*realtime, join(path, "realtime"));
+  if (realtime && stream.route == StreamRoute::batch)
+    fail(join(path, "realtime"), "applies to route \"realtime\" or \"both\" only");
+  if (realtime && stream.route == StreamRoute::realtime && find_key(*realtime, "everySteps"))
+    fail(join(join(path, "realtime"), "everySteps"), "applies to route \"both\" only");
+  if (stream.route == StreamRoute::batch) return;
+  for (const ColumnConfig& column : stream.columns)
+    if (column.dtype == Dtype::uint64)
+      fail(join(join(path, "columns"), column.name),
+           "uint64 cannot take the realtime path (Avro has no unsigned 64-bit type)");
+}
+
 StreamConfig parse_stream(const std::string& name, const Json& j, const std::string& path) {
   require_object(j, path, "an object");
-  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite"});
+  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite", "route", "realtime"});
   StreamConfig stream;
   stream.name = name;
 
@@ -270,6 +311,7 @@ StreamConfig parse_stream(const std::string& name, const Json& j, const std::str
   if (const Json* grid = find_key(j, "grid")) stream.grid = parse_grid(*grid, join(path, "grid"));
   if (const Json* partition = find_key(j, "partition"))
     stream.partition = parse_partition(*partition, join(path, "partition"));
+  parse_route(j, path, stream);
   return stream;
 }
 
@@ -454,7 +496,7 @@ Config parse_config(std::string_view json_text) {
   reject_unknown_keys(doc, "",
                       {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",
                        "memoryLimit", "queryMemoryLimit", "workers", "backpressure", "affinity",
-                       "resumeFromStep", "verifyOnOpen"});
+                       "resumeFromStep", "verifyOnOpen", "durability"});
   Config config;
 
   const Json* streams = find_key(doc, "streams");
@@ -464,6 +506,7 @@ Config parse_config(std::string_view json_text) {
   check_config_count("streams", streams->size(), kMaxStreams, "streams");
   for (const auto& item : streams->items()) {
     if (!is_valid_name(item.key())) expected("streams", kNameRule, Json(item.key()));
+    if (item.key() == "_realtime") fail("streams._realtime", "reserved: the realtime log's directory");
     config.streams.push_back(parse_stream(item.key(), item.value(), join("streams", item.key())));
   }
 
@@ -500,6 +543,10 @@ Config parse_config(std::string_view json_text) {
     else if (text == "full") config.verify_on_open = VerifyMode::full;
     else expected("verifyOnOpen", "\"footer\" or \"full\"", *value);
   }
+  if (const Json* value = find_key(doc, "durability"))
+    config.durability = read_choice<Durability>(
+        *value, "durability",
+        {{"ack-after-accept", Durability::ack_after_accept}, {"ack-after-fsync", Durability::ack_after_fsync}});
   return config;
 }
 

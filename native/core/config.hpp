@@ -34,12 +34,36 @@ struct PartitionConfig {
   double time_span = 0;   // kind == time: finite and > 0
 };
 
+// Which path a stream's frames take (the router, pipeline/frame_admission.cpp):
+// `batch` to Parquet only (the default), `realtime` to the Avro log only,
+// `both` to Parquet and, every `every_steps`-th step, to the log.
+enum class StreamRoute { batch, realtime, both };
+
+// The realtime log's Avro block codec (docs/ON_DISK.md "The realtime log").
+enum class AvroCodec { null, deflate, zstandard };
+
+// The realtime path of a stream. Group commit: the log is written and
+// fsynced once `sync_every_frames` frames wait or the oldest waiting frame is
+// `sync_every_ms` old, whichever comes first.
+struct RealtimeConfig {
+  int64_t every_steps = 1;  // route both: frames whose step is a multiple of it
+  int64_t sync_every_ms = 50;
+  int64_t sync_every_frames = 4096;
+  AvroCodec codec = AvroCodec::null;
+};
+
 struct StreamConfig {
   std::string name;
   std::vector<ColumnConfig> columns;  // in the order the document lists them
   std::vector<int64_t> grid;          // empty: no grid; else every extent > 0
   PartitionConfig partition;
+  StreamRoute route = StreamRoute::batch;
+  RealtimeConfig realtime;
 };
+
+// When ingest() of a frame on the realtime path returns: once the frame is
+// in the log's queue (`ack_after_accept`), or once it is fsynced.
+enum class Durability { ack_after_accept, ack_after_fsync };
 
 struct CompressionConfig {
   Codec codec = Codec::zstd;
@@ -85,6 +109,7 @@ struct Config {
   // retired (moved aside, reported) when it opens. Unset: nothing is retired.
   std::optional<int64_t> resume_from_step;
   VerifyMode verify_on_open = VerifyMode::footer;
+  Durability durability = Durability::ack_after_accept;
 
   const StreamConfig* find_stream(std::string_view name) const noexcept;
 };

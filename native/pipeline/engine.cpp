@@ -31,6 +31,41 @@ std::shared_ptr<const pipeline::NumaTopology> topology_of(const EngineOptions& o
   return std::make_shared<const pipeline::NumaTopology>(pipeline::NumaTopology::read("/sys"));
 }
 
+// stats().realtime (docs/STATS.md): totals, then per routed stream.
+std::string realtime_stats_json(const Engine::Impl& impl) {
+  using nlohmann::ordered_json;
+  ordered_json per_stream = ordered_json::object();
+  uint64_t frames = 0, bytes = 0, blocks = 0, fsyncs = 0;
+  ordered_json truncated = ordered_json::array();
+  for (const auto& stream : impl.streams) {
+    if (stream->realtime_slot < 0) continue;
+    const auto slot = static_cast<uint32_t>(stream->realtime_slot);
+    const auto& c = impl.realtime.counters(slot);
+    ordered_json j;
+    j["path"] = impl.realtime.path_of(slot);
+    j["frames"] = c.frames.load(std::memory_order_relaxed);
+    j["bytes"] = c.bytes.load(std::memory_order_relaxed);
+    j["blocks"] = c.blocks.load(std::memory_order_relaxed);
+    j["fsyncs"] = c.fsyncs.load(std::memory_order_relaxed);
+    frames += j["frames"].get<uint64_t>();
+    bytes += j["bytes"].get<uint64_t>();
+    blocks += j["blocks"].get<uint64_t>();
+    fsyncs += j["fsyncs"].get<uint64_t>();
+    per_stream[stream->config.name] = j;
+    for (const auto& cut : impl.realtime.recovery()[slot].truncated)
+      truncated.push_back({{"path", cut.path}, {"keptBytes", cut.kept_bytes}, {"cutBytes", cut.cut_bytes},
+                           {"reason", cut.reason}});
+  }
+  ordered_json out;
+  out["frames"] = frames;
+  out["bytes"] = bytes;
+  out["blocks"] = blocks;
+  out["fsyncs"] = fsyncs;
+  out["truncated"] = truncated;
+  out["streams"] = per_stream;
+  return out.dump();
+}
+
 }  // namespace
 
 Engine::Impl::Impl(Config parsed, const EngineOptions& engine_options)
@@ -110,12 +145,23 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   }
   impl->dataset->register_streams(schemas);
 
+  // The router's realtime leg: recover each routed stream's log (a damaged
+  // one is quarantined and fails this open once), then start new segments.
+  std::vector<const StreamConfig*> routed;
+  for (auto& stream : impl->streams) {
+    if (stream->config.route == StreamRoute::batch) continue;
+    stream->realtime_slot = static_cast<int32_t>(routed.size());
+    routed.push_back(&stream->config);
+  }
+  if (!routed.empty()) impl->realtime.open(impl->dataset->root(), routed);
+
   Impl* raw = impl.get();
   std::unique_ptr<Engine> ingestor(new Engine(std::move(impl)));
   // From here the destructor stops whatever threads were started.
   // A thread the system refuses throws Error(resource_limit); the destructor
   // then stops and joins the threads already started and releases the lock.
   raw->commit_writer.start();
+  raw->realtime.start();
   // Every worker has pinned itself (or failed to) before open returns, so
   // stats_json() reads placements without a lock.
   raw->workers.start(workers, std::move(worker_cpus), [raw](unsigned) { raw->run_worker(); });
@@ -147,6 +193,7 @@ void flush_streams(Engine::Impl& impl) {
 void Engine::flush() {
   if (impl_->closed.load(std::memory_order_acquire)) throw Error(Status::closed, "the ingestor is closed");
   flush_streams(*impl_);
+  impl_->realtime.sync_all();
 }
 
 void Engine::close() {
@@ -163,6 +210,14 @@ void Engine::close() {
     } catch (const std::bad_alloc&) {
       status = Status::out_of_memory;
       message = "out of memory while closing";
+    }
+  }
+  try {
+    impl.realtime.stop();  // writes and fsyncs what is pending
+  } catch (const Error& e) {
+    if (status == Status::ok) {
+      status = e.status();
+      message = e.what();
     }
   }
   impl.workers.stop();
@@ -266,6 +321,7 @@ std::string Engine::stats_json() const {
   stages["write"] = stage_json(impl.stage_write);
   stages["fsync"] = stage_json(impl.stage_fsync);
   out["stages"] = stages;
+  if (!impl.realtime.empty()) out["realtime"] = ordered_json::parse(realtime_stats_json(impl));
   return out.dump();
 }
 

@@ -8,6 +8,7 @@
 //   stream_sequencer.cpp  worker: frame statistics, ingest-order row-group building
 //   chunk_encoding.cpp    worker: one column chunk of a row group → pages
 //   commit_writer.cpp     commit thread: row groups → files → manifest, in order
+//   realtime_log.cpp      writer thread: the realtime path's Avro logs, group commit
 //   engine.cpp            open, flush, close, statistics
 // Engine::Impl holds the configuration, the streams and the components that
 // own their state: FrameAdmission, FrameQueues, StreamSequencer (one per
@@ -43,6 +44,7 @@
 #include "pipeline/node_buffer_pools.hpp"
 #include "pipeline/numa_topology.hpp"
 #include "pipeline/query_ticket.hpp"
+#include "pipeline/realtime_log.hpp"
 #include "pipeline/row_group.hpp"
 #include "pipeline/semaphore.hpp"
 #include "pipeline/sticky_failure.hpp"
@@ -85,8 +87,11 @@ struct Engine::Impl {
   pipeline::ChunkTaskQueue chunk_tasks{work_available};
   pipeline::WorkerPool workers{work_available};
 
+  // The realtime path's logs and writer thread (routes realtime and both).
+  pipeline::RealtimeLog realtime{config.durability};
+
   pipeline::FrameAdmission admission{config, streams, stream_index, unattributed, budget, pool, frame_queues,
-                                     closed, failure, stage_validate};
+                                     closed, failure, stage_validate, realtime};
 
   pipeline::CommitWriter commit_writer{*this};
   // Footers of committed files, read once for all of this engine's queries.

@@ -41,6 +41,7 @@
 #include "pipeline/frame_validation.hpp"
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/node_buffer_pools.hpp"
+#include "pipeline/realtime_log.hpp"
 #include "pipeline/sticky_failure.hpp"
 #include "simingest.h"
 
@@ -69,7 +70,8 @@ class FrameAdmission {
   // `failure` refuse frames once set; `stage_validate` times admit().
   FrameAdmission(const Config& config, const Streams& streams, const StreamIndex& stream_index,
                  IngestCounters& unattributed, MemoryBudget& budget, NodeBufferPools& pools, FrameQueues& queues,
-                 const std::atomic<bool>& closed, const StickyFailure& failure, StageStats& stage_validate) noexcept
+                 const std::atomic<bool>& closed, const StickyFailure& failure, StageStats& stage_validate,
+                 RealtimeLog& realtime) noexcept
       : config_(config),
         streams_(streams),
         stream_index_(stream_index),
@@ -79,7 +81,8 @@ class FrameAdmission {
         queues_(queues),
         closed_(closed),
         failure_(failure),
-        stage_validate_(stage_validate) {}
+        stage_validate_(stage_validate),
+        realtime_(realtime) {}
   FrameAdmission(const FrameAdmission&) = delete;
   FrameAdmission& operator=(const FrameAdmission&) = delete;
 
@@ -121,6 +124,11 @@ class FrameAdmission {
   Status copy_and_scan(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
                        FrameCharge& charge, Frame*& frame, std::string& message);
   void enqueue(Frame* frame) noexcept;
+  // The router's realtime leg: one record into the stream's log, then under
+  // ack-after-fsync the wait for its fsync. `scan`: check nonFinite "reject"
+  // columns first (a realtime-only frame; the batch copy scanned the others).
+  Status admit_realtime(StreamState& stream, int64_t step, double time, const simingest_column* columns,
+                        const FrameShape& shape, bool scan, std::string& message);
   // The charge of a frame of `array_bytes` on the widest stream (notify_room).
   uint64_t room_estimate(std::size_t array_bytes) const noexcept;
 
@@ -134,6 +142,7 @@ class FrameAdmission {
   const std::atomic<bool>& closed_;
   const StickyFailure& failure_;
   StageStats& stage_validate_;
+  RealtimeLog& realtime_;
 
   // Memory pressure: when the budget is full and no sealed row group is on
   // its way to disk, only unsealed row groups hold the memory; seal markers

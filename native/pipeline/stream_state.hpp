@@ -41,6 +41,8 @@ struct StreamState {
   // re-run frames with a step at most this are skipped, not written twice.
   bool skip_resumed = false;
   int64_t skip_resumed_through = 0;
+  // Routes realtime and both: the stream's log in RealtimeLog; else -1.
+  int32_t realtime_slot = -1;
 
   // Frames arrive from workers in any order and leave in seq order.
   StreamSequencer sequencer;

@@ -34,8 +34,22 @@ _TOP = {
     "affinity": "affinity",
     "verify_on_open": "verifyOnOpen",
     "resume_from_step": "resumeFromStep",
+    "durability": "durability",
 }
-_STREAM = {"columns": "columns", "grid": "grid", "partition": "partition", "non_finite": "nonFinite"}
+_STREAM = {
+    "columns": "columns",
+    "grid": "grid",
+    "partition": "partition",
+    "non_finite": "nonFinite",
+    "route": "route",
+    "realtime": "realtime",
+}
+_REALTIME = {
+    "every_steps": "everySteps",
+    "sync_every_ms": "syncEveryMs",
+    "sync_every_frames": "syncEveryFrames",
+    "codec": "codec",
+}
 _COLUMN = {"dtype": "dtype", "non_finite": "nonFinite", "encoding": "encoding", "bloom_filter": "bloomFilter"}
 _PARTITION = {"steps": "steps", "time": "time"}
 _COMPRESSION = {"codec": "codec", "level": "level"}
@@ -72,7 +86,11 @@ def _stream(value: Any) -> Any:
     return _rename(
         value,
         _STREAM,
-        {"columns": _each_value(_column), "partition": lambda v: _rename(v, _PARTITION)},
+        {
+            "columns": _each_value(_column),
+            "partition": lambda v: _rename(v, _PARTITION),
+            "realtime": lambda v: _rename(v, _REALTIME),
+        },
     )
 
 

@@ -1,0 +1,35 @@
+// Reading a realtime log file back for recovery: its header, then block
+// after block, each decoded record by record against the stream's column
+// types (an Avro structural check: the log has no checksum of its own).
+//
+// A file ends `torn` when its last block (or its header) stops before the
+// file does what it announced — a write cut short by a crash; everything
+// before that block is good. It is `damaged` when bytes that are all there
+// do not make sense: wrong magic, a schema that is not the stream's, a sync
+// marker that differs, a block that does not decompress or whose records do
+// not decode to exactly its size and count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/avro_container.hpp"
+
+namespace simingest::storage::avro {
+
+struct LogScan {
+  enum class Outcome { clean, torn, damaged } outcome = Outcome::clean;
+  uint64_t good_bytes = 0;  // end of the header or of the last good block; 0 if the header is torn
+  uint64_t blocks = 0;      // good blocks
+  uint64_t records = 0;     // records in them
+  std::string reason;       // torn or damaged: what was found, with the byte offset
+};
+
+// Scans the `size` bytes of a log file whose header must hold
+// `expected_schema` as avro.schema and whose records have `columns`.
+LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expected_schema,
+                 const std::vector<Primitive>& columns);
+
+}  // namespace simingest::storage::avro

@@ -1,0 +1,52 @@
+// Where the realtime log lives and what opening a dataset does to it
+// (docs/ON_DISK.md "The realtime log").
+//
+//   <dataset>/_realtime/<stream>/log-<20-digit segment>.avro
+//
+// The leading underscore keeps the directory out of pyarrow's, DuckDB's and
+// polars' hive discovery of <dataset>/<stream>/. Every open of an ingestor
+// starts a new segment (one more than the largest present), so a file once
+// closed or torn is never appended to again.
+//
+// Recovery, per segment of a routed stream: a file whose last block (or
+// header) was cut short by a crash is truncated after its last good block
+// (removed if not even its header is whole: nothing in it was acknowledged);
+// a damaged file (storage/avro_log_scan.hpp) is moved to
+// _simingest/quarantine/_realtime/<stream>/ like a damaged Parquet file, and
+// the open then fails once with Error(corrupt) naming it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "storage/recovery_report.hpp"
+
+namespace simingest::storage {
+
+inline constexpr const char* kRealtimeDirectory = "_realtime";
+
+// "_realtime/<stream>", relative to the dataset.
+std::string realtime_stream_directory(const std::string& stream);
+// "log-00000000000000000007.avro"
+std::string realtime_log_name(uint64_t segment);
+
+struct TruncatedLog {
+  std::string path;  // relative to the dataset
+  uint64_t kept_bytes = 0;
+  uint64_t cut_bytes = 0;
+  std::string reason;
+};
+
+struct RealtimeLogRecovery {
+  std::vector<TruncatedLog> truncated;
+  std::vector<QuarantinedFile> quarantined;
+  uint64_t next_segment = 0;  // the segment number the new writer takes
+};
+
+// Recovers the log of `stream` in the dataset at `root` as described above,
+// creating its directory if missing. Throws Error(io) if the disk refuses.
+RealtimeLogRecovery recover_realtime_log(const std::string& root, const StreamConfig& stream);
+
+}  // namespace simingest::storage
