@@ -45,6 +45,8 @@ export interface StreamConfig {
   partition?: PartitionConfig;
   /** Default non-finite policy of the stream's columns. */
   nonFinite?: NonFinitePolicy;
+  /** This stream's `commitIntervalMs` (overrides the dataset's; 0: never). */
+  commitIntervalMs?: number;
 }
 
 export type BackpressurePolicy = 'block' | 'error' | 'drop';
@@ -58,6 +60,13 @@ export interface Config {
   pageBytes?: number;
   /** A file is committed once it holds this many bytes (default 512 MiB). */
   fileBytes?: number;
+  /**
+   * Bounded staleness: no accepted frame stays uncommitted longer than this many milliseconds
+   * (default 60000; 0: never). The engine then seals the stream's open row group and commits its
+   * open file, so a slow writer makes at most one file per interval and stream. Streams may
+   * override it.
+   */
+  commitIntervalMs?: number;
   /** Hard budget for frames in flight, at least 1 MiB (default 256 MiB). */
   memoryLimit?: number;
   /** Bytes of query results alive at once, at least 1 MiB (default 4 GiB): a query whose batches

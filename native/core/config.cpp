@@ -240,9 +240,16 @@ PartitionConfig parse_partition(const Json& j, const std::string& path) {
   return partition;
 }
 
+// Milliseconds, 0 for never; bounded like Node's setTimeout, so every host can
+// represent it.
+int64_t read_commit_interval(const Json& j, const std::string& path) {
+  return read_signed(j, path, 0, 2147483647, "an integer from 0 (never) to 2147483647 milliseconds");
+}
+
 StreamConfig parse_stream(const std::string& name, const Json& j, const std::string& path) {
   require_object(j, path, "an object");
-  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite"});
+  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite",
+                                "commitIntervalMs"});
   StreamConfig stream;
   stream.name = name;
 
@@ -270,6 +277,8 @@ StreamConfig parse_stream(const std::string& name, const Json& j, const std::str
   if (const Json* grid = find_key(j, "grid")) stream.grid = parse_grid(*grid, join(path, "grid"));
   if (const Json* partition = find_key(j, "partition"))
     stream.partition = parse_partition(*partition, join(path, "partition"));
+  if (const Json* interval = find_key(j, "commitIntervalMs"))
+    stream.commit_interval_ms = read_commit_interval(*interval, join(path, "commitIntervalMs"));
   return stream;
 }
 
@@ -454,7 +463,8 @@ Config parse_config(std::string_view json_text) {
   reject_unknown_keys(doc, "",
                       {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",
                        "memoryLimit", "queryMemoryLimit", "workers", "backpressure", "affinity",
-                       "resumeFromStep", "verifyOnOpen"});
+                       "resumeFromStep", "verifyOnOpen",
+                       "commitIntervalMs"});
   Config config;
 
   const Json* streams = find_key(doc, "streams");
@@ -493,6 +503,8 @@ Config parse_config(std::string_view json_text) {
   if (const Json* value = find_key(doc, "resumeFromStep"))
     config.resume_from_step = read_signed(*value, "resumeFromStep", std::numeric_limits<int64_t>::min(),
                                           std::numeric_limits<int64_t>::max(), "an integer (a step)");
+  if (const Json* value = find_key(doc, "commitIntervalMs"))
+    config.commit_interval_ms = read_commit_interval(*value, "commitIntervalMs");
   if (const Json* value = find_key(doc, "verifyOnOpen")) {
     if (!value->is_string()) expected("verifyOnOpen", "\"footer\" or \"full\"", *value);
     const std::string text = value->get<std::string>();

@@ -39,6 +39,8 @@ struct StreamConfig {
   std::vector<ColumnConfig> columns;  // in the order the document lists them
   std::vector<int64_t> grid;          // empty: no grid; else every extent > 0
   PartitionConfig partition;
+  // commitIntervalMs of this stream; unset: the dataset's (Config::commit_interval_ms).
+  std::optional<int64_t> commit_interval_ms;
 };
 
 struct CompressionConfig {
@@ -85,8 +87,17 @@ struct Config {
   // retired (moved aside, reported) when it opens. Unset: nothing is retired.
   std::optional<int64_t> resume_from_step;
   VerifyMode verify_on_open = VerifyMode::footer;
+  // Bounded staleness (ADR 0014): no accepted frame stays uncommitted longer
+  // than this; the engine then seals the stream's open row group and commits
+  // its open file. 0: never (only row-group size, partition end, fileBytes
+  // and flush commit). Each stream may override it.
+  int64_t commit_interval_ms = 60000;
 
   const StreamConfig* find_stream(std::string_view name) const noexcept;
+  // The stream's own commitIntervalMs, else the dataset's.
+  int64_t commit_interval_ms_of(const StreamConfig& stream) const noexcept {
+    return stream.commit_interval_ms.value_or(commit_interval_ms);
+  }
 };
 
 // Parses and validates a configuration document. Throws Error(Status::config)

@@ -78,6 +78,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     stream->index = index++;
     stream->config = stream_config;
     stream->schema_json = stream_schema_json(stream_config);
+    stream->commit_interval_ns = impl->config.commit_interval_ms_of(stream_config) * 1000000;
     schemas.emplace_back(stream_config.name, stream->schema_json);
     if (impl->config.resume_from_step) {
       if (const auto last = impl->durable_steps->last_step(stream_config.name)) {
@@ -119,6 +120,11 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   // Every worker has pinned itself (or failed to) before open returns, so
   // stats_json() reads placements without a lock.
   raw->workers.start(workers, std::move(worker_cpus), [raw](unsigned) { raw->run_worker(); });
+  // A roll-over is a flush nobody waits for: a barrier seals the open row
+  // group and commits the open file. After a failure nothing is committed.
+  raw->commit_timer.start([raw](StreamState& stream) {
+    if (!raw->failure.failed()) raw->admission.enqueue_marker(stream, Frame::Kind::barrier, nullptr);
+  });
   return ingestor;
 }
 
@@ -152,6 +158,8 @@ void Engine::flush() {
 void Engine::close() {
   Impl& impl = *impl_;
   if (impl.closed.exchange(true, std::memory_order_acq_rel)) return;
+  // Before the flush: a barrier it sent later would find the workers stopped.
+  impl.commit_timer.stop();
   Status status = Status::ok;
   std::string message;
   if (impl.commit_writer.running() && impl.workers.size() != 0) {

@@ -82,6 +82,7 @@ Status FrameAdmission::admit(const char* stream_c_name, int64_t step, double tim
     stream->counters.bytes_in.fetch_add(shape.bytes_in, std::memory_order_relaxed);
     frame->seq = stream->next_seq.fetch_add(1, std::memory_order_acq_rel);
     enqueue(frame);
+    commit_timer_.frame_enqueued(*stream);  // after the seq is taken: see its invariant
     stage_validate_.record(monotonic_ns() - started_ns);
     return Status::ok;
   } catch (const std::bad_alloc&) {

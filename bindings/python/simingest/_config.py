@@ -34,8 +34,15 @@ _TOP = {
     "affinity": "affinity",
     "verify_on_open": "verifyOnOpen",
     "resume_from_step": "resumeFromStep",
+    "commit_interval_ms": "commitIntervalMs",
 }
-_STREAM = {"columns": "columns", "grid": "grid", "partition": "partition", "non_finite": "nonFinite"}
+_STREAM = {
+    "columns": "columns",
+    "grid": "grid",
+    "partition": "partition",
+    "non_finite": "nonFinite",
+    "commit_interval_ms": "commitIntervalMs",
+}
 _COLUMN = {"dtype": "dtype", "non_finite": "nonFinite", "encoding": "encoding", "bloom_filter": "bloomFilter"}
 _PARTITION = {"steps": "steps", "time": "time"}
 _COMPRESSION = {"codec": "codec", "level": "level"}
