@@ -167,6 +167,27 @@ BloomFilterChoice parse_bloom_filter(const Json& j, const std::string& path, Dty
   return bloom;
 }
 
+// A string of at most `max_bytes` bytes (UTF-8, as the JSON parser checked).
+std::string read_text(const Json& j, const std::string& path, std::size_t max_bytes) {
+  const std::string what = "a string of at most " + std::to_string(max_bytes) + " bytes";
+  if (!j.is_string()) expected(path, what, j);
+  const auto& text = j.get_ref<const std::string&>();
+  if (text.size() > max_bytes) fail(path, "expected " + what + " but received " + std::to_string(text.size()) + " bytes");
+  return text;
+}
+
+// Any JSON object (solver, version, parameters), kept as compact JSON in
+// document order; {} is the same as none.
+std::string read_stream_metadata(const Json& j, const std::string& path) {
+  if (!j.is_object()) expected(path, "an object", j);
+  if (j.empty()) return {};
+  std::string text = j.dump();
+  if (text.size() > kMaxStreamMetadataBytes)
+    fail(path, "expected an object of at most " + std::to_string(kMaxStreamMetadataBytes) +
+                   " bytes as compact JSON but received " + std::to_string(text.size()) + " bytes");
+  return text;
+}
+
 ColumnConfig parse_column(const std::string& name, const Json& j, const std::string& path,
                           NonFinitePolicy stream_non_finite) {
   ColumnConfig column;
@@ -177,7 +198,7 @@ ColumnConfig parse_column(const std::string& name, const Json& j, const std::str
     return column;
   }
   if (!j.is_object()) expected(path, "a dtype name or an object", j);
-  reject_unknown_keys(j, path, {"dtype", "nonFinite", "encoding", "bloomFilter"});
+  reject_unknown_keys(j, path, {"dtype", "nonFinite", "encoding", "bloomFilter", "unit", "description"});
   const Json* dtype = find_key(j, "dtype");
   if (!dtype) fail(join(path, "dtype"), "required but missing");
   column.dtype = read_dtype(*dtype, join(path, "dtype"));
@@ -199,6 +220,9 @@ ColumnConfig parse_column(const std::string& name, const Json& j, const std::str
   }
   if (const Json* bloom = find_key(j, "bloomFilter"))
     column.bloom_filter = parse_bloom_filter(*bloom, join(path, "bloomFilter"), column.dtype);
+  if (const Json* unit = find_key(j, "unit")) column.unit = read_text(*unit, join(path, "unit"), kMaxUnitBytes);
+  if (const Json* text = find_key(j, "description"))
+    column.description = read_text(*text, join(path, "description"), kMaxDescriptionBytes);
   return column;
 }
 
@@ -248,7 +272,7 @@ int64_t read_commit_interval(const Json& j, const std::string& path) {
 
 StreamConfig parse_stream(const std::string& name, const Json& j, const std::string& path) {
   require_object(j, path, "an object");
-  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite",
+  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite", "metadata",
                                 "commitIntervalMs"});
   StreamConfig stream;
   stream.name = name;
@@ -277,6 +301,8 @@ StreamConfig parse_stream(const std::string& name, const Json& j, const std::str
   if (const Json* grid = find_key(j, "grid")) stream.grid = parse_grid(*grid, join(path, "grid"));
   if (const Json* partition = find_key(j, "partition"))
     stream.partition = parse_partition(*partition, join(path, "partition"));
+  if (const Json* metadata = find_key(j, "metadata"))
+    stream.metadata_json = read_stream_metadata(*metadata, join(path, "metadata"));
   if (const Json* interval = find_key(j, "commitIntervalMs"))
     stream.commit_interval_ms = read_commit_interval(*interval, join(path, "commitIntervalMs"));
   return stream;
@@ -525,7 +551,11 @@ std::string stream_schema_json(const StreamConfig& stream) {
     out += Json(stream.columns[i].name).dump();
     out += ",\"dtype\":\"";
     out += dtype_name(stream.columns[i].dtype);
-    out += "\"}";
+    out += '"';
+    if (!stream.columns[i].unit.empty()) out += ",\"unit\":" + Json(stream.columns[i].unit).dump();
+    if (!stream.columns[i].description.empty())
+      out += ",\"description\":" + Json(stream.columns[i].description).dump();
+    out += '}';
   }
   out += "],\"grid\":[";
   for (std::size_t i = 0; i < stream.grid.size(); ++i) {
@@ -543,6 +573,7 @@ std::string stream_schema_json(const StreamConfig& stream) {
       out += "{\"time\":" + Json(stream.partition.time_span).dump() + "}";
       break;
   }
+  if (!stream.metadata_json.empty()) out += ",\"metadata\":" + stream.metadata_json;
   out += '}';
   return out;
 }

@@ -24,6 +24,9 @@ struct ColumnConfig {
   NonFinitePolicy non_finite = NonFinitePolicy::allow;
   ColumnEncoding encoding = ColumnEncoding::automatic;
   BloomFilterChoice bloom_filter;  // integer columns only
+  // Annotations, stored with the schema; empty: none (docs/ON_DISK.md).
+  std::string unit;         // e.g. "m/s"; free text, UDUNITS style suggested
+  std::string description;
 };
 
 // Rows of a stream are spread over hive partitions `part=<n>`, where n is
@@ -39,6 +42,9 @@ struct StreamConfig {
   std::vector<ColumnConfig> columns;  // in the order the document lists them
   std::vector<int64_t> grid;          // empty: no grid; else every extent > 0
   PartitionConfig partition;
+  // The stream's `metadata` object as compact JSON (keys in document order);
+  // empty when absent or {}. Stored with the schema.
+  std::string metadata_json;
   // commitIntervalMs of this stream; unset: the dataset's (Config::commit_interval_ms).
   std::optional<int64_t> commit_interval_ms;
 };
@@ -105,9 +111,11 @@ struct Config {
 // Names are checked with is_valid_name(); `step` and `time` are reserved.
 Config parse_config(std::string_view json_text);
 
-// The stream's schema as a canonical JSON text (columns with dtypes, grid,
-// partitioning): stored in the manifest and in Parquet key-value metadata,
-// and compared on reopen to detect schema conflicts.
+// The stream's schema as a canonical JSON text (columns with dtypes and any
+// unit and description, grid, partitioning, any metadata): stored in the
+// manifest and in Parquet key-value metadata, and compared on reopen to detect
+// schema conflicts — annotations included (docs/ON_DISK.md). Annotations that
+// are absent leave no key, so schemas written before them compare equal.
 std::string stream_schema_json(const StreamConfig& stream);
 
 }  // namespace simingest
