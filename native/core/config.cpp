@@ -176,12 +176,13 @@ std::string read_text(const Json& j, const std::string& path, std::size_t max_by
   return text;
 }
 
-// Any JSON object (solver, version, parameters), kept as compact JSON in
-// document order; {} is the same as none.
+// Any JSON object (solver, version, parameters), kept as compact JSON with
+// keys sorted at every level: the schema compares as text on reopen, and the
+// order of keys carries no meaning. {} is the same as none.
 std::string read_stream_metadata(const Json& j, const std::string& path) {
   if (!j.is_object()) expected(path, "an object", j);
   if (j.empty()) return {};
-  std::string text = j.dump();
+  std::string text = nlohmann::json::parse(j.dump()).dump();  // nlohmann::json sorts keys
   if (text.size() > kMaxStreamMetadataBytes)
     fail(path, "expected an object of at most " + std::to_string(kMaxStreamMetadataBytes) +
                    " bytes as compact JSON but received " + std::to_string(text.size()) + " bytes");

@@ -42,7 +42,7 @@ struct StreamConfig {
   std::vector<ColumnConfig> columns;  // in the order the document lists them
   std::vector<int64_t> grid;          // empty: no grid; else every extent > 0
   PartitionConfig partition;
-  // The stream's `metadata` object as compact JSON (keys in document order);
+  // The stream's `metadata` object as compact JSON (keys sorted at every level);
   // empty when absent or {}. Stored with the schema.
   std::string metadata_json;
   // commitIntervalMs of this stream; unset: the dataset's (Config::commit_interval_ms).

@@ -27,14 +27,14 @@ TEST(ConfigAnnotations, columns_take_a_unit_and_a_description) {
             R"({"name":"rho","dtype":"float64"}],"grid":[],"partition":{}})");
 }
 
-TEST(ConfigAnnotations, stream_metadata_is_kept_as_compact_json_in_document_order) {
+TEST(ConfigAnnotations, stream_metadata_is_kept_as_compact_json_with_sorted_keys) {
   const Config config = parse_config(with_stream(
       R"("columns":{"v":"float64"},"metadata":{"solver":"tgv2d","version":"1.2","params":{"re":1600,"cfl":0.5,"tags":["a","é"]}})"));
   EXPECT_EQ(config.streams[0].metadata_json,
-            R"({"solver":"tgv2d","version":"1.2","params":{"re":1600,"cfl":0.5,"tags":["a","é"]}})");
+            R"({"params":{"cfl":0.5,"re":1600,"tags":["a","é"]},"solver":"tgv2d","version":"1.2"})");
   EXPECT_EQ(stream_schema_json(config.streams[0]),
             R"({"columns":[{"name":"v","dtype":"float64"}],"grid":[],"partition":{},)"
-            R"("metadata":{"solver":"tgv2d","version":"1.2","params":{"re":1600,"cfl":0.5,"tags":["a","é"]}}})");
+            R"("metadata":{"params":{"cfl":0.5,"re":1600,"tags":["a","é"]},"solver":"tgv2d","version":"1.2"}})");
 }
 
 TEST(ConfigAnnotations, absent_and_empty_annotations_leave_the_schema_text_as_before) {
