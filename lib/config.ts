@@ -27,8 +27,15 @@ export type ColumnEncoding = 'auto' | 'plain' | 'byteStreamSplit' | 'delta';
  */
 export type BloomFilterOption = boolean | { fpp?: number; ndv?: number };
 
+/** A value JSON can hold (stream `metadata`). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
 export interface ColumnOptions {
   dtype: Dtype;
+  /** Unit of the values, e.g. `m/s` (at most 256 bytes); stored with the schema. */
+  unit?: string;
+  /** What the column holds (at most 4096 bytes); stored with the schema. */
+  description?: string;
   nonFinite?: NonFinitePolicy;
   encoding?: ColumnEncoding;
   bloomFilter?: BloomFilterOption;
@@ -45,6 +52,12 @@ export interface StreamConfig {
   partition?: PartitionConfig;
   /** Default non-finite policy of the stream's columns. */
   nonFinite?: NonFinitePolicy;
+  /**
+   * The run's description (solver, version, parameters): any JSON object of at most 64 KiB, stored
+   * with the schema in the manifest and each file's `simingest.schema` metadata. Reopening with
+   * different metadata is `ERR_SCHEMA_CONFLICT`.
+   */
+  metadata?: { [key: string]: JsonValue };
   /** This stream's `commitIntervalMs` (overrides the dataset's; 0: never). */
   commitIntervalMs?: number;
 }
