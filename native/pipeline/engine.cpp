@@ -1,11 +1,13 @@
 // Opening, flushing and closing an ingestor, and its statistics.
 #include <algorithm>
 #include <new>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "core/names.hpp"
+#include "parquet/arrow_schema.hpp"
 #include "parquet/bloom_filter.hpp"
 #include "pipeline/engine_impl.hpp"
 
@@ -24,6 +26,25 @@ std::size_t pool_cache_limit(uint64_t memory_limit) { return static_cast<std::si
 
 std::string grid_json(const std::vector<int64_t>& grid) {
   return nlohmann::json(grid).dump();
+}
+
+// Units and descriptions as Arrow field metadata, so that pyarrow shows them
+// on its fields (docs/ON_DISK.md). Only streams that have any get the entry:
+// files of others stay as they were. Called once the simingest.* entries are
+// in file_metadata: Arrow readers take the schema's metadata from this entry.
+std::optional<parquet::KeyValue> arrow_schema_entry(const StreamState& stream) {
+  std::vector<parquet::FieldMetadata> metadata(stream.file_schema.columns.size());
+  bool any = false;
+  for (std::size_t i = 0; i < stream.config.columns.size(); ++i) {
+    const ColumnConfig& column = stream.config.columns[i];
+    parquet::FieldMetadata& field = metadata[i + 2];  // after step and time
+    if (!column.unit.empty()) field.emplace_back("unit", column.unit);
+    if (!column.description.empty()) field.emplace_back("description", column.description);
+    any = any || !field.empty();
+  }
+  if (!any) return std::nullopt;
+  return parquet::KeyValue{"ARROW:schema", parquet::base64_encode(parquet::arrow_schema_message(
+                                               stream.file_schema, metadata, stream.file_metadata))};
 }
 
 std::shared_ptr<const pipeline::NumaTopology> topology_of(const EngineOptions& options) {
@@ -106,6 +127,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     stream->file_metadata.push_back({"simingest.stream", stream_config.name});
     stream->file_metadata.push_back({"simingest.schema", stream->schema_json});
     if (!stream_config.grid.empty()) stream->file_metadata.push_back({"simingest.grid", grid_json(stream_config.grid)});
+    if (auto arrow_schema = arrow_schema_entry(*stream)) stream->file_metadata.push_back(std::move(*arrow_schema));
     impl->stream_index.emplace(stream->config.name, stream.get());
     impl->streams.push_back(std::move(stream));
   }

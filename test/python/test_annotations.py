@@ -1,9 +1,11 @@
 """Units, descriptions and stream metadata (issue 16 item 3), read back by pyarrow.
 
-The writer emits no ARROW:schema, so they are not Arrow field metadata; they
-are in the Parquet key-value metadata `simingest.schema` of every file, which
-pyarrow shows as the schema's metadata (docs/ON_DISK.md), and in the
-manifest's stream schema.
+They are in the Parquet key-value metadata `simingest.schema` of every file,
+which pyarrow shows as the schema's metadata, in the manifest's stream
+schema, and — units and descriptions — as Arrow field metadata through the
+`ARROW:schema` entry (docs/ON_DISK.md). That entry also states the columns'
+types, so every dtype is read back by pyarrow, polars and DuckDB bit for bit
+with it present.
 """
 
 import json
@@ -115,3 +117,58 @@ def test_a_unit_that_is_not_a_string_is_a_config_error(tmp_path):
     with pytest.raises(simingest.ConfigError, match=r"streams\.s\.columns\.v\.unit: expected a string of at most 256"):
         simingest.Ingestor(tmp_path / "ds", config={"streams": {"s": {"columns": {"v": {"dtype": "float64",
                                                                                         "unit": 5}}}}})
+
+
+DTYPES = ["float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
+ARROW_TYPES = {"float32": "float", "float64": "double", "int8": "int8", "int16": "int16", "int32": "int32",
+               "int64": "int64", "uint8": "uint8", "uint16": "uint16", "uint32": "uint32", "uint64": "uint64"}
+
+
+def extremes(dtype, n):
+    rng = np.random.default_rng(DTYPES.index(dtype))
+    dt = np.dtype(dtype)
+    if dt.kind == "f":
+        bits_type = np.uint32 if dt.itemsize == 4 else np.uint64
+        values = rng.integers(0, np.iinfo(bits_type).max, n, dtype=bits_type, endpoint=True).view(dt).copy()
+        values[:3] = [np.nan, -0.0, np.inf]
+        return values
+    info = np.iinfo(dt)
+    values = rng.integers(info.min, info.max, n, dtype=dt, endpoint=True)
+    values[:2] = [info.min, info.max]
+    return values
+
+
+def test_arrow_field_metadata_for_every_dtype_and_readers_agree_bit_for_bit(tmp_path):
+    path = tmp_path / "ds"
+    columns = {d: {"dtype": d, "unit": f"u_{d}", "description": f"column of {d} — ünïcode"} for d in DTYPES}
+    columns["plain"] = "float64"  # no annotation: no field metadata
+    data = {d: extremes(d, 40) for d in DTYPES}
+    data["plain"] = np.linspace(0, 1, 40)
+    with simingest.Ingestor(path, config={"streams": {"s": {"columns": columns}}, "workers": 1}) as ing:
+        ing.ingest("s", 3, 1.5, data)
+    (entry,) = manifest(path)["files"]
+    file = path / entry["path"]
+    schema = pq.read_schema(file)
+    assert [f.name for f in schema] == ["step", "time"] + DTYPES + ["plain"]
+    assert all(not f.nullable for f in schema)
+    assert str(schema.field("step").type) == "int64" and schema.field("step").metadata is None
+    for d in DTYPES:
+        field = schema.field(d)
+        assert str(field.type) == ARROW_TYPES[d]
+        assert field.metadata == {b"unit": f"u_{d}".encode(), b"description": f"column of {d} — ünïcode".encode()}
+    assert schema.field("plain").metadata is None
+    assert b"simingest.schema" in schema.metadata
+
+    def same(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+    table = pq.read_table(file)
+    pl = pytest.importorskip("polars")
+    duckdb = pytest.importorskip("duckdb")
+    frame = pl.read_parquet(file)
+    rows = duckdb.sql(f"SELECT * FROM read_parquet('{file}', hive_partitioning = false)").fetchnumpy()
+    for name, values in data.items():
+        assert same(table.column(name).to_numpy(), values), name
+        assert same(frame[name].to_numpy(), values), name
+        assert same(rows[name], values), name
