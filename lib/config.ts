@@ -27,8 +27,15 @@ export type ColumnEncoding = 'auto' | 'plain' | 'byteStreamSplit' | 'delta';
  */
 export type BloomFilterOption = boolean | { fpp?: number; ndv?: number };
 
+/** A value JSON can hold (stream `metadata`). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
 export interface ColumnOptions {
   dtype: Dtype;
+  /** Unit of the values, e.g. `m/s` (at most 256 bytes); stored with the schema. */
+  unit?: string;
+  /** What the column holds (at most 4096 bytes); stored with the schema. */
+  description?: string;
   nonFinite?: NonFinitePolicy;
   encoding?: ColumnEncoding;
   bloomFilter?: BloomFilterOption;
@@ -51,6 +58,14 @@ export interface StreamConfig {
    */
   route?: 'batch' | 'realtime' | 'both';
   realtime?: RealtimeOptions;
+  /**
+   * The run's description (solver, version, parameters): any JSON object of at most 64 KiB, stored
+   * with the schema in the manifest and each file's `simingest.schema` metadata. Reopening with
+   * different metadata is `ERR_SCHEMA_CONFLICT`.
+   */
+  metadata?: { [key: string]: JsonValue };
+  /** This stream's `commitIntervalMs` (overrides the dataset's; 0: never). */
+  commitIntervalMs?: number;
 }
 
 /** The realtime log of a `realtime` or `both` stream (docs/ON_DISK.md "The realtime log"). */
@@ -76,6 +91,13 @@ export interface Config {
   pageBytes?: number;
   /** A file is committed once it holds this many bytes (default 512 MiB). */
   fileBytes?: number;
+  /**
+   * Bounded staleness: no accepted frame stays uncommitted longer than this many milliseconds
+   * (default 60000; 0: never). The engine then seals the stream's open row group and commits its
+   * open file, so a slow writer makes at most one file per interval and stream. Streams may
+   * override it.
+   */
+  commitIntervalMs?: number;
   /** Hard budget for frames in flight, at least 1 MiB (default 256 MiB). */
   memoryLimit?: number;
   /** Bytes of query results alive at once, at least 1 MiB (default 4 GiB): a query whose batches

@@ -7,6 +7,7 @@ export type {
   ColumnArray,
   ColumnEncoding,
   ColumnOptions,
+  JsonValue,
   Config,
   Dtype,
   NonFinitePolicy,

@@ -167,6 +167,28 @@ BloomFilterChoice parse_bloom_filter(const Json& j, const std::string& path, Dty
   return bloom;
 }
 
+// A string of at most `max_bytes` bytes (UTF-8, as the JSON parser checked).
+std::string read_text(const Json& j, const std::string& path, std::size_t max_bytes) {
+  const std::string what = "a string of at most " + std::to_string(max_bytes) + " bytes";
+  if (!j.is_string()) expected(path, what, j);
+  const auto& text = j.get_ref<const std::string&>();
+  if (text.size() > max_bytes) fail(path, "expected " + what + " but received " + std::to_string(text.size()) + " bytes");
+  return text;
+}
+
+// Any JSON object (solver, version, parameters), kept as compact JSON with
+// keys sorted at every level: the schema compares as text on reopen, and the
+// order of keys carries no meaning. {} is the same as none.
+std::string read_stream_metadata(const Json& j, const std::string& path) {
+  if (!j.is_object()) expected(path, "an object", j);
+  if (j.empty()) return {};
+  std::string text = nlohmann::json::parse(j.dump()).dump();  // nlohmann::json sorts keys
+  if (text.size() > kMaxStreamMetadataBytes)
+    fail(path, "expected an object of at most " + std::to_string(kMaxStreamMetadataBytes) +
+                   " bytes as compact JSON but received " + std::to_string(text.size()) + " bytes");
+  return text;
+}
+
 ColumnConfig parse_column(const std::string& name, const Json& j, const std::string& path,
                           NonFinitePolicy stream_non_finite) {
   ColumnConfig column;
@@ -177,7 +199,7 @@ ColumnConfig parse_column(const std::string& name, const Json& j, const std::str
     return column;
   }
   if (!j.is_object()) expected(path, "a dtype name or an object", j);
-  reject_unknown_keys(j, path, {"dtype", "nonFinite", "encoding", "bloomFilter"});
+  reject_unknown_keys(j, path, {"dtype", "nonFinite", "encoding", "bloomFilter", "unit", "description"});
   const Json* dtype = find_key(j, "dtype");
   if (!dtype) fail(join(path, "dtype"), "required but missing");
   column.dtype = read_dtype(*dtype, join(path, "dtype"));
@@ -199,6 +221,9 @@ ColumnConfig parse_column(const std::string& name, const Json& j, const std::str
   }
   if (const Json* bloom = find_key(j, "bloomFilter"))
     column.bloom_filter = parse_bloom_filter(*bloom, join(path, "bloomFilter"), column.dtype);
+  if (const Json* unit = find_key(j, "unit")) column.unit = read_text(*unit, join(path, "unit"), kMaxUnitBytes);
+  if (const Json* text = find_key(j, "description"))
+    column.description = read_text(*text, join(path, "description"), kMaxDescriptionBytes);
   return column;
 }
 
@@ -279,11 +304,16 @@ void parse_route(const Json& j, const std::string& path, StreamConfig& stream) {
     if (column.dtype == Dtype::uint64)
       fail(join(join(path, "columns"), column.name),
            "uint64 cannot take the realtime path (Avro has no unsigned 64-bit type)");
+// Milliseconds, 0 for never; bounded like Node's setTimeout, so every host can
+// represent it.
+int64_t read_commit_interval(const Json& j, const std::string& path) {
+  return read_signed(j, path, 0, 2147483647, "an integer from 0 (never) to 2147483647 milliseconds");
 }
 
 StreamConfig parse_stream(const std::string& name, const Json& j, const std::string& path) {
   require_object(j, path, "an object");
-  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite", "route", "realtime"});
+  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite", "route", "realtime", "metadata",
+                                "commitIntervalMs"});
   StreamConfig stream;
   stream.name = name;
 
@@ -312,6 +342,10 @@ StreamConfig parse_stream(const std::string& name, const Json& j, const std::str
   if (const Json* partition = find_key(j, "partition"))
     stream.partition = parse_partition(*partition, join(path, "partition"));
   parse_route(j, path, stream);
+  if (const Json* metadata = find_key(j, "metadata"))
+    stream.metadata_json = read_stream_metadata(*metadata, join(path, "metadata"));
+  if (const Json* interval = find_key(j, "commitIntervalMs"))
+    stream.commit_interval_ms = read_commit_interval(*interval, join(path, "commitIntervalMs"));
   return stream;
 }
 
@@ -496,7 +530,7 @@ Config parse_config(std::string_view json_text) {
   reject_unknown_keys(doc, "",
                       {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",
                        "memoryLimit", "queryMemoryLimit", "workers", "backpressure", "affinity",
-                       "resumeFromStep", "verifyOnOpen", "durability"});
+                       "resumeFromStep", "verifyOnOpen", "durability", "commitIntervalMs"});
   Config config;
 
   const Json* streams = find_key(doc, "streams");
@@ -536,6 +570,8 @@ Config parse_config(std::string_view json_text) {
   if (const Json* value = find_key(doc, "resumeFromStep"))
     config.resume_from_step = read_signed(*value, "resumeFromStep", std::numeric_limits<int64_t>::min(),
                                           std::numeric_limits<int64_t>::max(), "an integer (a step)");
+  if (const Json* value = find_key(doc, "commitIntervalMs"))
+    config.commit_interval_ms = read_commit_interval(*value, "commitIntervalMs");
   if (const Json* value = find_key(doc, "verifyOnOpen")) {
     if (!value->is_string()) expected("verifyOnOpen", "\"footer\" or \"full\"", *value);
     const std::string text = value->get<std::string>();
@@ -560,7 +596,11 @@ std::string stream_schema_json(const StreamConfig& stream) {
     out += Json(stream.columns[i].name).dump();
     out += ",\"dtype\":\"";
     out += dtype_name(stream.columns[i].dtype);
-    out += "\"}";
+    out += '"';
+    if (!stream.columns[i].unit.empty()) out += ",\"unit\":" + Json(stream.columns[i].unit).dump();
+    if (!stream.columns[i].description.empty())
+      out += ",\"description\":" + Json(stream.columns[i].description).dump();
+    out += '}';
   }
   out += "],\"grid\":[";
   for (std::size_t i = 0; i < stream.grid.size(); ++i) {
@@ -578,6 +618,7 @@ std::string stream_schema_json(const StreamConfig& stream) {
       out += "{\"time\":" + Json(stream.partition.time_span).dump() + "}";
       break;
   }
+  if (!stream.metadata_json.empty()) out += ",\"metadata\":" + stream.metadata_json;
   out += '}';
   return out;
 }

@@ -24,6 +24,9 @@ struct ColumnConfig {
   NonFinitePolicy non_finite = NonFinitePolicy::allow;
   ColumnEncoding encoding = ColumnEncoding::automatic;
   BloomFilterChoice bloom_filter;  // integer columns only
+  // Annotations, stored with the schema; empty: none (docs/ON_DISK.md).
+  std::string unit;         // e.g. "m/s"; free text, UDUNITS style suggested
+  std::string description;
 };
 
 // Rows of a stream are spread over hive partitions `part=<n>`, where n is
@@ -59,6 +62,11 @@ struct StreamConfig {
   PartitionConfig partition;
   StreamRoute route = StreamRoute::batch;
   RealtimeConfig realtime;
+  // The stream's `metadata` object as compact JSON (keys sorted at every level);
+  // empty when absent or {}. Stored with the schema.
+  std::string metadata_json;
+  // commitIntervalMs of this stream; unset: the dataset's (Config::commit_interval_ms).
+  std::optional<int64_t> commit_interval_ms;
 };
 
 // When ingest() of a frame on the realtime path returns: once the frame is
@@ -110,8 +118,17 @@ struct Config {
   std::optional<int64_t> resume_from_step;
   VerifyMode verify_on_open = VerifyMode::footer;
   Durability durability = Durability::ack_after_accept;
+  // Bounded staleness (ADR 0017): no accepted frame stays uncommitted longer
+  // than this; the engine then seals the stream's open row group and commits
+  // its open file. 0: never (only row-group size, partition end, fileBytes
+  // and flush commit). Each stream may override it.
+  int64_t commit_interval_ms = 60000;
 
   const StreamConfig* find_stream(std::string_view name) const noexcept;
+  // The stream's own commitIntervalMs, else the dataset's.
+  int64_t commit_interval_ms_of(const StreamConfig& stream) const noexcept {
+    return stream.commit_interval_ms.value_or(commit_interval_ms);
+  }
 };
 
 // Parses and validates a configuration document. Throws Error(Status::config)
@@ -119,9 +136,11 @@ struct Config {
 // Names are checked with is_valid_name(); `step` and `time` are reserved.
 Config parse_config(std::string_view json_text);
 
-// The stream's schema as a canonical JSON text (columns with dtypes, grid,
-// partitioning): stored in the manifest and in Parquet key-value metadata,
-// and compared on reopen to detect schema conflicts.
+// The stream's schema as a canonical JSON text (columns with dtypes and any
+// unit and description, grid, partitioning, any metadata): stored in the
+// manifest and in Parquet key-value metadata, and compared on reopen to detect
+// schema conflicts — annotations included (docs/ON_DISK.md). Annotations that
+// are absent leave no key, so schemas written before them compare equal.
 std::string stream_schema_json(const StreamConfig& stream);
 
 }  // namespace simingest

@@ -22,6 +22,12 @@ inline constexpr std::size_t kMaxConfigDepth = 64;
 inline constexpr std::size_t kMaxStreams = 10000;
 // Per stream: every column is a column chunk in every row group's footer.
 inline constexpr std::size_t kMaxColumnsPerStream = 10000;
+// Annotations (issue 16): they go into the manifest and into every file's
+// footer (`simingest.schema`), so each is bounded: a column's unit and
+// description, and a stream's metadata object as compact JSON.
+inline constexpr std::size_t kMaxUnitBytes = 256;
+inline constexpr std::size_t kMaxDescriptionBytes = 4096;
+inline constexpr std::size_t kMaxStreamMetadataBytes = std::size_t{64} << 10;
 // The grid's product (exclusive), as for an array's length at ingest.
 inline constexpr uint64_t kMaxGridCells = uint64_t{1} << 40;
 

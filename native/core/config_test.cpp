@@ -475,8 +475,8 @@ TEST(Config, stream_schema_without_grid_or_partition) {
 TEST(Config, stream_schema_prints_time_span) {
   StreamConfig stream;
   stream.name = "s";
-  stream.columns.push_back(ColumnConfig{"a", Dtype::float64, NonFinitePolicy::allow,
-                                        ColumnEncoding::automatic, BloomFilterChoice{}});
+  stream.columns.emplace_back();  // defaults, by name: ColumnConfig grows
+  stream.columns.back().name = "a";
   stream.partition.kind = PartitionConfig::Kind::time;
   stream.partition.time_span = 0.5;
   EXPECT_EQ(stream_schema_json(stream),
@@ -486,8 +486,9 @@ TEST(Config, stream_schema_prints_time_span) {
 TEST(Config, stream_schema_time_span_reads_back_exactly) {
   for (double span : {0.1, 1.0 / 3.0, 1e-7, 12345.678901234567, 3e20}) {
     StreamConfig stream;
-    stream.columns.push_back(ColumnConfig{"a", Dtype::int8, NonFinitePolicy::allow,
-                                          ColumnEncoding::automatic, BloomFilterChoice{}});
+    stream.columns.emplace_back();  // defaults, by name: ColumnConfig grows
+    stream.columns.back().name = "a";
+    stream.columns.back().dtype = Dtype::int8;
     stream.partition.kind = PartitionConfig::Kind::time;
     stream.partition.time_span = span;
     const std::string text = stream_schema_json(stream);

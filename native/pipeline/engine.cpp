@@ -1,11 +1,13 @@
 // Opening, flushing and closing an ingestor, and its statistics.
 #include <algorithm>
 #include <new>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "core/names.hpp"
+#include "parquet/arrow_schema.hpp"
 #include "parquet/bloom_filter.hpp"
 #include "pipeline/engine_impl.hpp"
 
@@ -24,6 +26,25 @@ std::size_t pool_cache_limit(uint64_t memory_limit) { return static_cast<std::si
 
 std::string grid_json(const std::vector<int64_t>& grid) {
   return nlohmann::json(grid).dump();
+}
+
+// Units and descriptions as Arrow field metadata, so that pyarrow shows them
+// on its fields (docs/ON_DISK.md). Only streams that have any get the entry:
+// files of others stay as they were. Called once the simingest.* entries are
+// in file_metadata: Arrow readers take the schema's metadata from this entry.
+std::optional<parquet::KeyValue> arrow_schema_entry(const StreamState& stream) {
+  std::vector<parquet::FieldMetadata> metadata(stream.file_schema.columns.size());
+  bool any = false;
+  for (std::size_t i = 0; i < stream.config.columns.size(); ++i) {
+    const ColumnConfig& column = stream.config.columns[i];
+    parquet::FieldMetadata& field = metadata[i + 2];  // after step and time
+    if (!column.unit.empty()) field.emplace_back("unit", column.unit);
+    if (!column.description.empty()) field.emplace_back("description", column.description);
+    any = any || !field.empty();
+  }
+  if (!any) return std::nullopt;
+  return parquet::KeyValue{"ARROW:schema", parquet::base64_encode(parquet::arrow_schema_message(
+                                               stream.file_schema, metadata, stream.file_metadata))};
 }
 
 std::shared_ptr<const pipeline::NumaTopology> topology_of(const EngineOptions& options) {
@@ -113,6 +134,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     stream->index = index++;
     stream->config = stream_config;
     stream->schema_json = stream_schema_json(stream_config);
+    stream->commit_interval_ns = impl->config.commit_interval_ms_of(stream_config) * 1000000;
     schemas.emplace_back(stream_config.name, stream->schema_json);
     if (impl->config.resume_from_step) {
       if (const auto last = impl->durable_steps->last_step(stream_config.name)) {
@@ -140,6 +162,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     stream->file_metadata.push_back({"simingest.stream", stream_config.name});
     stream->file_metadata.push_back({"simingest.schema", stream->schema_json});
     if (!stream_config.grid.empty()) stream->file_metadata.push_back({"simingest.grid", grid_json(stream_config.grid)});
+    if (auto arrow_schema = arrow_schema_entry(*stream)) stream->file_metadata.push_back(std::move(*arrow_schema));
     impl->stream_index.emplace(stream->config.name, stream.get());
     impl->streams.push_back(std::move(stream));
   }
@@ -165,6 +188,11 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   // Every worker has pinned itself (or failed to) before open returns, so
   // stats_json() reads placements without a lock.
   raw->workers.start(workers, std::move(worker_cpus), [raw](unsigned) { raw->run_worker(); });
+  // A roll-over is a flush nobody waits for: a barrier seals the open row
+  // group and commits the open file. After a failure nothing is committed.
+  raw->commit_timer.start([raw](StreamState& stream) {
+    if (!raw->failure.failed()) raw->admission.enqueue_marker(stream, Frame::Kind::barrier, nullptr);
+  });
   return ingestor;
 }
 
@@ -199,6 +227,8 @@ void Engine::flush() {
 void Engine::close() {
   Impl& impl = *impl_;
   if (impl.closed.exchange(true, std::memory_order_acq_rel)) return;
+  // Before the flush: a barrier it sent later would find the workers stopped.
+  impl.commit_timer.stop();
   Status status = Status::ok;
   std::string message;
   if (impl.commit_writer.running() && impl.workers.size() != 0) {

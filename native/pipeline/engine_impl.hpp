@@ -9,6 +9,7 @@
 //   chunk_encoding.cpp    worker: one column chunk of a row group → pages
 //   commit_writer.cpp     commit thread: row groups → files → manifest, in order
 //   realtime_log.cpp      writer thread: the realtime path's Avro logs, group commit
+//   commit_interval_timer.cpp  timer thread: a barrier once a frame waited commitIntervalMs
 //   engine.cpp            open, flush, close, statistics
 // Engine::Impl holds the configuration, the streams and the components that
 // own their state: FrameAdmission, FrameQueues, StreamSequencer (one per
@@ -34,6 +35,7 @@
 #include "parquet/column_chunk.hpp"
 #include "pipeline/buffer_pool.hpp"
 #include "pipeline/chunk_task_queue.hpp"
+#include "pipeline/commit_interval_timer.hpp"
 #include "pipeline/commit_writer.hpp"
 #include "pipeline/flush_ticket.hpp"
 #include "pipeline/frame.hpp"
@@ -90,8 +92,10 @@ struct Engine::Impl {
   // The realtime path's logs and writer thread (routes realtime and both).
   pipeline::RealtimeLog realtime{config.durability};
 
+  // Rolls streams over once a frame has waited commitIntervalMs (sends barriers through admission).
+  pipeline::CommitIntervalTimer commit_timer{streams};
   pipeline::FrameAdmission admission{config, streams, stream_index, unattributed, budget, pool, frame_queues,
-                                     closed, failure, stage_validate, realtime};
+                                     closed, failure, stage_validate, realtime, commit_timer};
 
   pipeline::CommitWriter commit_writer{*this};
   // Footers of committed files, read once for all of this engine's queries.

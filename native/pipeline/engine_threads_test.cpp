@@ -37,10 +37,11 @@ void ingest_flush_close(const std::string& root) {
 TEST(EngineThreads, each_refused_thread_start_is_a_resource_limit_naming_the_thread) {
   testing_support::ScratchDirectory scratch;
   const std::string root = scratch / "ds";
-  // 1 commit thread, then 3 workers.
+  // 1 commit thread, then 3 workers, then the commit interval timer (on by default).
   const char* names[] = {"could not start the commit thread", "could not start worker thread 1 of 3",
-                         "could not start worker thread 2 of 3", "could not start worker thread 3 of 3"};
-  for (uint64_t nth = 1; nth <= 4; ++nth) {
+                         "could not start worker thread 2 of 3", "could not start worker thread 3 of 3",
+                         "could not start the commit interval timer"};
+  for (uint64_t nth = 1; nth <= 5; ++nth) {
     {
       pipeline::ScopedThreadStartFailure refuse(nth);
       try {

@@ -94,6 +94,7 @@ Status FrameAdmission::admit(const char* stream_c_name, int64_t step, double tim
     stream->counters.bytes_in.fetch_add(shape.bytes_in, std::memory_order_relaxed);
     frame->seq = stream->next_seq.fetch_add(1, std::memory_order_acq_rel);
     enqueue(frame);
+    commit_timer_.frame_enqueued(*stream);  // after the seq is taken: see its invariant
     stage_validate_.record(monotonic_ns() - started_ns);
     if (stream->config.route == StreamRoute::both && takes_realtime(stream->config.realtime, step))
       return admit_realtime(*stream, step, time, columns, shape, false, message);

@@ -36,6 +36,7 @@
 #include "core/stage_stats.hpp"
 #include "core/status.hpp"
 #include "pipeline/buffer_pool.hpp"
+#include "pipeline/commit_interval_timer.hpp"
 #include "pipeline/frame.hpp"
 #include "pipeline/frame_queues.hpp"
 #include "pipeline/frame_validation.hpp"
@@ -67,11 +68,12 @@ class FrameAdmission {
   // Everything by reference, owned by Engine::Impl and outliving this.
   // `streams` and `stream_index` are filled by open() before the first call;
   // `unattributed` counts rejections that name no known stream; `closed` and
-  // `failure` refuse frames once set; `stage_validate` times admit().
+  // `failure` refuse frames once set; `stage_validate` times admit();
+  // `commit_timer` hears of every data frame enqueued.
   FrameAdmission(const Config& config, const Streams& streams, const StreamIndex& stream_index,
                  IngestCounters& unattributed, MemoryBudget& budget, NodeBufferPools& pools, FrameQueues& queues,
                  const std::atomic<bool>& closed, const StickyFailure& failure, StageStats& stage_validate,
-                 RealtimeLog& realtime) noexcept
+                 RealtimeLog& realtime, CommitIntervalTimer& commit_timer) noexcept
       : config_(config),
         streams_(streams),
         stream_index_(stream_index),
@@ -82,7 +84,8 @@ class FrameAdmission {
         closed_(closed),
         failure_(failure),
         stage_validate_(stage_validate),
-        realtime_(realtime) {}
+        realtime_(realtime),
+        commit_timer_(commit_timer) {}
   FrameAdmission(const FrameAdmission&) = delete;
   FrameAdmission& operator=(const FrameAdmission&) = delete;
 
@@ -143,6 +146,7 @@ class FrameAdmission {
   const StickyFailure& failure_;
   StageStats& stage_validate_;
   RealtimeLog& realtime_;
+  CommitIntervalTimer& commit_timer_;
 
   // Memory pressure: when the budget is full and no sealed row group is on
   // its way to disk, only unsealed row groups hold the memory; seal markers

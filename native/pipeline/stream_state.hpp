@@ -2,8 +2,8 @@
 // what is derived from it once (the Parquet schema, the column index), its
 // counters, the next sequence number and its sequencer.
 //
-// Immutable after open apart from the atomics (`counters`, `next_seq`) and
-// the sequencer, which guards itself (stream_sequencer.hpp).
+// Immutable after open apart from the atomics (`counters`, `next_seq`,
+// `commit_deadline_ns`) and the sequencer, which guards itself (stream_sequencer.hpp).
 #pragma once
 
 #include <atomic>
@@ -43,6 +43,11 @@ struct StreamState {
   int64_t skip_resumed_through = 0;
   // Routes realtime and both: the stream's log in RealtimeLog; else -1.
   int32_t realtime_slot = -1;
+  // commitIntervalMs in nanoseconds (0: off) and the monotonic time by which
+  // the open row group and file are due to be committed, 0 while no frame
+  // waits on it (commit_interval_timer.hpp).
+  int64_t commit_interval_ns = 0;
+  std::atomic<int64_t> commit_deadline_ns{0};
 
   // Frames arrive from workers in any order and leave in seq order.
   StreamSequencer sequencer;

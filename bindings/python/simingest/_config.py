@@ -35,6 +35,7 @@ _TOP = {
     "verify_on_open": "verifyOnOpen",
     "resume_from_step": "resumeFromStep",
     "durability": "durability",
+    "commit_interval_ms": "commitIntervalMs",
 }
 _STREAM = {
     "columns": "columns",
@@ -43,6 +44,7 @@ _STREAM = {
     "non_finite": "nonFinite",
     "route": "route",
     "realtime": "realtime",
+    "commit_interval_ms": "commitIntervalMs",
 }
 _REALTIME = {
     "every_steps": "everySteps",
@@ -115,7 +117,7 @@ def _json_default(value: Any) -> Any:
         return float(value)
     if hasattr(value, "tolist"):
         return value.tolist()
-    raise TypeError(f"simingest: cannot write {type(value).__name__} into the configuration JSON")
+    raise TypeError(f"cannot write {type(value).__name__} into the configuration JSON")
 
 
 # The engine's bound on nesting (native/core/config.cpp); only used to word the
@@ -145,6 +147,10 @@ def config_json(document: Mapping[str, Any]) -> str:
         return json.dumps(document, default=_json_default, allow_nan=False, separators=(",", ":"))
     except RecursionError:
         pass  # re-raised below, outside the handler, so no RecursionError is chained to it
+    except (TypeError, ValueError) as error:
+        # A value JSON cannot hold (a set, an object, NaN, ±Inf), e.g. in a
+        # stream's `metadata`: a configuration error, as the Node host reports it.
+        raise ConfigError(Status.ERR_CONFIG, f"config: cannot be written as JSON: {error}") from None
     if _nested_deeper_than(document, _NESTING_LIMIT):
         message = f"configuration nested deeper than {_NESTING_LIMIT} levels"
     else:
