@@ -304,6 +304,8 @@ void parse_route(const Json& j, const std::string& path, StreamConfig& stream) {
     if (column.dtype == Dtype::uint64)
       fail(join(join(path, "columns"), column.name),
            "uint64 cannot take the realtime path (Avro has no unsigned 64-bit type)");
+}
+
 // Milliseconds, 0 for never; bounded like Node's setTimeout, so every host can
 // represent it.
 int64_t read_commit_interval(const Json& j, const std::string& path) {
