@@ -24,6 +24,7 @@ struct ColumnConfig {
   NonFinitePolicy non_finite = NonFinitePolicy::allow;
   ColumnEncoding encoding = ColumnEncoding::automatic;
   BloomFilterChoice bloom_filter;  // integer columns only
+  QuantizeChoice quantize;         // float columns only
 };
 
 // Rows of a stream are spread over hive partitions `part=<n>`, where n is
