@@ -11,11 +11,12 @@ export type {
   Dtype,
   NonFinitePolicy,
   PartitionConfig,
+  QuantizeOption,
   StreamConfig,
 } from './config.js';
 export type { ColumnValue, Frame } from './frame.js';
 export type { ArrowInput } from './arrow.js';
-export type { RecoveryReport, RetiredFile, Stats, StreamStats, StageStats } from './stats.js';
+export type { QuantizeErrorStats, RecoveryReport, RetiredFile, Stats, StreamStats, StageStats } from './stats.js';
 export { Dataset } from './dataset.js';
 export type { QueryOptions, ResultArray } from './query.js';
 export type { GridResult } from './query_grid.js';

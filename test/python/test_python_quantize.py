@@ -227,5 +227,22 @@ def test_scalar_and_avx2_store_the_same_bits(tmp_path_factory):
         assert np.array_equal(a, b), name
 
 
+def test_python_config_takes_snake_case_and_errors_are_typed(tmp_path):
+    from simingest._config import config_document
+
+    doc = config_document({"streams": {"s": {"columns": {"x": {"dtype": "float32", "quantize": {"rel_error": 1e-3}},
+                                                         "y": {"dtype": "float64", "quantize": {"mantissa_bits": 7}},
+                                                         "z": {"dtype": "float64", "quantize": {"abs_error": 2}}}}}})
+    columns = doc["streams"]["s"]["columns"]
+    assert columns["x"]["quantize"] == {"relError": 1e-3}
+    assert columns["y"]["quantize"] == {"mantissaBits": 7}
+    assert columns["z"]["quantize"] == {"absError": 2}
+    bad = {"streams": {"s": {"columns": {"i": {"dtype": "int32", "quantize": {"mantissa_bits": 4}}}}}}
+    with pytest.raises(simingest.ConfigError, match=r"streams\.s\.columns\.i\.quantize: quantize applies to float "
+                                                   r"columns only, not int32"):
+        simingest.Ingestor(tmp_path / "ds", config=bad)
+    assert not (tmp_path / "ds" / "_simingest" / "manifest.json").exists()
+
+
 if __name__ == "__main__":
     write(sys.argv[1])
