@@ -88,6 +88,7 @@ int mantissa_bits_for_abs_error(Dtype dtype, double max_magnitude, double e) noe
 void quantize_mantissa_at(SimdLevel level, Dtype dtype, unsigned char* data, std::size_t count,
                           int mantissa_bits, QuantizeError& error) noexcept {
   if (count == 0 || (dtype != Dtype::float32 && dtype != Dtype::float64)) return;
+  mantissa_bits = std::clamp(mantissa_bits, 0, float_mantissa_bits(dtype));  // shifts stay defined
   std::size_t done = 0;
 #if SIMINGEST_KERNELS_X86
   if (use_avx2(level)) done = avx2::quantize_mantissa(dtype, data, count, mantissa_bits, error);
