@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include "kernels/column_stats_kernel.hpp"
-#include "kernels/quantize.hpp"
 #include "pipeline/engine_impl.hpp"
 
 namespace simingest {
@@ -22,22 +21,10 @@ void Engine::Impl::process_frame(Frame* frame) {
     const StreamState& stream = *streams[frame->stream];
     for (uint32_t j = 0; j < frame->ncolumns; ++j) {
       auto& column = frame->columns[j];
-      const ColumnConfig& config_column = stream.config.columns[j];
-      const Dtype dtype = config_column.dtype;
-      if (config_column.quantize.mode != QuantizeChoice::Mode::none && frame->rows != 0) {
-        // The frame's buffer is the engine's copy (a scalar lives in the
-        // frame's own scalar_bits): rounding it in place leaves the caller's
-        // arrays alone and allocates nothing.
-        kernels::QuantizeError error;
-        kernels::quantize_values(dtype, const_cast<unsigned char*>(column.data), column.is_scalar ? 1 : frame->rows,
-                                 config_column.quantize,
-                                 pipeline::quantize_block_values(dtype, config.page_bytes), error);
-        if (column.is_scalar) {  // one value standing for every row
-          error.sum_squares *= static_cast<double>(frame->rows);
-          error.finite *= frame->rows;
-        }
-        stream.quantize_errors[j].add({error.max_abs, error.max_rel, error.sum_squares, error.finite});
-      }
+      const Dtype dtype = stream.config.columns[j].dtype;
+      // Before the statistics, so they are those of the stored values.
+      pipeline::quantize_frame_column(column, frame->rows, stream.config.columns[j], config.page_bytes,
+                                      stream.quantize_errors[j]);
       if (column.is_scalar) {
         column.stats = frame->rows ? scalar_column_stats(dtype, column.data, frame->rows) : ColumnStats{};
       } else {

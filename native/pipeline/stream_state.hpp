@@ -17,7 +17,7 @@
 #include "core/config.hpp"
 #include "core/ingest_counters.hpp"
 #include "parquet/file_writer.hpp"
-#include "pipeline/quantize_errors.hpp"
+#include "pipeline/frame_quantize.hpp"
 #include "pipeline/stream_sequencer.hpp"
 
 namespace simingest::pipeline {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/config.hpp"
+#include "pipeline/frame.hpp"
 
 namespace simingest::pipeline {
 
@@ -44,6 +45,13 @@ class QuantizeErrorTotals {
   mutable std::mutex mutex_;
   QuantizeErrorSnapshot total_;
 };
+
+// Rounds one column of a data frame in place per its `quantize` choice and
+// adds the error made to `totals`. `column.data` must be the engine's copy (a
+// pool buffer, or the frame's scalar_bits), never the caller's array.
+// Allocates nothing.
+void quantize_frame_column(FrameColumn& column, uint64_t rows, const ColumnConfig& config, uint64_t page_bytes,
+                           QuantizeErrorTotals& totals);
 
 // absError derives its bits per block of this many values (from the start
 // of each frame's column): at most one data page's worth (pageBytes over the

@@ -1,4 +1,4 @@
-#include "pipeline/quantize_errors.hpp"
+#include "pipeline/frame_quantize.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -21,6 +21,21 @@ const char* mode_name(QuantizeChoice::Mode mode) noexcept {
 }
 
 }  // namespace
+
+void quantize_frame_column(FrameColumn& column, uint64_t rows, const ColumnConfig& config, uint64_t page_bytes,
+                           QuantizeErrorTotals& totals) {
+  if (config.quantize.mode == QuantizeChoice::Mode::none || rows == 0) return;
+  // The frame's buffer is the engine's: writing through data is ours to do.
+  auto* values = const_cast<unsigned char*>(column.data);
+  kernels::QuantizeError error;
+  kernels::quantize_values(config.dtype, values, column.is_scalar ? 1 : rows, config.quantize,
+                           quantize_block_values(config.dtype, page_bytes), error);
+  if (column.is_scalar) {  // one value standing for every row
+    error.sum_squares *= static_cast<double>(rows);
+    error.finite *= rows;
+  }
+  totals.add({error.max_abs, error.max_rel, error.sum_squares, error.finite});
+}
 
 std::size_t quantize_block_values(Dtype dtype, uint64_t page_bytes) noexcept {
   return std::max<std::size_t>(static_cast<std::size_t>(page_bytes / dtype_size(dtype)), 1);
