@@ -10,8 +10,9 @@ and reports:
   (first ingest to close), the max abs / rel error measured by reading every
   value back with pyarrow;
 - zfp (libzfp through ctypes, fixed-accuracy mode, one 2D field per frame)
-  with the tolerance set to simingest's measured max abs error of that field,
-  so both meet the same maximum error: its ratio, throughput and real error;
+  at the same maximum error: the largest tolerance (simingest's measured max
+  abs error of that field, doubled while zfp's real max error stays within
+  it) -- its ratio, compression throughput and real error;
 - pyarrow lossless (pq.write_table, zstd level 1, the engine's default).
 
 Usage: SIMINGEST_LIBRARY=build-release/libsimingest.so python3 bench/python/bench_quantize.py
@@ -120,6 +121,19 @@ def zfp_field(zfp, frames: np.ndarray, n: int, tolerance: float):
     return total, seconds, max_err
 
 
+def zfp_matched(zfp, frames: np.ndarray, n: int, target: float):
+    """zfp at the same maximum error as `target`: its accuracy mode errs well below the
+    tolerance it is given, so the tolerance is doubled while the real max error stays
+    within `target`; the largest such tolerance wins (bytes, seconds, max error)."""
+    best = zfp_field(zfp, frames, n, target)
+    for k in range(1, 8):
+        trial = zfp_field(zfp, frames, n, target * 2 ** k)
+        if trial[2] > target:
+            break
+        best = trial
+    return best
+
+
 # ---- simingest and pyarrow ----------------------------------------------------
 
 def run_simingest(fields: dict, n: int, quantize, work: Path) -> dict:
@@ -169,7 +183,7 @@ def bench_case(label: str, fields: dict, n: int, zfp, work: Path) -> list:
             continue
         total, seconds, zfp_err = 0, 0.0, 0.0
         for name, v in fields.items():  # each field at simingest's max error of that field
-            b, s, e = zfp_field(zfp, v, n, ours["errors"][name]["maxAbs"])
+            b, s, e = zfp_matched(zfp, v, n, ours["errors"][name]["maxAbs"])
             total, seconds, zfp_err = total + b, seconds + s, max(zfp_err, e)
         rows.append({"case": label, "setting": setting, "writer": "zfp", "ratio": raw / total,
                      "MBps": raw / seconds / 1e6, "maxAbs": zfp_err})
