@@ -16,6 +16,7 @@
 #include "kernels/column_stats_kernel.hpp"
 #include "kernels/cpu_features.hpp"
 #include "kernels/non_finite.hpp"
+#include "kernels/quantize.hpp"
 
 namespace {
 
@@ -79,6 +80,16 @@ int main(int argc, char** argv) {
     for (auto& v : i64) v = static_cast<int64_t>(random());
     for (auto& v : u16) v = static_cast<uint16_t>(random());
     std::vector<uint8_t> out(bytes);
+    // Rounded in place run after run: every run does the same work (the
+    // kernel has no shortcut for values already rounded).
+    std::vector<unsigned char> q32(bytes), q64(bytes);
+    std::memcpy(q32.data(), f32.data(), bytes);
+    std::memcpy(q64.data(), f64.data(), bytes);
+    auto quantize = [&](SimdLevel l, Dtype dtype, std::vector<unsigned char>& values, int bits) {
+      kernels::QuantizeError error;
+      kernels::quantize_mantissa_at(l, dtype, values.data(), bytes / simingest::dtype_size(dtype), bits, error);
+      g_sink = g_sink + error.finite;
+    };
 
     struct Row {
       std::string name;
@@ -94,6 +105,8 @@ int main(int argc, char** argv) {
         {"byte_stream_split float64", [&](SimdLevel l) { kernels::byte_stream_split_scatter_at(l, reinterpret_cast<const uint8_t*>(f64.data()), f64.size(), 8, out.data(), f64.size(), 0); g_sink = g_sink + out[7]; }},
         {"find_non_finite float32", [&](SimdLevel l) { g_sink = g_sink + kernels::find_non_finite_at(l, Dtype::float32, f32.data(), f32.size()); }},
         {"find_non_finite float64", [&](SimdLevel l) { g_sink = g_sink + kernels::find_non_finite_at(l, Dtype::float64, f64.data(), f64.size()); }},
+        {"quantize float32 (10 bits)", [&](SimdLevel l) { quantize(l, Dtype::float32, q32, 10); }},
+        {"quantize float64 (20 bits)", [&](SimdLevel l) { quantize(l, Dtype::float64, q64, 20); }},
         {"memcpy (reference)", [&](SimdLevel) { std::memcpy(out.data(), f32.data(), bytes); g_sink = g_sink + out[5]; }},
         {"copy_and_find_non_finite float32", [&](SimdLevel l) { g_sink = g_sink + kernels::copy_and_find_non_finite_at(l, Dtype::float32, out.data(), f32.data(), f32.size()); }},
         {"copy_and_find_non_finite float64", [&](SimdLevel l) { g_sink = g_sink + kernels::copy_and_find_non_finite_at(l, Dtype::float64, out.data(), f64.data(), f64.size()); }},
@@ -105,6 +118,7 @@ int main(int argc, char** argv) {
       std::printf("\n");
     }
   }
+  std::printf("(quantize has a scalar and an AVX2 level; at sse it runs the scalar twin)\n");
   std::printf("(scalar copy_and_find_non_finite = memcpy then the scalar scan: the code before the fused kernel)\n");
   return 0;
 }

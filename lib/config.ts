@@ -29,6 +29,14 @@ export type BloomFilterOption = boolean | { fpp?: number; ndv?: number };
 
 /** A value JSON can hold (stream `metadata`). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/**
+ * Lossy, error-bounded quantisation of a float column; the files stay plain float Parquet.
+ * Values are rounded to nearest (ties to even) keeping `mantissaBits` explicit mantissa
+ * bits (float32 1..23, float64 1..52); `relError: r` keeps every |x' - x| <= r·|x|;
+ * `absError: e` keeps every |x' - x| <= e (bits derived per block from its largest
+ * magnitude). NaN, ±Inf, zeros and subnormals are stored exactly.
+ */
+export type QuantizeOption = { mantissaBits: number } | { relError: number } | { absError: number };
 
 export interface ColumnOptions {
   dtype: Dtype;
@@ -39,6 +47,8 @@ export interface ColumnOptions {
   nonFinite?: NonFinitePolicy;
   encoding?: ColumnEncoding;
   bloomFilter?: BloomFilterOption;
+  /** Float columns only. */
+  quantize?: QuantizeOption;
 }
 
 /** Rows go to hive partitions `part=floor(step / steps)` or `part=floor(time / time)`. */

@@ -13,11 +13,21 @@ export type {
   NonFinitePolicy,
   PartitionConfig,
   RealtimeOptions,
+  QuantizeOption,
   StreamConfig,
 } from './config.js';
 export type { ColumnValue, Frame } from './frame.js';
 export type { ArrowInput } from './arrow.js';
-export type { RealtimeLogCounters, RealtimeStats, RecoveryReport, RetiredFile, Stats, StreamStats, StageStats } from './stats.js';
+export type {
+  QuantizeErrorStats,
+  RealtimeLogCounters,
+  RealtimeStats,
+  RecoveryReport,
+  RetiredFile,
+  Stats,
+  StreamStats,
+  StageStats,
+} from './stats.js';
 export { Dataset } from './dataset.js';
 export type { QueryOptions, ResultArray } from './query.js';
 export type { GridResult } from './query_grid.js';

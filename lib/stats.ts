@@ -22,6 +22,15 @@ export interface StreamStats {
   filesCommitted: number;
 }
 
+/** The error a quantised column's rounding really made (docs/STATS.md), over its finite values. */
+export interface QuantizeErrorStats {
+  mode: 'mantissaBits' | 'relError' | 'absError';
+  values: number;
+  maxAbsError: number;
+  maxRelError: number;
+  rmsError: number;
+}
+
 /** A file with frames after `resumeFromStep`, set aside (docs/RELIABILITY.md). */
 export interface RetiredFile {
   /** Where it was, relative to the dataset. */
@@ -71,7 +80,8 @@ export interface Stats extends StreamStats {
   memoryLimit: number;
   queueDepth: number;
   workers: number;
-  streams: Record<string, StreamStats>;
+  /** Per stream; `quantize` only for a stream with quantised columns, by column name. */
+  streams: Record<string, StreamStats & { quantize?: Record<string, QuantizeErrorStats> }>;
   recovery: RecoveryReport;
   /** Only when a stream is routed `realtime` or `both`. */
   realtime?: RealtimeStats;

@@ -187,6 +187,33 @@ std::string read_stream_metadata(const Json& j, const std::string& path) {
     fail(path, "expected an object of at most " + std::to_string(kMaxStreamMetadataBytes) +
                    " bytes as compact JSON but received " + std::to_string(text.size()) + " bytes");
   return text;
+// {mantissaBits: n} | {relError: r} | {absError: e}: exactly one mode, on a
+// float column. The bits a float keeps are at most its explicit mantissa.
+QuantizeChoice parse_quantize(const Json& j, const std::string& path, Dtype dtype) {
+  if (!dtype_is_float(dtype))
+    fail(path, "quantize applies to float columns only, not " + std::string(dtype_name(dtype)));
+  const char* modes = "an object with exactly one of \"mantissaBits\", \"relError\" or \"absError\"";
+  if (!j.is_object()) expected(path, modes, j);
+  reject_unknown_keys(j, path, {"mantissaBits", "relError", "absError"});
+  if (j.size() != 1) expected(path, modes, j);
+  QuantizeChoice quantize;
+  if (const Json* bits = find_key(j, "mantissaBits")) {
+    const int most = dtype == Dtype::float32 ? 23 : 52;
+    quantize.mode = QuantizeChoice::Mode::mantissa_bits;
+    quantize.mantissa_bits = static_cast<int>(read_unsigned(
+        *bits, join(path, "mantissaBits"), 1, static_cast<uint64_t>(most),
+        "an integer from 1 to " + std::to_string(most) + " (the explicit mantissa bits of " +
+            std::string(dtype_name(dtype)) + ")"));
+    return quantize;
+  }
+  const bool relative = find_key(j, "relError") != nullptr;
+  const char* key = relative ? "relError" : "absError";
+  const Json& value = *find_key(j, key);
+  if (!value.is_number() || !(value.get<double>() > 0) || !std::isfinite(value.get<double>()))
+    expected(join(path, key), "a finite number > 0", value);
+  quantize.mode = relative ? QuantizeChoice::Mode::rel_error : QuantizeChoice::Mode::abs_error;
+  quantize.error = value.get<double>();
+  return quantize;
 }
 
 ColumnConfig parse_column(const std::string& name, const Json& j, const std::string& path,
@@ -199,7 +226,8 @@ ColumnConfig parse_column(const std::string& name, const Json& j, const std::str
     return column;
   }
   if (!j.is_object()) expected(path, "a dtype name or an object", j);
-  reject_unknown_keys(j, path, {"dtype", "nonFinite", "encoding", "bloomFilter", "unit", "description"});
+  reject_unknown_keys(j, path, {"dtype", "nonFinite", "encoding", "bloomFilter", "unit", "description",
+                                "quantize"});
   const Json* dtype = find_key(j, "dtype");
   if (!dtype) fail(join(path, "dtype"), "required but missing");
   column.dtype = read_dtype(*dtype, join(path, "dtype"));
@@ -224,6 +252,8 @@ ColumnConfig parse_column(const std::string& name, const Json& j, const std::str
   if (const Json* unit = find_key(j, "unit")) column.unit = read_text(*unit, join(path, "unit"), kMaxUnitBytes);
   if (const Json* text = find_key(j, "description"))
     column.description = read_text(*text, join(path, "description"), kMaxDescriptionBytes);
+  if (const Json* quantize = find_key(j, "quantize"))
+    column.quantize = parse_quantize(*quantize, join(path, "quantize"), column.dtype);
   return column;
 }
 

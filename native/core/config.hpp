@@ -27,6 +27,7 @@ struct ColumnConfig {
   // Annotations, stored with the schema; empty: none (docs/ON_DISK.md).
   std::string unit;         // e.g. "m/s"; free text, UDUNITS style suggested
   std::string description;
+  QuantizeChoice quantize;         // float columns only
 };
 
 // Rows of a stream are spread over hive partitions `part=<n>`, where n is

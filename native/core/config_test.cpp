@@ -472,11 +472,18 @@ TEST(Config, stream_schema_without_grid_or_partition) {
             R"({"columns":[{"name":"n","dtype":"uint16"},{"name":"t","dtype":"int64"}],"grid":[],"partition":{}})");
 }
 
+// A column with every option at its default, whatever options ColumnConfig grows.
+ColumnConfig plain_column(const char* name, Dtype dtype) {
+  ColumnConfig column;
+  column.name = name;
+  column.dtype = dtype;
+  return column;
+}
+
 TEST(Config, stream_schema_prints_time_span) {
   StreamConfig stream;
   stream.name = "s";
-  stream.columns.emplace_back();  // defaults, by name: ColumnConfig grows
-  stream.columns.back().name = "a";
+  stream.columns.push_back(plain_column("a", Dtype::float64));
   stream.partition.kind = PartitionConfig::Kind::time;
   stream.partition.time_span = 0.5;
   EXPECT_EQ(stream_schema_json(stream),
@@ -486,9 +493,7 @@ TEST(Config, stream_schema_prints_time_span) {
 TEST(Config, stream_schema_time_span_reads_back_exactly) {
   for (double span : {0.1, 1.0 / 3.0, 1e-7, 12345.678901234567, 3e20}) {
     StreamConfig stream;
-    stream.columns.emplace_back();  // defaults, by name: ColumnConfig grows
-    stream.columns.back().name = "a";
-    stream.columns.back().dtype = Dtype::int8;
+    stream.columns.push_back(plain_column("a", Dtype::int8));
     stream.partition.kind = PartitionConfig::Kind::time;
     stream.partition.time_span = span;
     const std::string text = stream_schema_json(stream);

@@ -22,4 +22,15 @@ struct BloomFilterChoice {
   uint64_t ndv = 0;
 };
 
+// Lossy, error-bounded quantisation of a float column (docs/ON_DISK.md,
+// "Quantised columns"): values are rounded to nearest-even keeping
+// `mantissa_bits` explicit mantissa bits, and stay ordinary floats. With
+// rel_error / abs_error the bits follow from `error` (abs_error: per block of
+// values, from the block's largest finite magnitude).
+struct QuantizeChoice {
+  enum class Mode { none, mantissa_bits, rel_error, abs_error } mode = Mode::none;
+  int mantissa_bits = 0;  // mode mantissa_bits: 1..23 (float32) or 1..52 (float64)
+  double error = 0;       // mode rel_error / abs_error: finite and > 0
+};
+
 }  // namespace simingest

@@ -162,6 +162,9 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     stream->file_metadata.push_back({"simingest.stream", stream_config.name});
     stream->file_metadata.push_back({"simingest.schema", stream->schema_json});
     if (!stream_config.grid.empty()) stream->file_metadata.push_back({"simingest.grid", grid_json(stream_config.grid)});
+    stream->quantize_errors = std::make_unique<pipeline::QuantizeErrorTotals[]>(stream_config.columns.size());
+    if (auto quantize = pipeline::quantize_metadata_json(stream_config, impl->config.page_bytes))
+      stream->file_metadata.push_back({"simingest.quantize", std::move(*quantize)});
     if (auto arrow_schema = arrow_schema_entry(*stream)) stream->file_metadata.push_back(std::move(*arrow_schema));
     impl->stream_index.emplace(stream->config.name, stream.get());
     impl->streams.push_back(std::move(stream));
@@ -291,6 +294,8 @@ std::string Engine::stats_json() const {
     const auto snapshot = IngestCountersSnapshot::of(stream->counters);
     total.add(snapshot);
     per_stream[stream->config.name] = counters_json(snapshot);
+    if (auto quantize = pipeline::quantize_stats_json(stream->config, stream->quantize_errors.get()))
+      per_stream[stream->config.name]["quantize"] = ordered_json::parse(*quantize);
   }
   ordered_json out = counters_json(total);
   out["memoryUsed"] = impl.budget.used();

@@ -22,6 +22,9 @@ void Engine::Impl::process_frame(Frame* frame) {
     for (uint32_t j = 0; j < frame->ncolumns; ++j) {
       auto& column = frame->columns[j];
       const Dtype dtype = stream.config.columns[j].dtype;
+      // Before the statistics, so they are those of the stored values.
+      pipeline::quantize_frame_column(column, frame->rows, stream.config.columns[j], config.page_bytes,
+                                      stream.quantize_errors[j]);
       if (column.is_scalar) {
         column.stats = frame->rows ? scalar_column_stats(dtype, column.data, frame->rows) : ColumnStats{};
       } else {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,6 +17,7 @@
 #include "core/config.hpp"
 #include "core/ingest_counters.hpp"
 #include "parquet/file_writer.hpp"
+#include "pipeline/frame_quantize.hpp"
 #include "pipeline/stream_sequencer.hpp"
 
 namespace simingest::pipeline {
@@ -36,6 +38,8 @@ struct StreamState {
   parquet::FileSchema file_schema;               // step, time, then the columns
   std::vector<parquet::KeyValue> file_metadata;  // simingest.* keys
   IngestCounters counters;
+  // One per column: the error quantisation made (used by quantised columns).
+  std::unique_ptr<QuantizeErrorTotals[]> quantize_errors;
   std::atomic<uint64_t> next_seq{0};
   // resumeFromStep: the dataset kept this stream's frames up to this step, so
   // re-run frames with a step at most this are skipped, not written twice.

@@ -52,7 +52,14 @@ _REALTIME = {
     "sync_every_frames": "syncEveryFrames",
     "codec": "codec",
 }
-_COLUMN = {"dtype": "dtype", "non_finite": "nonFinite", "encoding": "encoding", "bloom_filter": "bloomFilter"}
+_COLUMN = {
+    "dtype": "dtype",
+    "non_finite": "nonFinite",
+    "encoding": "encoding",
+    "bloom_filter": "bloomFilter",
+    "quantize": "quantize",
+}
+_QUANTIZE = {"mantissa_bits": "mantissaBits", "rel_error": "relError", "abs_error": "absError"}
 _PARTITION = {"steps": "steps", "time": "time"}
 _COMPRESSION = {"codec": "codec", "level": "level"}
 _BACKPRESSURE = {"policy": "policy", "timeout_ms": "timeoutMs"}
@@ -81,7 +88,7 @@ def _each_value(convert):
 
 
 def _column(value: Any) -> Any:
-    return _rename(value, _COLUMN) if isinstance(value, Mapping) else value
+    return _rename(value, _COLUMN, {"quantize": lambda v: _rename(v, _QUANTIZE)}) if isinstance(value, Mapping) else value
 
 
 def _stream(value: Any) -> Any:
