@@ -29,6 +29,7 @@ export type BloomFilterOption = boolean | { fpp?: number; ndv?: number };
 
 /** A value JSON can hold (stream `metadata`). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
 /**
  * Lossy, error-bounded quantisation of a float column; the files stay plain float Parquet.
  * Values are rounded to nearest (ties to even) keeping `mantissaBits` explicit mantissa

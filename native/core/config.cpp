@@ -187,6 +187,8 @@ std::string read_stream_metadata(const Json& j, const std::string& path) {
     fail(path, "expected an object of at most " + std::to_string(kMaxStreamMetadataBytes) +
                    " bytes as compact JSON but received " + std::to_string(text.size()) + " bytes");
   return text;
+}
+
 // {mantissaBits: n} | {relError: r} | {absError: e}: exactly one mode, on a
 // float column. The bits a float keeps are at most its explicit mantissa.
 QuantizeChoice parse_quantize(const Json& j, const std::string& path, Dtype dtype) {
