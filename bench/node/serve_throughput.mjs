@@ -25,6 +25,9 @@ const NY = 256;
 const COLUMNS = ['vx', 'vy', 'p', 'vorticity'];
 const framesArg = process.argv.indexOf('--frames');
 const FRAMES = framesArg > 0 ? Number(process.argv[framesArg + 1]) : 200;
+// --only grpc|rest_arrow skips the other service contender (for profiling one path).
+const onlyArg = process.argv.indexOf('--only');
+const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1] : undefined;
 const config = {
   streams: { fields: { columns: Object.fromEntries(COLUMNS.map((c) => [c, 'float32'])), grid: [NY, NX], partition: { steps: 100 } } },
   compression: { codec: 'zstd', level: 1 },
@@ -73,7 +76,7 @@ async function client(kind, target) {
 
 function runClient(kind, target) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--client', kind, target, '--frames', String(FRAMES)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--client', kind, target, '--frames', String(FRAMES)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c) => { out += c; });
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out).seconds) : reject(new Error(`client ${kind} exited ${code}`))));
@@ -94,7 +97,7 @@ async function main() {
     await ingestor.close();
     rmSync(dataset, { recursive: true, force: true });
   }
-  for (const kind of ['grpc', 'rest_arrow']) {
+  for (const kind of ['grpc', 'rest_arrow'].filter((k) => ONLY === undefined || k === ONLY)) {
     const dataset = dir();
     const handle = await serve({ dataset, config, port: 0, grpcPort: 0, logger: false, limits: { grpcMessageBytes: 64 * 2 ** 20 } });
     const target = kind === 'grpc' ? handle.address().grpc.target : handle.address().http.url;
@@ -107,8 +110,8 @@ async function main() {
   const line = (name, seconds) => `${name.padEnd(22)} ${(FRAMES / seconds).toFixed(1).padStart(8)} frames/s ${(mib / seconds).toFixed(1).padStart(8)} MiB/s ${(100 * results.inProcess / seconds).toFixed(0).padStart(5)} % of in-process`;
   console.log(`${FRAMES} frames of ${NY}x${NX}x${COLUMNS.length} float32 (${mib.toFixed(0)} MiB), first frame to committed:`);
   console.log(line('in-process ingest()', results.inProcess));
-  console.log(line('gRPC StreamData', results.grpc));
-  console.log(line('REST Arrow IPC bodies', results.rest_arrow));
+  if (results.grpc !== undefined) console.log(line('gRPC StreamData', results.grpc));
+  if (results.rest_arrow !== undefined) console.log(line('REST Arrow IPC bodies', results.rest_arrow));
 }
 
 if (process.argv[2] === '--client') client(process.argv[3], process.argv[4]).catch((e) => { console.error(e); process.exit(1); });
