@@ -61,6 +61,44 @@ function columnArray(input: ArrowInput, name: string, type: ArrowTypeShape): Arr
   return array as ArrayLike<number | bigint>;
 }
 
+type Words = { words: Int32Array; per: number } | undefined;
+
+// A typed array of 4- or 8-byte elements seen as 32-bit words (or undefined).
+function words(array: ArrayLike<number | bigint>): Words {
+  if (!ArrayBuffer.isView(array)) return undefined;
+  const view = array as unknown as ArrayBufferView & { BYTES_PER_ELEMENT: number };
+  const per = view.BYTES_PER_ELEMENT / 4;
+  if ((per !== 1 && per !== 2) || view.byteOffset % 4 !== 0) return undefined;
+  return { words: new Int32Array(view.buffer, view.byteOffset, view.byteLength / 4), per };
+}
+
+function sameWords(w: NonNullable<Words>, a: number, b: number): boolean {
+  const x = w.words;
+  return w.per === 1 ? x[a] === x[b] : x[2 * a] === x[2 * b] && x[2 * a + 1] === x[2 * b + 1];
+}
+
+/**
+ * The row after the run of rows equal to `start` in step and time. Equal bits
+ * are equal values, so rows are compared as 32-bit words, which reads a
+ * 64-bit step without making a BigInt per row (that was most of the time a
+ * 1 MiB frame took to split); rows whose bits differ are compared by value,
+ * which keeps Object.is semantics for times (NaNs with different payloads
+ * are one run, 0 and -0 are not).
+ */
+function runEnd(steps: ArrayLike<number | bigint>, times: ArrayLike<number | bigint>, stepWords: Words, timeWords: Words, start: number, rows: number): number {
+  let end = start + 1;
+  if (stepWords !== undefined && timeWords !== undefined) {
+    while (end < rows && sameWords(stepWords, end, start) && sameWords(timeWords, end, start)) end += 1;
+  }
+  while (end < rows && steps[end] === steps[start] && Object.is(times[end], times[start])) {
+    end += 1;
+    if (stepWords !== undefined && timeWords !== undefined) {
+      while (end < rows && sameWords(stepWords, end, start) && sameWords(timeWords, end, start)) end += 1;
+    }
+  }
+  return end;
+}
+
 /** Splits an arrow Table or RecordBatch into frames of consecutive rows with equal step and time. */
 export function framesFromArrow(input: ArrowInput): Frame[] {
   const fields = input.schema.fields as unknown as { name: string; type: ArrowTypeShape }[];
@@ -78,10 +116,11 @@ export function framesFromArrow(input: ArrowInput): Frame[] {
   }
   const frames: Frame[] = [];
   const rows = input.numRows;
+  const stepWords = words(steps);
+  const timeWords = words(times);
   let start = 0;
   while (start < rows) {
-    let end = start + 1;
-    while (end < rows && steps[end] === steps[start] && Object.is(times[end], times[start])) end += 1;
+    const end = runEnd(steps, times, stepWords, timeWords, start, rows);
     const step = steps[start]!;
     const time = Number(times[start]!);
     const frameColumns: Frame['columns'] = {};

@@ -17,11 +17,44 @@ const zstdDecompress = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array
 
 export type ColumnCompression = 'none' | 'zstd';
 
+/**
+ * Aligned memory reused for the columns of one frame at a time: a gRPC
+ * message's bytes fields sit at arbitrary offsets, so nearly every column
+ * needs an aligned copy, and a fresh buffer per column per frame kept the
+ * garbage collector busy. The caller rewinds it once the engine copied the
+ * frame (ingest resolved) and before the next frame's columns are placed.
+ */
+export class ColumnScratch {
+  #memory = new ArrayBuffer(0);
+  #used = 0;
+
+  rewind(): void {
+    this.#used = 0;
+  }
+
+  /** A copy of `bytes` at an 8-byte aligned offset of the scratch memory. */
+  place(bytes: Uint8Array): Uint8Array {
+    const offset = Math.ceil(this.#used / 8) * 8;
+    if (offset + bytes.byteLength > this.#memory.byteLength) {
+      // Earlier columns of this frame still live in the old memory; it is
+      // dropped only when the frame is done, so growing never moves them.
+      this.#memory = new ArrayBuffer(Math.max(2 * this.#memory.byteLength, bytes.byteLength + 8));
+      this.#used = 0;
+      return this.place(bytes);
+    }
+    const view = new Uint8Array(this.#memory, offset, bytes.byteLength);
+    view.set(bytes);
+    this.#used = offset + bytes.byteLength;
+    return view;
+  }
+}
+
 export function columnFromBytes(
   name: string,
   dtype: unknown,
   data: Uint8Array,
   compression: ColumnCompression = 'none',
+  scratch?: ColumnScratch,
 ): ColumnArray {
   const label = `columns.${name}`;
   if (!isDtype(dtype)) {
@@ -45,6 +78,6 @@ export function columnFromBytes(
     );
   }
   const ArrayClass = DTYPE_ARRAYS[dtype];
-  if (bytes.byteOffset % size !== 0) bytes = new Uint8Array(bytes); // a copy in fresh, aligned memory
+  if (bytes.byteOffset % size !== 0) bytes = scratch ? scratch.place(bytes) : new Uint8Array(bytes); // an aligned copy
   return new ArrayClass(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / size) as ColumnArray;
 }

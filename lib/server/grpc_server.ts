@@ -7,6 +7,7 @@ import type { QueryOptions } from '../query.js';
 import type { Stats, StreamStats } from '../stats.js';
 import { arrowIpcStream } from './arrow_ipc.js';
 import { bearerCheck } from './auth.js';
+import { ColumnScratch } from './column_bytes.js';
 import { frameFromMessage, type FrameMessage } from './grpc_frames.js';
 import type { TlsFiles } from './http_server.js';
 import { frameBytes, type Service } from './service.js';
@@ -141,8 +142,11 @@ export async function createGrpcServer(service: Service, host: string, port: num
         let bytes = 0;
         // One message at a time: the next is read only once the engine took
         // this one, so HTTP/2 flow control passes the engine's backpressure on.
+        const scratch = new ColumnScratch();
         for await (const message of call as AsyncIterable<FrameMessage>) {
-          const frame = frameFromMessage(message);
+          // The previous frame was copied by the engine (its ingest resolved).
+          scratch.rewind();
+          const frame = frameFromMessage(message, scratch);
           try {
             await service.ingestFrames(message.stream, [frame], 'grpc_stream');
           } catch (error) {
@@ -158,9 +162,11 @@ export async function createGrpcServer(service: Service, host: string, port: num
     BatchIngest: unary('BatchIngest', async (request: { frames: FrameMessage[] }) => {
       const results: { ok: boolean; code: string; message: string }[] = [];
       let accepted = 0;
+      const scratch = new ColumnScratch();
       for (const message of request.frames) {
+        scratch.rewind();
         try {
-          await service.ingestFrames(message.stream, [frameFromMessage(message)], 'grpc_batch');
+          await service.ingestFrames(message.stream, [frameFromMessage(message, scratch)], 'grpc_batch');
           results.push({ ok: true, code: '', message: '' });
           accepted += 1;
         } catch (error) {

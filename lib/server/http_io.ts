@@ -2,6 +2,7 @@
 // REST handler. A failure that is not the engine's (no route, a body too
 // large, a bad token) is an HttpError with its own status and code.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BodyPool } from './body_pool.js';
 
 export class HttpError extends Error {
   readonly status: number;
@@ -16,21 +17,35 @@ export class HttpError extends Error {
   }
 }
 
-/** The whole body, refused with 413 as soon as it is known to exceed `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The whole body, refused with 413 as soon as it is known to exceed `limit`
+ * bytes. With a pool and a Content-Length, it is read into pooled memory: the
+ * caller gives it back with pool.release(body) once nothing refers to it.
+ */
+export async function readBody(req: IncomingMessage, limit: number, pool?: BodyPool): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     throw new HttpError(413, 'ERR_BODY_TOO_LARGE', `request body of ${declared} bytes exceeds the limit of ${limit} bytes`);
   }
+  // Node's parser delivers exactly Content-Length bytes (or fails the request).
+  const length = declared === undefined ? -1 : Number(declared);
+  const into = pool !== undefined && Number.isSafeInteger(length) && length > 0 ? pool.acquire(length) : undefined;
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) {
-      throw new HttpError(413, 'ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      if (total + chunk.length > limit) {
+        throw new HttpError(413, 'ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`);
+      }
+      if (into !== undefined) chunk.copy(into, total);
+      else chunks.push(chunk);
+      total += chunk.length;
     }
-    chunks.push(chunk);
+  } catch (error) {
+    if (into !== undefined) pool!.release(into);
+    throw error;
   }
+  if (into !== undefined) return into;
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }
 

@@ -55,16 +55,22 @@ async function postFrames(ctx: RouteContext): Promise<void> {
   if (type !== 'application/json' && type !== ARROW_STREAM) {
     throw new HttpError(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type || '(none)'} is not accepted; send application/json or ${ARROW_STREAM}`);
   }
-  const body = await readBody(req, service.limits.bodyBytes);
-  // Every frame of the body is parsed and shape-checked before the first is ingested.
-  const frames = type === ARROW_STREAM ? framesOfArrowBody(body) : framesFromJson(service.config, params.stream!, body);
-  const path = type === ARROW_STREAM ? 'rest_arrow' : 'rest_json';
-  ctx.frames = 0;
+  const body = await readBody(req, service.limits.bodyBytes, service.bodies);
   try {
-    ctx.frames = await service.ingestFrames(params.stream!, frames, path);
-  } catch (error) {
-    ctx.frames = (error as { framesAccepted?: number }).framesAccepted ?? 0;
-    throw error;
+    // Every frame of the body is parsed and shape-checked before the first is ingested.
+    const frames = type === ARROW_STREAM ? framesOfArrowBody(body) : framesFromJson(service.config, params.stream!, body);
+    const path = type === ARROW_STREAM ? 'rest_arrow' : 'rest_json';
+    ctx.frames = 0;
+    try {
+      ctx.frames = await service.ingestFrames(params.stream!, frames, path);
+    } catch (error) {
+      ctx.frames = (error as { framesAccepted?: number }).framesAccepted ?? 0;
+      throw error;
+    }
+  } finally {
+    // The engine copied every frame it took (ingestFrames awaits each), and a
+    // refused body is not referred to by anything: the memory can be reused.
+    service.bodies.release(body);
   }
   sendJson(res, 200, { framesAccepted: ctx.frames });
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Frame } from '../frame.js';
 import type { Ingestor } from '../ingestor.js';
+import { BodyPool } from './body_pool.js';
 import type { IngestPath, ServiceMetrics } from './metrics.js';
 
 export interface ServiceLimits {
@@ -41,6 +42,8 @@ export class Service {
   readonly lastStep = new Map<string, number | bigint>();
   /** Ends each open event stream (GET /v1/events, GET …/live). */
   readonly liveResponses = new Set<() => void>();
+  /** Reused memory for frame request bodies (body_pool.ts). */
+  readonly bodies = new BodyPool();
 
   constructor(ingestor: Ingestor, metrics: ServiceMetrics, logger: Logger, limits: ServiceLimits) {
     this.ingestor = ingestor;

@@ -91,3 +91,25 @@ test('arrow input without a step column is refused with the argument wording', a
     message: 'Expected a "step" column for the arrow input but received string "time, vx"',
   });
 });
+
+test('arrow rows split into frames by value: 0 and -0 times are two frames, equal rows one', async (t) => {
+  // Rows are compared as 32-bit words first (lib/arrow.ts); -0 and 0 differ in
+  // bits and, by Object.is, in value too.
+  const time = new Float64Array([0.5, 0.5, 0.5, -0, 0, 0, 1]);
+  const table = tableFromArrays({
+    step: new BigInt64Array([1n, 1n, 1n, 2n, 2n, 3n, 3n]),
+    time,
+    x: new Float32Array([10, 11, 12, 13, 14, 15, 16]),
+  });
+  const dir = scratchDir(t);
+  {
+    await using ingestor = await Ingestor.open(dir, { streams: { d: { columns: { x: 'float32' } } } });
+    await ingestor.ingest('d', table);
+    await ingestor.flush();
+    // (1: 3 rows) (2, -0) (2, 0) (3, 0) (3, 1)
+    assert.equal(ingestor.stats().streams.d!.framesCommitted, 5);
+  }
+  // DuckDB reads the rows back in order, each with its step.
+  const rows = await readStream(dir, 'd', 'step, x');
+  assert.deepEqual(rows, { step: [1n, 1n, 1n, 2n, 2n, 3n, 3n], x: [10, 11, 12, 13, 14, 15, 16] });
+});
