@@ -15,7 +15,7 @@ export type {
 } from './config.js';
 export type { ColumnValue, Frame } from './frame.js';
 export type { ArrowInput } from './arrow.js';
-export type { RecoveryReport, RetiredFile, Stats, StreamStats, StageStats } from './stats.js';
+export type { RecoveryReport, RetiredFile, Stats, StreamStats, StreamEntryStats, StageStats } from './stats.js';
 export { Dataset } from './dataset.js';
 export type { QueryOptions, ResultArray } from './query.js';
 export type { GridResult } from './query_grid.js';

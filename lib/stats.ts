@@ -1,5 +1,7 @@
 // The statistics document of simingest_stats_json (docs/STATS.md), typed.
 
+import type { IndexStatistics } from './inspect.js';
+
 export interface StageStats {
   count: number;
   totalNs: number;
@@ -20,6 +22,12 @@ export interface StreamStats {
   bytesIn: number;
   bytesWritten: number;
   filesCommitted: number;
+}
+
+/** One stream's entry in `stats().streams`: its counters and its time index. */
+export interface StreamEntryStats extends StreamStats {
+  /** The time index of the stream's committed files, as `inspect` shows it. */
+  index: IndexStatistics;
 }
 
 /** A file with frames after `resumeFromStep`, set aside (docs/RELIABILITY.md). */
@@ -57,7 +65,7 @@ export interface Stats extends StreamStats {
   memoryLimit: number;
   queueDepth: number;
   workers: number;
-  streams: Record<string, StreamStats>;
+  streams: Record<string, StreamEntryStats>;
   recovery: RecoveryReport;
   stages: Record<'validate' | 'queue' | 'stats' | 'encode' | 'compress' | 'write' | 'fsync', StageStats>;
 }

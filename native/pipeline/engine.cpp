@@ -8,6 +8,7 @@
 #include "core/names.hpp"
 #include "parquet/bloom_filter.hpp"
 #include "pipeline/engine_impl.hpp"
+#include "storage/index_statistics.hpp"
 
 namespace simingest {
 
@@ -109,6 +110,8 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     impl->streams.push_back(std::move(stream));
   }
   impl->dataset->register_streams(schemas);
+  for (auto& stream : impl->streams)
+    stream->index_statistics.publish(storage::stream_index_statistics(impl->dataset->files(), stream->config.name));
 
   Impl* raw = impl.get();
   std::unique_ptr<Engine> ingestor(new Engine(std::move(impl)));
@@ -205,7 +208,12 @@ std::string Engine::stats_json() const {
   for (const auto& stream : impl.streams) {
     const auto snapshot = IngestCountersSnapshot::of(stream->counters);
     total.add(snapshot);
-    per_stream[stream->config.name] = counters_json(snapshot);
+    ordered_json entry = counters_json(snapshot);
+    std::vector<std::string> names;
+    names.reserve(stream->config.columns.size());
+    for (const ColumnConfig& column : stream->config.columns) names.push_back(column.name);
+    entry["index"] = storage::index_statistics_json(stream->index_statistics.get(), names);
+    per_stream[stream->config.name] = std::move(entry);
   }
   ordered_json out = counters_json(total);
   out["memoryUsed"] = impl.budget.used();

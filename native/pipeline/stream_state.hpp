@@ -2,8 +2,8 @@
 // what is derived from it once (the Parquet schema, the column index), its
 // counters, the next sequence number and its sequencer.
 //
-// Immutable after open apart from the atomics (`counters`, `next_seq`) and
-// the sequencer, which guards itself (stream_sequencer.hpp).
+// Immutable after open apart from the atomics (`counters`, `next_seq`), the
+// sequencer and the index statistics, which guard themselves.
 #pragma once
 
 #include <atomic>
@@ -16,6 +16,7 @@
 #include "core/config.hpp"
 #include "core/ingest_counters.hpp"
 #include "parquet/file_writer.hpp"
+#include "pipeline/published_index_statistics.hpp"
 #include "pipeline/stream_sequencer.hpp"
 
 namespace simingest::pipeline {
@@ -44,6 +45,9 @@ struct StreamState {
 
   // Frames arrive from workers in any order and leave in seq order.
   StreamSequencer sequencer;
+
+  // The time index of its committed files, for stats() (guards itself).
+  PublishedIndexStatistics index_statistics;
 };
 
 }  // namespace simingest::pipeline

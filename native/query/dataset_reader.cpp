@@ -91,6 +91,7 @@ StreamSnapshot DatasetReader::snapshot(const std::string& stream) const {
     part.step_max = file.step_max;
     part.time_min = file.time_min;
     part.time_max = file.time_max;
+    part.index = file.row_group_index;
     snapshot.files.push_back(std::move(part));
   }
   return snapshot;
