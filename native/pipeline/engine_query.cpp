@@ -1,7 +1,6 @@
 // Engine::query: a snapshot of one stream taken in ingest order by the
 // pipeline itself (pipeline/query_ticket.hpp, docs/ARCHITECTURE.md "Reading
 // while writing"), then an Arrow C stream over it (query/query_stream.hpp).
-#include <cstring>
 #include <new>
 
 #include "core/names.hpp"

@@ -1,7 +1,6 @@
 #include "query/query_stream.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <new>
 #include <string>
 #include <vector>
