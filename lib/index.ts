@@ -26,6 +26,7 @@ export type {
   RetiredFile,
   Stats,
   StreamStats,
+  StreamEntryStats,
   StageStats,
 } from './stats.js';
 export { Dataset } from './dataset.js';

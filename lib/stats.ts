@@ -1,5 +1,7 @@
 // The statistics document of simingest_stats_json (docs/STATS.md), typed.
 
+import type { IndexStatistics } from './inspect.js';
+
 export interface StageStats {
   count: number;
   totalNs: number;
@@ -29,6 +31,14 @@ export interface QuantizeErrorStats {
   maxAbsError: number;
   maxRelError: number;
   rmsError: number;
+}
+
+/** One stream's entry in `stats().streams`: its counters and its time index. */
+export interface StreamEntryStats extends StreamStats {
+  /** The time index of the stream's committed files, as `inspect` shows it. */
+  index: IndexStatistics;
+  /** By column name; only for a stream with quantised columns. */
+  quantize?: Record<string, QuantizeErrorStats>;
 }
 
 /** A file with frames after `resumeFromStep`, set aside (docs/RELIABILITY.md). */
@@ -80,8 +90,7 @@ export interface Stats extends StreamStats {
   memoryLimit: number;
   queueDepth: number;
   workers: number;
-  /** Per stream; `quantize` only for a stream with quantised columns, by column name. */
-  streams: Record<string, StreamStats & { quantize?: Record<string, QuantizeErrorStats> }>;
+  streams: Record<string, StreamEntryStats>;
   recovery: RecoveryReport;
   /** Only when a stream is routed `realtime` or `both`. */
   realtime?: RealtimeStats;

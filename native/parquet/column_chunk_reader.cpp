@@ -41,12 +41,18 @@ void ColumnChunkReader::read_bytes(const ByteSource& file, const ChunkRange& ran
 
 void ColumnChunkReader::decode(const format::ColumnMetaData& metadata, const uint8_t* data, std::size_t size,
                                const std::string& source, std::vector<uint8_t>& values) {
+  if (metadata.num_values < 0 || static_cast<uint64_t>(metadata.num_values) > (uint64_t{1} << 40))
+    throw Error(Status::corrupt, source + ": impossible value count " + std::to_string(metadata.num_values));
+  decode_pages(metadata, data, size, static_cast<uint64_t>(metadata.num_values), source, values);
+}
+
+void ColumnChunkReader::decode_pages(const format::ColumnMetaData& metadata, const uint8_t* data, std::size_t size,
+                                     uint64_t rows, const std::string& source, std::vector<uint8_t>& values) {
   auto corrupt = [&](const std::string& what) { return Error(Status::corrupt, source + ": " + what); };
   const std::size_t width = physical_value_size(metadata.type);
   if (width == 0) throw corrupt("physical type " + std::to_string(static_cast<int>(metadata.type)) + " is not one simingest writes");
-  if (metadata.num_values < 0 || static_cast<uint64_t>(metadata.num_values) > (uint64_t{1} << 40))
-    throw corrupt("impossible value count " + std::to_string(metadata.num_values));
-  const auto total = static_cast<std::size_t>(metadata.num_values);
+  if (rows > (uint64_t{1} << 40)) throw corrupt("impossible value count " + std::to_string(rows));
+  const auto total = static_cast<std::size_t>(rows);
   values.resize(total * width);
   dictionary_.clear();
   bool has_dictionary = false;

@@ -41,6 +41,12 @@ class ColumnChunkReader {
   void decode(const format::ColumnMetaData& metadata, const uint8_t* data, std::size_t size,
               const std::string& source, std::vector<uint8_t>& values);
 
+  // As decode, for some of the chunk's pages only (a page-index read): `data`
+  // holds the dictionary page, if the chunk has one, then consecutive data
+  // pages together holding exactly `rows` values, which go into `values`.
+  void decode_pages(const format::ColumnMetaData& metadata, const uint8_t* data, std::size_t size, uint64_t rows,
+                    const std::string& source, std::vector<uint8_t>& values);
+
  private:
   Decompressor decompressor_;
   std::vector<uint8_t> page_;        // one decompressed page body

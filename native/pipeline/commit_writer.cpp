@@ -14,6 +14,7 @@
 #include "core/names.hpp"
 #include "pipeline/engine_impl.hpp"
 #include "pipeline/thread_start.hpp"
+#include "storage/index_statistics.hpp"
 
 namespace simingest::pipeline {
 
@@ -234,6 +235,7 @@ void CommitWriter::commit_open_file(StreamState& stream, StreamCommitState& stat
   stream.counters.files_committed.fetch_add(1, std::memory_order_relaxed);
   stream.counters.frames_committed.fetch_add(open.frames, std::memory_order_release);
   open = OpenFile{};
+  stream.index_statistics.publish(storage::stream_index_statistics(engine_.dataset->files(), stream.config.name));
 }
 
 void CommitWriter::snapshot_files(const StreamState& stream, const StreamCommitState& state, QueryTicket& ticket) {
@@ -246,6 +248,7 @@ void CommitWriter::snapshot_files(const StreamState& stream, const StreamCommitS
     part.step_max = file.step_max;
     part.time_min = file.time_min;
     part.time_max = file.time_max;
+    part.index = file.row_group_index;
     ticket.files.push_back(std::move(part));
   }
   const OpenFile& open = state.open;
@@ -259,6 +262,7 @@ void CommitWriter::snapshot_files(const StreamState& stream, const StreamCommitS
       delete p;
     });
     part.row_groups = open.row_group_metadata;
+    part.index = open.entry.row_group_index;
     part.step_min = open.entry.step_min;
     part.step_max = open.entry.step_max;
     part.time_min = open.entry.time_min;

@@ -10,6 +10,7 @@
 #include "parquet/arrow_schema.hpp"
 #include "parquet/bloom_filter.hpp"
 #include "pipeline/engine_impl.hpp"
+#include "storage/index_statistics.hpp"
 
 namespace simingest {
 
@@ -170,6 +171,8 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     impl->streams.push_back(std::move(stream));
   }
   impl->dataset->register_streams(schemas);
+  for (auto& stream : impl->streams)
+    stream->index_statistics.publish(storage::stream_index_statistics(impl->dataset->files(), stream->config.name));
 
   // The router's realtime leg: recover each routed stream's log (a damaged
   // one is quarantined and fails this open once), then start new segments.
@@ -293,9 +296,14 @@ std::string Engine::stats_json() const {
   for (const auto& stream : impl.streams) {
     const auto snapshot = IngestCountersSnapshot::of(stream->counters);
     total.add(snapshot);
-    per_stream[stream->config.name] = counters_json(snapshot);
+    ordered_json entry = counters_json(snapshot);
+    std::vector<std::string> names;
+    names.reserve(stream->config.columns.size());
+    for (const ColumnConfig& column : stream->config.columns) names.push_back(column.name);
+    entry["index"] = storage::index_statistics_json(stream->index_statistics.get(), names);
     if (auto quantize = pipeline::quantize_stats_json(stream->config, stream->quantize_errors.get()))
-      per_stream[stream->config.name]["quantize"] = ordered_json::parse(*quantize);
+      entry["quantize"] = ordered_json::parse(*quantize);
+    per_stream[stream->config.name] = std::move(entry);
   }
   ordered_json out = counters_json(total);
   out["memoryUsed"] = impl.budget.used();

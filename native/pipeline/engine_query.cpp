@@ -1,12 +1,12 @@
 // Engine::query: a snapshot of one stream taken in ingest order by the
 // pipeline itself (pipeline/query_ticket.hpp, docs/ARCHITECTURE.md "Reading
 // while writing"), then an Arrow C stream over it (query/query_stream.hpp).
-#include <cstring>
 #include <new>
 
 #include "core/names.hpp"
 #include "pipeline/engine_impl.hpp"
 #include "pipeline/frame_validation.hpp"
+#include "query/memory_batches.hpp"
 #include "query/query_memory.hpp"
 #include "query/query_stream.hpp"
 
@@ -26,54 +26,37 @@ struct HeldFrames {
   }
 };
 
-// Copies the selected rows of the held frames (selected frames, selected
-// columns) into one block the snapshot owns: the engine's buffers go back to
-// the pipeline before the query returns, so a result never pins them and may
-// outlive the ingestor.
-void copy_held_frames(const std::vector<Frame*>& held, const query::ResolvedQuery& resolved,
-                      const StreamConfig& config, uint64_t limit, query::StreamSnapshot& snapshot) {
-  std::vector<const Frame*> selected;
-  selected.reserve(held.size());
-  uint64_t bytes = 0;
+// Makes the result's batches of the held frames (selected frames, selected
+// columns): one copy, straight from the engine's buffers into the batches'
+// own, step and time filled per frame. The engine's buffers go back to the
+// pipeline before the query returns, so a result never pins them and may
+// outlive the ingestor. The batches count against the query's memory from
+// here (a selection that does not fit fails the query with resource_limit).
+void make_held_batches(const std::vector<Frame*>& held, const query::ResolvedQuery& resolved,
+                       const StreamConfig& config, const std::shared_ptr<query::QueryMemory>& memory,
+                       query::StreamSnapshot& snapshot) {
+  // Views of the held frames, valid while they are held.
+  std::vector<query::MemoryFrame> views;
+  views.reserve(held.size());
+  const std::size_t ndeclared = config.columns.size();
   for (const Frame* frame : held) {
     if (!resolved.selects(frame->step, frame->time)) continue;
-    selected.push_back(frame);
-    for (const auto& column : resolved.columns) {
-      const bool scalar = frame->columns[column.declared_index].is_scalar;
-      const uint64_t count = scalar ? 1 : frame->rows;
-      bytes += (count * dtype_size(column.dtype) + 63) / 64 * 64;
-    }
-  }
-  if (selected.empty()) return;
-  if (bytes > limit)
-    throw Error(Status::resource_limit,
-                "stream " + quote_name(config.name) + ": query: the frames still in memory that it selects take " +
-                    std::to_string(bytes) + " bytes, more than queryMemoryLimit (" + std::to_string(limit) +
-                    " bytes): narrow the query or raise queryMemoryLimit");
-  std::shared_ptr<unsigned char> block(static_cast<unsigned char*>(::operator new(bytes + 64, std::align_val_t{64})),
-                                       [](unsigned char* p) { ::operator delete(p, std::align_val_t{64}); });
-  unsigned char* cursor = block.get();
-  const std::size_t ndeclared = config.columns.size();
-  snapshot.frames.reserve(selected.size());
-  for (const Frame* frame : selected) {
-    query::MemoryFrame out;
-    out.step = frame->step;
-    out.time = frame->time;
-    out.rows = frame->rows;
-    out.columns.assign(ndeclared, nullptr);
-    out.is_scalar.assign(ndeclared, false);
+    query::MemoryFrame view;
+    view.step = frame->step;
+    view.time = frame->time;
+    view.rows = frame->rows;
+    view.columns.assign(ndeclared, nullptr);
+    view.is_scalar.assign(ndeclared, false);
     for (const auto& column : resolved.columns) {
       const auto& source = frame->columns[column.declared_index];
-      const uint64_t count = source.is_scalar ? 1 : frame->rows;
-      const uint64_t size = count * dtype_size(column.dtype);
-      if (size != 0) std::memcpy(cursor, source.data, size);
-      out.columns[column.declared_index] = cursor;
-      out.is_scalar[column.declared_index] = source.is_scalar;
-      cursor += (size + 63) / 64 * 64;
+      view.columns[column.declared_index] = static_cast<const unsigned char*>(source.data);
+      view.is_scalar[column.declared_index] = source.is_scalar;
     }
-    out.owner = block;
-    snapshot.frames.push_back(std::move(out));
+    views.push_back(std::move(view));
   }
+  std::size_t next = 0;
+  while (auto batch = query::next_memory_batch(views, next, resolved, memory, config.name))
+    snapshot.batches.push_back(std::move(batch));
 }
 
 }  // namespace
@@ -104,8 +87,9 @@ Status Engine::query(const char* stream_name, const query::QuerySpec& spec, Arro
     snapshot.stream = stream.config.name;
     snapshot.config = stream.config;
     snapshot.files = std::move(ticket.files);
-    copy_held_frames(ticket.frames, resolved, stream.config, limit, snapshot);
-    query::make_query_stream(std::move(snapshot), std::move(resolved), limit, impl.footers, out);
+    auto memory = std::make_shared<query::QueryMemory>(limit);
+    make_held_batches(ticket.frames, resolved, stream.config, memory, snapshot);
+    query::make_query_stream(std::move(snapshot), std::move(resolved), std::move(memory), impl.footers, out);
     return Status::ok;
   } catch (const Error& e) {
     message = e.what();

@@ -3,7 +3,8 @@
 // counters, the next sequence number and its sequencer.
 //
 // Immutable after open apart from the atomics (`counters`, `next_seq`,
-// `commit_deadline_ns`) and the sequencer, which guards itself (stream_sequencer.hpp).
+// `commit_deadline_ns`), the sequencer and the index statistics, which guard
+// themselves (stream_sequencer.hpp, published_index_statistics.hpp).
 #pragma once
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include "core/ingest_counters.hpp"
 #include "parquet/file_writer.hpp"
 #include "pipeline/frame_quantize.hpp"
+#include "pipeline/published_index_statistics.hpp"
 #include "pipeline/stream_sequencer.hpp"
 
 namespace simingest::pipeline {
@@ -55,6 +57,9 @@ struct StreamState {
 
   // Frames arrive from workers in any order and leave in seq order.
   StreamSequencer sequencer;
+
+  // The time index of its committed files, for stats() (guards itself).
+  PublishedIndexStatistics index_statistics;
 };
 
 }  // namespace simingest::pipeline

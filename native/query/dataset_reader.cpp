@@ -7,6 +7,7 @@
 #include "core/names.hpp"
 #include "core/status.hpp"
 #include "query/query_stream.hpp"
+#include "storage/durable_io.hpp"
 #include "storage/manifest_store.hpp"
 
 namespace simingest::query {
@@ -25,6 +26,18 @@ storage::Manifest load(const std::string& root) {
 
 std::string manifest_path(const std::string& root) {
   return root + "/_simingest/" + storage::kManifestName;
+}
+
+// The bytes of both copies, false when either is not a readable regular file
+// (then the full loader decides what that means).
+bool read_copies(const std::string& root, std::string& primary, std::string& backup) {
+  try {
+    primary = storage::read_file(root + "/_simingest/" + storage::kManifestName);
+    backup = storage::read_file(root + "/_simingest/" + storage::kManifestBackupName);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 }  // namespace
@@ -66,11 +79,32 @@ DatasetReader::DatasetReader(const std::string& root) {
   const std::filesystem::path absolute = std::filesystem::absolute(root, ec);
   root_ = ec ? root : absolute.lexically_normal().string();
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-  load(root_);
+  manifest();
+}
+
+std::shared_ptr<const storage::Manifest> DatasetReader::manifest() const {
+  // The bytes are read before the copies are loaded: if a commit replaces
+  // them in between, the cache keeps the older bytes beside the newer
+  // manifest, and the next query only loads again.
+  std::string primary, backup;
+  const bool read = read_copies(root_, primary, backup);
+  if (read) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (cached_ && primary == cached_primary_ && backup == cached_backup_) return cached_;
+  }
+  auto loaded = std::make_shared<const storage::Manifest>(load(root_));
+  if (read) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cached_primary_ = std::move(primary);
+    cached_backup_ = std::move(backup);
+    cached_ = loaded;
+  }
+  return loaded;
 }
 
 StreamSnapshot DatasetReader::snapshot(const std::string& stream) const {
-  const storage::Manifest manifest = load(root_);
+  const std::shared_ptr<const storage::Manifest> held = manifest();
+  const storage::Manifest& manifest = *held;
   const std::pair<std::string, std::string>* found = nullptr;
   std::string names;
   for (const auto& entry : manifest.streams) {
@@ -91,6 +125,7 @@ StreamSnapshot DatasetReader::snapshot(const std::string& stream) const {
     part.step_max = file.step_max;
     part.time_min = file.time_min;
     part.time_max = file.time_max;
+    part.index = file.row_group_index;
     snapshot.files.push_back(std::move(part));
   }
   return snapshot;
@@ -106,7 +141,8 @@ void DatasetReader::query(const std::string& stream, const QuerySpec& spec, Arro
 }
 
 std::string DatasetReader::streams_json() const {
-  const storage::Manifest manifest = load(root_);
+  const std::shared_ptr<const storage::Manifest> held = manifest();
+  const storage::Manifest& manifest = *held;
   Json streams = Json::array();
   for (const auto& [name, schema] : manifest.streams) {
     Json parsed = Json::parse(schema, nullptr, /*allow_exceptions=*/false);

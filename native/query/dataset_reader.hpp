@@ -4,10 +4,14 @@
 // (storage::load_manifest_copies: both copies, their checks, the backup when
 // the primary is missing or damaged), so a live reader sees each new commit;
 // the stream's committed files in manifest order are its frames in ingest
-// order. Footers are cached across queries (FooterCache). Thread-safe.
+// order. Footers are cached across queries (FooterCache), and so is the
+// parsed manifest as long as the bytes of both copies are the very bytes it
+// was parsed from (two small reads and a compare per query instead of
+// parsing and checking both copies again). Thread-safe.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,6 +19,7 @@
 #include "query/query_spec.hpp"
 #include "query/snapshot.hpp"
 #include "simingest.h"
+#include "storage/manifest.hpp"
 
 namespace simingest::query {
 
@@ -41,8 +46,16 @@ class DatasetReader {
   const std::shared_ptr<FooterCache>& footers() const noexcept { return footers_; }
 
  private:
+  // The manifest now: the cached one when both copies still hold the bytes
+  // it was parsed from, else loaded (and checked) again.
+  std::shared_ptr<const storage::Manifest> manifest() const;
+
   std::string root_;  // absolute
   std::shared_ptr<FooterCache> footers_ = std::make_shared<FooterCache>();
+  // Lock: `mutex_` guards the cache.
+  mutable std::mutex mutex_;
+  mutable std::string cached_primary_, cached_backup_;
+  mutable std::shared_ptr<const storage::Manifest> cached_;
 };
 
 // A stream's configuration from the schema text the manifest stores for it

@@ -1,7 +1,6 @@
 #include "query/query_stream.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <new>
 #include <string>
 #include <vector>
@@ -32,11 +31,11 @@ int errno_of(Status status) noexcept {
 // last failure.
 class QueryStream {
  public:
-  QueryStream(StreamSnapshot snapshot, ResolvedQuery query, uint64_t memory_limit,
+  QueryStream(StreamSnapshot snapshot, ResolvedQuery query, std::shared_ptr<QueryMemory> memory,
               std::shared_ptr<FooterCache> footers)
       : snapshot_(std::move(snapshot)),
         query_(std::move(query)),
-        memory_(std::make_shared<QueryMemory>(memory_limit)),
+        memory_(std::move(memory)),
         footers_(std::move(footers)) {}
 
   int get_schema(ArrowSchema* out) noexcept {
@@ -46,7 +45,8 @@ class QueryStream {
   int get_next(ArrowArray* out) noexcept {
     if (status_ != Status::ok) return errno_of(status_);
     return guarded([&] {
-      if (!next_file_batch(out) && !next_memory_batch(out)) *out = ArrowArray{};  // the end: release == NULL
+      if (!next_file_batch(out) && !next_memory_batch(out) && !next_made_batch(out))
+        *out = ArrowArray{};  // the end: release == NULL
     });
   }
 
@@ -112,11 +112,15 @@ class QueryStream {
         }
         open_file(part);
       }
+      // An index of another row-group count than the file's is not this file's: unused.
+      const std::vector<storage::RowGroupIndex>& index = files[file_].index;
+      const bool indexed = index.size() == groups_->size();
       while (group_ < groups_->size()) {
         const fmt::RowGroup& group = (*groups_)[group_];
         const std::string where = source_->name() + ": row group " + std::to_string(group_);
+        const storage::RowGroupIndex* entry = indexed ? &index[group_] : nullptr;
         ++group_;
-        if (reader_.select(*source_, data_end_, group, query_, where)) {
+        if (reader_.select(*source_, data_end_, group, entry, query_, where)) {
           reader_.decode_columns(*source_, data_end_, group, query_, where);
           next_frame_ = 0;
           group_ready_ = true;
@@ -156,53 +160,19 @@ class QueryStream {
   // ---- memory frames ----
 
   bool next_memory_batch(ArrowArray* out) {
-    const std::vector<MemoryFrame>& frames = snapshot_.frames;
-    while (frame_ < frames.size() && !query_.selects(frames[frame_].step, frames[frame_].time)) ++frame_;
-    if (frame_ == frames.size()) return false;
-    uint64_t row_bytes = 16;
-    for (const OutputColumn& column : query_.columns) row_bytes += dtype_size(column.dtype);
-    // The frames of this batch: consecutive selected ones up to the target size.
-    std::size_t end = frame_ + 1;
-    uint64_t rows = frames[frame_].rows;
-    if (!query_.spec.batch_per_frame) {
-      for (std::size_t f = end; f < frames.size(); ++f) {
-        if (!query_.selects(frames[f].step, frames[f].time)) continue;
-        if ((rows + frames[f].rows) * row_bytes > kMemoryBatchBytes) break;
-        rows += frames[f].rows;
-        end = f + 1;
-      }
-    }
-    BatchBuilder batch(memory_, query_.columns, rows);
-    uint64_t at = 0;
-    for (std::size_t f = frame_; f < end; ++f) {
-      const MemoryFrame& frame = frames[f];
-      if (!query_.selects(frame.step, frame.time)) continue;
-      copy_memory_frame(frame, batch, at);
-      at += frame.rows;
-    }
-    batch.export_to(out);
-    frame_ = end;
+    std::unique_ptr<BatchBuilder> batch = query::next_memory_batch(snapshot_.frames, frame_, query_, memory_,
+                                                                   snapshot_.stream);
+    if (!batch) return false;
+    batch->export_to(out);
     return true;
   }
 
-  void copy_memory_frame(const MemoryFrame& frame, BatchBuilder& batch, uint64_t at) const {
-    for (uint64_t r = 0; r < frame.rows; ++r) {
-      batch.steps()[at + r] = frame.step;
-      batch.times()[at + r] = frame.time;
-    }
-    for (std::size_t j = 0; j < query_.columns.size(); ++j) {
-      const std::size_t d = query_.columns[j].declared_index;
-      if (d >= frame.columns.size() || d >= frame.is_scalar.size())
-        throw Error(Status::internal, "query: an in-memory frame of stream " + snapshot_.stream +
-                                          " lacks column " + query_.columns[j].name);
-      const std::size_t width = dtype_size(query_.columns[j].dtype);
-      uint8_t* out = batch.column(j) + at * width;
-      if (frame.is_scalar[d]) {
-        for (uint64_t r = 0; r < frame.rows; ++r) std::memcpy(out + r * width, frame.columns[d], width);
-      } else if (frame.rows > 0) {
-        std::memcpy(out, frame.columns[d], frame.rows * width);
-      }
-    }
+  bool next_made_batch(ArrowArray* out) {
+    if (made_ == snapshot_.batches.size()) return false;
+    snapshot_.batches[made_]->export_to(out);
+    snapshot_.batches[made_].reset();  // the consumer's now: freed when it releases the batch
+    ++made_;
+    return true;
   }
 
   StreamSnapshot snapshot_;
@@ -223,6 +193,7 @@ class QueryStream {
   std::size_t next_frame_ = 0;
 
   std::size_t frame_ = 0;  // the next in-memory frame
+  std::size_t made_ = 0;   // the next batch made already
 
   Status status_ = Status::ok;
   std::string error_;
@@ -242,7 +213,13 @@ void stream_release(ArrowArrayStream* stream) {
 
 void make_query_stream(StreamSnapshot snapshot, ResolvedQuery query, uint64_t memory_limit,
                        std::shared_ptr<FooterCache> footers, ArrowArrayStream* out) {
-  auto* state = new QueryStream(std::move(snapshot), std::move(query), memory_limit, std::move(footers));
+  make_query_stream(std::move(snapshot), std::move(query), std::make_shared<QueryMemory>(memory_limit),
+                    std::move(footers), out);
+}
+
+void make_query_stream(StreamSnapshot snapshot, ResolvedQuery query, std::shared_ptr<QueryMemory> memory,
+                       std::shared_ptr<FooterCache> footers, ArrowArrayStream* out) {
+  auto* state = new QueryStream(std::move(snapshot), std::move(query), std::move(memory), std::move(footers));
   *out = ArrowArrayStream{&stream_get_schema, &stream_get_next, &stream_last_error, &stream_release, state};
 }
 

@@ -1,8 +1,8 @@
 // A query's result as an Arrow C stream (arrow.apache.org, "The Arrow C
 // stream interface"). Batches are made lazily by get_next, in ingest order:
 // one per row group of the snapshot's files (one per frame with
-// batch_per_frame), then the in-memory frames (gathered up to
-// kMemoryBatchBytes, or one per frame). Nothing is read before the first
+// batch_per_frame), then the in-memory frames (query/memory_batches.hpp),
+// then the batches the snapshot holds made already. Nothing is read before the first
 // get_next, so a file that cannot be read fails that call, not the query.
 //
 // get_next fails with EIO (a file cannot be read or is damaged), ENOMEM (the
@@ -18,6 +18,7 @@
 
 #include "core/status.hpp"
 #include "query/footer_cache.hpp"
+#include "query/memory_batches.hpp"
 #include "query/query_memory.hpp"
 #include "query/query_spec.hpp"
 #include "query/snapshot.hpp"
@@ -25,14 +26,15 @@
 
 namespace simingest::query {
 
-// Rows of in-memory frames are gathered into batches of about this size.
-inline constexpr uint64_t kMemoryBatchBytes = uint64_t{64} << 20;
-
 // Fills `out` with a live stream over `snapshot` selecting `query`, whose
 // batches count against a new account of `memory_limit` bytes. `footers`
 // caches the footers of committed files (may be shared). Throws nothing but
 // std::bad_alloc.
 void make_query_stream(StreamSnapshot snapshot, ResolvedQuery query, uint64_t memory_limit,
+                       std::shared_ptr<FooterCache> footers, ArrowArrayStream* out);
+// The same with the account of `snapshot.batches`, which the stream's other
+// batches then share.
+void make_query_stream(StreamSnapshot snapshot, ResolvedQuery query, std::shared_ptr<QueryMemory> memory,
                        std::shared_ptr<FooterCache> footers, ArrowArrayStream* out);
 
 // Whether `stream` is a live stream made by make_query_stream (recognised by

@@ -1,10 +1,12 @@
 #include "query/row_group_reader.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/names.hpp"
 #include "core/status.hpp"
 #include "parquet/column_type.hpp"
+#include "query/page_span.hpp"
 
 namespace simingest::query {
 
@@ -73,15 +75,42 @@ void RowGroupReader::decode_chunk(const parquet::ByteSource& source, uint64_t da
   reader_.decode(chunk.meta_data, bytes_.data(), bytes_.size(), where, values);
 }
 
+bool RowGroupReader::frames_from_index(const fmt::RowGroup& group, const storage::RowGroupIndex& index,
+                                       const ResolvedQuery& query) {
+  // The index is a copy of what the writer knew; the file is what is read.
+  // Used only when it accounts for exactly the row group's rows, frame after
+  // frame; otherwise the step and time columns are decoded instead.
+  if (index.frame_entries.empty() || index.rows != group.num_rows) return false;
+  int64_t row = index.first_row;
+  for (const storage::FrameIndexEntry& frame : index.frame_entries) {
+    if (frame.first_row != row || frame.rows <= 0) return false;
+    row += frame.rows;
+  }
+  if (row - index.first_row != group.num_rows) return false;
+  for (const storage::FrameIndexEntry& frame : index.frame_entries) {
+    if (!query.selects(frame.step, frame.time)) continue;
+    const auto begin = static_cast<uint64_t>(frame.first_row - index.first_row);
+    frames_.push_back({begin, begin + static_cast<uint64_t>(frame.rows), frame.step, frame.time});
+  }
+  return true;
+}
+
 bool RowGroupReader::select(const parquet::ByteSource& source, uint64_t data_end, const fmt::RowGroup& group,
-                            const ResolvedQuery& query, const std::string& where) {
+                            const storage::RowGroupIndex* index, const ResolvedQuery& query,
+                            const std::string& where) {
   frames_.clear();
+  indexed_ = false;
   if (group.num_rows < 0) throw Error(Status::corrupt, where + ": negative row count");
   check_chunk(group, 0, "step", fmt::Type::int64, where);
   check_chunk(group, 1, "time", fmt::Type::double_, where);
   const RowGroupRanges ranges = row_group_ranges(group);
   if (ranges.has_steps && !query.may_select_steps(ranges.step_min, ranges.step_max)) return false;
   if (ranges.has_time && !query.may_select_time(ranges.time_min, ranges.time_max)) return false;
+  if (index != nullptr && frames_from_index(group, *index, query)) {
+    indexed_ = true;
+    return !frames_.empty();
+  }
+  frames_.clear();
 
   decode_chunk(source, data_end, group.columns[0], where + ": step", steps_);
   decode_chunk(source, data_end, group.columns[1], where + ": time", times_);
@@ -98,7 +127,7 @@ bool RowGroupReader::select(const parquet::ByteSource& source, uint64_t data_end
       if (!frames_.empty() && frames_.back().end == begin && !query.spec.batch_per_frame) {
         frames_.back().end = end;  // adjacent frames copy as one range
       } else {
-        frames_.push_back({begin, end});
+        frames_.push_back({begin, end, steps[begin], times[begin]});
       }
     }
     begin = end;
@@ -112,14 +141,41 @@ uint64_t RowGroupReader::rows(std::size_t first, std::size_t last) const noexcep
   return n;
 }
 
+uint64_t RowGroupReader::decode_rows(const parquet::ByteSource& source, uint64_t data_end, const fmt::RowGroup& group,
+                                     const fmt::ColumnChunk& chunk, uint64_t begin, uint64_t end,
+                                     const std::string& where, std::vector<uint8_t>& values, bool& whole) {
+  const parquet::ChunkRange range = parquet::column_chunk_range(chunk.meta_data, data_end, where);
+  const std::optional<PageSpan> span = page_span(source, chunk, range, group.num_rows, begin, end, where, index_bytes_);
+  whole = !span;
+  if (!span) {
+    reader_.read_bytes(source, range, bytes_);
+    reader_.decode(chunk.meta_data, bytes_.data(), bytes_.size(), where, values);
+    return 0;
+  }
+  // The dictionary page, then the data pages, as one run of pages to decode.
+  bytes_.resize(static_cast<std::size_t>(span->dictionary_size + span->pages_size));
+  if (span->dictionary_size != 0) source.read_at(span->dictionary_offset, bytes_.data(), span->dictionary_size);
+  source.read_at(span->pages_offset, bytes_.data() + span->dictionary_size, span->pages_size);
+  reader_.decode_pages(chunk.meta_data, bytes_.data(), bytes_.size(), span->rows, where, values);
+  return span->first_row;
+}
+
 void RowGroupReader::decode_columns(const parquet::ByteSource& source, uint64_t data_end, const fmt::RowGroup& group,
                                     const ResolvedQuery& query, const std::string& where) {
   if (columns_.size() < query.columns.size()) columns_.resize(query.columns.size());
+  first_rows_.assign(query.columns.size(), 0);
+  whole_.assign(query.columns.size(), true);
+  if (frames_.empty()) return;
+  // Frames are in row order: the pages from the first selected row to the last.
+  const uint64_t begin = frames_.front().begin, end = frames_.back().end;
   for (std::size_t j = 0; j < query.columns.size(); ++j) {
     const OutputColumn& column = query.columns[j];
     const std::size_t index = column.declared_index + 2;
     check_chunk(group, index, column.name, parquet::column_type_of(column.dtype).physical, where);
-    decode_chunk(source, data_end, group.columns[index], where + ": " + column.name, columns_[j]);
+    bool whole = true;
+    first_rows_[j] = decode_rows(source, data_end, group, group.columns[index], begin, end,
+                                 where + ": " + column.name, columns_[j], whole);
+    whole_[j] = whole;
   }
 }
 
@@ -128,11 +184,17 @@ void RowGroupReader::copy_into(BatchBuilder& batch, uint64_t at, std::size_t fir
   for (std::size_t f = first; f < last; ++f) {
     const RowRange& range = frames_[f];
     const uint64_t count = range.end - range.begin;
-    std::memcpy(batch.steps() + at, steps_.data() + range.begin * 8, count * 8);
-    std::memcpy(batch.times() + at, times_.data() + range.begin * 8, count * 8);
+    if (indexed_) {
+      std::fill_n(batch.steps() + at, count, range.step);
+      std::fill_n(batch.times() + at, count, range.time);
+    } else {
+      std::memcpy(batch.steps() + at, steps_.data() + range.begin * 8, count * 8);
+      std::memcpy(batch.times() + at, times_.data() + range.begin * 8, count * 8);
+    }
     for (std::size_t j = 0; j < query.columns.size(); ++j) {
       const Dtype dtype = query.columns[j].dtype;
-      copy_rows(dtype, columns_[j].data(), range.begin, range.end, batch.column(j) + at * dtype_size(dtype));
+      copy_rows(dtype, columns_[j].data(), range.begin - first_rows_[j], range.end - first_rows_[j],
+                batch.column(j) + at * dtype_size(dtype));
     }
     at += count;
   }

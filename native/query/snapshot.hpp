@@ -2,8 +2,8 @@
 // the frames still in the engine's memory, together in ingest order. The
 // dataset reader fills only `files` (committed ones, in manifest order); the
 // engine adds its in-progress file and its in-memory frames. Everything a
-// snapshot points to is kept alive by it (fd, owner), so the engine may move
-// on (commit, rename, reuse buffers) while a query still reads.
+// snapshot points to is kept alive by it (fd, owner, batches), so the engine
+// may move on (commit, rename, reuse buffers) while a query still reads.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "query/arrow_export.hpp"
+#include "storage/row_group_index.hpp"
 
 namespace simingest::query {
 
@@ -27,6 +29,12 @@ struct FilePart {
   // (FileWriter::last_row_group_metadata() of each), in order; only these row
   // groups are read, so bytes appended after the snapshot are never seen.
   std::vector<std::vector<uint8_t>> row_groups;
+  // The file's time index (its manifest entry's rowGroupIndex, the written
+  // row groups' for a file in progress), one per row group in order; empty
+  // when the entry has none (a salvaged file). A row group whose entry lists
+  // its frames gives the query each frame's step, time and rows, so its step
+  // and time columns are never decoded.
+  std::vector<storage::RowGroupIndex> index;
   // The ranges of the whole file, for pruning it unopened.
   int64_t step_min = 0, step_max = 0;
   double time_min = 0, time_max = 0;
@@ -46,7 +54,11 @@ struct StreamSnapshot {
   std::string stream;
   StreamConfig config;
   std::vector<FilePart> files;       // first, in ingest order
-  std::vector<MemoryFrame> frames;   // then, in ingest order
+  std::vector<MemoryFrame> frames;   // then, in ingest order, gathered into batches as read
+  // Then batches made already (query/memory_batches.hpp), in ingest order,
+  // from the query's own memory account: the engine's in-flight frames,
+  // copied once, straight from its buffers, while it held them.
+  std::vector<std::unique_ptr<BatchBuilder>> batches;
 };
 
 }  // namespace simingest::query

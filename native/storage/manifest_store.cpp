@@ -64,7 +64,10 @@ std::optional<std::string> read_bounded(const std::string& path, std::string& wh
   return text;
 }
 
-CopyRead read_copy(const std::string& root, const char* name) {
+// `twin`: the other copy, read already; when this copy's text is the twin's
+// and the twin parsed, its manifest is taken instead of parsing the same
+// bytes again (equal texts are equal manifests; parsing is most of a load).
+CopyRead read_copy(const std::string& root, const char* name, const CopyRead* twin = nullptr) {
   CopyRead copy;
   copy.relative_path = kMetaDirectory + "/" + name;
   const std::string path = root + "/" + copy.relative_path;
@@ -77,6 +80,10 @@ CopyRead read_copy(const std::string& root, const char* name) {
     return copy;
   }
   copy.text = std::move(text);
+  if (twin != nullptr && twin->manifest && twin->text == copy.text) {
+    copy.manifest = twin->manifest;
+    return copy;
+  }
   try {
     copy.manifest = parse_manifest(*copy.text, path);
   } catch (const Error& e) {
@@ -90,7 +97,7 @@ CopyRead read_copy(const std::string& root, const char* name) {
 
 LoadedManifest load_manifest_copies(const std::string& root) {
   CopyRead primary = read_copy(root, kManifestName);
-  CopyRead backup = read_copy(root, kManifestBackupName);
+  CopyRead backup = read_copy(root, kManifestBackupName, &primary);
 
   LoadedManifest loaded;
   for (CopyRead* copy : {&primary, &backup})

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Dataset, Ingestor, SimingestError, type Config } from 'simingest';
+import { Dataset, Ingestor, SimingestError, inspectDataset, type Config } from 'simingest';
 import { readStream, scratchDir } from './helpers';
 
 const run = promisify(execFile);
@@ -180,6 +180,23 @@ test('bad queries fail with typed errors naming the problem', async (t) => {
   const empty = path.join(scratchDir(t), 'empty');
   mkdirSync(empty);
   await expectCode(Dataset.open(empty), 'ERR_IO');
+});
+
+test('stats() shows each stream\'s time index as inspect does, kept up to date by commits', async (t) => {
+  const dir = scratchDir(t);
+  const ingestor = await writeDataset(dir, 8, true);
+  t.after(() => ingestor.close());
+  const summary = await inspectDataset(dir);
+  for (const stream of summary.streams) assert.deepEqual(ingestor.stats().streams[stream.name]!.index, stream.index);
+  const index = ingestor.stats().streams.diag!.index;
+  assert.equal(index.frames, 8);
+  assert.deepEqual(index.steps, { min: 0, max: 7 });
+  assert.equal(index.averageTimeDelta, 0.25);
+  assert.equal(index.timeHistogram!.counts.reduce((a, b) => a + b, 0), 8);
+  await ingestor.ingest('diag', { step: 8, time: time(8), columns: diagFrame(8) });
+  assert.equal(ingestor.stats().streams.diag!.index.frames, 8); // in flight: not indexed yet
+  await ingestor.flush();
+  assert.deepEqual(ingestor.stats().streams.diag!.index.steps, { min: 0, max: 8 });
 });
 
 test('Ingestor.query sees the frames it committed', async (t) => {

@@ -157,6 +157,41 @@ def test_inspect_shows_index_statistics_and_the_parquet_schema(dataset):
     assert sum(diag["timeHistogram"]["counts"]) == STEPS
 
 
+def test_stats_show_the_same_index_statistics_as_inspect(tmp_path):
+    """stats() of an open ingestor: the index statistics of its committed
+    files, equal to inspect's (one implementation), kept up to date at each
+    commit and found again by the next open."""
+    path = str(tmp_path / "ds")
+    write(path)
+    expected = {s["name"]: s["index"] for s in simingest.inspect_dataset(path)["streams"]}
+    streams = {"fields": {"columns": {"u": "float32", "k": "int64", "c": "uint8"}, "grid": list(GRID),
+                          "partition": {"steps": 10}},
+               "diag": {"columns": {"energy": "float64"}}}
+    with simingest.Ingestor(path, streams=streams, workers=1) as ingestor:
+        stats = ingestor.stats()
+        assert stats["streams"]["fields"]["index"] == expected["fields"]
+        assert stats["streams"]["diag"]["index"] == expected["diag"]
+        ingestor.ingest("diag", step=STEPS, time=STEPS * 0.1, columns={"energy": 7.0})
+        # Not committed yet: the index holds committed files only.
+        assert ingestor.stats()["streams"]["diag"]["index"]["frames"] == STEPS
+        ingestor.flush()
+        index = ingestor.stats()["streams"]["diag"]["index"]
+        assert index["frames"] == STEPS + 1 and index["rows"] == STEPS + 1
+        assert index["steps"] == {"min": 0, "max": STEPS}
+        assert index["time"]["max"] == STEPS * 0.1
+        assert sum(index["timeHistogram"]["counts"]) == STEPS + 1
+        assert index["columns"] == [{"name": "energy", "min": 0.0, "max": (STEPS - 1) * 1.5, "nanCount": 0}]
+    reread = {s["name"]: s["index"] for s in simingest.inspect_dataset(path)["streams"]}
+    assert reread["diag"] == index
+
+
+def test_stats_of_a_new_dataset_show_an_empty_index(tmp_path):
+    with simingest.Ingestor(str(tmp_path / "ds"), streams={"d": {"columns": {"e": "float64"}}}) as ingestor:
+        index = ingestor.stats()["streams"]["d"]["index"]
+    assert index == {"files": 0, "indexedFiles": 0, "frames": 0, "rows": 0, "steps": None, "time": None,
+                     "averageTimeDelta": None, "timeHistogram": None, "columns": []}
+
+
 def test_verify_passes_a_good_dataset_and_names_a_flipped_file(tmp_path):
     path = str(tmp_path / "ds")
     write(path)
