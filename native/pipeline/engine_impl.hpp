@@ -9,6 +9,7 @@
 //   chunk_encoding.cpp    worker: one column chunk of a row group → pages
 //   commit_writer.cpp     commit thread: row groups → files → manifest, in order
 //   realtime_log.cpp      writer thread: the realtime path's Avro logs, group commit
+//   subscriptions.cpp     delivery thread: realtime frames to in-process subscribers
 //   engine.cpp            open, flush, close, statistics
 // Engine::Impl holds the configuration, the streams and the components that
 // own their state: FrameAdmission, FrameQueues, StreamSequencer (one per
@@ -50,6 +51,7 @@
 #include "pipeline/sticky_failure.hpp"
 #include "pipeline/stream_sequencer.hpp"
 #include "pipeline/stream_state.hpp"
+#include "pipeline/subscriptions.hpp"
 #include "pipeline/worker_pool.hpp"
 #include "query/footer_cache.hpp"
 #include "storage/dataset.hpp"
@@ -89,9 +91,13 @@ struct Engine::Impl {
 
   // The realtime path's logs and writer thread (routes realtime and both).
   pipeline::RealtimeLog realtime{config.durability};
+  // In-process subscribers of the realtime path; shared with their handles,
+  // which may outlive the engine (engine_subscribe.cpp).
+  std::shared_ptr<pipeline::Subscriptions> subscriptions = std::make_shared<pipeline::Subscriptions>();
 
   pipeline::FrameAdmission admission{config, streams, stream_index, unattributed, budget, pool, frame_queues,
-                                     closed, failure, stage_validate, realtime};
+                                     closed, failure, stage_validate, realtime,
+                                     *subscriptions};
 
   pipeline::CommitWriter commit_writer{*this};
   // Footers of committed files, read once for all of this engine's queries.
