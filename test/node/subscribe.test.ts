@@ -11,7 +11,7 @@ function config(route: 'realtime' | 'both'): Config {
   return {
     workers: 1,
     streams: {
-      diag: { columns: { energy: 'float64', cells: 'int32', probe: 'float32' }, route, realtime: { everySteps: 2 } },
+      diag: { columns: { energy: 'float64', cells: 'int32', probe: 'float32' }, route, ...(route === 'both' ? { realtime: { everySteps: 2 } } : {}) },
       bulk: { columns: { x: 'float32' } },
     },
   };
