@@ -105,7 +105,9 @@ void Deliver(Napi::Env env, Napi::Function emit, State* state, Event* event) {
   try {
     Napi::HandleScope scope(env);
     if (event->end) {
-      Napi::Value error = event->status == SIMINGEST_OK ? env.Null() : MakeError(env, event->status, event->message);
+      // Unsubscribing or closing the ingestor ends the loop normally; a disconnect is an error.
+      const bool normal = event->status == SIMINGEST_OK || event->status == SIMINGEST_ERR_CLOSED;
+      Napi::Value error = normal ? env.Null() : MakeError(env, event->status, event->message);
       emit.Call({env.Null(), error});
     } else {
       Napi::Object frame = Napi::Object::New(env);

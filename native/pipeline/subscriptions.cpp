@@ -289,6 +289,9 @@ void Subscriptions::stop() noexcept {
   }
   wake_.notify_all();
   if (delivery.joinable()) delivery.join();
+  // A later thread may get the same id: it must not count as the delivery thread in cancel().
+  std::lock_guard<std::mutex> lock(mutex_);
+  delivery_id_ = std::thread::id();
 }
 
 Subscriptions::Totals Subscriptions::totals() const {
