@@ -14,6 +14,8 @@
 
 #include <napi.h>
 
+#include "simingest.h"
+
 namespace simingest_node {
 
 // ingestor.subscribe(stream, fromStep | null, emit) -> External handle
