@@ -22,62 +22,10 @@ import numpy as np
 from . import _native
 from ._errors import InvalidArgumentError, Status, error_for
 from ._frame import DTYPE_CODES
+from ._native import SubscribeOptions, SubscriptionCallback, SubscriptionFrame, SubscriptionPointer
 
 _DTYPE_OF_CODE = {code: np.dtype(name) for name, code in DTYPE_CODES.items()}
 _WAIT_SLICE = 0.2  # seconds: how soon a KeyboardInterrupt is seen while waiting
-
-
-class SubscribeOptions(ctypes.Structure):
-    """`simingest_subscribe_options`."""
-
-    _fields_ = [
-        ("struct_size", ctypes.c_size_t),
-        ("queue_frames", ctypes.c_size_t),
-        ("policy", ctypes.c_int),
-        ("has_from_step", ctypes.c_int),
-        ("from_step", ctypes.c_int64),
-    ]
-
-
-class SubscriptionFrame(ctypes.Structure):
-    """`simingest_subscription_frame`."""
-
-    _fields_ = [
-        ("stream", ctypes.c_char_p),
-        ("step", ctypes.c_int64),
-        ("time", ctypes.c_double),
-        ("dropped_before", ctypes.c_uint64),
-        ("columns", ctypes.POINTER(_native.CColumn)),
-        ("ncolumns", ctypes.c_size_t),
-    ]
-
-
-class SubscriptionHandle(ctypes.Structure):
-    """Opaque `simingest_subscription`."""
-
-
-SubscriptionPointer = ctypes.POINTER(SubscriptionHandle)
-# int (*)(void* user, const simingest_subscription_frame* frame, simingest_status status, const char* message)
-SubscriptionCallback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(SubscriptionFrame), ctypes.c_int, ctypes.c_char_p
-)
-
-
-def _declare(lib: ctypes.CDLL) -> None:
-    if getattr(lib, "_simingest_subscribe_declared", False):
-        return
-    lib.simingest_subscribe.argtypes = [
-        _native.IngestorPointer,
-        ctypes.c_char_p,
-        ctypes.POINTER(SubscribeOptions),
-        SubscriptionCallback,
-        ctypes.c_void_p,
-        ctypes.POINTER(SubscriptionPointer),
-    ]
-    lib.simingest_subscribe.restype = ctypes.c_int
-    lib.simingest_unsubscribe.argtypes = [ctypes.POINTER(SubscriptionPointer)]
-    lib.simingest_unsubscribe.restype = ctypes.c_int
-    lib._simingest_subscribe_declared = True
 
 
 def _copy_frame(frame: SubscriptionFrame) -> Dict[str, Any]:
@@ -107,7 +55,6 @@ class Subscription:
 
     def __init__(self, lib: ctypes.CDLL, handle, stream: str, from_step: Optional[int], queue_frames: int,
                  policy: str, max_buffered: int, timeout: Optional[float]) -> None:
-        _declare(lib)
         if policy not in ("dropOldest", "disconnect"):
             raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT,
                                        f"policy must be 'dropOldest' or 'disconnect', not {policy!r}")
