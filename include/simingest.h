@@ -393,7 +393,8 @@ typedef struct simingest_subscription_frame {
  *    disconnect, queue full), SIMINGEST_ERR_CLOSED (the ingestor closed;
  *    frames queued before the close are delivered first). `message` names it
  *    and is valid during the call. The end call after simingest_unsubscribe()
- *    runs on the thread calling it, before it returns.
+ *    runs on the thread calling it, before it returns; if the subscription
+ *    was already ending (disconnected, closing) it carries that status.
  * The callback must not call simingest_unsubscribe() or simingest_close()
  * (return nonzero instead). A callback that never returns stalls this
  * ingestor's deliveries and its close, never its ingest. */
