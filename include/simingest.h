@@ -339,6 +339,92 @@ SIMINGEST_API simingest_status simingest_close_async(simingest_ingestor* ingesto
                                                      simingest_completion_callback callback,
                                                      void* user_data);
 
+/* ---- Subscriptions (in-process, the realtime path) ---------------------------
+ *
+ * A subscriber receives the frames the router sends to the realtime path of
+ * one stream (route "realtime": every frame; route "both": the steps that are
+ * multiples of realtime.everySteps) as they are accepted, from the moment it
+ * subscribes (no history: a subscription starts from now). Delivery runs on
+ * one delivery thread of the ingestor, never on the ingesting thread. Each
+ * subscriber has a bounded queue of copied frames; when it is full, ingest
+ * does not wait: the policy drops the oldest queued frame (the gap is counted
+ * and reported in the next delivered frame's `dropped_before`) or ends the
+ * subscription (SIMINGEST_ERR_BACKPRESSURE). Counters are in stats():
+ * realtime.subscriptions. */
+
+typedef enum simingest_subscribe_policy {
+  SIMINGEST_SUBSCRIBE_DROP_OLDEST = 0,
+  SIMINGEST_SUBSCRIBE_DISCONNECT = 1
+} simingest_subscribe_policy;
+
+/* Start from SIMINGEST_SUBSCRIBE_OPTIONS_INIT, which sets struct_size. */
+typedef struct simingest_subscribe_options {
+  size_t struct_size;                /* sizeof(simingest_subscribe_options), set by the caller */
+  size_t queue_frames;               /* frames queued at most, 1 .. 1048576; 0: 256 */
+  simingest_subscribe_policy policy; /* what a full queue does */
+  int has_from_step;                 /* nonzero: frames with step < from_step are skipped */
+  int64_t from_step;
+} simingest_subscribe_options;
+
+#define SIMINGEST_SUBSCRIBE_OPTIONS_INIT \
+  { sizeof(simingest_subscribe_options), 0, SIMINGEST_SUBSCRIBE_DROP_OLDEST, 0, 0 }
+
+/* One delivered frame. Everything it points to (the stream name, the column
+ * table, names and data) is valid only until the callback returns: copy what
+ * you keep. Columns come in declared order; a scalar column has length
+ * SIMINGEST_SCALAR and one element. Data is aligned for its dtype. */
+typedef struct simingest_subscription_frame {
+  const char* stream;
+  int64_t step;
+  double time;
+  uint64_t dropped_before; /* frames dropped (dropOldest) just before this one */
+  const simingest_column* columns;
+  size_t ncolumns;
+} simingest_subscription_frame;
+
+/* Called on the ingestor's delivery thread, one call at a time per
+ * ingestor, frames of one subscription in ingest order.
+ *  - `frame` non-NULL (status SIMINGEST_OK, message ""): a frame. Return 0
+ *    to go on; any other value ends the subscription (the end call follows).
+ *  - `frame` NULL: the end, exactly once per subscription, after which the
+ *    callback is never called again for it (user_data may be released
+ *    there). `status` says why: SIMINGEST_OK (simingest_unsubscribe(), or the
+ *    callback returned nonzero), SIMINGEST_ERR_BACKPRESSURE (policy
+ *    disconnect, queue full), SIMINGEST_ERR_CLOSED (the ingestor closed;
+ *    frames queued before the close are delivered first). `message` names it
+ *    and is valid during the call. The end call after simingest_unsubscribe()
+ *    runs on the thread calling it, before it returns; if the subscription
+ *    was already ending (disconnected, closing) it carries that status.
+ * The callback must not call simingest_unsubscribe() or simingest_close()
+ * (return nonzero instead). A callback that never returns stalls this
+ * ingestor's deliveries and its close, never its ingest. */
+typedef int (*simingest_subscription_callback)(void* user_data, const simingest_subscription_frame* frame,
+                                               simingest_status status, const char* message);
+
+typedef struct simingest_subscription simingest_subscription;
+
+/* Subscribe to `stream`; `options` NULL means the defaults. On success *out
+ * receives a handle to release with simingest_unsubscribe() (also after the
+ * end call, also after the ingestor closed). Statuses: INVALID_ARGUMENT (a
+ * NULL argument, a wrong struct_size, queue_frames or policy out of range,
+ * a stream routed "batch": nothing reaches the realtime path),
+ * UNKNOWN_STREAM, CLOSED, RESOURCE_LIMIT (the delivery thread, started by
+ * the first subscription, was refused). Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_subscribe(simingest_ingestor* ingestor, const char* stream,
+                                                   const simingest_subscribe_options* options,
+                                                   simingest_subscription_callback callback,
+                                                   void* user_data, simingest_subscription** out);
+
+/* End the subscription (unless it has ended already), free the handle and set
+ * *subscription to NULL. Waits for a callback of it in progress to return;
+ * when this returns, its callback has run its end call and is never called
+ * again. A NULL handle (e.g. unsubscribing twice through the same pointer) is
+ * SIMINGEST_ERR_INVALID_ARGUMENT; so is a call from inside a subscription
+ * callback (nothing is done then). Its message is simingest_last_error(NULL).
+ * Valid after the ingestor has closed. Thread safety: any thread, not two
+ * calls on the same handle at once. */
+SIMINGEST_API simingest_status simingest_unsubscribe(simingest_subscription** subscription);
+
 /* ---- Inspect --------------------------------------------------------------- */
 
 /* A summary of the dataset at `path`, read from its manifest alone: the JSON

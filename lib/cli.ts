@@ -3,6 +3,7 @@
 // print its frames (cli_query.ts), `serve` runs the service (cli_serve.ts).
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo, type DemoResult } from './demo/run.js';
+import type { SubscribedFrame } from './subscription.js';
 import { addQueryCommands } from './cli_query.js';
 import { addServeCommand, closeOnSignals, port } from './cli_serve.js';
 import { SimingestError } from './errors.js';
@@ -72,6 +73,14 @@ function printSummary(result: DemoResult): void {
   console.log(`  npx simingest inspect ${shellQuote(result.out)}`);
 }
 
+// One line per diagnostics frame received through the subscription (--live).
+function printLive(frame: SubscribedFrame): void {
+  const value = (name: string) => Number(frame.columns[name]).toPrecision(6);
+  const gap = frame.droppedBefore > 0 ? ` (${frame.droppedBefore} frames dropped before)` : '';
+  console.log(`live step ${frame.step} t=${frame.time.toPrecision(4)} energy=${value('energy')} ` +
+    `enstrophy=${value('enstrophy')} maxVelocity=${value('maxVelocity')}${gap}`);
+}
+
 async function demoWithService(options: {
   steps: number; grid: [number, number]; out: string; viscosity: number; perturbation: number;
   partitionSteps: number; memoryLimit: number; workers?: number; port: number; stepMs: number;
@@ -108,13 +117,14 @@ export function buildProgram(): Command {
     .option('--memory-limit <MiB>', 'engine memory budget in MiB', positiveInteger, 64)
     .option('--workers <n>', 'engine worker threads', positiveInteger)
     .option('--no-progress', 'do not draw the progress bar')
+    .option('--live', 'route diagnostics to the realtime path too and print each diagnostics frame as it arrives through a subscription')
     .option('--serve', 'run the service too (docs/SERVER.md) and watch the run on its dashboard; keeps serving after the last step')
     .option('--port <n>', 'with --serve: the dashboard and REST port', port, 7070)
     .option('--step-ms <n>', 'with --serve: at least this many milliseconds per step, to watch it evolve', nonNegativeNumber, 50)
     .action(async (options: {
       steps: number; grid: [number, number]; out: string; viscosity: number; perturbation: number;
       partitionSteps: number; memoryLimit: number; workers?: number; progress: boolean;
-      serve?: boolean; port: number; stepMs: number;
+      serve?: boolean; port: number; stepMs: number; live?: boolean;
     }) => {
       if (options.serve) return demoWithService(options);
       const progress = options.progress && process.stderr.isTTY ? new DemoProgress(options.steps) : null;
@@ -131,6 +141,7 @@ export function buildProgram(): Command {
           memoryLimit: options.memoryLimit * 2 ** 20,
           ...(options.workers !== undefined ? { workers: options.workers } : {}),
           onStep: (step, stats, seconds, ratio) => progress?.update({ step, stats, seconds, ratio }),
+          ...(options.live ? { onLive: printLive } : {}),
         });
         progress?.finish({ step: result.steps, stats: result.stats, seconds: result.seconds, ratio: result.compressionRatio });
       } finally {

@@ -12,6 +12,7 @@ import type { QueryOptions } from './query.js';
 import type { GridResult } from './query_grid.js';
 import { runQuery, runScan, type QueryGridOptions, type QuerySource, type QueryTableOptions } from './query_run.js';
 import type { Stats } from './stats.js';
+import { subscribe, type SubscribedFrame, type SubscribeOptions } from './subscription.js';
 
 // The engine takes the path as a NUL-terminated UTF-8 string: a NUL would cut
 // it short and a lone surrogate would become U+FFFD, naming another directory.
@@ -217,6 +218,19 @@ export class Ingestor implements AsyncDisposable {
    */
   scan(stream: string, options?: QueryOptions): AsyncIterable<Arrow.RecordBatch> {
     return runScan(this.#source, stream, options);
+  }
+
+  /**
+   * The frames the router sends to `stream`'s realtime path (route "realtime",
+   * or "both" every realtime.everySteps), from now on, as they are accepted:
+   * `for await (const frame of ing.subscribe("diag")) { ... }`. Breaking the
+   * loop unsubscribes; closing the ingestor ends the loop. A subscriber that
+   * falls behind loses the oldest frames (counted in droppedBefore), never
+   * slowing ingest. Throws ERR_INVALID_ARGUMENT for a "batch" stream.
+   */
+  subscribe(stream: string, options?: SubscribeOptions): AsyncIterableIterator<SubscribedFrame> {
+    if (this.#closing) throw closedError();
+    return subscribe((s, from, emit) => this.#native.subscribe(s, from, emit), stream, options);
   }
 
   /**

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import nodeGypBuild = require('node-gyp-build');
 import { SimingestError } from './errors.js';
+import type { NativeSubscribe } from './subscription.js';
 
 export interface NativeIngestor {
   /** 0 when copied, 16 (WOULD_BLOCK) when the frame does not fit yet; throws otherwise. */
@@ -23,6 +24,8 @@ export interface NativeIngestor {
   isClosed(): boolean;
   /** simingest_query(): a stream of every frame ingested before the call. */
   query(stream: string, spec: NativeQuerySpec): NativeQueryStream;
+  /** simingest_subscribe(): frames go to `emit`, the end as emit(null, error | null). */
+  subscribe: NativeSubscribe;
 }
 
 /** What lib/query.ts hands the addon (already checked). */
@@ -68,6 +71,8 @@ interface Addon {
   inspectJson(path: string): Promise<string>;
   /** simingest_verify_json() on the libuv pool: the full verification report as JSON text. */
   verifyJson(path: string): Promise<string>;
+  /** simingest_unsubscribe(); throws ERR_INVALID_ARGUMENT the second time. */
+  unsubscribe(handle: unknown): void;
 }
 
 export const WOULD_BLOCK = 16;

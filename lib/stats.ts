@@ -81,6 +81,18 @@ export interface RealtimeLogCounters {
 export interface RealtimeStats extends RealtimeLogCounters {
   /** Torn last blocks this open cut off. */
   truncated: { path: string; keptBytes: number; cutBytes: number; reason: string }[];
+  /** In-process subscribers (simingest_subscribe / Ingestor.subscribe). */
+  subscriptions: {
+    subscribers: number;
+    delivered: number;
+    /** Frames a full queue dropped (policy dropOldest). */
+    dropped: number;
+    /** Subscribers ended by a full queue (policy disconnect). */
+    disconnected: number;
+    /** Frames queued and not yet delivered, over all subscribers, and the most for one. */
+    lagFrames: number;
+    maxLagFrames: number;
+  };
   streams: Record<string, RealtimeLogCounters & { path: string }>;
 }
 

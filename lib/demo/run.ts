@@ -3,6 +3,7 @@
 import type { Config } from '../config.js';
 import { Ingestor } from '../ingestor.js';
 import type { Stats } from '../stats.js';
+import type { SubscribedFrame } from '../subscription.js';
 import { NavierStokes2d } from './navier_stokes.js';
 import { markDemoOutput, prepareDemoOutput } from './output.js';
 
@@ -18,6 +19,8 @@ export interface DemoOptions {
   workers?: number;
   /** Called after every step with the engine's counters. */
   onStep?: (step: number, stats: Stats, elapsedSeconds: number, compressionRatio: number | null) => void;
+  /** `--live`: diagnostics are routed "both" and each frame comes here through a subscription as it arrives. */
+  onLive?: (frame: SubscribedFrame) => void;
 }
 
 export interface DemoResult {
@@ -35,7 +38,9 @@ export interface DemoResult {
 const FIELD_COLUMNS = ['vx', 'vy', 'p', 'vorticity'] as const;
 const DIAGNOSTIC_COLUMNS = ['energy', 'enstrophy', 'maxVelocity', 'cfl', 'dt'] as const;
 
-export function demoConfig(options: Pick<DemoOptions, 'nx' | 'ny' | 'partitionSteps' | 'memoryLimit' | 'workers'>): Config {
+export function demoConfig(
+  options: Pick<DemoOptions, 'nx' | 'ny' | 'partitionSteps' | 'memoryLimit' | 'workers'> & { live?: boolean },
+): Config {
   return {
     streams: {
       fields: {
@@ -46,6 +51,8 @@ export function demoConfig(options: Pick<DemoOptions, 'nx' | 'ny' | 'partitionSt
       diagnostics: {
         columns: Object.fromEntries(DIAGNOSTIC_COLUMNS.map((c) => [c, 'float64'])),
         partition: { steps: options.partitionSteps },
+        // --live: every frame to Parquet and to the realtime path, which feeds subscriptions.
+        ...(options.live ? { route: 'both' as const } : {}),
       },
     },
     compression: { codec: 'zstd', level: 1 },
@@ -73,7 +80,7 @@ export function committedRatio(stats: Stats, config: Config): number | null {
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const config = demoConfig(options);
+  const config = demoConfig({ ...options, live: options.onLive !== undefined });
   // The demo replaces its own earlier output, never anything else.
   await prepareDemoOutput(options.out, config);
   const solver = new NavierStokes2d({
@@ -89,9 +96,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let finalTime = 0;
   let ingestNs = 0n;
   let stats: Stats;
+  let live: Promise<void> | null = null;
   {
     await using ingestor = await Ingestor.open(options.out, config);
     markDemoOutput(options.out);
+    // Subscribed before the first step; the loop ends when the ingestor closes.
+    const onLive = options.onLive;
+    live = onLive
+      ? (async () => {
+          for await (const frame of ingestor.subscribe('diagnostics')) onLive(frame);
+        })()
+      : null;
     for (let s = 0; s < options.steps; s += 1) {
       if (s > 0) solver.advance();
       const { fields, diagnostics } = solver.sample();
@@ -102,6 +117,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await ingestor.ingest('fields', { step: solver.step, time: solver.time, columns: { ...fields } });
       await ingestor.ingest('diagnostics', { step: solver.step, time: solver.time, columns: { ...diagnostics } });
       ingestNs += process.hrtime.bigint() - before;
+      // Let the event loop run, so live frames print as the run goes on, not all at the end.
+      if (live) await new Promise((resolve) => setImmediate(resolve));
       if (options.onStep) {
         const now = ingestor.stats();
         options.onStep(s + 1, now, elapsed(), committedRatio(now, config));
@@ -110,6 +127,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await ingestor.flush();
     stats = ingestor.stats();
   }
+  await live;
   return {
     out: options.out,
     steps: options.steps,

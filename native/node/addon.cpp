@@ -8,6 +8,7 @@
 #include "query_stream.hpp"
 #include "simingest.h"
 #include "simingest_error.hpp"
+#include "subscription.hpp"
 
 namespace simingest_node {
 namespace {
@@ -50,6 +51,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("statusString", Napi::Function::New<StatusString>(env, "statusString"));
   exports.Set("queryBatchesAlive", Napi::Function::New<QueryBatchesAlive>(env, "queryBatchesAlive"));
   exports.Set("inspectJson", Napi::Function::New<InspectJson>(env, "inspectJson"));
+  exports.Set("unsubscribe", Napi::Function::New<Unsubscribe>(env, "unsubscribe"));
   exports.Set("verifyJson", Napi::Function::New<VerifyJson>(env, "verifyJson"));
   return exports;
 }

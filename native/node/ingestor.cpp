@@ -13,6 +13,7 @@
 #include "query_spec.hpp"
 #include "query_stream.hpp"
 #include "simingest_error.hpp"
+#include "subscription.hpp"
 
 namespace simingest_node {
 namespace {
@@ -75,6 +76,7 @@ Napi::Function Ingestor::Define(Napi::Env env) {
                          InstanceMethod<&Ingestor::CheckpointJson>("checkpointJson"),
                          InstanceMethod<&Ingestor::IsClosed>("isClosed"),
                          InstanceMethod<&Ingestor::Query>("query"),
+                         InstanceMethod<&Ingestor::Subscribe>("subscribe"),
                          StaticMethod<&Ingestor::Open>("open"),
                      });
 }
@@ -247,6 +249,12 @@ Napi::Value Ingestor::Query(const Napi::CallbackInfo& info) {
   const simingest_status status = simingest_query(handle_, stream.c_str(), &spec.spec, &out);
   if (status != SIMINGEST_OK) ThrowError(env, status, LastError(handle_, status));
   return QueryStream::Wrap(env, &out);
+}
+
+Napi::Value Ingestor::Subscribe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  return simingest_node::Subscribe(env, handle_, info);
 }
 
 Napi::Value Ingestor::IsClosed(const Napi::CallbackInfo& info) {

@@ -85,6 +85,8 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   // plans (the batches come from the stream's next(), on the pool), so it runs
   // here, on the JavaScript thread, like every other use of the handle.
   Napi::Value Query(const Napi::CallbackInfo& info);
+  // (stream, fromStep | null, emit) -> subscription handle (subscription.cpp)
+  Napi::Value Subscribe(const Napi::CallbackInfo& info);
 
   void ThrowIfClosed(Napi::Env env) const;
   void BeginPending(Napi::Env env);

@@ -84,6 +84,10 @@ std::string realtime_stats_json(const Engine::Impl& impl) {
   out["blocks"] = blocks;
   out["fsyncs"] = fsyncs;
   out["truncated"] = truncated;
+  const auto subs = impl.subscriptions->totals();
+  out["subscriptions"] = {{"subscribers", subs.subscribers}, {"delivered", subs.delivered},
+                          {"dropped", subs.dropped}, {"disconnected", subs.disconnected},
+                          {"lagFrames", subs.queued}, {"maxLagFrames", subs.max_queued}};
   out["streams"] = per_stream;
   return out.dump();
 }
@@ -256,6 +260,8 @@ void Engine::close() {
       message = e.what();
     }
   }
+  // Subscribers get what was queued, then their end call; none runs after close.
+  impl.subscriptions->stop();
   impl.workers.stop();
   impl.commit_writer.stop();
   impl.budget.close();

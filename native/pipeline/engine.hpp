@@ -15,6 +15,7 @@
 
 #include "core/status.hpp"
 #include "pipeline/numa_topology.hpp"
+#include "pipeline/subscriptions.hpp"
 #include "query/query_spec.hpp"
 #include "simingest.h"
 
@@ -74,6 +75,12 @@ class Engine {
   // in configuration order: the largest step of a frame in a committed file.
   // Any thread; also after close(). Throws only std::bad_alloc.
   std::string checkpoint_json() const;
+
+  // See simingest_subscribe() (engine_subscribe.cpp). On failure returns the
+  // status and sets `message`; never throws.
+  Status subscribe(const char* stream, const pipeline::SubscribeOptions& options,
+                   simingest_subscription_callback callback, void* user,
+                   std::unique_ptr<pipeline::Subscription>& out, std::string& message) noexcept;
 
   struct Impl;
 

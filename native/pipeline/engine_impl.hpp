@@ -10,6 +10,7 @@
 //   commit_writer.cpp     commit thread: row groups → files → manifest, in order
 //   realtime_log.cpp      writer thread: the realtime path's Avro logs, group commit
 //   commit_interval_timer.cpp  timer thread: a barrier once a frame waited commitIntervalMs
+//   subscriptions.cpp     delivery thread: realtime frames to in-process subscribers
 //   engine.cpp            open, flush, close, statistics
 // Engine::Impl holds the configuration, the streams and the components that
 // own their state: FrameAdmission, FrameQueues, StreamSequencer (one per
@@ -52,6 +53,7 @@
 #include "pipeline/sticky_failure.hpp"
 #include "pipeline/stream_sequencer.hpp"
 #include "pipeline/stream_state.hpp"
+#include "pipeline/subscriptions.hpp"
 #include "pipeline/worker_pool.hpp"
 #include "query/footer_cache.hpp"
 #include "storage/dataset.hpp"
@@ -91,11 +93,15 @@ struct Engine::Impl {
 
   // The realtime path's logs and writer thread (routes realtime and both).
   pipeline::RealtimeLog realtime{config.durability};
+  // In-process subscribers of the realtime path; shared with their handles,
+  // which may outlive the engine (engine_subscribe.cpp).
+  std::shared_ptr<pipeline::Subscriptions> subscriptions = std::make_shared<pipeline::Subscriptions>();
 
   // Rolls streams over once a frame has waited commitIntervalMs (sends barriers through admission).
   pipeline::CommitIntervalTimer commit_timer{streams};
   pipeline::FrameAdmission admission{config, streams, stream_index, unattributed, budget, pool, frame_queues,
-                                     closed, failure, stage_validate, realtime, commit_timer};
+                                     closed, failure, stage_validate, realtime, commit_timer,
+                                     *subscriptions};
 
   pipeline::CommitWriter commit_writer{*this};
   // Footers of committed files, read once for all of this engine's queries.

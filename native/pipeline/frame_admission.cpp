@@ -126,6 +126,8 @@ Status FrameAdmission::admit_realtime(StreamState& stream, int64_t step, double 
     ticket = appender.commit(status, message);
   }
   if (status != Status::ok) return status;
+  // Subscribers see the frame once it is in the log, before its fsync.
+  subscriptions_.publish(stream, step, time, columns, shape);
   if (realtime_.durability() == Durability::ack_after_fsync) return realtime_.wait_durable(slot, ticket, message);
   return Status::ok;
 }

@@ -44,6 +44,7 @@
 #include "pipeline/node_buffer_pools.hpp"
 #include "pipeline/realtime_log.hpp"
 #include "pipeline/sticky_failure.hpp"
+#include "pipeline/subscriptions.hpp"
 #include "simingest.h"
 
 namespace simingest::pipeline {
@@ -73,7 +74,8 @@ class FrameAdmission {
   FrameAdmission(const Config& config, const Streams& streams, const StreamIndex& stream_index,
                  IngestCounters& unattributed, MemoryBudget& budget, NodeBufferPools& pools, FrameQueues& queues,
                  const std::atomic<bool>& closed, const StickyFailure& failure, StageStats& stage_validate,
-                 RealtimeLog& realtime, CommitIntervalTimer& commit_timer) noexcept
+                 RealtimeLog& realtime, CommitIntervalTimer& commit_timer,
+                 Subscriptions& subscriptions) noexcept
       : config_(config),
         streams_(streams),
         stream_index_(stream_index),
@@ -85,7 +87,8 @@ class FrameAdmission {
         failure_(failure),
         stage_validate_(stage_validate),
         realtime_(realtime),
-        commit_timer_(commit_timer) {}
+        commit_timer_(commit_timer),
+        subscriptions_(subscriptions) {}
   FrameAdmission(const FrameAdmission&) = delete;
   FrameAdmission& operator=(const FrameAdmission&) = delete;
 
@@ -127,8 +130,8 @@ class FrameAdmission {
   Status copy_and_scan(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
                        FrameCharge& charge, Frame*& frame, std::string& message);
   void enqueue(Frame* frame) noexcept;
-  // The router's realtime leg: one record into the stream's log, then under
-  // ack-after-fsync the wait for its fsync. `scan`: check nonFinite "reject"
+  // The router's realtime leg: one record into the stream's log, a copy to
+  // each subscriber, then under ack-after-fsync the wait for its fsync. `scan`: check nonFinite "reject"
   // columns first (a realtime-only frame; the batch copy scanned the others).
   Status admit_realtime(StreamState& stream, int64_t step, double time, const simingest_column* columns,
                         const FrameShape& shape, bool scan, std::string& message);
@@ -147,6 +150,7 @@ class FrameAdmission {
   StageStats& stage_validate_;
   RealtimeLog& realtime_;
   CommitIntervalTimer& commit_timer_;
+  Subscriptions& subscriptions_;
 
   // Memory pressure: when the budget is full and no sealed row group is on
   // its way to disk, only unsealed row groups hold the memory; seal markers

@@ -252,6 +252,19 @@ class Ingestor(Queryable):
 
     # ---- flush, statistics, close --------------------------------------------
 
+    def subscribe(self, stream: str, from_step: Optional[int] = None, *, queue_frames: int = 0,
+                  policy: str = "dropOldest", max_buffered: int = 1024,
+                  timeout: Optional[float] = None) -> "Subscription":
+        """Frames the router sends to ``stream``'s realtime path, from now on, as a blocking
+        iterator (``for frame in ing.subscribe("diag")``); see _subscription.py."""
+        from ._subscription import Subscription
+
+        handle = self._enter()
+        try:
+            return Subscription(self._lib, handle, stream, from_step, queue_frames, policy, max_buffered, timeout)
+        finally:
+            self._leave()
+
     def flush(self) -> None:
         """Returns once every frame ingested before the call is committed and visible to readers."""
         handle = self._enter()

@@ -145,6 +145,43 @@ RoomCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int)
 CompletionCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
 
 
+class SubscribeOptions(ctypes.Structure):
+    """`simingest_subscribe_options`."""
+
+    _fields_ = [
+        ("struct_size", ctypes.c_size_t),
+        ("queue_frames", ctypes.c_size_t),
+        ("policy", ctypes.c_int),
+        ("has_from_step", ctypes.c_int),
+        ("from_step", ctypes.c_int64),
+    ]
+
+
+class SubscriptionFrame(ctypes.Structure):
+    """`simingest_subscription_frame`."""
+
+    _fields_ = [
+        ("stream", ctypes.c_char_p),
+        ("step", ctypes.c_int64),
+        ("time", ctypes.c_double),
+        ("dropped_before", ctypes.c_uint64),
+        ("columns", ctypes.POINTER(CColumn)),
+        ("ncolumns", ctypes.c_size_t),
+    ]
+
+
+class SubscriptionHandle(ctypes.Structure):
+    """Opaque `simingest_subscription`."""
+
+
+SubscriptionPointer = ctypes.POINTER(SubscriptionHandle)
+# int (*)(void* user, const simingest_subscription_frame* frame, simingest_status status, const char* message)
+SubscriptionCallback = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(SubscriptionFrame), ctypes.c_int, ctypes.c_char_p
+)
+
+
+
 # ---- errcheck: failing statuses become exceptions -----------------------------
 
 
@@ -268,6 +305,21 @@ def _declare(lib: ctypes.CDLL) -> None:
     # void simingest_free(void* pointer);
     lib.simingest_free.argtypes = [ctypes.c_void_p]
     lib.simingest_free.restype = None
+    # simingest_status simingest_subscribe(simingest_ingestor* ingestor, const char* stream,
+    #     const simingest_subscribe_options* options, simingest_subscription_callback callback,
+    #     void* user_data, simingest_subscription** out);
+    lib.simingest_subscribe.argtypes = [
+        IngestorPointer,
+        ctypes.c_char_p,
+        ctypes.POINTER(SubscribeOptions),
+        SubscriptionCallback,
+        ctypes.c_void_p,
+        ctypes.POINTER(SubscriptionPointer),
+    ]
+    lib.simingest_subscribe.restype = ctypes.c_int
+    # simingest_status simingest_unsubscribe(simingest_subscription** subscription);
+    lib.simingest_unsubscribe.argtypes = [ctypes.POINTER(SubscriptionPointer)]
+    lib.simingest_unsubscribe.restype = ctypes.c_int
 
     on_handle, on_handle_may_block, on_out_error, on_close = _make_errchecks(lib)
 

@@ -1,0 +1,104 @@
+// Ingestor.subscribe(): the frames the router sends to a stream's realtime
+// path, as an async iterator. The addon posts each frame from the engine's
+// delivery thread (native/node/subscription.cpp); this side keeps a bounded
+// buffer for a loop body slower than the stream, dropping the oldest and
+// counting the gap in the next frame's droppedBefore, like the engine does.
+import addon from './native.js';
+import { expectArgument, type SimingestError } from './errors.js';
+
+/** One delivered frame: columns as typed arrays (a scalar column as its value). */
+export interface SubscribedFrame {
+  stream: string;
+  step: number;
+  time: number;
+  /** Frames dropped just before this one (a subscriber that fell behind). */
+  droppedBefore: number;
+  columns: Record<string, ArrayLike<number | bigint> | number | bigint>;
+}
+
+export interface SubscribeOptions {
+  /** Frames with a step below this are skipped. A subscription has no history: it starts from now. */
+  fromStep?: number;
+  /** Frames buffered while the loop body runs (default 1024); beyond it the oldest is dropped. */
+  maxBuffered?: number;
+}
+
+/** What the addon's subscribe() takes: the handle comes back, frames go to `emit`. */
+export type NativeSubscribe = (
+  stream: string,
+  fromStep: number | null,
+  emit: (frame: SubscribedFrame | null, error?: SimingestError | null) => void,
+) => unknown;
+
+export function subscribe(
+  nativeSubscribe: NativeSubscribe,
+  stream: string,
+  options: SubscribeOptions = {},
+): AsyncIterableIterator<SubscribedFrame> {
+  expectArgument(typeof stream === 'string', 'a string', 'stream', stream);
+  const { fromStep, maxBuffered = 1024 } = options;
+  expectArgument(fromStep === undefined || Number.isSafeInteger(fromStep), 'a safe integer', 'options.fromStep', fromStep);
+  expectArgument(Number.isSafeInteger(maxBuffered) && maxBuffered > 0, 'a positive integer', 'options.maxBuffered', maxBuffered);
+
+  const buffered: SubscribedFrame[] = [];
+  let dropped = 0;
+  let ended = false;
+  let failure: SimingestError | null = null;
+  let wake: (() => void) | null = null;
+
+  const handle = nativeSubscribe(stream, fromStep ?? null, (frame, error) => {
+    if (frame === null) {
+      ended = true;
+      failure = error ?? null;
+    } else if (!ended) {
+      if (buffered.length === maxBuffered) {
+        const oldest = buffered.shift() as SubscribedFrame;
+        dropped += 1 + oldest.droppedBefore;
+      }
+      if (dropped > 0) {
+        frame.droppedBefore += dropped;
+        dropped = 0;
+      }
+      buffered.push(frame);
+    }
+    const resume = wake;
+    wake = null;
+    resume?.();
+  });
+
+  const finish = (): void => {
+    if (ended) return;
+    ended = true;
+    buffered.length = 0;
+    addon.unsubscribe(handle);
+  };
+
+  const iterator: AsyncIterableIterator<SubscribedFrame> = {
+    async next(): Promise<IteratorResult<SubscribedFrame>> {
+      for (;;) {
+        const frame = buffered.shift();
+        if (frame !== undefined) return { value: frame, done: false };
+        if (ended) {
+          if (failure !== null) {
+            const error = failure;
+            failure = null;
+            throw error;
+          }
+          return { value: undefined, done: true };
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    },
+    // `break` out of a for await loop: unsubscribe.
+    async return(): Promise<IteratorResult<SubscribedFrame>> {
+      finish();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

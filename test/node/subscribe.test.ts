@@ -1,0 +1,70 @@
+// Issue 13 item 3: for await over Ingestor.subscribe() — frames of the
+// realtime path arrive in order with their values, fromStep skips earlier
+// steps, breaking the loop unsubscribes (ingest goes on, stats show no
+// subscriber), close ends the loop, a batch stream is refused.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Ingestor, SimingestError, type Config } from 'simingest';
+import { scratchDir } from './helpers';
+
+function config(route: 'realtime' | 'both'): Config {
+  return {
+    workers: 1,
+    streams: {
+      diag: { columns: { energy: 'float64', cells: 'int32', probe: 'float32' }, route, ...(route === 'both' ? { realtime: { everySteps: 2 } } : {}) },
+      bulk: { columns: { x: 'float32' } },
+    },
+  };
+}
+
+function frame(step: number) {
+  return {
+    step,
+    time: step / 10,
+    columns: { energy: step * 0.5, cells: new Int32Array([step, -step]), probe: new Float32Array([step + 0.25, 1]) },
+  };
+}
+
+test('subscribe delivers realtime frames in order with their values, from fromStep', async (t) => {
+  const ing = await Ingestor.open(scratchDir(t), config('realtime'));
+  const frames = ing.subscribe('diag', { fromStep: 3 });
+  for (let step = 0; step < 10; step++) await ing.ingest('diag', frame(step));
+  const seen: number[] = [];
+  for await (const got of frames) {
+    assert.equal(got.stream, 'diag');
+    assert.equal(got.time, got.step / 10);
+    assert.equal(got.droppedBefore, 0);
+    assert.equal(got.columns.energy, got.step * 0.5);
+    assert.deepEqual(Array.from(got.columns.cells as Int32Array), [got.step, -got.step]);
+    assert.ok(got.columns.probe instanceof Float32Array);
+    assert.deepEqual(Array.from(got.columns.probe), [got.step + 0.25, 1]);
+    seen.push(got.step);
+    if (got.step === 9) break; // unsubscribes
+  }
+  assert.deepEqual(seen, [3, 4, 5, 6, 7, 8, 9]);
+  await ing.ingest('diag', frame(10)); // nobody listens: ingest goes on
+  const stats = ing.stats();
+  assert.equal(stats.realtime?.subscriptions.subscribers, 0);
+  assert.equal(stats.realtime?.subscriptions.delivered, 7);
+  await ing.close();
+});
+
+test('a "both" stream delivers every everySteps-th step, and close ends the loop', async (t) => {
+  const ing = await Ingestor.open(scratchDir(t), config('both'));
+  const frames = ing.subscribe('diag');
+  for (let step = 0; step < 7; step++) await ing.ingest('diag', frame(step));
+  const closing = ing.close();
+  const seen: number[] = [];
+  for await (const got of frames) seen.push(got.step);
+  await closing;
+  assert.deepEqual(seen, [0, 2, 4, 6]);
+});
+
+test('subscribing to a batch stream or after close is refused with a typed error', async (t) => {
+  const ing = await Ingestor.open(scratchDir(t), config('realtime'));
+  assert.throws(() => ing.subscribe('bulk'), (e: SimingestError) => e.code === 'ERR_INVALID_ARGUMENT' && /route is "batch"/.test(e.message));
+  assert.throws(() => ing.subscribe('nope'), (e: SimingestError) => e.code === 'ERR_UNKNOWN_STREAM');
+  assert.throws(() => ing.subscribe('diag', { fromStep: 1.5 }), /options\.fromStep/);
+  await ing.close();
+  assert.throws(() => ing.subscribe('diag'), (e: SimingestError) => e.code === 'ERR_CLOSED');
+});

@@ -1,0 +1,59 @@
+"""Ingestor.subscribe(): a blocking iterator over the realtime path's frames.
+Values are compared bit for bit with what was ingested; a timeout ends a wait
+with no frame; close ends the iteration; a batch stream is refused."""
+
+import numpy as np
+import pytest
+
+from simingest_under_test import load  # noqa: E402
+
+simingest = load()
+
+
+def config(route):
+    return {
+        "workers": 1,
+        "streams": {
+            "diag": {"columns": {"e": "float64", "v": "float32"}, "route": route,
+                     **({"realtime": {"everySteps": 3}} if route == "both" else {})},
+            "bulk": {"columns": {"x": "float32"}},
+        },
+    }
+
+
+def values(step):
+    return np.random.default_rng(step).standard_normal(4).astype(np.float32)
+
+
+def test_frames_arrive_in_order_with_their_values(tmp_path):
+    with simingest.Ingestor(str(tmp_path / "ds"), config("realtime")) as ing:
+        with ing.subscribe("diag", from_step=2, timeout=30) as frames:
+            for step in range(10):
+                ing.ingest("diag", step, step / 10, {"e": step * 0.5, "v": values(step)})
+            got = [next(frames) for _ in range(8)]
+        assert [f["step"] for f in got] == list(range(2, 10))
+        for f in got:
+            assert f["stream"] == "diag" and f["time"] == f["step"] / 10 and f["dropped_before"] == 0
+            assert f["columns"]["e"] == f["step"] * 0.5
+            assert f["columns"]["v"].tobytes() == values(f["step"]).tobytes()
+        assert ing.stats()["realtime"]["subscriptions"]["subscribers"] == 0
+
+
+def test_a_wait_times_out_and_close_ends_the_iteration(tmp_path):
+    ing = simingest.Ingestor(str(tmp_path / "ds"), config("both"))
+    frames = ing.subscribe("diag", timeout=0.05)
+    with pytest.raises(TimeoutError):
+        next(frames)
+    for step in range(7):
+        ing.ingest("diag", step, float(step), {"e": 1.0, "v": values(step)})
+    ing.close()
+    assert [f["step"] for f in frames] == [0, 3, 6]
+    frames.close()
+
+
+def test_a_batch_stream_is_refused(tmp_path):
+    with simingest.Ingestor(str(tmp_path / "ds"), config("realtime")) as ing:
+        with pytest.raises(simingest.InvalidArgumentError, match='route is "batch"'):
+            ing.subscribe("bulk")
+        with pytest.raises(simingest.UnknownStreamError):
+            ing.subscribe("nope")
