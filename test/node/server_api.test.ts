@@ -61,7 +61,8 @@ function parseExposition(text: string): Map<string, { type: string; samples: { n
     m = sample.exec(line);
     assert.ok(m, `a sample line: ${line}`);
     const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    assert.ok(!Number.isNaN(value) || m[3] === 'NaN', line);
+    // Prometheus parses sample values with Go's ParseFloat: NaN in any case (prom-client writes `Nan`).
+    assert.ok(!Number.isNaN(value) || m[3]!.toLowerCase() === 'nan', line);
     const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
     const family = families.get(m[1]!) ?? families.get(m[1]!.replace(/_(bucket|sum|count)$/, ''));
     assert.ok(family, `sample of a declared family: ${m[1]}`);
