@@ -9,6 +9,7 @@ import { arrowIpcStream } from './arrow_ipc.js';
 import { bearerCheck } from './auth.js';
 import { ColumnScratch } from './column_bytes.js';
 import { frameFromMessage, type FrameMessage } from './grpc_frames.js';
+import { drainedOrClosed, streamSubscription, type SubscribeMessage } from './grpc_subscribe.js';
 import type { TlsFiles } from './http_server.js';
 import { frameBytes, type Service } from './service.js';
 import { reportOf } from './status_map.js';
@@ -69,18 +70,6 @@ function queryOptionsOf(m: QueryMessage): QueryOptions {
   return options;
 }
 
-function drainedOrClosed(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      call.off('drain', done);
-      call.off('close', done);
-      resolve();
-    };
-    call.on('drain', done);
-    call.on('close', done);
-  });
-}
-
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
 export async function createGrpcServer(service: Service, host: string, port: number, token: string | undefined, tls: TlsFiles | undefined): Promise<GrpcListener> {
@@ -118,7 +107,8 @@ export async function createGrpcServer(service: Service, host: string, port: num
       result = { error: { code: report.grpc, details: report.message, metadata } };
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const grpcCode = result.error ? grpc.status[result.error.code] : 'OK';
+    // A server stream the client cancelled (Query, Subscribe) ends without an error of its own.
+    const grpcCode = result.error ? grpc.status[result.error.code] : call.cancelled ? 'CANCELLED' : 'OK';
     metrics.grpcRequests.inc({ method, code: grpcCode });
     metrics.grpcDuration.observe({ method }, seconds);
     if (result.error) metrics.rejects.inc({ path: 'grpc', code });
@@ -193,6 +183,12 @@ export async function createGrpcServer(service: Service, host: string, port: num
           if (!call.write({ data })) await drainedOrClosed(call);
         }
       }).then(({ error }) => {
+        if (error) call.emit('error', error);
+        else call.end();
+      });
+    },
+    Subscribe: (call: grpc.ServerWritableStream<SubscribeMessage, unknown>) => {
+      void run('Subscribe', call as AnyCall, () => streamSubscription(service, call)).then(({ error }) => {
         if (error) call.emit('error', error);
         else call.end();
       });

@@ -19,6 +19,8 @@ export interface ServiceLimits {
   headersTimeoutMs: number;
   /** A connection with no traffic for this long is closed (also a client that stopped reading). */
   idleTimeoutMs: number;
+  /** Frames a gRPC Subscribe holds for a client reading slower than the stream; beyond it the oldest is dropped. */
+  subscribeFrames: number;
 }
 
 export const DEFAULT_LIMITS: ServiceLimits = {
@@ -27,6 +29,7 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   requestTimeoutMs: 60_000,
   headersTimeoutMs: 10_000,
   idleTimeoutMs: 30_000,
+  subscribeFrames: 64,
 };
 
 export class Service {
@@ -40,7 +43,7 @@ export class Service {
   draining = false;
   /** The step of the last frame each stream took through this service (for GET …/live). */
   readonly lastStep = new Map<string, number | bigint>();
-  /** Ends each open event stream (GET /v1/events, GET …/live). */
+  /** Ends each open event stream (GET /v1/events, GET …/live) and gRPC Subscribe. */
   readonly liveResponses = new Set<() => void>();
   /** Reused memory for frame request bodies (body_pool.ts). */
   readonly bodies = new BodyPool();
