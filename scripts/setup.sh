@@ -33,9 +33,10 @@ if python3 -m pip install --help 2>/dev/null | grep -- --break-system-packages >
 fi
 # pip names; the import names differ for grpcio (grpc) and grpcio-tools (grpc_tools).
 # zstandard: fastavro's reader of the realtime log's zstandard blocks on Python < 3.14 without
-# backports.zstd (test/python/test_realtime_log.py).
-python_modules=(pyarrow duckdb polars pandas numpy pytest fastavro zstandard grpcio grpcio-tools)
-python_imports=(pyarrow duckdb polars pandas numpy pytest fastavro zstandard grpc grpc_tools)
+# backports.zstd (test/python/test_realtime_log.py). prometheus_client: its exposition parser checks
+# GET /metrics (test/node/server_prometheus.test.ts).
+python_modules=(pyarrow duckdb polars pandas numpy pytest fastavro zstandard grpcio grpcio-tools prometheus_client)
+python_imports=(pyarrow duckdb polars pandas numpy pytest fastavro zstandard grpc grpc_tools prometheus_client)
 if python3 -c "import $(IFS=,; echo "${python_imports[*]}")" 2>/dev/null; then
   echo "already installed: ${python_modules[*]}"
 else

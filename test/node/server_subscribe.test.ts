@@ -170,4 +170,14 @@ test('cancelling ends the subscription; a batch stream, an unknown stream and a 
   assert.match(huge.details, /fromStep/);
   assert.equal((await refused({ stream: 'live' }, auth('wrong-token-0123456789'))).code, grpc.status.UNAUTHENTICATED);
   assert.equal(handle.ingestor.stats().realtime?.subscriptions.subscribers, 0);
+
+  // Closing the server ends an open subscription (it does not wait for the client to cancel).
+  const open = await subscribed(c, { stream: 'live' });
+  const finished = new Promise<void>((resolve, reject) => {
+    open.on('data', () => undefined);
+    open.on('end', resolve);
+    open.on('error', reject);
+  });
+  await handle.close();
+  await finished;
 });
