@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
@@ -180,4 +181,32 @@ test('cancelling ends the subscription; a batch stream, an unknown stream and a 
   });
   await handle.close();
   await finished;
+});
+
+test('a Python grpcio subscriber with stubs from the shipped .proto reads the frames with their values', async (t) => {
+  const { handle } = await startServer(t, { grpcPort: 0, token: TOKEN, config });
+  const script = path.join(root, 'test', 'node', 'fixtures', 'grpc_subscribe.py');
+  const child = spawn('python3', [script, PROTO, handle.address().grpc!.target, TOKEN, 'live', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk; });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      if (stdout.startsWith('subscribed\n')) resolve();
+    });
+    void exited.then(() => reject(new Error(`the subscriber exited early: ${stderr}`)));
+  });
+  for (let step = 0; step < 4; step++) await handle.ingest('live', { step, time: step / 8, columns: { u: u(step, 2), n: n(step), e: step + 0.5 } });
+  assert.equal(await exited, 0, stderr);
+  const report = JSON.parse(stdout.split('\n').filter(Boolean).at(-1)!) as {
+    frames: { step: number; time: number; dropped_before: number; columns: Record<string, (number | string)[]> }[]; cancelled: boolean;
+  };
+  assert.equal(report.cancelled, true);
+  assert.deepEqual(report.frames, [0, 1, 2, 3].map((step) => ({
+    step, time: step / 8, dropped_before: 0,
+    columns: { u: [...u(step, 2)], n: [...n(step)].map(String), e: [Math.fround(step + 0.5)] },
+  })));
+  assert.equal(handle.ingestor.stats().realtime?.subscriptions.delivered, 4);
 });
