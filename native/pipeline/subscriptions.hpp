@@ -108,7 +108,6 @@ class Subscriptions : public std::enable_shared_from_this<Subscriptions> {
   std::vector<std::shared_ptr<Subscriber>> subscribers_;
   std::atomic<uint32_t> active_{0};  // subscribers_.size(), read without the lock by publish()
   bool stopping_ = false;
-  bool stopped_ = false;
   std::thread delivery_;
   std::thread::id delivery_id_;
   uint64_t delivered_ = 0, dropped_ = 0, disconnected_ = 0;

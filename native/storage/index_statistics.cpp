@@ -11,12 +11,21 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // Counts `count` frames evenly spread over [lo, hi] (all at lo when count is 1).
-void count_spread(std::vector<uint64_t>& bins, double origin, double width, double lo, double hi, int64_t count) {
+// Times are any finite doubles: the spread is a convex combination and the
+// position is taken on halves, so neither overflows to Inf (a span from
+// -DBL_MAX to DBL_MAX is not representable, half of it is); a position that is
+// NaN or out of range lands in the first or last bin, never in a float-to-
+// integer conversion out of range.
+void count_spread(std::vector<uint64_t>& bins, double origin, double half_width, double lo, double hi, int64_t count) {
+  const std::size_t last = bins.size() - 1;
   for (int64_t k = 0; k < count; ++k) {
-    const double t = count == 1 ? lo : lo + (hi - lo) * static_cast<double>(k) / static_cast<double>(count - 1);
-    const double position = width > 0 ? (t - origin) / width : 0;
-    std::size_t bin = position <= 0 ? 0 : static_cast<std::size_t>(position);
-    bins[std::min(bin, bins.size() - 1)] += 1;
+    const double f = count == 1 ? 0 : static_cast<double>(k) / static_cast<double>(count - 1);
+    const double t = f == 0 ? lo : lo * (1 - f) + hi * f;
+    const double position = half_width > 0 ? (t / 2 - origin / 2) / half_width : 0;
+    std::size_t bin = 0;
+    if (position >= static_cast<double>(last)) bin = last;
+    else if (position > 0) bin = static_cast<std::size_t>(position);
+    bins[bin] += 1;
   }
 }
 
@@ -69,25 +78,25 @@ StreamIndexStatistics stream_index_statistics(const std::vector<ManifestFile>& f
   if (out.frames == 0) return out;
 
   out.time_histogram.assign(kTimeHistogramBins, 0);
-  const double width = (out.time_max - out.time_min) / static_cast<double>(kTimeHistogramBins);
+  const double half_width = (out.time_max / 2 - out.time_min / 2) / static_cast<double>(kTimeHistogramBins);
   for (const ManifestFile& file : files) {
     if (file.stream != stream) continue;
     if (file.row_group_index.empty()) {
-      count_spread(out.time_histogram, out.time_min, width, file.time_min, file.time_max, file.frames);
+      count_spread(out.time_histogram, out.time_min, half_width, file.time_min, file.time_max, file.frames);
       continue;
     }
     int64_t indexed_frames = 0;
     for (const RowGroupIndex& group : file.row_group_index) {
       indexed_frames += group.frames;
       if (group.frame_entries.empty()) {
-        count_spread(out.time_histogram, out.time_min, width, group.time_min, group.time_max, group.frames);
+        count_spread(out.time_histogram, out.time_min, half_width, group.time_min, group.time_max, group.frames);
         continue;
       }
       for (const FrameIndexEntry& frame : group.frame_entries)
-        count_spread(out.time_histogram, out.time_min, width, frame.time, frame.time, 1);
+        count_spread(out.time_histogram, out.time_min, half_width, frame.time, frame.time, 1);
     }
     // Frames of zero rows are in no row group; the file's range is all that says where.
-    count_spread(out.time_histogram, out.time_min, width, file.time_min, file.time_max, file.frames - indexed_frames);
+    count_spread(out.time_histogram, out.time_min, half_width, file.time_min, file.time_max, file.frames - indexed_frames);
   }
   return out;
 }
