@@ -1,5 +1,6 @@
 // The C ABI of in-process subscriptions: argument checks and the handle.
 // The queues and the delivery thread are pipeline/subscriptions.cpp.
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -34,12 +35,17 @@ simingest_status read_options(simingest_ingestor* handle, const simingest_subscr
     return fail(handle, Status::invalid_argument,
                 "subscribe: options.queue_frames is " + std::to_string(given->queue_frames) + " but at most " +
                     std::to_string(SubscribeOptions::kMaxQueueFrames) + " frames may be queued");
-  if (given->policy != SIMINGEST_SUBSCRIBE_DROP_OLDEST && given->policy != SIMINGEST_SUBSCRIBE_DISCONNECT)
+  // Read as the integer a C caller may have stored: loading a value outside
+  // the enumerators as the C++ enum type is undefined behaviour (UBSan).
+  static_assert(sizeof(simingest_subscribe_policy) == sizeof(int32_t), "C enums are int-sized here");
+  int32_t policy = 0;
+  std::memcpy(&policy, &given->policy, sizeof policy);
+  if (policy != SIMINGEST_SUBSCRIBE_DROP_OLDEST && policy != SIMINGEST_SUBSCRIBE_DISCONNECT)
     return fail(handle, Status::invalid_argument,
-                "subscribe: options.policy is " + std::to_string(static_cast<int>(given->policy)) +
+                "subscribe: options.policy is " + std::to_string(policy) +
                     " but must be SIMINGEST_SUBSCRIBE_DROP_OLDEST (0) or SIMINGEST_SUBSCRIBE_DISCONNECT (1)");
   options.queue_frames = given->queue_frames == 0 ? SubscribeOptions::kDefaultQueueFrames : given->queue_frames;
-  options.disconnect = given->policy == SIMINGEST_SUBSCRIBE_DISCONNECT;
+  options.disconnect = policy == SIMINGEST_SUBSCRIBE_DISCONNECT;
   options.has_from_step = given->has_from_step != 0;
   options.from_step = given->from_step;
   return SIMINGEST_OK;
