@@ -3,7 +3,6 @@
 // .proto: frames in as little-endian bytes, read back through Query (Arrow
 // IPC, read by apache-arrow and pyarrow) and by DuckDB from the files.
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { tableFromIPC } from 'apache-arrow';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,10 +10,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { query, readStream } from './helpers';
-import { startServer } from './server_support';
+import { bearerMetadata, bytesOf as bytes, ingestClient, PROTO, ROOT, startServer } from './server_support';
 
-const root = path.resolve(__dirname, '..', '..');
-const PROTO = path.join(root, 'proto', 'simingest', 'v1', 'simingest.proto');
 const TOKEN = 'grpc-token-0123456789abcdef';
 
 type Callback<T> = (error: grpc.ServiceError | null, value: T) => void;
@@ -26,19 +23,8 @@ interface IngestClient extends grpc.Client {
   Query(request: unknown, metadata: grpc.Metadata): grpc.ClientReadableStream<{ data: Buffer }>;
 }
 
-function client(target: string): IngestClient {
-  const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: true });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as { simingest: { v1: { Ingest: new (t: string, c: grpc.ChannelCredentials) => IngestClient } } };
-  return new pkg.simingest.v1.Ingest(target, grpc.credentials.createInsecure());
-}
-
-function auth(token = TOKEN): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${token}`);
-  return metadata;
-}
-
-const bytes = (array: ArrayBufferView) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+const client = (target: string) => ingestClient<IngestClient>(target);
+const auth = (token = TOKEN) => bearerMetadata(token);
 function fieldsFrame(step: number) {
   return {
     stream: 'fields', step: String(step), time: step / 4,
@@ -132,7 +118,7 @@ test('gRPC errors carry the engine code: unknown stream, bad token, a failing fr
 
 test('a Python grpcio client with stubs generated from the shipped .proto ingests and reads back', async (t) => {
   const { handle, dataset } = await startServer(t, { grpcPort: 0, token: TOKEN });
-  const script = path.join(root, 'test', 'node', 'fixtures', 'grpc_client.py');
+  const script = path.join(ROOT, 'test', 'node', 'fixtures', 'grpc_client.py');
   const { stdout } = await promisify(execFile)('python3', [script, PROTO, handle.address().grpc!.target, TOKEN], { timeout: 60_000 });
   const report = JSON.parse(stdout) as { frames: number; status_fields: number; query_rows: number; query_vx: number[] };
   assert.equal(report.frames, 3);

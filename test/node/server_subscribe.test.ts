@@ -3,17 +3,14 @@
 // reading loses the oldest frames (counted in dropped_before) without slowing
 // ingest, cancelling ends the subscription, a batch stream is refused.
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
 import type { Config } from 'simingest';
-import { serverConfig, startServer } from './server_support';
+import { bearerMetadata, bytesOf as bytes, ingestClient, PROTO, ROOT, serverConfig, startServer } from './server_support';
 
-const root = path.resolve(__dirname, '..', '..');
-const PROTO = path.join(root, 'proto', 'simingest', 'v1', 'simingest.proto');
 const TOKEN = 'subscribe-token-0123456789';
 
 interface Column { name: string; dtype: string; data: Buffer; compression: string }
@@ -29,19 +26,8 @@ const config: Config = {
   streams: { ...serverConfig.streams, live: { columns: { u: 'float64', n: 'int64', e: 'float32' }, route: 'realtime' } },
 };
 
-function client(target: string): IngestClient {
-  const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: true });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as { simingest: { v1: { Ingest: new (t: string, c: grpc.ChannelCredentials) => IngestClient } } };
-  return new pkg.simingest.v1.Ingest(target, grpc.credentials.createInsecure());
-}
-
-function auth(token = TOKEN): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${token}`);
-  return metadata;
-}
-
-const bytes = (array: ArrayBufferView) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+const client = (target: string) => ingestClient<IngestClient>(target);
+const auth = (token = TOKEN) => bearerMetadata(token);
 const u = (step: number, rows: number) => Float64Array.from({ length: rows }, (_, i) => step * 1e6 + i + 0.125);
 const n = (step: number) => new BigInt64Array([BigInt(step) - 2n ** 62n, 7n]);
 
@@ -185,7 +171,7 @@ test('cancelling ends the subscription; a batch stream, an unknown stream and a 
 
 test('a Python grpcio subscriber with stubs from the shipped .proto reads the frames with their values', async (t) => {
   const { handle } = await startServer(t, { grpcPort: 0, token: TOKEN, config });
-  const script = path.join(root, 'test', 'node', 'fixtures', 'grpc_subscribe.py');
+  const script = path.join(ROOT, 'test', 'node', 'fixtures', 'grpc_subscribe.py');
   const child = spawn('python3', [script, PROTO, handle.address().grpc!.target, TOKEN, 'live', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

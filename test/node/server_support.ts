@@ -1,5 +1,7 @@
 // Shared by the server tests: a service on free loopback ports over a scratch
-// dataset, closed when the test ends.
+// dataset, closed when the test ends, and a gRPC client of the shipped .proto.
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { serve, type ServeOptions, type ServerHandle } from 'simingest/server';
 import type { Config } from 'simingest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,3 +35,22 @@ export async function startServer(
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const PROTO = path.join(ROOT, 'proto', 'simingest', 'v1', 'simingest.proto');
+
+/** An Ingest client from the shipped .proto; `C` names the methods a test calls. */
+export function ingestClient<C extends grpc.Client>(target: string): C {
+  const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: true });
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as { simingest: { v1: { Ingest: new (t: string, c: grpc.ChannelCredentials) => C } } };
+  return new pkg.simingest.v1.Ingest(target, grpc.credentials.createInsecure());
+}
+
+export function bearerMetadata(token: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  return metadata;
+}
+
+/** A typed array's bytes (a gRPC Column's `data`), without a copy. */
+export const bytesOf = (array: ArrayBufferView) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
