@@ -181,7 +181,6 @@ SubscriptionCallback = ctypes.CFUNCTYPE(
 )
 
 
-
 # ---- errcheck: failing statuses become exceptions -----------------------------
 
 
@@ -305,21 +304,6 @@ def _declare(lib: ctypes.CDLL) -> None:
     # void simingest_free(void* pointer);
     lib.simingest_free.argtypes = [ctypes.c_void_p]
     lib.simingest_free.restype = None
-    # simingest_status simingest_subscribe(simingest_ingestor* ingestor, const char* stream,
-    #     const simingest_subscribe_options* options, simingest_subscription_callback callback,
-    #     void* user_data, simingest_subscription** out);
-    lib.simingest_subscribe.argtypes = [
-        IngestorPointer,
-        ctypes.c_char_p,
-        ctypes.POINTER(SubscribeOptions),
-        SubscriptionCallback,
-        ctypes.c_void_p,
-        ctypes.POINTER(SubscriptionPointer),
-    ]
-    lib.simingest_subscribe.restype = ctypes.c_int
-    # simingest_status simingest_unsubscribe(simingest_subscription** subscription);
-    lib.simingest_unsubscribe.argtypes = [ctypes.POINTER(SubscriptionPointer)]
-    lib.simingest_unsubscribe.restype = ctypes.c_int
 
     on_handle, on_handle_may_block, on_out_error, on_close = _make_errchecks(lib)
 
@@ -392,6 +376,26 @@ def _declare(lib: ctypes.CDLL) -> None:
         lib.simingest_close_async.argtypes = lib.simingest_flush_async.argtypes
         lib.simingest_close_async.restype = ctypes.c_int
         lib.simingest_close_async.errcheck = on_handle
+    # simingest_status simingest_subscribe(simingest_ingestor* ingestor, const char* stream,
+    #     const simingest_subscribe_options* options, simingest_subscription_callback callback,
+    #     void* user_data, simingest_subscription** out);
+    # simingest_status simingest_unsubscribe(simingest_subscription** subscription);
+    # (0.1 libraries built before them have no such symbols: everything else still works.)
+    if hasattr(lib, "simingest_subscribe"):
+        lib.simingest_subscribe.argtypes = [
+            IngestorPointer,
+            ctypes.c_char_p,
+            ctypes.POINTER(SubscribeOptions),
+            SubscriptionCallback,
+            ctypes.c_void_p,
+            ctypes.POINTER(SubscriptionPointer),
+        ]
+        lib.simingest_subscribe.restype = ctypes.c_int
+        lib.simingest_subscribe.errcheck = on_handle
+        # The subscription is gone; its failure is the calling thread's on a NULL handle.
+        lib.simingest_unsubscribe.argtypes = [ctypes.POINTER(SubscriptionPointer)]
+        lib.simingest_unsubscribe.restype = ctypes.c_int
+        lib.simingest_unsubscribe.errcheck = on_close
     _declare_query(lib, on_handle, on_out_error)
 
 

@@ -35,8 +35,10 @@ def _copy_frame(frame: SubscriptionFrame) -> Dict[str, Any]:
         dtype = _DTYPE_OF_CODE[column.dtype]
         scalar = column.length == _native.SCALAR
         count = 1 if scalar else column.length
-        raw = ctypes.string_at(column.data, count * dtype.itemsize) if count else b""
-        values = np.frombuffer(raw, dtype=dtype).copy()
+        # One copy, straight into the array the caller keeps.
+        values = np.empty(count, dtype=dtype)
+        if count:
+            ctypes.memmove(values.ctypes.data, column.data, count * dtype.itemsize)
         columns[column.name.decode("utf-8")] = values[0] if scalar else values
     return {
         "stream": frame.stream.decode("utf-8"),
@@ -73,11 +75,8 @@ class Subscription:
                                    1 if policy == "disconnect" else 0,
                                    0 if from_step is None else 1, 0 if from_step is None else int(from_step))
         self._handle = SubscriptionPointer()
-        status = lib.simingest_subscribe(handle, stream.encode("utf-8"), ctypes.byref(options), self._callback,
-                                         None, ctypes.byref(self._handle))
-        if status != 0:
-            text = lib.simingest_last_error(handle)
-            raise error_for(status, text.decode("utf-8", "replace") if text else "")
+        lib.simingest_subscribe(handle, stream.encode("utf-8"), ctypes.byref(options), self._callback,
+                                None, ctypes.byref(self._handle))
 
     # The engine's delivery thread (with the GIL, taken by ctypes). Never waits.
     def _on_frame(self, _user, frame, status, message) -> int:
@@ -125,9 +124,7 @@ class Subscription:
         """Unsubscribe. A second call does nothing."""
         if not self._handle:
             return
-        status = self._lib.simingest_unsubscribe(ctypes.byref(self._handle))
-        if status != 0:
-            raise error_for(status, self._lib.simingest_last_error(None).decode("utf-8", "replace"))
+        self._lib.simingest_unsubscribe(ctypes.byref(self._handle))
         with self._cond:
             self._ended = True
             self._frames.clear()
