@@ -1,7 +1,7 @@
 // GET /v1/events: server-sent events with the engine's counters every 500 ms
-// (twice a second, what the dashboard draws). Each open stream is kept in the
-// Service so close() can end it: an open event stream would otherwise keep
-// the HTTP server from closing.
+// (twice a second, what the dashboard draws), and the ticking both event
+// streams share. Each open stream is kept in the Service so close() can end
+// it: an open event stream would otherwise keep the HTTP server from closing.
 import type { ServerResponse } from 'node:http';
 import type { Stats } from '../stats.js';
 import type { Service } from './service.js';
@@ -22,15 +22,25 @@ function snapshot(stats: Stats) {
   };
 }
 
-export function sendEvents(service: Service, res: ServerResponse): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+/**
+ * Runs `tick` twice a second on an open event stream until the client goes,
+ * close() ends it, or a tick fails or calls `stop`. A client that does not
+ * keep up is not queued for: it misses ticks, as does a tick still running.
+ */
+export function everyInterval(
+  service: Service,
+  res: ServerResponse,
+  tick: (stop: () => void) => void | Promise<void>,
+  options: { now?: boolean } = {},
+): Promise<void> {
   return new Promise<void>((resolve) => {
-    const send = () => {
-      if (service.ingestor.closed) return stop();
-      // A client that does not keep up is not queued for: it misses events.
-      if (!res.writableNeedDrain) res.write(`event: stats\ndata: ${JSON.stringify(snapshot(service.ingestor.stats()))}\n\n`);
+    let busy = false;
+    const run = () => {
+      if (busy || res.writableNeedDrain) return;
+      busy = true;
+      new Promise<void>((done) => done(tick(stop))).catch(() => stop()).finally(() => { busy = false; });
     };
-    const timer = setInterval(send, EVENT_INTERVAL_MS);
+    const timer = setInterval(run, EVENT_INTERVAL_MS);
     const stop = () => {
       clearInterval(timer);
       service.liveResponses.delete(stop);
@@ -39,6 +49,14 @@ export function sendEvents(service: Service, res: ServerResponse): Promise<void>
     };
     service.liveResponses.add(stop);
     res.on('close', stop);
-    send();
+    if (options.now) run();
   });
+}
+
+export function sendEvents(service: Service, res: ServerResponse): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+  return everyInterval(service, res, (stop) => {
+    if (service.ingestor.closed) return stop();
+    res.write(`event: stats\ndata: ${JSON.stringify(snapshot(service.ingestor.stats()))}\n\n`);
+  }, { now: true });
 }

@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import { declaredDtype } from '../config.js';
 import { SimingestError } from '../errors.js';
-import { EVENT_INTERVAL_MS } from './live_events.js';
+import { everyInterval } from './live_events.js';
 import type { Service } from './service.js';
 
 /** Block means of a rows×cols C-order grid, down to at most max×max. */
@@ -86,20 +86,5 @@ export async function sendLive(service: Service, res: ServerResponse, stream: st
     sent = last;
   };
 
-  return new Promise<void>((resolve) => {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy || res.writableNeedDrain) return; // a slow reader misses ticks, nothing queues up
-      busy = true;
-      tick().catch(() => stop()).finally(() => { busy = false; });
-    }, EVENT_INTERVAL_MS);
-    const stop = () => {
-      clearInterval(timer);
-      service.liveResponses.delete(stop);
-      if (!res.writableEnded) res.end();
-      resolve();
-    };
-    service.liveResponses.add(stop);
-    res.on('close', stop);
-  });
+  return everyInterval(service, res, tick);
 }
