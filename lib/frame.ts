@@ -54,7 +54,8 @@ function isDetached(buffer: ArrayBufferLike): boolean {
   return (buffer as { detached?: boolean }).detached === true;
 }
 
-function checkScalar(value: number | bigint, dtype: Dtype, name: string): void {
+/** Whether one value fits `dtype` (the error names it `columns.<name>`). */
+export function checkScalar(value: number | bigint, dtype: Dtype, name: string): void {
   // The common case first, before the label string is built.
   if ((dtype === 'float64' || dtype === 'float32') && typeof value === 'number') return;
   const label = `columns.${name}`;

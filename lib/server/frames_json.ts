@@ -7,17 +7,9 @@
 // rule (names, lengths, dtypes, grids) is the engine's.
 import { DTYPE_ARRAYS, declaredDtype, type ColumnArray, type Config, type Dtype } from '../config.js';
 import { describe, SimingestError } from '../errors.js';
-import type { ColumnValue, Frame } from '../frame.js';
+import { checkScalar, type ColumnValue, type Frame } from '../frame.js';
 import { columnFromBytes } from './column_bytes.js';
 
-const INT_RANGE: Record<string, [number, number]> = {
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  int32: [-2147483648, 2147483647],
-  uint8: [0, 255],
-  uint16: [0, 65535],
-  uint32: [0, 4294967295],
-};
 // JSON has no NaN or infinities: the query's JSON output writes them as strings, and so may a body.
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
@@ -25,7 +17,8 @@ function fail(message: string, code: 'ERR_INVALID_ARGUMENT' | 'ERR_DTYPE_MISMATC
   throw new SimingestError(message, code);
 }
 
-function arrayColumn(label: string, dtype: Dtype, values: unknown[]): ColumnArray {
+function arrayColumn(name: string, dtype: Dtype, values: unknown[]): ColumnArray {
+  const label = `columns.${name}`;
   const array = new DTYPE_ARRAYS[dtype](values.length);
   if (dtype === 'float32' || dtype === 'float64') {
     for (let i = 0; i < values.length; i += 1) {
@@ -50,12 +43,10 @@ function arrayColumn(label: string, dtype: Dtype, values: unknown[]): ColumnArra
     }
     return array;
   }
-  const [lo, hi] = INT_RANGE[dtype]!;
+  // 8- to 32-bit integers: the check a scalar column of the dtype gets.
   for (let i = 0; i < values.length; i += 1) {
     const v = values[i];
-    if (!(typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi)) {
-      fail(`Expected an integer from ${lo} to ${hi} for ${label}[${i}] but received ${describe(v)}`, 'ERR_DTYPE_MISMATCH');
-    }
+    checkScalar(v as number, dtype, `${name}[${i}]`);
     array[i] = v as number;
   }
   return array;
@@ -66,7 +57,7 @@ function columnValue(config: Config, stream: string, name: string, value: unknow
   if (typeof value === 'number') return value;
   if (Array.isArray(value)) {
     // An undeclared column still goes to the engine, which names it (ERR_UNKNOWN_COLUMN).
-    return arrayColumn(label, declaredDtype(config, stream, name) ?? 'float64', value);
+    return arrayColumn(name, declaredDtype(config, stream, name) ?? 'float64', value);
   }
   if (typeof value === 'object' && value !== null) {
     const { dtype, base64 } = value as { dtype?: unknown; base64?: unknown };
