@@ -86,15 +86,14 @@ function sameWords(w: NonNullable<Words>, a: number, b: number): boolean {
  * are one run, 0 and -0 are not).
  */
 function runEnd(steps: ArrayLike<number | bigint>, times: ArrayLike<number | bigint>, stepWords: Words, timeWords: Words, start: number, rows: number): number {
+  const byBits = stepWords !== undefined && timeWords !== undefined;
   let end = start + 1;
-  if (stepWords !== undefined && timeWords !== undefined) {
-    while (end < rows && sameWords(stepWords, end, start) && sameWords(timeWords, end, start)) end += 1;
-  }
-  while (end < rows && steps[end] === steps[start] && Object.is(times[end], times[start])) {
+  while (
+    end < rows &&
+    ((byBits && sameWords(stepWords, end, start) && sameWords(timeWords, end, start)) ||
+      (steps[end] === steps[start] && Object.is(times[end], times[start])))
+  ) {
     end += 1;
-    if (stepWords !== undefined && timeWords !== undefined) {
-      while (end < rows && sameWords(stepWords, end, start) && sameWords(timeWords, end, start)) end += 1;
-    }
   }
   return end;
 }
