@@ -142,33 +142,41 @@ def original(name):
     return np.concatenate([cols[name].reshape(-1) for _, cols in all_frames()])
 
 
-def test_every_value_is_within_its_bound_and_specials_are_exact(written):
-    path, _ = written
-    _, table = read(path)
+def quantized_columns(table):
+    """Each quantised column of `table` (as pyarrow read it) with its original
+    values: (field, quantize, dtype, name, original, stored, finite, finite
+    originals as float64, absolute error of the stored finite values)."""
     for f in FIELDS:
         for mode, q in MODES.items():
             for dtype in ("float32", "float64"):
                 name = column_name(f, mode, dtype)
                 x = original(name)
                 stored = table.column(name).to_numpy()
-                assert stored.dtype == np.dtype(dtype)
                 finite = np.isfinite(x)
-                # NaN (payload and sign), ±Inf bit for bit.
-                assert np.array_equal(bits(stored)[~finite], bits(x)[~finite]), name
-                xd, sd = x[finite].astype(np.float64), stored[finite].astype(np.float64)
-                err = np.abs(sd - xd)
-                if "mantissaBits" in q:
-                    assert np.all(err <= np.ldexp(np.abs(xd), -(q["mantissaBits"] + 1))), name
-                elif "relError" in q:
-                    assert np.all(err <= q["relError"] * np.abs(xd)), name
-                else:
-                    assert np.all(err <= q["absError"]), name
-                # Zeros, subnormals and ±max kept exactly.
-                info = np.finfo(dtype)
-                kept = finite & ((np.abs(x) < info.tiny) | (np.abs(x) == info.max))
-                assert np.array_equal(bits(stored)[kept], bits(x)[kept]), name
-                if f != "noise" or "absError" not in q:
-                    assert np.any(err > 0), f"{name}: nothing was rounded"
+                xd = x[finite].astype(np.float64)
+                err = np.abs(stored[finite].astype(np.float64) - xd)
+                yield f, q, dtype, name, x, stored, finite, xd, err
+
+
+def test_every_value_is_within_its_bound_and_specials_are_exact(written):
+    path, _ = written
+    _, table = read(path)
+    for f, q, dtype, name, x, stored, finite, xd, err in quantized_columns(table):
+        assert stored.dtype == np.dtype(dtype)
+        # NaN (payload and sign), ±Inf bit for bit.
+        assert np.array_equal(bits(stored)[~finite], bits(x)[~finite]), name
+        if "mantissaBits" in q:
+            assert np.all(err <= np.ldexp(np.abs(xd), -(q["mantissaBits"] + 1))), name
+        elif "relError" in q:
+            assert np.all(err <= q["relError"] * np.abs(xd)), name
+        else:
+            assert np.all(err <= q["absError"]), name
+        # Zeros, subnormals and ±max kept exactly.
+        info = np.finfo(dtype)
+        kept = finite & ((np.abs(x) < info.tiny) | (np.abs(x) == info.max))
+        assert np.array_equal(bits(stored)[kept], bits(x)[kept]), name
+        if f != "noise" or "absError" not in q:
+            assert np.any(err > 0), f"{name}: nothing was rounded"
     assert np.array_equal(bits(table.column("exact").to_numpy()), bits(original("exact")))
 
 
@@ -208,22 +216,15 @@ def test_bound_is_in_the_file_metadata(written):
 def test_stats_report_the_real_error(written):
     path, reported = written
     _, table = read(path)
-    for f in FIELDS:
-        for mode, q in MODES.items():
-            for dtype in ("float32", "float64"):
-                name = column_name(f, mode, dtype)
-                x = original(name)
-                finite = np.isfinite(x)
-                xd = x[finite].astype(np.float64)
-                err = np.abs(table.column(name).to_numpy()[finite].astype(np.float64) - xd)
-                r = reported[name]
-                assert r["mode"] == next(iter(q)) and r["values"] == int(finite.sum())
-                assert r["maxAbsError"] == err.max(), name
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    rel = np.where(err > 0, err / np.abs(xd), 0.0)
-                assert r["maxRelError"] == rel.max(), name
-                if f != "noise":  # noise squares overflow to inf
-                    assert r["rmsError"] == pytest.approx(np.sqrt(np.mean(err ** 2)), rel=1e-9), name
+    for f, q, _, name, _, _, finite, xd, err in quantized_columns(table):
+        r = reported[name]
+        assert r["mode"] == next(iter(q)) and r["values"] == int(finite.sum())
+        assert r["maxAbsError"] == err.max(), name
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = np.where(err > 0, err / np.abs(xd), 0.0)
+        assert r["maxRelError"] == rel.max(), name
+        if f != "noise":  # noise squares overflow to inf
+            assert r["rmsError"] == pytest.approx(np.sqrt(np.mean(err ** 2)), rel=1e-9), name
 
 
 def test_scalar_and_avx2_store_the_same_bits(tmp_path_factory):
