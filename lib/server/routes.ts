@@ -2,6 +2,7 @@
 // router and listed by openapi.ts — a test checks the two agree) and handler.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { framesFromArrow } from '../arrow.js';
+import { declaredDtype } from '../config.js';
 import { SimingestError } from '../errors.js';
 import type { Frame } from '../frame.js';
 import { loadArrow } from '../query_arrow.js';
@@ -136,7 +137,7 @@ export const ROUTES: Route[] = [
       const stats = service.ingestor.stats();
       const streams = Object.entries(service.config.streams).map(([name, s]) => ({
         name,
-        columns: Object.fromEntries(Object.entries(s.columns).map(([c, spec]) => [c, typeof spec === 'string' ? spec : spec.dtype])),
+        columns: Object.fromEntries(Object.keys(s.columns).map((c) => [c, declaredDtype(service.config, name, c)])),
         grid: s.grid ?? null,
         stats: stats.streams[name] ?? null,
       }));
