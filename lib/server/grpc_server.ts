@@ -125,6 +125,15 @@ export async function createGrpcServer(service: Service, host: string, port: num
       void run(method, call as AnyCall, () => body(call.request)).then(({ value, error }) => (error ? callback(error) : callback(null, value)));
     };
 
+  // A server stream ends with the body's error as its status, or normally.
+  const serverStream = <Req>(method: string, body: (call: grpc.ServerWritableStream<Req, unknown>) => Promise<void>): grpc.handleServerStreamingCall<Req, unknown> =>
+    (call) => {
+      void run(method, call as AnyCall, () => body(call)).then(({ error }) => {
+        if (error) call.emit('error', error);
+        else call.end();
+      });
+    };
+
   server.addService(loadService(), {
     StreamData: (call: grpc.ServerReadableStream<FrameMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       void run('StreamData', call as AnyCall, async () => {
@@ -172,27 +181,17 @@ export async function createGrpcServer(service: Service, host: string, port: num
       await ingestor.flush();
       return {};
     }),
-    Query: (call: grpc.ServerWritableStream<QueryMessage, unknown>) => {
-      void run('Query', call as AnyCall, async () => {
-        const options = queryOptionsOf(call.request);
-        const batches = ingestor.scan(call.request.stream, options);
-        const emptySchema = async () => (await ingestor.query(call.request.stream, options)).schema;
-        for await (const data of arrowIpcStream(batches, emptySchema)) {
-          if (call.cancelled || call.destroyed) return;
-          // The next batch is read only once the client took this chunk (HTTP/2 flow control).
-          if (!call.write({ data })) await drainedOrClosed(call);
-        }
-      }).then(({ error }) => {
-        if (error) call.emit('error', error);
-        else call.end();
-      });
-    },
-    Subscribe: (call: grpc.ServerWritableStream<SubscribeMessage, unknown>) => {
-      void run('Subscribe', call as AnyCall, () => streamSubscription(service, call)).then(({ error }) => {
-        if (error) call.emit('error', error);
-        else call.end();
-      });
-    },
+    Query: serverStream('Query', async (call: grpc.ServerWritableStream<QueryMessage, unknown>) => {
+      const options = queryOptionsOf(call.request);
+      const batches = ingestor.scan(call.request.stream, options);
+      const emptySchema = async () => (await ingestor.query(call.request.stream, options)).schema;
+      for await (const data of arrowIpcStream(batches, emptySchema)) {
+        if (call.cancelled || call.destroyed) return;
+        // The next batch is read only once the client took this chunk (HTTP/2 flow control).
+        if (!call.write({ data })) await drainedOrClosed(call);
+      }
+    }),
+    Subscribe: serverStream('Subscribe', (call: grpc.ServerWritableStream<SubscribeMessage, unknown>) => streamSubscription(service, call)),
   });
 
   const credentials = tls
