@@ -50,7 +50,7 @@ export function columnList(text: string): string[] {
   return text.split(',').map((c) => c.trim()).filter((c) => c.length > 0);
 }
 
-function positive(text: string): number {
+export function positive(text: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError('expected a positive integer');
   return value;

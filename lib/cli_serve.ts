@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
+import { positive } from './cli_query.js';
 import type { Config } from './config.js';
 import { SimingestError } from './errors.js';
 import type { ServeOptions } from './server/index.js';
@@ -102,10 +103,6 @@ export function addServeCommand(program: Command): void {
     .option('--token-file <file>', 'file holding the bearer token every request but /healthz must carry')
     .option('--tls-cert <file>', 'PEM certificate: HTTPS and gRPC over TLS (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
-    .option('--max-body-mib <n>', 'largest REST request body in MiB (default 64)', (text) => {
-      const value = Number(text);
-      if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError('expected a positive integer');
-      return value;
-    })
+    .option('--max-body-mib <n>', 'largest REST request body in MiB (default 64)', positive)
     .action(runServe);
 }
