@@ -11,14 +11,23 @@
 //      over 10 GB);
 //   5. queries (bench/python/bench_query.py): simingest vs DuckDB and
 //      pyarrow.dataset on a 1000-step TGV 2D dataset, and in-flight frames;
-//   6. prints the table and writes bench/results/latest.json plus a
+//   6. the realtime log (issue 13): bench/realtime_log_bench.cpp (engine,
+//      ack-after-fsync, its encoder alone, avro-c) beside fastavro's writer
+//      and avsc's file encoder on the same records;
+//   7. quantised columns against zfp and pyarrow lossless (issue 16,
+//      bench/python/bench_quantize.py);
+//   8. `simingest serve`: gRPC StreamData and REST Arrow IPC bodies against
+//      in-process ingest (issue 14, bench/node/serve_throughput.mjs);
+//   9. prints the table and writes bench/results/latest.json plus a
 //      timestamped copy.
 //
 // Numbers are reported, never asserted: a benchmark is not a test. The run
 // fails only when a contender fails or an output differs from its frames.
 //
 // Flags (npm run bench -- --flag): --quick, --long, --long-gb N, --skip-build,
-// --no-node, --no-query, --query-steps N (the read-side dataset, default 1000), --frames2d N, --frames3d N, --small-frames N,
+// --no-node, --no-query, --query-steps N (the read-side dataset, default 1000),
+// --no-realtime, --realtime-frames N, --no-quantize, --quantize-frames N,
+// --no-serve, --serve-frames N, --frames2d N, --frames3d N, --small-frames N,
 // --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
 // --memory-limit-mib N, --workers N, --repeat N (large-frame runs per
 // contender, the median is reported; default 3, 1 with --quick), --keep-output, --help.
@@ -27,6 +36,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, co
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quantizeSection, queryTargets, realtimeSection, serveSection } from './sections.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(root, 'bench');
@@ -41,7 +51,8 @@ function parseOptions(argv) {
   const flags = new Set();
   const values = {};
   const numeric = ['frames2d', 'frames3d', 'small-frames', 'small-frames-bindings', 'slowdown-steps',
-                   'slowdown-grid', 'memory-limit-mib', 'workers', 'long-gb', 'repeat', 'query-steps'];
+                   'slowdown-grid', 'memory-limit-mib', 'workers', 'long-gb', 'repeat', 'query-steps',
+                   'realtime-frames', 'quantize-frames', 'serve-frames'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [key, inline] = arg.startsWith('--') ? arg.slice(2).split('=', 2) : [arg];
@@ -49,7 +60,8 @@ function parseOptions(argv) {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).join('\n'));
       process.exit(0);
     }
-    if (['quick', 'long', 'skip-build', 'no-node', 'no-query', 'keep-output'].includes(key)) flags.add(key);
+    if (['quick', 'long', 'skip-build', 'no-node', 'no-query', 'no-realtime', 'no-quantize', 'no-serve',
+         'keep-output'].includes(key)) flags.add(key);
     else if (numeric.includes(key)) values[key] = Number(inline ?? argv[++i]);
     else throw new Error(`bench: unknown option ${arg} (--help lists them)`);
   }
@@ -65,6 +77,9 @@ function parseOptions(argv) {
     skipBuild: flags.has('skip-build'),
     noNode: flags.has('no-node'),
     noQuery: flags.has('no-query'),
+    noRealtime: flags.has('no-realtime'),
+    noQuantize: flags.has('no-quantize'),
+    noServe: flags.has('no-serve'),
     keepOutput: flags.has('keep-output'),
     frames2d: option('frames2d', 240, 40),
     frames3d: option('frames3d', 24, 4),
@@ -77,6 +92,9 @@ function parseOptions(argv) {
     longGB: option('long-gb', 10, 10),
     repeat: option('repeat', 3, 1),
     querySteps: option('query-steps', 1000, 200),
+    realtimeFrames: option('realtime-frames', 2_000_000, 200_000),
+    quantizeFrames: option('quantize-frames', 20, 5),
+    serveFrames: option('serve-frames', 200, 50),
   };
 }
 
@@ -124,7 +142,8 @@ function build(options) {
   // Configured every time, so a build-bench/ made before SIMINGEST_BUILD_BENCH existed gets it.
   run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DSIMINGEST_BUILD_TESTS=OFF',
     '-DSIMINGEST_BUILD_BENCH=ON']);
-  run('cmake', ['--build', buildDir, '-j', process.env.SIMINGEST_BUILD_JOBS ?? '2', '--target', 'simingest', 'bench_ingest']);
+  const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench'])];
+  run('cmake', ['--build', buildDir, '-j', process.env.SIMINGEST_BUILD_JOBS ?? '2', '--target', ...targets]);
 }
 
 function nodeAvailable(options) {
@@ -336,7 +355,7 @@ function printReport(report) {
     const lg = report.long;
     console.log(`\n--long: ${fmt(lg.fieldBytes / 1e9, 1)} GB in ${fmt(lg.seconds, 1)} s, peak RSS ${fmt(lg.peakRssBytes / MiB)} MiB, memoryLimit ${fmt(lg.memoryLimit / MiB)} MiB (+64 MiB = ${fmt(lg.memoryLimit / MiB + 64)})`);
   }
-  console.log('\ntargets (issue 5):');
+  console.log('\ntargets (issue 5 unless named):');
   for (const t of report.targets) {
     console.log(`  ${t.met === null ? '  n/a' : t.met ? '  met' : '  GAP'}  ${t.target}: ${t.measured}`);
   }
@@ -467,6 +486,28 @@ async function main() {
     }
   }
 
+  // Issues 13, 16 and 14 (bench/sections.mjs): each section's JSON goes in
+  // the report under its name, its goals join the targets.
+  const ctx = { run, runJson, python, root, benchDir, buildDir, outRoot };
+  const sections = [
+    ['realtime', !options.noRealtime, 'realtime log: engine vs fastavro and avsc (bench/realtime_log_bench.cpp)', realtimeSection],
+    ['quantize', !options.noQuantize, 'quantised columns vs zfp and pyarrow (bench/python/bench_quantize.py)', quantizeSection],
+    ['serve', !options.noServe && node.ok, 'simingest serve vs in-process (bench/node/serve_throughput.mjs)', serveSection],
+  ];
+  const sectionTargets = [];
+  for (const [name, enabled, title, section] of sections) {
+    if (!enabled) continue;
+    console.log(`== ${title}`);
+    try {
+      const { result, targets } = section(ctx, options);
+      report[name] = result;
+      sectionTargets.push(...targets);
+    } catch (error) {
+      failures.push(`${name}: ${error.message}`);
+      report[name] = { failed: error.message };
+    }
+  }
+
   if (options.long) {
     console.log(`== --long: ${options.longGB} GB from C++, memoryLimit 256 MiB`);
     const spec = { ...c2, stream: 'fields', out: path.join(outRoot, 'long-cpp'), totalBytes: options.longGB * 1e9, loadFrames: 4,
@@ -484,7 +525,7 @@ async function main() {
 
   report.machine.loadavgEnd = os.loadavg();
   report.seconds = (Date.now() - started) / 1e3;
-  report.targets = evaluateTargets(report);
+  report.targets = [...evaluateTargets(report), ...(report.query?.cases ? queryTargets(report.query) : []), ...sectionTargets];
   report.failures = failures;
   report.table = printTable(report);
   printReport(report);

@@ -5,13 +5,14 @@
 // the first frame to the flush that commits the last. Clients run in a child
 // process (the same file with --client), as a remote solver would.
 //
-//   node bench/node/serve_throughput.mjs [--frames N]   (after npm run compile)
+//   node bench/node/serve_throughput.mjs [--frames N] [--json FILE]   (after npm run compile)
+// --json writes the seconds of each contender (bench/run.mjs reads it).
 // Numbers are reported, never asserted.
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -29,6 +30,8 @@ const FRAMES = framesArg > 0 ? Number(process.argv[framesArg + 1]) : 200;
 // --only grpc|rest_arrow skips the other service contender (for profiling one path).
 const onlyArg = process.argv.indexOf('--only');
 const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1] : undefined;
+const jsonArg = process.argv.indexOf('--json');
+const JSON_OUT = jsonArg > 0 ? process.argv[jsonArg + 1] : undefined;
 const config = {
   streams: { fields: { columns: Object.fromEntries(COLUMNS.map((c) => [c, 'float32'])), grid: [NY, NX], partition: { steps: 100 } } },
   compression: { codec: 'zstd', level: 1 },
@@ -133,6 +136,7 @@ async function main() {
   console.log(line('in-process ingest()', results.inProcess));
   if (results.grpc !== undefined) console.log(line('gRPC StreamData', results.grpc));
   if (results.rest_arrow !== undefined) console.log(line('REST Arrow IPC bodies', results.rest_arrow));
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ frames: FRAMES, frameBytes: NX * NY * COLUMNS.length * 4, seconds: results }));
 }
 
 if (process.argv[2] === '--client') client(process.argv[3], process.argv[4]).catch((e) => { console.error(e); process.exit(1); });

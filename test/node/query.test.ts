@@ -269,3 +269,21 @@ test('a failing read rejects with the status of the stream', async (t) => {
     (error: unknown) => error instanceof SimingestError && error.code === 'ERR_CORRUPT' && error.message.includes(path.basename(last)),
   );
 });
+
+test('a result over queryMemoryLimit rejects with ERR_RESOURCE_LIMIT naming the limit, committed or in flight', async (t) => {
+  const ingestor = await Ingestor.open(scratchDir(t), { queryMemoryLimit: 2 ** 20, streams: { f: { columns: { v: 'float64' }, grid: [512, 512] } } });
+  const limited = async (promise: Promise<unknown>) => {
+    await assert.rejects(promise, (error: unknown) => {
+      assert.ok(error instanceof SimingestError, String(error));
+      assert.equal(error.code, 'ERR_RESOURCE_LIMIT', error.message);
+      assert.match(error.message, /query memory limit of 1048576 bytes/);
+      return true;
+    });
+  };
+  await ingestor.ingest('f', { step: 0, time: 0, columns: { v: new Float64Array(512 * 512) } }); // 2 MiB
+  await ingestor.flush();
+  await limited(ingestor.query('f'));
+  await ingestor.ingest('f', { step: 1, time: 1, columns: { v: new Float64Array(512 * 512) } });
+  await limited(ingestor.query('f', { steps: [1, 1] }));
+  await ingestor.close(); // here, not in t.after: scratchDir's cleanup may run first
+});

@@ -173,3 +173,16 @@ test('a gRPC message over the limit is refused with RESOURCE_EXHAUSTED and nothi
   const status = await call<{ totals: { frames_accepted: string } }>((cb) => c.GetStatus({}, new grpc.Metadata(), cb as never));
   assert.equal(status.totals.frames_accepted, '0');
 });
+
+test('a wrong dtype name in a gRPC frame is refused with the engine code, naming it, and nothing of it is ingested', async (t) => {
+  const { handle } = await startServer(t, { grpcPort: 0, token: TOKEN });
+  const c = client(handle.address().grpc!.target);
+  t.after(() => c.close());
+  const batch = await call<{ results: { ok: boolean; code: string; message: string }[]; accepted: string; rejected: string }>((cb) => c.BatchIngest({
+    frames: [{ stream: 'diag', step: '1', time: 1, columns: [{ name: 'energy', dtype: 'float128', data: Buffer.alloc(16) }, { name: 'count', dtype: 'uint16', data: bytes(new Uint16Array([9])) }] }],
+  }, auth(), cb));
+  assert.equal(batch.accepted, '0');
+  assert.deepEqual(batch.results.map((r) => [r.ok, r.code]), [[false, 'ERR_INVALID_ARGUMENT']]);
+  assert.match(batch.results[0]!.message, /unknown dtype "float128"/);
+  assert.equal(handle.ingestor.stats().streams.diag!.framesAccepted, 0);
+});

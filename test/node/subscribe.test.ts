@@ -1,7 +1,8 @@
 // Issue 13 item 3: for await over Ingestor.subscribe() — frames of the
 // realtime path arrive in order with their values, fromStep skips earlier
 // steps, breaking the loop unsubscribes (ingest goes on, stats show no
-// subscriber), close ends the loop, a batch stream is refused.
+// subscriber), a loop body that throws unsubscribes too, close ends the
+// loop, a batch stream is refused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Ingestor, SimingestError, type Config } from 'simingest';
@@ -67,4 +68,18 @@ test('subscribing to a batch stream or after close is refused with a typed error
   assert.throws(() => ing.subscribe('diag', { fromStep: 1.5 }), /options\.fromStep/);
   await ing.close();
   assert.throws(() => ing.subscribe('diag'), (e: SimingestError) => e.code === 'ERR_CLOSED');
+});
+
+test('a loop whose body throws unsubscribes; ingest goes on', async (t) => {
+  const ing = await Ingestor.open(scratchDir(t), config('realtime'));
+  const frames = ing.subscribe('diag');
+  for (let step = 0; step < 3; step++) await ing.ingest('diag', frame(step));
+  await assert.rejects(async () => {
+    for await (const got of frames) {
+      if (got.step === 1) throw new Error('subscriber failed');
+    }
+  }, /subscriber failed/);
+  assert.equal(ing.stats().realtime?.subscriptions.subscribers, 0);
+  await ing.ingest('diag', frame(3)); // nobody listens: ingest goes on
+  await ing.close();
 });

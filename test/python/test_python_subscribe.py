@@ -57,3 +57,25 @@ def test_a_batch_stream_is_refused(tmp_path):
             ing.subscribe("bulk")
         with pytest.raises(simingest.UnknownStreamError):
             ing.subscribe("nope")
+
+
+def test_a_subscriber_that_never_reads_keeps_the_newest_frames_and_counts_the_gap(tmp_path):
+    ing = simingest.Ingestor(str(tmp_path / "ds"), config("realtime"))
+    frames = ing.subscribe("diag", max_buffered=2, timeout=30)
+    for step in range(10):  # never waits for the reader
+        ing.ingest("diag", step, float(step), {"e": 1.0, "v": values(step)})
+    ing.close()  # delivers what the engine queued, then ends the iteration
+    got = list(frames)
+    frames.close()
+    assert [f["step"] for f in got] == [8, 9]
+    # Every frame is either received or counted in a gap.
+    assert len(got) + sum(f["dropped_before"] for f in got) == 10
+
+
+def test_unsubscribing_twice_is_harmless(tmp_path):
+    with simingest.Ingestor(str(tmp_path / "ds"), config("realtime")) as ing:
+        frames = ing.subscribe("diag", timeout=30)
+        frames.close()
+        frames.close()  # documented: a second call does nothing
+        assert ing.stats()["realtime"]["subscriptions"]["subscribers"] == 0
+        ing.ingest("diag", 0, 0.0, {"e": 1.0, "v": values(0)})
