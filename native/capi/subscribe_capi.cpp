@@ -1,10 +1,10 @@
 // The C ABI of in-process subscriptions: argument checks and the handle.
 // The queues and the delivery thread are pipeline/subscriptions.cpp.
-#include <cstring>
 #include <memory>
 #include <string>
 
 #include "capi_support.hpp"
+#include "core/c_enum.hpp"
 #include "pipeline/subscriptions.hpp"
 #include "simingest.h"
 
@@ -15,6 +15,7 @@ struct simingest_subscription {
 namespace {
 
 using simingest::Status;
+using simingest::c_enum_value;
 using simingest::capi::check_usable;
 using simingest::capi::fail;
 using simingest::capi::guarded;
@@ -35,11 +36,7 @@ simingest_status read_options(simingest_ingestor* handle, const simingest_subscr
     return fail(handle, Status::invalid_argument,
                 "subscribe: options.queue_frames is " + std::to_string(given->queue_frames) + " but at most " +
                     std::to_string(SubscribeOptions::kMaxQueueFrames) + " frames may be queued");
-  // Read as the integer a C caller may have stored: loading a value outside
-  // the enumerators as the C++ enum type is undefined behaviour (UBSan).
-  static_assert(sizeof(simingest_subscribe_policy) == sizeof(int32_t), "C enums are int-sized here");
-  int32_t policy = 0;
-  std::memcpy(&policy, &given->policy, sizeof policy);
+  const int32_t policy = c_enum_value(given->policy);
   if (policy != SIMINGEST_SUBSCRIBE_DROP_OLDEST && policy != SIMINGEST_SUBSCRIBE_DISCONNECT)
     return fail(handle, Status::invalid_argument,
                 "subscribe: options.policy is " + std::to_string(policy) +

@@ -68,10 +68,8 @@ void CommitIntervalTimer::run() {
           roll_over_(*stream);
         } catch (const std::bad_alloc&) {
           // No memory for a marker: try again an interval later, unless a
-          // new frame has armed it already.
-          int64_t unarmed = 0;
-          stream->commit_deadline_ns.compare_exchange_strong(unarmed, monotonic_ns() + stream->commit_interval_ns,
-                                                             std::memory_order_acq_rel);
+          // new frame has armed it already (arm leaves an armed one alone).
+          arm(*stream);
         }
       }
       lock.lock();

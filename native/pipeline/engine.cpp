@@ -54,7 +54,7 @@ std::shared_ptr<const pipeline::NumaTopology> topology_of(const EngineOptions& o
 }
 
 // stats().realtime (docs/STATS.md): totals, then per routed stream.
-std::string realtime_stats_json(const Engine::Impl& impl) {
+nlohmann::ordered_json realtime_stats_json(const Engine::Impl& impl) {
   using nlohmann::ordered_json;
   ordered_json per_stream = ordered_json::object();
   uint64_t frames = 0, bytes = 0, blocks = 0, fsyncs = 0;
@@ -63,17 +63,21 @@ std::string realtime_stats_json(const Engine::Impl& impl) {
     if (stream->realtime_slot < 0) continue;
     const auto slot = static_cast<uint32_t>(stream->realtime_slot);
     const auto& c = impl.realtime.counters(slot);
+    const uint64_t stream_frames = c.frames.load(std::memory_order_relaxed);
+    const uint64_t stream_bytes = c.bytes.load(std::memory_order_relaxed);
+    const uint64_t stream_blocks = c.blocks.load(std::memory_order_relaxed);
+    const uint64_t stream_fsyncs = c.fsyncs.load(std::memory_order_relaxed);
+    frames += stream_frames;
+    bytes += stream_bytes;
+    blocks += stream_blocks;
+    fsyncs += stream_fsyncs;
     ordered_json j;
     j["path"] = impl.realtime.path_of(slot);
-    j["frames"] = c.frames.load(std::memory_order_relaxed);
-    j["bytes"] = c.bytes.load(std::memory_order_relaxed);
-    j["blocks"] = c.blocks.load(std::memory_order_relaxed);
-    j["fsyncs"] = c.fsyncs.load(std::memory_order_relaxed);
-    frames += j["frames"].get<uint64_t>();
-    bytes += j["bytes"].get<uint64_t>();
-    blocks += j["blocks"].get<uint64_t>();
-    fsyncs += j["fsyncs"].get<uint64_t>();
-    per_stream[stream->config.name] = j;
+    j["frames"] = stream_frames;
+    j["bytes"] = stream_bytes;
+    j["blocks"] = stream_blocks;
+    j["fsyncs"] = stream_fsyncs;
+    per_stream[stream->config.name] = std::move(j);
     for (const auto& cut : impl.realtime.recovery()[slot].truncated)
       truncated.push_back({{"path", cut.path}, {"keptBytes", cut.kept_bytes}, {"cutBytes", cut.cut_bytes},
                            {"reason", cut.reason}});
@@ -88,8 +92,8 @@ std::string realtime_stats_json(const Engine::Impl& impl) {
   out["subscriptions"] = {{"subscribers", subs.subscribers}, {"delivered", subs.delivered},
                           {"dropped", subs.dropped}, {"disconnected", subs.disconnected},
                           {"lagFrames", subs.queued}, {"maxLagFrames", subs.max_queued}};
-  out["streams"] = per_stream;
-  return out.dump();
+  out["streams"] = std::move(per_stream);
+  return out;
 }
 
 }  // namespace
@@ -308,7 +312,7 @@ std::string Engine::stats_json() const {
     for (const ColumnConfig& column : stream->config.columns) names.push_back(column.name);
     entry["index"] = storage::index_statistics_json(stream->index_statistics.get(), names);
     if (auto quantize = pipeline::quantize_stats_json(stream->config, stream->quantize_errors.get()))
-      entry["quantize"] = ordered_json::parse(*quantize);
+      entry["quantize"] = std::move(*quantize);
     per_stream[stream->config.name] = std::move(entry);
   }
   ordered_json out = counters_json(total);
@@ -370,7 +374,7 @@ std::string Engine::stats_json() const {
   stages["write"] = stage_json(impl.stage_write);
   stages["fsync"] = stage_json(impl.stage_fsync);
   out["stages"] = stages;
-  if (!impl.realtime.empty()) out["realtime"] = ordered_json::parse(realtime_stats_json(impl));
+  if (!impl.realtime.empty()) out["realtime"] = realtime_stats_json(impl);
   return out.dump();
 }
 

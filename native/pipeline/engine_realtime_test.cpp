@@ -58,6 +58,15 @@ class EngineRealtime : public ::testing::Test {
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
+  // Steps 0 .. frames-1 of the stream of config(stream_extra), one host
+  // waiting for each fsync: one block per frame. Then closed.
+  void write_one_block_per_frame(const std::string& stream_extra, int64_t frames) {
+    auto engine = Engine::open(root_, config(stream_extra, R"(,"durability":"ack-after-fsync")"));
+    std::string message;
+    for (int64_t step = 0; step < frames; ++step) ASSERT_EQ(ingest(*engine, step, message), Status::ok) << message;
+    engine->close();
+  }
+
   // Scans `path` as the stream of config(stream_extra) describes it.
   static storage::avro::LogScan scan(const std::string& path, const std::string& stream_extra) {
     const Config parsed = parse_config(config(stream_extra));
@@ -183,13 +192,7 @@ TEST_F(EngineRealtime, realtime_route_refuses_non_finite_values_of_reject_column
 
 TEST_F(EngineRealtime, reopen_truncates_a_torn_last_block_and_starts_a_new_segment) {
   const std::string stream = R"(,"route":"realtime")";
-  {
-    // One host waiting for each fsync: one block per frame.
-    auto engine = Engine::open(root_, config(stream, R"(,"durability":"ack-after-fsync")"));
-    std::string message;
-    for (int64_t step = 0; step < 6; ++step) ASSERT_EQ(ingest(*engine, step, message), Status::ok) << message;
-    engine->close();
-  }
+  ASSERT_NO_FATAL_FAILURE(write_one_block_per_frame(stream, 6));
   const std::string first = log_files().at(0);
   const auto whole = fs::file_size(first);
   fs::resize_file(first, whole - 7);  // the last block loses its sync marker's end, as a cut write would
@@ -207,12 +210,7 @@ TEST_F(EngineRealtime, reopen_truncates_a_torn_last_block_and_starts_a_new_segme
 
 TEST_F(EngineRealtime, a_damaged_log_is_quarantined_and_the_open_fails_once_naming_it) {
   const std::string stream = R"(,"route":"realtime")";
-  {
-    auto engine = Engine::open(root_, config(stream, R"(,"durability":"ack-after-fsync")"));
-    std::string message;
-    for (int64_t step = 0; step < 4; ++step) ASSERT_EQ(ingest(*engine, step, message), Status::ok) << message;
-    engine->close();
-  }
+  ASSERT_NO_FATAL_FAILURE(write_one_block_per_frame(stream, 4));
   const std::string first = log_files().at(0);
   {  // flip a byte of the first block's sync marker: every byte is there, but it makes no sense
     std::string bytes = read(first);

@@ -74,7 +74,8 @@ std::optional<std::string> quantize_metadata_json(const StreamConfig& stream, ui
   return out.dump();
 }
 
-std::optional<std::string> quantize_stats_json(const StreamConfig& stream, const QuantizeErrorTotals* totals) {
+std::optional<nlohmann::ordered_json> quantize_stats_json(const StreamConfig& stream,
+                                                          const QuantizeErrorTotals* totals) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (std::size_t i = 0; i < stream.columns.size(); ++i) {
     const ColumnConfig& column = stream.columns[i];
@@ -89,7 +90,7 @@ std::optional<std::string> quantize_stats_json(const StreamConfig& stream, const
     out[column.name] = j;
   }
   if (out.empty()) return std::nullopt;
-  return out.dump();
+  return out;
 }
 
 }  // namespace simingest::pipeline

@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/config.hpp"
 #include "pipeline/frame.hpp"
 
@@ -63,7 +65,9 @@ std::size_t quantize_block_values(Dtype dtype, uint64_t page_bytes) noexcept;
 std::optional<std::string> quantize_metadata_json(const StreamConfig& stream, uint64_t page_bytes);
 
 // The error each quantised column met so far, for stats() (docs/STATS.md):
-// a JSON object by column name; nothing when no column is quantised.
-std::optional<std::string> quantize_stats_json(const StreamConfig& stream, const QuantizeErrorTotals* totals);
+// a JSON object by column name; nothing when no column is quantised. A JSON
+// value, not text: stats_json() nests it as is.
+std::optional<nlohmann::ordered_json> quantize_stats_json(const StreamConfig& stream,
+                                                          const QuantizeErrorTotals* totals);
 
 }  // namespace simingest::pipeline

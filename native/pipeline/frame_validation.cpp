@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/c_enum.hpp"
 #include "core/names.hpp"
 #include "kernels/non_finite.hpp"
 #include "pipeline/frame_validation.hpp"
@@ -166,11 +167,7 @@ Status match_columns(StreamState& stream, const simingest_column* columns, std::
     if (slot[j] >= 0)
       return reject(stream, Status::unknown_column, column_prefix(stream, declared[j]) + "given twice in one frame",
                     message);
-    // A C caller may store any int in the enum field; loading it as the enum
-    // type would be undefined behaviour, so read its bytes as an int.
-    static_assert(sizeof(simingest_dtype) == sizeof(int), "simingest_dtype is int-sized");
-    int dtype_value = 0;
-    std::memcpy(&dtype_value, &given.dtype, sizeof dtype_value);
+    const int32_t dtype_value = c_enum_value(given.dtype);
     const auto dtype = dtype_from_c(dtype_value);
     if (!dtype)
       return reject(stream, Status::invalid_argument,

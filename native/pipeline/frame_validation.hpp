@@ -36,14 +36,14 @@ std::string mib(uint64_t bytes);
 // Counts a rejection on the stream, sets `message` and returns `status`.
 Status reject(StreamState& stream, Status status, std::string text, std::string& message);
 
-// Refuses a NULL column table and a time that is not finite or has no
-// partition; sets `time_partition` for time-partitioned streams.
 // The stream named `name` (a C string, may be NULL) in `index`, or nullptr
 // with `status` and `message` set: invalid_argument for NULL or a name the
 // naming rule refuses, unknown_stream otherwise. Counts nothing.
 StreamState* lookup_stream(const std::unordered_map<std::string_view, StreamState*>& index, const char* name,
                            Status& status, std::string& message);
 
+// Refuses a NULL column table and a time that is not finite or has no
+// partition; sets `time_partition` for time-partitioned streams.
 Status check_time(StreamState& stream, const simingest_column* columns, std::size_t ncolumns, double time,
                   double& time_partition, std::string& message);
 

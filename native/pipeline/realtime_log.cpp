@@ -131,18 +131,9 @@ Status RealtimeLog::wait_durable(uint32_t slot, uint64_t ticket, std::string& me
 void RealtimeLog::sync_all() {
   if (logs_.empty()) return;
   std::unique_lock<std::mutex> lock(mutex_);
-  std::vector<uint64_t> target;
-  for (auto& log : logs_) {
-    target.push_back(log->appended);
-    log->sync_wanted = std::max(log->sync_wanted, log->appended);
-  }
+  const std::vector<uint64_t> targets = want_all_durable();
   writer_wake_.notify_one();
-  progress_.wait(lock, [&] {
-    if (failure_ != Status::ok) return true;
-    for (std::size_t i = 0; i < logs_.size(); ++i)
-      if (logs_[i]->durable < target[i]) return false;
-    return true;
-  });
+  progress_.wait(lock, [&] { return failure_ != Status::ok || durable_through(targets); });
   if (failure_ != Status::ok) throw Error(failure_, failure_message_);
 }
 
@@ -154,19 +145,31 @@ void RealtimeLog::sync_all_async(SyncDone done) {
   PendingSync sync;
   sync.done = std::move(done);
   std::unique_lock<std::mutex> lock(mutex_);
-  for (auto& log : logs_) {
-    sync.targets.push_back(log->appended);
-    log->sync_wanted = std::max(log->sync_wanted, log->appended);
-  }
+  sync.targets = want_all_durable();
   syncs_.push_back(std::move(sync));
   writer_wake_.notify_one();
+}
+
+std::vector<uint64_t> RealtimeLog::want_all_durable() {
+  std::vector<uint64_t> targets;
+  targets.reserve(logs_.size());
+  for (auto& log : logs_) {
+    targets.push_back(log->appended);
+    log->sync_wanted = std::max(log->sync_wanted, log->appended);
+  }
+  return targets;
+}
+
+bool RealtimeLog::durable_through(const std::vector<uint64_t>& targets) const noexcept {
+  for (std::size_t slot = 0; slot < logs_.size(); ++slot)
+    if (logs_[slot]->durable < targets[slot]) return false;
+  return true;
 }
 
 std::vector<std::pair<RealtimeLog::SyncDone, Status>> RealtimeLog::take_finished_syncs() {
   std::vector<std::pair<SyncDone, Status>> finished;
   for (std::size_t i = 0; i < syncs_.size();) {
-    bool durable = true;
-    for (std::size_t slot = 0; slot < logs_.size(); ++slot) durable = durable && logs_[slot]->durable >= syncs_[i].targets[slot];
+    const bool durable = durable_through(syncs_[i].targets);
     if (durable || failure_ != Status::ok) {
       finished.emplace_back(std::move(syncs_[i].done), durable ? Status::ok : failure_);
       syncs_.erase(syncs_.begin() + static_cast<std::ptrdiff_t>(i));

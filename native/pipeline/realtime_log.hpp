@@ -109,6 +109,11 @@ class RealtimeLog {
   int64_t next_deadline_ns() const noexcept;
   void write_block(StreamLog& log, int64_t count);
   void fail(Status status, const std::string& message) noexcept;
+  // Under mutex_, for sync_all and sync_all_async: every log's last ticket
+  // now, each asked of the writer as durable (sync_wanted).
+  std::vector<uint64_t> want_all_durable();
+  // Under mutex_: whether every log is durable through its ticket in `targets`.
+  bool durable_through(const std::vector<uint64_t>& targets) const noexcept;
   // Takes the async syncs that are complete (or all, once failed) out of
   // `syncs_`; the caller runs them without the lock.
   std::vector<std::pair<SyncDone, Status>> take_finished_syncs();

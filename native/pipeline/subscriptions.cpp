@@ -106,8 +106,12 @@ void Subscriptions::publish_locked(const StreamState& stream, int64_t step, doub
         if (s.options.disconnect) {
           s.ending = true;
           s.end_status = Status::backpressure;
-          s.end_message = "subscription to stream \"" + s.stream_name + "\": its queue of " +
-                          std::to_string(capacity) + " frames is full; disconnected (policy disconnect)";
+          try {
+            s.end_message = "subscription to stream \"" + s.stream_name + "\": its queue of " +
+                            std::to_string(capacity) + " frames is full; disconnected (policy disconnect)";
+          } catch (const std::bad_alloc&) {
+            // Out of memory: the end call still runs, its status says why.
+          }
           ++disconnected_;
           queued = true;
           continue;
@@ -241,7 +245,8 @@ void Subscriptions::end(std::unique_lock<std::mutex>& lock, Subscriber& subscrib
   subscriber.in_callback = true;
   subscriber.count = 0;
   const auto status = static_cast<simingest_status>(subscriber.end_status);
-  const std::string message = subscriber.end_message;
+  // Moved, not copied: a copy could throw here, and nothing reads it after the end call.
+  const std::string message = std::move(subscriber.end_message);
   lock.unlock();
   try {
     subscriber.callback(subscriber.user, nullptr, status, message.c_str());
@@ -267,13 +272,15 @@ Status Subscriptions::cancel(Subscriber& subscriber, std::string& message) noexc
   subscriber.cancel_requested = true;
   idle_.wait(lock, [&] { return !subscriber.in_callback; });
   if (subscriber.ended) return Status::ok;  // ended before (close, disconnect): its end call has run
-  try {
-    subscriber.end_message = subscriber.ending ? subscriber.end_message : "unsubscribed";
-  } catch (const std::bad_alloc&) {
-    // The message stays as it was: the end call still runs.
+  if (!subscriber.ending) {  // else the end already due keeps its status and message
+    subscriber.end_status = Status::ok;
+    try {
+      subscriber.end_message = "unsubscribed";
+    } catch (const std::bad_alloc&) {
+      // The message stays as it was: the end call still runs.
+    }
+    subscriber.ending = true;
   }
-  if (!subscriber.ending) subscriber.end_status = Status::ok;
-  subscriber.ending = true;
   end(lock, subscriber);  // on this thread: when cancel returns, the callback is done with
   lock.unlock();
   wake_.notify_all();  // a stopping delivery thread may wait for this one to leave

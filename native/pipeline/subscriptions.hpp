@@ -39,7 +39,7 @@ struct StreamState;
 class Subscriptions;
 
 struct SubscribeOptions {
-  std::size_t queue_frames = 256;
+  std::size_t queue_frames = kDefaultQueueFrames;
   bool disconnect = false;  // policy disconnect; else dropOldest
   bool has_from_step = false;
   int64_t from_step = 0;
