@@ -7,7 +7,6 @@
 #include "core/names.hpp"
 #include "core/status.hpp"
 #include "query/query_stream.hpp"
-#include "storage/durable_io.hpp"
 #include "storage/manifest_store.hpp"
 
 namespace simingest::query {
@@ -16,8 +15,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-storage::Manifest load(const std::string& root) {
-  storage::LoadedManifest loaded = storage::load_manifest_copies(root);
+storage::Manifest load(const std::string& root, const storage::ManifestTexts& texts) {
+  storage::LoadedManifest loaded = storage::load_manifest_copies(root, texts);
   if (!loaded.manifest)
     throw Error(Status::io, root + ": no manifest (" + root + "/_simingest/" + storage::kManifestName +
                                 "): not a simingest dataset");
@@ -26,18 +25,6 @@ storage::Manifest load(const std::string& root) {
 
 std::string manifest_path(const std::string& root) {
   return root + "/_simingest/" + storage::kManifestName;
-}
-
-// The bytes of both copies, false when either is not a readable regular file
-// (then the full loader decides what that means).
-bool read_copies(const std::string& root, std::string& primary, std::string& backup) {
-  try {
-    primary = storage::read_file(root + "/_simingest/" + storage::kManifestName);
-    backup = storage::read_file(root + "/_simingest/" + storage::kManifestBackupName);
-    return true;
-  } catch (const Error&) {
-    return false;
-  }
 }
 
 }  // namespace
@@ -83,22 +70,17 @@ DatasetReader::DatasetReader(const std::string& root) {
 }
 
 std::shared_ptr<const storage::Manifest> DatasetReader::manifest() const {
-  // The bytes are read before the copies are loaded: if a commit replaces
-  // them in between, the cache keeps the older bytes beside the newer
-  // manifest, and the next query only loads again.
-  std::string primary, backup;
-  const bool read = read_copies(root_, primary, backup);
-  if (read) {
+  // Keyed on the very texts the cached manifest was loaded from: the same
+  // texts always load the same manifest, and each copy is read once a query.
+  storage::ManifestTexts texts = storage::read_manifest_texts(root_);
+  {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (cached_ && primary == cached_primary_ && backup == cached_backup_) return cached_;
+    if (cached_ && texts == cached_texts_) return cached_;
   }
-  auto loaded = std::make_shared<const storage::Manifest>(load(root_));
-  if (read) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    cached_primary_ = std::move(primary);
-    cached_backup_ = std::move(backup);
-    cached_ = loaded;
-  }
+  auto loaded = std::make_shared<const storage::Manifest>(load(root_, texts));
+  std::lock_guard<std::mutex> lock(mutex_);
+  cached_texts_ = std::move(texts);
+  cached_ = loaded;
   return loaded;
 }
 

@@ -20,6 +20,7 @@
 #include "query/snapshot.hpp"
 #include "simingest.h"
 #include "storage/manifest.hpp"
+#include "storage/manifest_store.hpp"
 
 namespace simingest::query {
 
@@ -54,7 +55,7 @@ class DatasetReader {
   std::shared_ptr<FooterCache> footers_ = std::make_shared<FooterCache>();
   // Lock: `mutex_` guards the cache.
   mutable std::mutex mutex_;
-  mutable std::string cached_primary_, cached_backup_;
+  mutable storage::ManifestTexts cached_texts_;  // what cached_ was loaded from
   mutable std::shared_ptr<const storage::Manifest> cached_;
 };
 

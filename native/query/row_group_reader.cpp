@@ -110,7 +110,6 @@ bool RowGroupReader::select(const parquet::ByteSource& source, uint64_t data_end
     indexed_ = true;
     return !frames_.empty();
   }
-  frames_.clear();
 
   decode_chunk(source, data_end, group.columns[0], where + ": step", steps_);
   decode_chunk(source, data_end, group.columns[1], where + ": time", times_);

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "parquet/thrift_compact.hpp"
+
 namespace simingest::storage::avro {
 
 using Bytes = std::vector<uint8_t>;
@@ -21,18 +23,19 @@ using Bytes = std::vector<uint8_t>;
 // The longest varint of a 64-bit value: ceil(64 / 7) bytes.
 inline constexpr std::size_t kMaxVarintBytes = 10;
 
-inline uint64_t zigzag(int64_t value) noexcept {
-  return (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
-}
-
 inline int64_t unzigzag(uint64_t value) noexcept {
   return static_cast<int64_t>(value >> 1) ^ -static_cast<int64_t>(value & 1);
 }
 
+// Avro's zigzag and varint are the Thrift compact protocol's (the same
+// ULEB128 of the same zigzag mapping), so appending reuses parquet/'s writer.
+// put_long is the one varint loop of its own: it writes into a buffer sized
+// in advance (pipeline/avro_record.cpp), with no vector to grow.
+
 // Writes the varint of `value` at `out` (room for kMaxVarintBytes) and
 // returns the bytes written.
 inline std::size_t put_long(uint8_t* out, int64_t value) noexcept {
-  uint64_t bits = zigzag(value);
+  uint64_t bits = parquet::thrift::zigzag64(value);
   std::size_t n = 0;
   while (bits >= 0x80) {
     out[n++] = static_cast<uint8_t>(bits | 0x80);
@@ -43,8 +46,7 @@ inline std::size_t put_long(uint8_t* out, int64_t value) noexcept {
 }
 
 inline void append_long(Bytes& out, int64_t value) {
-  uint8_t tmp[kMaxVarintBytes];
-  out.insert(out.end(), tmp, tmp + put_long(tmp, value));
+  parquet::thrift::append_varint(out, parquet::thrift::zigzag64(value));
 }
 
 inline void append_raw(Bytes& out, const void* data, std::size_t size) {

@@ -16,11 +16,10 @@ namespace {
 
 const std::string kMetaDirectory = "_simingest";
 
-struct CopyRead {
-  std::string relative_path;
-  std::optional<std::string> text;  // none: the copy does not exist
+// One copy parsed: its manifest, or why its text is not a good one.
+struct CopyParse {
   std::optional<Manifest> manifest;
-  std::string error;  // why `text` is not a good manifest
+  std::string error;
 };
 
 // The copy's bytes, or why it cannot be a manifest. Opened without
@@ -64,57 +63,76 @@ std::optional<std::string> read_bounded(const std::string& path, std::string& wh
   return text;
 }
 
-// `twin`: the other copy, read already; when this copy's text is the twin's
-// and the twin parsed, its manifest is taken instead of parsing the same
-// bytes again (equal texts are equal manifests; parsing is most of a load).
-CopyRead read_copy(const std::string& root, const char* name, const CopyRead* twin = nullptr) {
-  CopyRead copy;
-  copy.relative_path = kMetaDirectory + "/" + name;
-  const std::string path = root + "/" + copy.relative_path;
+ManifestCopyText read_copy(const std::string& root, const char* name) {
+  ManifestCopyText copy;
+  const std::string path = root + "/" + kMetaDirectory + "/" + name;
   if (entry_kind(path) == EntryKind::missing) return copy;
   std::string why;
-  std::optional<std::string> text = read_bounded(path, why);
-  if (!text) {
+  copy.text = read_bounded(path, why);
+  if (!copy.text) {
     copy.text = std::string();  // it exists, and it is damaged
-    copy.error = path + ": damaged manifest: " + why;
-    return copy;
-  }
-  copy.text = std::move(text);
-  if (twin != nullptr && twin->manifest && twin->text == copy.text) {
-    copy.manifest = twin->manifest;
-    return copy;
-  }
-  try {
-    copy.manifest = parse_manifest(*copy.text, path);
-  } catch (const Error& e) {
-    if (e.status() != Status::corrupt) throw;
-    copy.error = e.what();
+    copy.damage = path + ": damaged manifest: " + why;
   }
   return copy;
 }
 
+// `twin`: the other copy, parsed already; when this copy's text is the twin's
+// and the twin parsed, its manifest is taken instead of parsing the same
+// bytes again (equal texts are equal manifests; parsing is most of a load).
+CopyParse parse_copy(const std::string& root, const char* name, const ManifestCopyText& copy,
+                     const ManifestCopyText* twin_text = nullptr, const CopyParse* twin = nullptr) {
+  CopyParse parsed;
+  if (!copy.text) return parsed;
+  if (!copy.damage.empty()) {
+    parsed.error = copy.damage;
+    return parsed;
+  }
+  if (twin != nullptr && twin->manifest && twin_text->text == copy.text) {
+    parsed.manifest = twin->manifest;
+    return parsed;
+  }
+  const std::string path = root + "/" + kMetaDirectory + "/" + name;
+  try {
+    parsed.manifest = parse_manifest(*copy.text, path);
+  } catch (const Error& e) {
+    if (e.status() != Status::corrupt) throw;
+    parsed.error = e.what();
+  }
+  return parsed;
+}
+
 }  // namespace
 
+ManifestTexts read_manifest_texts(const std::string& root) {
+  return {read_copy(root, kManifestName), read_copy(root, kManifestBackupName)};
+}
+
 LoadedManifest load_manifest_copies(const std::string& root) {
-  CopyRead primary = read_copy(root, kManifestName);
-  CopyRead backup = read_copy(root, kManifestBackupName, &primary);
+  return load_manifest_copies(root, read_manifest_texts(root));
+}
+
+LoadedManifest load_manifest_copies(const std::string& root, const ManifestTexts& texts) {
+  CopyParse primary = parse_copy(root, kManifestName, texts.primary);
+  CopyParse backup = parse_copy(root, kManifestBackupName, texts.backup, &texts.primary, &primary);
 
   LoadedManifest loaded;
-  for (CopyRead* copy : {&primary, &backup})
-    if (copy->text && !copy->manifest) loaded.bad.push_back({copy->relative_path, copy->error});
+  const std::string primary_path = kMetaDirectory + "/" + kManifestName;
+  const std::string backup_path = kMetaDirectory + "/" + kManifestBackupName;
+  if (texts.primary.text && !primary.manifest) loaded.bad.push_back({primary_path, primary.error});
+  if (texts.backup.text && !backup.manifest) loaded.bad.push_back({backup_path, backup.error});
   if (!primary.manifest && !backup.manifest) {
-    if (!primary.text && !backup.text) return loaded;  // a new dataset
+    if (!texts.primary.text && !texts.backup.text) return loaded;  // a new dataset
     std::string message = "no good copy of the manifest is left, nothing was changed";
     for (const BadManifestCopy& bad : loaded.bad) message += "; " + bad.reason;
     if (loaded.bad.size() == 1)
-      message += "; " + root + "/" + (primary.text ? backup : primary).relative_path + ": missing";
+      message += "; " + root + "/" + (texts.primary.text ? backup_path : primary_path) + ": missing";
     throw Error(Status::corrupt, root + "/" + kMetaDirectory + "/" + kManifestName + ": " + message);
   }
-  CopyRead& used = primary.manifest ? primary : backup;
+  CopyParse& used = primary.manifest ? primary : backup;
   loaded.from_backup = !primary.manifest;
   loaded.manifest = std::move(used.manifest);
   // Equal texts are equal manifests: serialization is deterministic.
-  loaded.rewrite = !primary.manifest || !backup.manifest || *primary.text != *backup.text;
+  loaded.rewrite = !primary.manifest || !backup.manifest || *texts.primary.text != *texts.backup.text;
   return loaded;
 }
 

@@ -43,6 +43,28 @@ struct LoadedManifest {
   bool from_backup = false;
 };
 
+// What load_manifest_copies reads of one copy, before parsing it.
+struct ManifestCopyText {
+  std::optional<std::string> text;  // none: the copy does not exist
+  std::string damage;               // set: it exists but cannot be a manifest (why, naming it)
+  bool operator==(const ManifestCopyText& other) const { return text == other.text && damage == other.damage; }
+  bool operator!=(const ManifestCopyText& other) const { return !(*this == other); }
+};
+
+struct ManifestTexts {
+  ManifestCopyText primary, backup;
+  bool operator==(const ManifestTexts& other) const { return primary == other.primary && backup == other.backup; }
+};
+
+// The first half of load_manifest_copies: both copies read, as it reads them,
+// nothing parsed. The same texts always load the same manifest, so a reader
+// that keeps what it loaded (query/dataset_reader.cpp) compares these and
+// parses only texts it has not seen. Throws Error(io) if a copy cannot be read.
+ManifestTexts read_manifest_texts(const std::string& root);
+
+// The second half: picks a manifest from texts read_manifest_texts returned.
+LoadedManifest load_manifest_copies(const std::string& root, const ManifestTexts& texts);
+
 // Reads both copies of the dataset at `root` and picks one: the primary if it
 // is good, else the backup. A copy that is a symbolic link, not a regular file
 // or larger than kMaxManifestBytes is damaged like one that fails its CRC;
