@@ -37,6 +37,8 @@ void journal_row_group(OpenFile& open, const RowGroup& group) {
   open.frames_journaled = open.frames;
 }
 
+}  // namespace
+
 // The time index entry of a row group just written at `first_row` of its file.
 storage::RowGroupIndex index_row_group(const RowGroup& group, const parquet::FileSchema& schema, int64_t first_row) {
   storage::RowGroupIndex index;
@@ -62,8 +64,6 @@ storage::RowGroupIndex index_row_group(const RowGroup& group, const parquet::Fil
   }
   return index;
 }
-
-}  // namespace
 
 void CommitWriter::start() {
   states_.resize(engine_.streams.size());

@@ -31,6 +31,10 @@ namespace simingest::pipeline {
 
 struct StreamState;
 
+// The time index entry (manifest rowGroupIndex) of `group`, just written at
+// `first_row` of its file; also used by log compaction (log_compaction.hpp).
+storage::RowGroupIndex index_row_group(const RowGroup& group, const parquet::FileSchema& schema, int64_t first_row);
+
 // The commit thread's view of a stream: its open file.
 struct OpenFile {
   std::unique_ptr<storage::PendingFile> file;

@@ -10,6 +10,7 @@
 #include "parquet/arrow_schema.hpp"
 #include "parquet/bloom_filter.hpp"
 #include "pipeline/engine_impl.hpp"
+#include "pipeline/log_compaction.hpp"
 #include "storage/index_statistics.hpp"
 
 namespace simingest {
@@ -53,10 +54,44 @@ std::shared_ptr<const pipeline::NumaTopology> topology_of(const EngineOptions& o
   return std::make_shared<const pipeline::NumaTopology>(pipeline::NumaTopology::read("/sys"));
 }
 
+// Compaction of the realtime logs of "realtime" streams (log_compaction.hpp;
+// ADR 0018): at open the segments of earlier sessions, at close also this
+// session's, once its writer is stopped. "both" streams have their Parquet
+// from the batch path: their log is left as it is. Throws the first Error.
+void compact_logs(Engine::Impl& impl, bool closing) {
+  for (auto& stream : impl.streams) {
+    if (stream->config.route != StreamRoute::realtime) continue;
+    const auto slot = static_cast<uint32_t>(stream->realtime_slot);
+    const uint64_t current = impl.realtime.segment_of(slot);
+    pipeline::compact_realtime_log(*impl.dataset, *stream, impl.config, closing ? current + 1 : current,
+                                   impl.realtime.compaction(slot));
+  }
+}
+
+// stats().realtime.compaction and per stream (docs/STATS.md); adds the
+// stream's counters to `total` (whose lastError is the last stream's that has one).
+nlohmann::ordered_json compaction_json(const pipeline::CompactionCounters& c, nlohmann::ordered_json* total) {
+  nlohmann::ordered_json j;
+  const std::pair<const char*, const std::atomic<uint64_t>*> counters[] = {
+      {"runs", &c.runs}, {"frames", &c.frames}, {"bytesIn", &c.bytes_in}, {"bytesOut", &c.bytes_out},
+      {"files", &c.files}, {"segmentsRetired", &c.segments_retired}};
+  for (const auto& [name, counter] : counters) {
+    const uint64_t value = counter->load(std::memory_order_relaxed);
+    j[name] = value;
+    if (total) (*total)[name] = (*total)[name].get<uint64_t>() + value;
+  }
+  std::lock_guard<std::mutex> lock(c.mutex);
+  j["lastError"] = c.last_error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(c.last_error);
+  if (total && !c.last_error.empty()) (*total)["lastError"] = c.last_error;
+  return j;
+}
+
 // stats().realtime (docs/STATS.md): totals, then per routed stream.
 nlohmann::ordered_json realtime_stats_json(const Engine::Impl& impl) {
   using nlohmann::ordered_json;
   ordered_json per_stream = ordered_json::object();
+  ordered_json compaction = {{"runs", 0}, {"frames", 0}, {"bytesIn", 0}, {"bytesOut", 0},
+                             {"files", 0}, {"segmentsRetired", 0}, {"lastError", nullptr}};
   uint64_t frames = 0, bytes = 0, blocks = 0, fsyncs = 0;
   ordered_json truncated = ordered_json::array();
   for (const auto& stream : impl.streams) {
@@ -77,6 +112,7 @@ nlohmann::ordered_json realtime_stats_json(const Engine::Impl& impl) {
     j["bytes"] = stream_bytes;
     j["blocks"] = stream_blocks;
     j["fsyncs"] = stream_fsyncs;
+    j["compaction"] = compaction_json(impl.realtime.compaction(slot), &compaction);
     per_stream[stream->config.name] = std::move(j);
     for (const auto& cut : impl.realtime.recovery()[slot].truncated)
       truncated.push_back({{"path", cut.path}, {"keptBytes", cut.kept_bytes}, {"cutBytes", cut.cut_bytes},
@@ -88,6 +124,7 @@ nlohmann::ordered_json realtime_stats_json(const Engine::Impl& impl) {
   out["blocks"] = blocks;
   out["fsyncs"] = fsyncs;
   out["truncated"] = truncated;
+  out["compaction"] = std::move(compaction);
   const auto subs = impl.subscriptions->totals();
   out["subscriptions"] = {{"subscribers", subs.subscribers}, {"delivered", subs.delivered},
                           {"dropped", subs.dropped}, {"disconnected", subs.disconnected},
@@ -185,12 +222,17 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   // The router's realtime leg: recover each routed stream's log (a damaged
   // one is quarantined and fails this open once), then start new segments.
   std::vector<const StreamConfig*> routed;
+  std::vector<storage::LogMark> compacted;
   for (auto& stream : impl->streams) {
     if (stream->config.route == StreamRoute::batch) continue;
     stream->realtime_slot = static_cast<int32_t>(routed.size());
     routed.push_back(&stream->config);
+    compacted.push_back(impl->dataset->compacted_mark(stream->config.name));
   }
-  if (!routed.empty()) impl->realtime.open(impl->dataset->root(), routed);
+  if (!routed.empty()) impl->realtime.open(impl->dataset->root(), routed, compacted);
+  // What earlier sessions left in the logs of "realtime" streams (closed or
+  // crashed) goes to Parquet now, before any thread touches the dataset.
+  compact_logs(*impl, false);
 
   Impl* raw = impl.get();
   std::unique_ptr<Engine> ingestor(new Engine(std::move(impl)));
@@ -268,6 +310,20 @@ void Engine::close() {
   impl.subscriptions->stop();
   impl.workers.stop();
   impl.commit_writer.stop();
+  // The log writer and the commit thread are gone: this session's segments
+  // are closed and the dataset is this thread's. After a failure nothing is
+  // compacted (the next open does it).
+  if (status == Status::ok && !impl.failure.failed() && impl.dataset) {
+    try {
+      compact_logs(impl, true);
+    } catch (const Error& e) {
+      status = e.status();
+      message = e.what();
+    } catch (const std::bad_alloc&) {
+      status = Status::out_of_memory;
+      message = "out of memory compacting the realtime log (its frames stay in the log; the next open compacts them)";
+    }
+  }
   impl.budget.close();
   impl.dataset.reset();
   if (status == Status::ok && impl.failure.failed()) status = impl.failure.get(message);

@@ -24,6 +24,8 @@ struct RealtimeLog::StreamLog {
   avro::SyncMarker sync{};
   avro::BlockCodec codec;
   RealtimeCounters counters;
+  CompactionCounters compaction;
+  uint64_t segment = 0;
 
   // Guarded by mutex_.
   avro::Bytes pending;
@@ -47,18 +49,20 @@ RealtimeLog::~RealtimeLog() {
   }
 }
 
-void RealtimeLog::open(const std::string& root, const std::vector<const StreamConfig*>& streams) {
+void RealtimeLog::open(const std::string& root, const std::vector<const StreamConfig*>& streams,
+                       const std::vector<storage::LogMark>& compacted) {
   root_ = root;
   std::vector<storage::QuarantinedFile> quarantined;
-  for (const StreamConfig* stream : streams) {
-    recovery_.push_back(storage::recover_realtime_log(root, *stream));
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    recovery_.push_back(storage::recover_realtime_log(root, *streams[i], compacted[i]));
     for (const auto& file : recovery_.back().quarantined) quarantined.push_back(file);
   }
   if (!quarantined.empty()) throw Error(Status::corrupt, storage::quarantine_message(root, quarantined));
   for (std::size_t i = 0; i < streams.size(); ++i) {
     auto log = std::make_unique<StreamLog>(*streams[i]);
     const std::string dir = storage::realtime_stream_directory(streams[i]->name);
-    log->relative_path = dir + "/" + storage::realtime_log_name(recovery_[i].next_segment);
+    log->segment = recovery_[i].next_segment;
+    log->relative_path = dir + "/" + storage::realtime_log_name(log->segment);
     log->path = root + "/" + log->relative_path;
     log->sync = avro::random_sync_marker();
     const avro::Bytes header =
@@ -82,6 +86,12 @@ void RealtimeLog::start() {
 const RealtimeCounters& RealtimeLog::counters(uint32_t slot) const noexcept { return logs_[slot]->counters; }
 
 std::string RealtimeLog::path_of(uint32_t slot) const { return logs_[slot]->relative_path; }
+
+uint64_t RealtimeLog::segment_of(uint32_t slot) const noexcept { return logs_[slot]->segment; }
+
+CompactionCounters& RealtimeLog::compaction(uint32_t slot) noexcept { return logs_[slot]->compaction; }
+
+const CompactionCounters& RealtimeLog::compaction(uint32_t slot) const noexcept { return logs_[slot]->compaction; }
 
 RealtimeLog::Appender::Appender(RealtimeLog& log, uint32_t slot) : log_(log), slot_(slot), lock_(log.mutex_) {
   StreamLog& stream = *log_.logs_[slot_];

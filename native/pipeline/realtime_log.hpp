@@ -47,6 +47,20 @@ struct RealtimeCounters {
   std::atomic<uint64_t> fsyncs{0};
 };
 
+// Compaction of a stream's log into Parquet (pipeline/log_compaction.hpp),
+// for stats().realtime: written by the thread that compacts (open, close),
+// read by stats().
+struct CompactionCounters {
+  std::atomic<uint64_t> runs{0};         // compactions that found records to move
+  std::atomic<uint64_t> frames{0};       // records moved into Parquet
+  std::atomic<uint64_t> bytes_in{0};     // log bytes read
+  std::atomic<uint64_t> bytes_out{0};    // Parquet bytes committed
+  std::atomic<uint64_t> files{0};        // Parquet files committed
+  std::atomic<uint64_t> segments_retired{0};
+  mutable std::mutex mutex;              // guards last_error
+  std::string last_error;                // empty: the last compaction succeeded
+};
+
 class RealtimeLog {
  public:
   explicit RealtimeLog(Durability durability) noexcept;
@@ -56,9 +70,12 @@ class RealtimeLog {
 
   // Recovers the logs of `streams` (each routed) in the dataset at `root`
   // and starts a new segment for each: header written and fsynced. Stream i
-  // of `streams` is slot i. Throws Error: corrupt (a damaged log was
-  // quarantined; the message names it), io.
-  void open(const std::string& root, const std::vector<const StreamConfig*>& streams);
+  // of `streams` is slot i, `compacted[i]` its compaction mark in the
+  // manifest (segments before it are deleted; the new one is never below
+  // it). Throws Error: corrupt (a damaged log was quarantined; the message
+  // names it), io.
+  void open(const std::string& root, const std::vector<const StreamConfig*>& streams,
+            const std::vector<storage::LogMark>& compacted);
   // Starts the writer thread. Throws Error(resource_limit).
   void start();
   bool empty() const noexcept { return logs_.empty(); }
@@ -99,6 +116,9 @@ class RealtimeLog {
   const RealtimeCounters& counters(uint32_t slot) const noexcept;
   const std::vector<storage::RealtimeLogRecovery>& recovery() const noexcept { return recovery_; }
   std::string path_of(uint32_t slot) const;  // relative to the dataset
+  uint64_t segment_of(uint32_t slot) const noexcept;  // the segment this session writes
+  CompactionCounters& compaction(uint32_t slot) noexcept;
+  const CompactionCounters& compaction(uint32_t slot) const noexcept;
 
   static constexpr std::size_t kMaxPendingBytes = 64u << 20;
 

@@ -60,7 +60,7 @@ LogScan ended(LogScan scan, LogScan::Outcome outcome, std::string reason) {
 }  // namespace
 
 LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expected_schema,
-                 const std::vector<Primitive>& columns) {
+                 const std::vector<Primitive>& columns, const RecordVisitor& visit) {
   LogScan scan;
   Cursor cursor(data, size);
   using Outcome = LogScan::Outcome;
@@ -117,6 +117,14 @@ LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expec
     for (int64_t i = 0; i < count; ++i)
       if (!skip_record(records, columns)) return ended(scan, Outcome::damaged, "malformed record in the block" + at);
     if (records.remaining() != 0) return ended(scan, Outcome::damaged, "block holds more bytes than its records" + at);
+    if (visit) {
+      Cursor again(plain.data(), plain.size());
+      for (int64_t i = 0; i < count; ++i) {
+        const std::size_t start = again.offset();
+        skip_record(again, columns);
+        visit(plain.data() + start, again.offset() - start);
+      }
+    }
     scan.good_bytes = cursor.offset();
     ++scan.blocks;
     scan.records += static_cast<uint64_t>(count);

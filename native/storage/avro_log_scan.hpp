@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,15 @@ struct LogScan {
   std::string reason;       // torn or damaged: what was found, with the byte offset
 };
 
+// Sees each record of a good block, in file order: its bytes (valid during
+// the call only). Compaction reads the log through it (avro_log_read.hpp).
+using RecordVisitor = std::function<void(const uint8_t* record, std::size_t size)>;
+
 // Scans the `size` bytes of a log file whose header must hold
-// `expected_schema` as avro.schema and whose records have `columns`.
+// `expected_schema` as avro.schema and whose records have `columns`; hands
+// every record of every good block to `visit` if given (a block's records
+// only once the whole block checked out).
 LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expected_schema,
-                 const std::vector<Primitive>& columns);
+                 const std::vector<Primitive>& columns, const RecordVisitor& visit = nullptr);
 
 }  // namespace simingest::storage::avro

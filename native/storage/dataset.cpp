@@ -114,6 +114,7 @@ std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOption
     dataset->streams_ = std::move(loaded.manifest->streams);
     dataset->files_ = std::move(loaded.manifest->files);
     dataset->quarantined_ = std::move(loaded.manifest->quarantined);
+    dataset->realtime_compacted_ = std::move(loaded.manifest->realtime_compacted);
   }
   // Before anything below changes the disk: a link inside the dataset is
   // refused, and the dataset stays as it is (journals included).
@@ -154,6 +155,7 @@ void Dataset::write_manifest(IoTimings& timings) {
   manifest.streams = streams_;
   manifest.files = files_;
   manifest.quarantined = quarantined_;
+  manifest.realtime_compacted = realtime_compacted_;
   // Never into a dataset this ingestor no longer holds.
   commit_step([&] { store_manifest_copies(root_, manifest, timings); });
   durable_steps_->reset(files_);
@@ -316,6 +318,35 @@ CommitTimings Dataset::commit_file(std::unique_ptr<PendingFile> file, ManifestFi
   result.fsync_ns = timings.fsync_ns;
   result.write_ns = timings.write_ns;
   return result;
+}
+
+CommitTimings Dataset::commit_compacted_file(std::unique_ptr<PendingFile> file, ManifestFile entry,
+                                             const std::string& stream, LogMark mark) {
+  const LogMark before = compacted_mark(stream);
+  realtime_compacted_[stream] = mark;
+  try {
+    return commit_file(std::move(file), std::move(entry));
+  } catch (...) {
+    realtime_compacted_[stream] = before;
+    throw;
+  }
+}
+
+void Dataset::mark_compacted(const std::string& stream, LogMark mark) {
+  const LogMark before = compacted_mark(stream);
+  realtime_compacted_[stream] = mark;
+  try {
+    IoTimings ignored;
+    write_manifest(ignored);
+  } catch (...) {
+    realtime_compacted_[stream] = before;
+    throw;
+  }
+}
+
+LogMark Dataset::compacted_mark(const std::string& stream) const {
+  auto it = realtime_compacted_.find(stream);
+  return it == realtime_compacted_.end() ? LogMark{} : it->second;
 }
 
 }  // namespace simingest::storage

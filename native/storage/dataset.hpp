@@ -44,6 +44,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -176,6 +177,16 @@ class Dataset {
   // Commits a finished file with the protocol above. `entry` describes it;
   // its stream, partition, path, bytes and committed_at are filled here.
   CommitTimings commit_file(std::unique_ptr<PendingFile> file, ManifestFile entry);
+  // The same for a file compacted from `stream`'s realtime log: the manifest
+  // write that lists it also moves the stream's compaction mark to `mark`
+  // (the log records before it are in committed files), in one atomic step.
+  // On failure the mark stays where it was.
+  CommitTimings commit_compacted_file(std::unique_ptr<PendingFile> file, ManifestFile entry,
+                                      const std::string& stream, LogMark mark);
+  // Moves the mark without a file (log records of zero rows only). Throws Error.
+  void mark_compacted(const std::string& stream, LogMark mark);
+  // The stream's compaction mark ({0, 0}: nothing compacted yet).
+  LogMark compacted_mark(const std::string& stream) const;
 
   const std::string& root() const noexcept { return root_; }
   const std::vector<ManifestFile>& files() const noexcept { return files_; }
@@ -220,6 +231,7 @@ class Dataset {
   std::vector<std::pair<std::string, std::string>> streams_;  // name, schema json
   std::vector<ManifestFile> files_;
   std::vector<QuarantinedFile> quarantined_;  // every quarantine so far, kept in the manifest
+  std::map<std::string, LogMark> realtime_compacted_;  // per stream: the log compacted before it
   RecoveryReport report_;
   std::shared_ptr<DurableSteps> durable_steps_ = std::make_shared<DurableSteps>();
 };

@@ -309,6 +309,12 @@ std::string serialize_manifest(const Manifest& manifest) {
   }
   document["files"] = std::move(files);
   document["quarantined"] = quarantined_json(manifest.quarantined);
+  if (!manifest.realtime_compacted.empty()) {
+    Json compacted = Json::object();
+    for (const auto& [stream, mark] : manifest.realtime_compacted)
+      compacted[stream] = Json{{"segment", mark.segment}, {"records", mark.records}};
+    document["realtimeCompacted"] = std::move(compacted);
+  }
 
   // dump(2) of an object ends with "\n}": the checksum member goes before it.
   std::string text = with_compact_indexes(document.dump(2), manifest.files);
@@ -358,6 +364,18 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
     for (std::size_t i = 0; i < quarantined.size(); ++i)
       manifest.quarantined.push_back(
           read_quarantined(reader, quarantined[i], "quarantined[" + std::to_string(i) + "]"));
+  }
+  if (document.contains("realtimeCompacted")) {
+    const Json& compacted = reader.object_at(document, "", "realtimeCompacted");
+    for (auto it = compacted.begin(); it != compacted.end(); ++it) {
+      const std::string where = "realtimeCompacted." + it.key();
+      if (!it.value().is_object()) reader.fail(where, "expected an object");
+      if (declared.count(it.key()) == 0) reader.fail(where, "names no stream of the manifest");
+      LogMark mark;
+      mark.segment = reader.uint64_at(it.value(), where, "segment");
+      mark.records = reader.uint64_at(it.value(), where, "records");
+      manifest.realtime_compacted.emplace(it.key(), mark);
+    }
   }
   return manifest;
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -62,6 +63,17 @@ struct ManifestFile {
   std::vector<RowGroupIndex> row_group_index;
 };
 
+// How far a "realtime" stream's log is compacted into Parquet (docs/ON_DISK.md
+// "Compaction of the realtime log"): every record of the log segments numbered
+// below `segment`, and the first `records` records of segment `segment`, are in
+// committed files. Advanced by the same manifest write that lists the file
+// holding those records, so a record is in the log or in Parquet, never both.
+struct LogMark {
+  uint64_t segment = 0;
+  uint64_t records = 0;
+  bool operator==(const LogMark& o) const noexcept { return segment == o.segment && records == o.records; }
+};
+
 struct Manifest {
   uint64_t next_file_seq = 1;
   // Stream name and its canonical schema text, in registration order.
@@ -70,6 +82,9 @@ struct Manifest {
   // Every file (or manifest copy) ever moved aside as corrupt, oldest first:
   // kept so that later opens and `simingest inspect` still show it.
   std::vector<QuarantinedFile> quarantined;
+  // Per stream whose log was ever compacted ("realtimeCompacted"; absent:
+  // nothing compacted, as in manifests of older builds).
+  std::map<std::string, LogMark> realtime_compacted;
   // The format version the document was read as (parse_manifest); 0 for a
   // manifest built in memory. serialize_manifest always writes kManifestVersion.
   int64_t version = 0;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/status.hpp"
@@ -44,8 +45,23 @@ std::string realtime_log_name(uint64_t segment) {
   return name;
 }
 
-RealtimeLogRecovery recover_realtime_log(const std::string& root, const StreamConfig& stream) {
+std::vector<uint64_t> realtime_log_segments(const std::string& root, const std::string& stream) {
+  std::vector<uint64_t> segments;
+  const std::string dir = root + "/" + realtime_stream_directory(stream);
+  if (entry_kind(dir) != EntryKind::directory) return segments;
+  for (const std::string& name : directory_names(dir)) {
+    const int64_t segment = segment_of(name);
+    if (segment >= 0 && entry_kind(dir + "/" + name) == EntryKind::regular) segments.push_back(static_cast<uint64_t>(segment));
+  }
+  std::sort(segments.begin(), segments.end());
+  return segments;
+}
+
+RealtimeLogRecovery recover_realtime_log(const std::string& root, const StreamConfig& stream,
+                                         const LogMark& compacted) {
   RealtimeLogRecovery recovery;
+  // A mark inside segment s covers records of s: a new segment must not be s.
+  recovery.next_segment = compacted.segment + (compacted.records > 0 ? 1 : 0);
   const std::string relative_dir = realtime_stream_directory(stream.name);
   const std::string dir = root + "/" + relative_dir;
   make_directories_inside(root, dir);
@@ -57,6 +73,11 @@ RealtimeLogRecovery recover_realtime_log(const std::string& root, const StreamCo
     recovery.next_segment = std::max(recovery.next_segment, static_cast<uint64_t>(segment) + 1);
     const std::string path = dir + "/" + name;
     if (entry_kind(path) != EntryKind::regular) continue;
+    if (static_cast<uint64_t>(segment) < compacted.segment) {  // every record of it is in Parquet
+      remove_file(path);
+      recovery.retired.push_back(relative_dir + "/" + name);
+      continue;
+    }
     const std::string bytes = read_file(path);
     const avro::LogScan scan =
         avro::scan_log(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), schema, columns);
@@ -84,7 +105,7 @@ RealtimeLogRecovery recover_realtime_log(const std::string& root, const StreamCo
       }
     }
   }
-  if (!recovery.truncated.empty()) fsync_directory(dir);
+  if (!recovery.truncated.empty() || !recovery.retired.empty()) fsync_directory(dir);
   return recovery;
 }
 

@@ -13,7 +13,9 @@
 // (removed if not even its header is whole: nothing in it was acknowledged);
 // a damaged file (storage/avro_log_scan.hpp) is moved to
 // _simingest/quarantine/_realtime/<stream>/ like a damaged Parquet file, and
-// the open then fails once with Error(corrupt) naming it.
+// the open then fails once with Error(corrupt) naming it. Segments that the
+// manifest's compaction mark (storage/manifest.hpp LogMark) says are wholly
+// in Parquet are deleted: a crash after the compaction's commit left them.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "storage/manifest.hpp"
 #include "storage/recovery_report.hpp"
 
 namespace simingest::storage {
@@ -31,6 +34,8 @@ inline constexpr const char* kRealtimeDirectory = "_realtime";
 std::string realtime_stream_directory(const std::string& stream);
 // "log-00000000000000000007.avro"
 std::string realtime_log_name(uint64_t segment);
+// The segment numbers of the log files of `stream` present now, ascending.
+std::vector<uint64_t> realtime_log_segments(const std::string& root, const std::string& stream);
 
 struct TruncatedLog {
   std::string path;  // relative to the dataset
@@ -42,11 +47,15 @@ struct TruncatedLog {
 struct RealtimeLogRecovery {
   std::vector<TruncatedLog> truncated;
   std::vector<QuarantinedFile> quarantined;
+  std::vector<std::string> retired;  // compacted segments deleted now (relative paths)
   uint64_t next_segment = 0;  // the segment number the new writer takes
 };
 
 // Recovers the log of `stream` in the dataset at `root` as described above,
 // creating its directory if missing. Throws Error(io) if the disk refuses.
-RealtimeLogRecovery recover_realtime_log(const std::string& root, const StreamConfig& stream);
+// `compacted`: the stream's compaction mark in the manifest; the new segment
+// is never numbered below it.
+RealtimeLogRecovery recover_realtime_log(const std::string& root, const StreamConfig& stream,
+                                         const LogMark& compacted = {});
 
 }  // namespace simingest::storage
