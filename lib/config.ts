@@ -89,6 +89,12 @@ export interface RealtimeOptions {
   syncEveryFrames?: number;
   /** Avro block codec (default `null`). */
   codec?: 'null' | 'deflate' | 'zstandard';
+  /**
+   * Route `realtime`: at close (and at the next open after a crash) the log becomes Parquet files like
+   * a batch stream's, and its segments are deleted (default true; docs/ON_DISK.md "Compaction").
+   * `false` keeps the Avro segments and writes no Parquet.
+   */
+  compact?: boolean;
 }
 
 export type BackpressurePolicy = 'block' | 'error' | 'drop';

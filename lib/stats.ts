@@ -78,6 +78,27 @@ export interface RealtimeLogCounters {
   fsyncs: number;
 }
 
+/**
+ * Compaction of a `realtime` stream's log into Parquet (docs/STATS.md), since open: at open (what
+ * earlier sessions left) and at close. In total and per routed stream.
+ */
+export interface CompactionCounters {
+  /** Compactions that moved at least one frame. */
+  runs: number;
+  /** Frames moved from the log into Parquet files. */
+  frames: number;
+  /** Log bytes read. */
+  bytesIn: number;
+  /** Parquet bytes committed. */
+  bytesOut: number;
+  /** Parquet files committed. */
+  files: number;
+  /** Log segments deleted once all their frames were in Parquet. */
+  segmentsRetired: number;
+  /** The last compaction's error (its frames stay in the log); null if it succeeded or none ran. */
+  lastError: string | null;
+}
+
 export interface RealtimeStats extends RealtimeLogCounters {
   /** Torn last blocks this open cut off. */
   truncated: { path: string; keptBytes: number; cutBytes: number; reason: string }[];
@@ -93,7 +114,9 @@ export interface RealtimeStats extends RealtimeLogCounters {
     lagFrames: number;
     maxLagFrames: number;
   };
-  streams: Record<string, RealtimeLogCounters & { path: string }>;
+  /** Compaction, summed over the streams (lastError: the last stream's that has one). */
+  compaction: CompactionCounters;
+  streams: Record<string, RealtimeLogCounters & { path: string; compaction: CompactionCounters }>;
 }
 
 export interface Stats extends StreamStats {

@@ -299,7 +299,7 @@ PartitionConfig parse_partition(const Json& j, const std::string& path) {
 
 RealtimeConfig parse_realtime(const Json& j, const std::string& path) {
   require_object(j, path, "an object");
-  reject_unknown_keys(j, path, {"everySteps", "syncEveryMs", "syncEveryFrames", "codec"});
+  reject_unknown_keys(j, path, {"everySteps", "syncEveryMs", "syncEveryFrames", "codec", "compact"});
   RealtimeConfig realtime;
   constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
   if (const Json* value = find_key(j, "everySteps"))
@@ -314,6 +314,10 @@ RealtimeConfig parse_realtime(const Json& j, const std::string& path) {
     realtime.codec = read_choice<AvroCodec>(
         *value, join(path, "codec"),
         {{"null", AvroCodec::null}, {"deflate", AvroCodec::deflate}, {"zstandard", AvroCodec::zstandard}});
+  if (const Json* value = find_key(j, "compact")) {
+    if (!value->is_boolean()) expected(join(path, "compact"), "true or false", *value);
+    realtime.compact = value->get<bool>();
+  }
   return realtime;
 }
 
@@ -331,6 +335,8 @@ void parse_route(const Json& j, const std::string& path, StreamConfig& stream) {
     fail(join(path, "realtime"), "applies to route \"realtime\" or \"both\" only");
   if (realtime && stream.route == StreamRoute::realtime && find_key(*realtime, "everySteps"))
     fail(join(join(path, "realtime"), "everySteps"), "applies to route \"both\" only");
+  if (realtime && stream.route == StreamRoute::both && find_key(*realtime, "compact"))
+    fail(join(join(path, "realtime"), "compact"), "applies to route \"realtime\" only (\"both\" writes Parquet already)");
   if (stream.route == StreamRoute::batch) return;
   for (const ColumnConfig& column : stream.columns)
     if (column.dtype == Dtype::uint64)

@@ -54,6 +54,9 @@ struct RealtimeConfig {
   int64_t sync_every_ms = 50;
   int64_t sync_every_frames = 4096;
   AvroCodec codec = AvroCodec::null;
+  // Route realtime: compact the log into Parquet at close and open
+  // (pipeline/log_compaction.hpp); false keeps the Avro segments as they are.
+  bool compact = true;
 };
 
 struct StreamConfig {

@@ -60,7 +60,7 @@ std::shared_ptr<const pipeline::NumaTopology> topology_of(const EngineOptions& o
 // from the batch path: their log is left as it is. Throws the first Error.
 void compact_logs(Engine::Impl& impl, bool closing) {
   for (auto& stream : impl.streams) {
-    if (stream->config.route != StreamRoute::realtime) continue;
+    if (stream->config.route != StreamRoute::realtime || !stream->config.realtime.compact) continue;
     const auto slot = static_cast<uint32_t>(stream->realtime_slot);
     const uint64_t current = impl.realtime.segment_of(slot);
     pipeline::compact_realtime_log(*impl.dataset, *stream, impl.config, closing ? current + 1 : current,

@@ -78,7 +78,7 @@ class EngineRealtime : public ::testing::Test {
 };
 
 TEST_F(EngineRealtime, realtime_route_writes_every_frame_to_the_log_and_none_to_parquet) {
-  const std::string stream = R"(,"route":"realtime","realtime":{"syncEveryFrames":10,"codec":"zstandard"})";
+  const std::string stream = R"(,"route":"realtime","realtime":{"syncEveryFrames":10,"codec":"zstandard","compact":false})";
   auto engine = Engine::open(root_, config(stream));
   std::string message;
   for (int64_t step = 0; step < 25; ++step) ASSERT_EQ(ingest(*engine, step, message), Status::ok) << message;
@@ -178,7 +178,7 @@ TEST_F(EngineRealtime, flush_async_completes_once_the_realtime_frames_before_it_
 }
 
 TEST_F(EngineRealtime, realtime_route_refuses_non_finite_values_of_reject_columns) {
-  const std::string stream = R"(,"nonFinite":"reject","route":"realtime")";
+  const std::string stream = R"(,"nonFinite":"reject","route":"realtime","realtime":{"compact":false})";
   auto engine = Engine::open(root_, config(stream));
   const double nan = std::nan("");
   const int32_t n = 1;
@@ -191,7 +191,7 @@ TEST_F(EngineRealtime, realtime_route_refuses_non_finite_values_of_reject_column
 }
 
 TEST_F(EngineRealtime, reopen_truncates_a_torn_last_block_and_starts_a_new_segment) {
-  const std::string stream = R"(,"route":"realtime")";
+  const std::string stream = R"(,"route":"realtime","realtime":{"compact":false})";
   ASSERT_NO_FATAL_FAILURE(write_one_block_per_frame(stream, 6));
   const std::string first = log_files().at(0);
   const auto whole = fs::file_size(first);
@@ -209,7 +209,7 @@ TEST_F(EngineRealtime, reopen_truncates_a_torn_last_block_and_starts_a_new_segme
 }
 
 TEST_F(EngineRealtime, a_damaged_log_is_quarantined_and_the_open_fails_once_naming_it) {
-  const std::string stream = R"(,"route":"realtime")";
+  const std::string stream = R"(,"route":"realtime","realtime":{"compact":false})";
   ASSERT_NO_FATAL_FAILURE(write_one_block_per_frame(stream, 4));
   const std::string first = log_files().at(0);
   {  // flip a byte of the first block's sync marker: every byte is there, but it makes no sense
@@ -234,7 +234,7 @@ TEST_F(EngineRealtime, a_damaged_log_is_quarantined_and_the_open_fails_once_nami
 }
 
 TEST_F(EngineRealtime, disk_full_in_a_group_commit_is_a_sticky_typed_error_and_acknowledged_frames_stay) {
-  const std::string stream = R"(,"route":"realtime")";
+  const std::string stream = R"(,"route":"realtime","realtime":{"compact":false})";
   const std::string fsync_acks = R"(,"durability":"ack-after-fsync")";
   std::string message;
   uint64_t after_three = 0;  // operations up to the third acknowledged frame

@@ -32,6 +32,10 @@ class Compactor {
   Compactor(storage::Dataset& dataset, StreamState& stream, const Config& config, CompactionCounters& counters)
       : dataset_(dataset), stream_(stream), config_(config), counters_(counters), encoder_(encoder_options(config)) {
     for (const ColumnConfig& column : stream.config.columns) dtypes_.push_back(column.dtype);
+    // The log holds the values as ingested, never rounded: a compacted file
+    // does not claim the rounding of `quantize` (docs/ON_DISK.md).
+    for (const parquet::KeyValue& kv : stream.file_metadata)
+      if (kv.key != "simingest.quantize") metadata_.push_back(kv);
   }
 
   void run(uint64_t below) {
@@ -194,7 +198,7 @@ class Compactor {
     // No journal: a compacted file that is not committed must be removed by
     // recovery, never salvaged or adopted, since its frames are still in the log.
     file_ = dataset_.begin_file(stream_.config.name, group.partition);
-    writer_ = std::make_unique<parquet::FileWriter>(*file_, stream_.file_schema, stream_.file_metadata);
+    writer_ = std::make_unique<parquet::FileWriter>(*file_, stream_.file_schema, metadata_);
     file_partition_ = group.partition;
     entry_ = storage::ManifestFile{};
     entry_.partition = group.partition;
@@ -245,6 +249,7 @@ class Compactor {
   CompactionCounters& counters_;
   parquet::ColumnChunkEncoder encoder_;
   std::vector<Dtype> dtypes_;
+  std::vector<parquet::KeyValue> metadata_;  // the stream's footer metadata
   std::vector<parquet::ValueSegment> segments_;
   avro::LogFrame frame_;                  // the record being decoded
   std::vector<avro::LogFrame> frames_;    // the row group being gathered

@@ -14,13 +14,15 @@ Each trial:
      outside the dataset first: the reopen must be refused (UnsafeLayoutError,
      docs/adr/0011-no-symlinks-inside-a-dataset.md) with nothing changed, and
      the real directory is then put back;
-     then a recovering child reopens the dataset (recovery runs) and reports;
+     then a recovering child reopens the dataset (recovery runs, and the
+     realtime stream's log is compacted into Parquet) and reports;
   5. the harness verifies: no file in progress left, every visible Parquet
      file listed in the manifest and every listed file present, every listed
      file opens in pyarrow, every recorded-flushed step of every stream is
      present exactly once with exact values, and the steps present form a
      contiguous prefix per stream (salvaged frames beyond the last flush
-     included). Every few trials DuckDB reads the data too.
+     included), the realtime stream's frames included, all of them in Parquet
+     with no log segment left. Every few trials DuckDB reads the data too.
 A dataset lives for a few trials (a "generation" of kills): the next writer
 appends to the recovered dataset from where its data ends.
 
@@ -49,7 +51,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from workload import STREAMS, expected_columns, rows_of, time_of  # noqa: E402
+from workload import CONFIG, STREAMS, expected_columns, rows_of, time_of  # noqa: E402
 
 CHILD = HERE / "kill9_child.py"
 # A child that says nothing for this long is hung: a failure, not a wait.
@@ -226,6 +228,13 @@ def verify(dataset: Path, record: Path, use_duckdb: bool = False) -> Verdict:
         problems.append(f"visible Parquet file not in the manifest: {rel}")
     for rel in sorted(set(listed) - visible):
         problems.append(f"manifest lists a missing file: {rel}")
+    # The recovering child opened and closed twice: every realtime frame was
+    # compacted into Parquet and no log segment is left.
+    for stream, config in CONFIG["streams"].items():
+        if config.get("route") == "realtime":
+            left = sorted(p.name for p in (dataset / "_realtime" / stream).glob("log-*.avro"))
+            if left:
+                problems.append(f"{stream}: log segments left after recovery and close: {left}")
 
     # Every listed file opens in pyarrow and holds the rows the manifest says.
     tables: Dict[str, List] = {s: [] for s in STREAMS}

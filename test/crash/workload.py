@@ -5,8 +5,11 @@ never talked to the writer can recompute each value bit for bit.
 Shared by the writer child (kill9_child.py) and the verifier (kill9.py)."""
 import numpy as np
 
-# Three kinds of stream: a grid of fields (several dtypes), one-row
-# diagnostics passed as scalars, and a stream whose frames vary in length.
+# Four kinds of stream: a grid of fields (several dtypes), one-row
+# diagnostics passed as scalars, a stream whose frames vary in length, and a
+# stream routed to the realtime log, which close() and the recovering open
+# compact into Parquet (issue 13 item 4): kills land in its group commits
+# and in its compactions.
 # Small row groups and partitions make files commit (and row groups
 # accumulate in the file in progress) without any flush(), so a kill lands
 # at every stage of a file's life.
@@ -16,6 +19,7 @@ CONFIG = {
                    "partition": {"steps": 8}},
         "diag": {"columns": {"energy": "float64", "iters": "int32"}, "partition": {"steps": 50}},
         "tracers": {"columns": {"id": "int64", "x": "float64"}},
+        "events": {"columns": {"a": "float32", "b": "int16"}, "route": "realtime", "partition": {"steps": 40}},
     },
     "rowGroupBytes": 16384,
     "fileBytes": 1 << 20,
@@ -29,6 +33,8 @@ def rows_of(stream, step):
         return 32 * 32
     if stream == "diag":
         return 1
+    if stream == "events":
+        return 5
     return 1 + (step * 7) % 13  # tracers: 1..13 rows
 
 
@@ -41,6 +47,8 @@ def frame(stream, step):
                 "k": (step << 20) | row}
     if stream == "diag":
         return {"energy": float(step) * 1.5 + 0.125, "iters": np.int32(step % 1000)}
+    if stream == "events":
+        return {"a": (np.arange(5, dtype=np.float32) - step) / np.float32(3), "b": np.int16(step % 30000 - 15000)}
     row = np.arange(rows_of(stream, step), dtype=np.int64)
     return {"id": step * 100 + row, "x": np.sin(step + row * 0.5)}
 

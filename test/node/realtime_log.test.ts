@@ -19,7 +19,8 @@ function config(codec: 'null' | 'deflate'): Config {
         columns: { energy: 'float64', cells: 'int32', probe: 'float32' },
         route: 'realtime',
         // Thresholds that hold frames back for an hour: only flush() and close() write the last ones.
-        realtime: { codec, syncEveryFrames: 7, syncEveryMs: 3_600_000 },
+        // compact: false keeps the log after close (compaction turns it into Parquet; test/python/test_compaction.py).
+        realtime: { codec, syncEveryFrames: 7, syncEveryMs: 3_600_000, compact: false },
       },
     },
   };

@@ -47,6 +47,8 @@ COLUMNS = {"f32": "float32", "f64": "float64", "i32": "int32", "i64": "int64", "
 
 def config(route="realtime", codec="null", **top):
     stream = {"columns": COLUMNS, "route": route, "realtime": {"codec": codec}}
+    if route == "realtime":
+        stream["realtime"]["compact"] = False  # these tests read the log itself (test_compaction.py: compaction)
     if route == "both":
         stream["realtime"]["every_steps"] = 3  # snake_case, as keyword settings are spelled in Python
     return dict({"workers": 1, "streams": {"diag": stream}}, **top)

@@ -51,6 +51,7 @@ _REALTIME = {
     "sync_every_ms": "syncEveryMs",
     "sync_every_frames": "syncEveryFrames",
     "codec": "codec",
+    "compact": "compact",
 }
 _COLUMN = {
     "dtype": "dtype",
