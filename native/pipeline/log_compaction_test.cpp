@@ -67,7 +67,12 @@ RowsByStep parquet_rows(const std::string& root, std::vector<std::string>* probl
   RowsByStep rows;
   query::DatasetReader reader(root);
   ArrowArrayStream stream{};
-  reader.query("diag", query::QuerySpec{}, &stream);
+  try {
+    reader.query("diag", query::QuerySpec{}, &stream);
+  } catch (const Error& e) {
+    if (e.status() != Status::unknown_stream) throw;
+    return rows;  // a crash before the stream was registered
+  }
   const auto collected = query::testing::collect(stream);
   EXPECT_EQ(collected.error, 0) << collected.message;
   const auto& steps = collected.columns.at(0);

@@ -1,5 +1,6 @@
 #include "storage/avro_log_scan.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 namespace simingest::storage::avro {
@@ -57,6 +58,23 @@ LogScan ended(LogScan scan, LogScan::Outcome outcome, std::string reason) {
   return scan;
 }
 
+// Whether the bad block starting at `start` is the file's last: no other
+// block's sync marker follows it. `own` is where the block's own marker is
+// (SIZE_MAX if its header did not parse: then an occurrence ending the file
+// is taken to be its own). The writer fsyncs each block before it writes the
+// next, so a crash can only leave the last block unsynced — cut short, or
+// whole in size with a page of zeros or garbage inside (write-back out of
+// order). Such a block is torn, not damage; a bad block followed by another
+// cannot come from a crash.
+bool is_last_block(const uint8_t* data, std::size_t size, std::size_t start, std::size_t own,
+                   const SyncMarker& sync) noexcept {
+  for (std::size_t at = start; at + sync.size() <= size; ++at) {
+    if (std::memcmp(data + at, sync.data(), sync.size()) != 0 || at == own) continue;
+    if (own != SIZE_MAX || at + sync.size() < size) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expected_schema,
@@ -100,29 +118,37 @@ LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expec
   BlockCodec decoder(block_codec);
   Bytes plain;
   while (cursor.remaining() > 0) {
-    const std::string at = " at byte " + std::to_string(cursor.offset());
+    const std::size_t start = cursor.offset();
+    const std::string at = " at byte " + std::to_string(start);
+    // A block that makes no sense is torn if it is the last (see is_last_block).
+    std::size_t own = SIZE_MAX;  // where its sync marker should be, once its header parsed
+    const auto bad_block = [&](const std::string& what) {
+      const bool last = is_last_block(data, size, start, own, sync);
+      return ended(scan, last ? Outcome::torn : Outcome::damaged, what + at + (last ? " (the last block: torn)" : ""));
+    };
     int64_t count = 0, bytes = 0;
     if (!cursor.read_long(count) || !cursor.read_long(bytes)) return ended(scan, Outcome::torn, "block cut short" + at);
-    if (count <= 0 || bytes < 0) return ended(scan, Outcome::damaged, "malformed block header" + at);
+    if (count <= 0 || bytes < 0) return bad_block("malformed block header");
     if (static_cast<uint64_t>(bytes) + sync.size() > cursor.remaining())
       return ended(scan, Outcome::torn, "block cut short" + at);
+    own = cursor.offset() + static_cast<std::size_t>(bytes);
     const uint8_t* body = cursor.here();
     cursor.skip(static_cast<std::size_t>(bytes));
     if (std::memcmp(cursor.here(), sync.data(), sync.size()) != 0)
-      return ended(scan, Outcome::damaged, "sync marker mismatch after the block" + at);
+      return bad_block("sync marker mismatch after the block");
     cursor.skip(sync.size());
     if (!decoder.decompress(body, static_cast<std::size_t>(bytes), plain))
-      return ended(scan, Outcome::damaged, std::string("block does not decompress (") + codec + ")" + at);
+      return bad_block(std::string("block does not decompress (") + codec + ")");
     Cursor records(plain.data(), plain.size());
     for (int64_t i = 0; i < count; ++i)
-      if (!skip_record(records, columns)) return ended(scan, Outcome::damaged, "malformed record in the block" + at);
-    if (records.remaining() != 0) return ended(scan, Outcome::damaged, "block holds more bytes than its records" + at);
+      if (!skip_record(records, columns)) return bad_block("malformed record in the block");
+    if (records.remaining() != 0) return bad_block("block holds more bytes than its records");
     if (visit) {
       Cursor again(plain.data(), plain.size());
       for (int64_t i = 0; i < count; ++i) {
-        const std::size_t start = again.offset();
+        const std::size_t record_start = again.offset();
         skip_record(again, columns);
-        visit(plain.data() + start, again.offset() - start);
+        visit(plain.data() + record_start, again.offset() - record_start);
       }
     }
     scan.good_bytes = cursor.offset();

@@ -7,7 +7,11 @@
 // before that block is good. It is `damaged` when bytes that are all there
 // do not make sense: wrong magic, a schema that is not the stream's, a sync
 // marker that differs, a block that does not decompress or whose records do
-// not decode to exactly its size and count.
+// not decode to exactly its size and count — unless that block is the
+// file's last (no sync marker with bytes after it follows): the writer
+// fsyncs every block before it writes the next, so a last block whose size
+// reached the disk but not all of its pages (zeros, garbage) is a crash's
+// torn tail too, and is cut like one.
 #pragma once
 
 #include <cstddef>
