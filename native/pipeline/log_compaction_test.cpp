@@ -381,5 +381,29 @@ TEST_F(CompactionCrashPoints, a_failure_at_every_operation_is_typed_and_loses_no
   }
 }
 
+// The negative control: reading the whole log, ignoring the mark, sees
+// frames twice at the crash points between a compacted file's commit and the
+// deletion of its segment — the mark is what keeps them exactly once.
+TEST_F(CompactionCrashPoints, negative_control_ignoring_the_mark_sees_frames_twice) {
+  const std::vector<std::string> log = reference_log();
+  uint64_t violating = 0;
+  for (uint64_t k = 1; k <= log.size(); ++k) {
+    const std::string root = fresh_root();
+    FaultInjectingFileOps ops(root, FaultPlan{k, FaultKind::crash, EIO, CrashModel::process_kill, k});
+    const Outcome outcome = run_sessions(root, ops);
+    ops.settle();
+    { auto dataset = storage::Dataset::open(root); }
+    std::vector<std::string> problems;
+    const RowsByStep parquet = parquet_rows(root, &problems);
+    check_exactly_once(merged(parquet, log_rows(root, storage::LogMark{})), outcome.acknowledged, 2 * kSessionSteps,
+                       "ignoring the mark", problems);
+    violating += !problems.empty();
+    fs::remove_all(root);
+  }
+  std::cout << "[ control  ] ignoring the mark, " << violating << " of " << log.size()
+            << " crash points see a frame twice\n";
+  EXPECT_GT(violating, 0u);
+}
+
 }  // namespace
 }  // namespace simingest
