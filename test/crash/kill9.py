@@ -299,7 +299,7 @@ def duckdb_check(dataset: Path, stream: str, present: np.ndarray) -> List[str]:
     """DuckDB reads the stream in (step, row) order; every value bit for bit."""
     import duckdb
 
-    key = {"fields": "k", "diag": "step", "tracers": "id"}[stream]
+    key = {"fields": "k", "diag": "step", "tracers": "id", "events": "a"}[stream]  # orders rows within a frame
     want = expected_table(stream, present)
     glob = str(dataset / stream / "**" / "*.parquet")
     columns = ", ".join(f'"{c}"' for c in want)
