@@ -23,7 +23,16 @@ TEST(ConfigRoute, defaults_to_batch_and_ack_after_accept) {
   EXPECT_EQ(config.streams[0].realtime.sync_every_ms, 50);
   EXPECT_EQ(config.streams[0].realtime.sync_every_frames, 4096);
   EXPECT_EQ(config.streams[0].realtime.codec, AvroCodec::null);
+  EXPECT_TRUE(config.streams[0].realtime.compact);
   EXPECT_EQ(config.durability, Durability::ack_after_accept);
+}
+
+TEST(ConfigRoute, compact_is_a_boolean_of_route_realtime_only) {
+  EXPECT_FALSE(parse_config(with_stream(R"(,"route":"realtime","realtime":{"compact":false})")).streams[0].realtime.compact);
+  EXPECT_EQ(config_error(with_stream(R"(,"route":"realtime","realtime":{"compact":"no"})")),
+            R"(streams.fields.realtime.compact: expected true or false but received "no")");
+  EXPECT_EQ(config_error(with_stream(R"(,"route":"both","realtime":{"compact":true})")),
+            R"(streams.fields.realtime.compact: applies to route "realtime" only ("both" writes Parquet already))");
 }
 
 TEST(ConfigRoute, parses_route_realtime_settings_and_durability) {

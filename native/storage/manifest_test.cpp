@@ -259,6 +259,32 @@ TEST(ManifestTest, file_checksums_come_all_together_or_not_at_all) {
             std::string::npos);
 }
 
+// The compaction mark of a realtime stream (docs/ON_DISK.md "Compaction mark"):
+// written only when present, read back exactly, absent in older manifests.
+TEST(ManifestTest, the_compaction_mark_survives_a_write_and_read_and_is_absent_by_default) {
+  EXPECT_EQ(written_manifest().find("realtimeCompacted"), std::string::npos);
+  EXPECT_TRUE(parse_manifest(written_manifest(), "m").realtime_compacted.empty());
+  Manifest manifest = parse_manifest(written_manifest(), "m");
+  manifest.realtime_compacted["s"] = LogMark{7, 123};
+  const std::string text = serialize_manifest(manifest);
+  EXPECT_NE(text.find(R"("realtimeCompacted": {)"), std::string::npos) << text;
+  const Manifest read = parse_manifest(text, "m");
+  ASSERT_EQ(read.realtime_compacted.size(), 1u);
+  EXPECT_EQ(read.realtime_compacted.at("s"), (LogMark{7, 123}));
+  EXPECT_EQ(serialize_manifest(read), text);
+
+  manifest.realtime_compacted.clear();
+  manifest.realtime_compacted["nope"] = LogMark{1, 0};
+  try {
+    parse_manifest(serialize_manifest(manifest), "m");
+    FAIL() << "read a mark of a stream the manifest does not hold";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), Status::corrupt);
+    EXPECT_NE(std::string(e.what()).find("realtimeCompacted.nope: names no stream of the manifest"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ManifestTest, names_the_key_of_a_missing_member) {
   EXPECT_NE(error_of_parsing(documented_with("\"rowGroups\": 1,", "")).find("files[0].rowGroups: missing"),
             std::string::npos);
