@@ -19,6 +19,7 @@
 #include "storage/avro_log_scan.hpp"
 #include "storage/durable_io.hpp"
 #include "storage/index_statistics.hpp"
+#include "storage/mapped_file.hpp"
 #include "storage/realtime_log_files.hpp"
 
 namespace simingest::pipeline {
@@ -51,12 +52,12 @@ class Compactor {
     for (uint64_t segment : segments) {
       if (segment < start.segment) continue;  // behind the mark: only left to delete
       const std::string relative = dir + "/" + storage::realtime_log_name(segment);
-      const std::string bytes = storage::read_file(dataset_.root() + "/" + relative);
+      const storage::MappedFile bytes(dataset_.root() + "/" + relative);
       counters_.bytes_in.fetch_add(bytes.size(), std::memory_order_relaxed);
       uint64_t record = 0;
       const uint64_t skip = segment == start.segment ? start.records : 0;
       const avro::LogScan scan = avro::scan_log(
-          reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), schema, columns,
+          bytes.data(), bytes.size(), schema, columns,
           [&](const uint8_t* data, std::size_t size) {
             const uint64_t index = record++;
             if (index < skip) return;
