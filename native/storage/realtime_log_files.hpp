@@ -5,7 +5,8 @@
 //
 // The leading underscore keeps the directory out of pyarrow's, DuckDB's and
 // polars' hive discovery of <dataset>/<stream>/. Every open of an ingestor
-// starts a new segment (one more than the largest present), so a file once
+// starts a new segment (one more than the largest present, and above the
+// manifest's compaction mark), so a file once
 // closed or torn is never appended to again.
 //
 // Recovery, per segment of a routed stream: a file whose last block (or
