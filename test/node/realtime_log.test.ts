@@ -76,6 +76,11 @@ for (const codec of ['null', 'deflate'] as const) {
     const stats = ingestor.stats();
     assert.equal(stats.realtime?.frames, 30);
     assert.equal(stats.realtime?.streams.diag?.frames, 30);
+    // compact: false: nothing is ever compacted (docs/STATS.md).
+    assert.deepEqual(stats.realtime?.compaction, {
+      runs: 0, frames: 0, bytesIn: 0, bytesOut: 0, files: 0, segmentsRetired: 0, lastError: null,
+    });
+    assert.deepEqual(stats.realtime?.streams.diag?.compaction, stats.realtime?.compaction);
     await ingestor.close();
     const { records } = await readLog(file);
     assert.equal(records.length, 30);
