@@ -65,6 +65,10 @@ void compact_logs(Engine::Impl& impl, bool closing) {
     const uint64_t current = impl.realtime.segment_of(slot);
     pipeline::compact_realtime_log(*impl.dataset, *stream, impl.config, closing ? current + 1 : current,
                                    impl.realtime.compaction(slot));
+    // A mark tells readers of the manifest that this stream's log holds its
+    // frames past it (query/dataset_reader.hpp), from the first session on.
+    if (!impl.dataset->has_compacted_mark(stream->config.name))
+      impl.dataset->mark_compacted(stream->config.name, storage::LogMark{});
   }
 }
 

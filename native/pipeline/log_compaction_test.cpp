@@ -17,6 +17,7 @@
 #include "core/config.hpp"
 #include "pipeline/engine.hpp"
 #include "query/dataset_reader.hpp"
+#include "query/query_stream.hpp"
 #include "storage/avro_container.hpp"
 #include "storage/avro_log_read.hpp"
 #include "storage/avro_log_scan.hpp"
@@ -61,14 +62,23 @@ Status ingest(Engine& engine, int64_t step, std::string& message) {
 // Rows per step, and every value checked (a wrong one is a failure naming it).
 using RowsByStep = std::map<int64_t, int64_t>;
 
-// The committed Parquet of "diag" through the query API (DatasetReader:
-// what another process sees).
-RowsByStep parquet_rows(const std::string& root, std::vector<std::string>* problems) {
+// "diag" through the query API of another process (DatasetReader): the
+// committed Parquet files, then the log past the manifest's mark — or, with
+// `parquet_only`, the files alone.
+RowsByStep query_rows(const std::string& root, std::vector<std::string>* problems, bool parquet_only = false) {
   RowsByStep rows;
   query::DatasetReader reader(root);
   ArrowArrayStream stream{};
   try {
-    reader.query("diag", query::QuerySpec{}, &stream);
+    if (parquet_only) {
+      query::StreamSnapshot snapshot = reader.snapshot("diag");
+      snapshot.frames.clear();
+      query::ResolvedQuery resolved = query::resolve_query(snapshot.config, query::QuerySpec{});
+      query::make_query_stream(std::move(snapshot), std::move(resolved), query::kDefaultQueryMemoryLimit,
+                               reader.footers(), &stream);
+    } else {
+      reader.query("diag", query::QuerySpec{}, &stream);
+    }
   } catch (const Error& e) {
     if (e.status() != Status::unknown_stream) throw;
     return rows;  // a crash before the stream was registered
@@ -155,7 +165,7 @@ TEST_F(EngineCompaction, close_moves_every_frame_from_the_log_into_parquet_files
   engine->close();
   EXPECT_TRUE(segments().empty());  // retired in the same run
   std::vector<std::string> problems;
-  const RowsByStep rows = parquet_rows(root_, &problems);
+  const RowsByStep rows = query_rows(root_, &problems, /*parquet_only=*/true);
   check_exactly_once(rows, acknowledged, 20, "after close", problems);
   EXPECT_EQ(rows.size(), 20u);
   EXPECT_TRUE(problems.empty()) << problems.front();
@@ -185,7 +195,7 @@ TEST_F(EngineCompaction, close_moves_every_frame_from_the_log_into_parquet_files
   }
   engine->close();
   EXPECT_TRUE(segments().empty());
-  const RowsByStep again = parquet_rows(root_, &problems);
+  const RowsByStep again = query_rows(root_, &problems, /*parquet_only=*/true);
   check_exactly_once(again, acknowledged, 25, "after the second close", problems);
   EXPECT_EQ(again.size(), 25u);
   EXPECT_TRUE(problems.empty()) << problems.front();
@@ -213,7 +223,38 @@ TEST_F(EngineCompaction, open_compacts_what_an_earlier_session_left_and_stats_co
   EXPECT_EQ(segments(), std::vector<std::string>{"log-00000000000000000001.avro"});  // this session's
   engine->close();
   std::vector<std::string> problems;
-  EXPECT_EQ(parquet_rows(root_, &problems).size(), 10u);
+  EXPECT_EQ(query_rows(root_, &problems, /*parquet_only=*/true).size(), 10u);
+  EXPECT_TRUE(problems.empty()) << problems.front();
+}
+
+// Another process's query (the dataset reader) sees every frame once at
+// every moment: from the log past the mark while the session runs, from
+// Parquet after its close.
+TEST_F(EngineCompaction, the_query_api_merges_the_log_past_the_mark_with_the_files) {
+  auto engine = Engine::open(root_, config(true));
+  std::string message;
+  std::vector<int64_t> acknowledged;
+  for (int64_t step = 0; step < 12; ++step) {
+    ASSERT_EQ(ingest(*engine, step, message), Status::ok) << message;
+    acknowledged.push_back(step);
+  }
+  std::vector<std::string> problems;
+  EXPECT_TRUE(query_rows(root_, &problems, /*parquet_only=*/true).empty());
+  RowsByStep rows = query_rows(root_, &problems);  // all from the log
+  check_exactly_once(rows, acknowledged, 12, "from the log", problems);
+  EXPECT_EQ(rows.size(), 12u);
+  engine->close();
+  engine = Engine::open(root_, config(true));
+  for (int64_t step = 12; step < 15; ++step) {
+    ASSERT_EQ(ingest(*engine, step, message), Status::ok) << message;
+    acknowledged.push_back(step);
+  }
+  rows = query_rows(root_, &problems);  // 12 from Parquet, 3 from the new segment
+  check_exactly_once(rows, acknowledged, 15, "Parquet then the log", problems);
+  EXPECT_EQ(rows.size(), 15u);
+  EXPECT_EQ(query_rows(root_, &problems, /*parquet_only=*/true).size(), 12u);
+  engine->close();
+  EXPECT_EQ(query_rows(root_, &problems).size(), 15u);
   EXPECT_TRUE(problems.empty()) << problems.front();
 }
 
@@ -283,15 +324,21 @@ Outcome run_sessions(const std::string& root, FaultInjectingFileOps& ops) {
 std::vector<std::string> check_recovered(const std::string& root, const Outcome& outcome) {
   std::vector<std::string> problems;
   storage::LogMark mark;
+  bool has_mark = false;
   {
     auto dataset = storage::Dataset::open(root);
     mark = dataset->compacted_mark("diag");
+    has_mark = dataset->has_compacted_mark("diag");
   }
-  const RowsByStep parquet = fs::exists(root + "/_simingest/manifest.json") ? parquet_rows(root, &problems) : RowsByStep{};
+  const RowsByStep parquet = query_rows(root, &problems, /*parquet_only=*/true);
   check_exactly_once(merged(parquet, log_rows(root, mark)), outcome.acknowledged, 2 * kSessionSteps,
                      "parquet + log after recovery", problems);
+  // The query API merges the two the same way (a stream with a mark).
+  if (has_mark)
+    check_exactly_once(query_rows(root, &problems), outcome.acknowledged, 2 * kSessionSteps,
+                       "the query API after recovery", problems);
   Engine::open(root, config(true))->close();
-  check_exactly_once(parquet_rows(root, &problems), outcome.acknowledged, 2 * kSessionSteps,
+  check_exactly_once(query_rows(root, &problems, /*parquet_only=*/true), outcome.acknowledged, 2 * kSessionSteps,
                      "parquet after the next session", problems);
   if (!storage::realtime_log_segments(root, "diag").empty()) problems.push_back("a log segment is left");
   return problems;
@@ -394,7 +441,7 @@ TEST_F(CompactionCrashPoints, negative_control_ignoring_the_mark_sees_frames_twi
     ops.settle();
     { auto dataset = storage::Dataset::open(root); }
     std::vector<std::string> problems;
-    const RowsByStep parquet = parquet_rows(root, &problems);
+    const RowsByStep parquet = query_rows(root, &problems, /*parquet_only=*/true);
     check_exactly_once(merged(parquet, log_rows(root, storage::LogMark{})), outcome.acknowledged, 2 * kSessionSteps,
                        "ignoring the mark", problems);
     violating += !problems.empty();

@@ -7,7 +7,12 @@
 #include "core/names.hpp"
 #include "core/status.hpp"
 #include "query/query_stream.hpp"
+#include "storage/avro_container.hpp"
+#include "storage/avro_log_read.hpp"
+#include "storage/avro_log_scan.hpp"
 #include "storage/manifest_store.hpp"
+#include "storage/mapped_file.hpp"
+#include "storage/realtime_log_files.hpp"
 
 namespace simingest::query {
 
@@ -25,6 +30,55 @@ storage::Manifest load(const std::string& root, const storage::ManifestTexts& te
 
 std::string manifest_path(const std::string& root) {
   return root + "/_simingest/" + storage::kManifestName;
+}
+
+// The records of the stream's realtime log past the manifest's compaction
+// mark (docs/ON_DISK.md "Compaction of the realtime log"), decoded, as frames
+// after its committed files: a record is in a listed file or past the mark,
+// never both. Only whole blocks are read (a writer may be appending). False
+// if a segment vanished meanwhile (a compaction moved the mark and retired
+// it): the caller takes a new snapshot.
+bool add_log_frames(const std::string& root, const storage::LogMark& mark, StreamSnapshot& snapshot) {
+  const StreamConfig& config = snapshot.config;
+  std::vector<Dtype> dtypes;
+  for (const ColumnConfig& column : config.columns) dtypes.push_back(column.dtype);
+  uint64_t grid_rows = config.grid.empty() ? 0 : 1;
+  for (int64_t extent : config.grid) grid_rows *= static_cast<uint64_t>(extent);
+  const std::string schema = storage::avro::log_schema_json(config);
+  const std::vector<storage::avro::Primitive> columns = storage::avro::log_column_types(config);
+  auto frames = std::make_shared<std::vector<storage::avro::LogFrame>>();
+  for (uint64_t segment : storage::realtime_log_segments(root, config.name)) {
+    if (segment < mark.segment) continue;
+    const std::string path =
+        root + "/" + storage::realtime_stream_directory(config.name) + "/" + storage::realtime_log_name(segment);
+    std::unique_ptr<storage::MappedFile> bytes;
+    try {
+      bytes = std::make_unique<storage::MappedFile>(path);
+    } catch (const Error&) {
+      return false;  // retired since it was listed
+    }
+    uint64_t record = 0;
+    storage::avro::LogFrame frame;
+    storage::avro::scan_log(bytes->data(), bytes->size(), schema, columns, [&](const uint8_t* data, std::size_t size) {
+      if (segment == mark.segment && record++ < mark.records) return;
+      if (!storage::avro::decode_log_record(data, size, dtypes, grid_rows, frame))
+        throw Error(Status::corrupt, path + ": a record does not decode");
+      frames->push_back(frame);
+    });
+  }
+  for (const storage::avro::LogFrame& frame : *frames) {
+    MemoryFrame view;
+    view.step = frame.step;
+    view.time = frame.time;
+    view.rows = frame.rows;
+    for (const storage::avro::LogColumn& column : frame.columns) {
+      view.columns.push_back(column.values.data());
+      view.is_scalar.push_back(column.is_scalar);
+    }
+    view.owner = frames;
+    snapshot.frames.push_back(std::move(view));
+  }
+  return true;
 }
 
 }  // namespace
@@ -84,7 +138,9 @@ std::shared_ptr<const storage::Manifest> DatasetReader::manifest() const {
   return loaded;
 }
 
-StreamSnapshot DatasetReader::snapshot(const std::string& stream) const {
+StreamSnapshot DatasetReader::snapshot(const std::string& stream) const { return snapshot_attempt(stream, 0); }
+
+StreamSnapshot DatasetReader::snapshot_attempt(const std::string& stream, int attempt) const {
   const std::shared_ptr<const storage::Manifest> held = manifest();
   const storage::Manifest& manifest = *held;
   const std::pair<std::string, std::string>* found = nullptr;
@@ -110,7 +166,20 @@ StreamSnapshot DatasetReader::snapshot(const std::string& stream) const {
     part.index = file.row_group_index;
     snapshot.files.push_back(std::move(part));
   }
-  return snapshot;
+  // A realtime stream: its log past the mark, taken while the mark stood
+  // still (a compaction that moved it may have retired segments read here
+  // or not listed files holding their frames): else all again.
+  const auto mark = manifest.realtime_compacted.find(stream);
+  if (mark == manifest.realtime_compacted.end()) return snapshot;
+  if (add_log_frames(root_, mark->second, snapshot)) {
+    const std::shared_ptr<const storage::Manifest> now = this->manifest();
+    const auto still = now->realtime_compacted.find(stream);
+    if (still != now->realtime_compacted.end() && still->second == mark->second) return snapshot;
+  }
+  if (attempt >= kSnapshotAttempts)
+    throw Error(Status::io, "query: stream " + quote_name(stream) + ": its realtime log was compacted " +
+                                std::to_string(attempt + 1) + " times while being read");
+  return snapshot_attempt(stream, attempt + 1);
 }
 
 void DatasetReader::query(const std::string& stream, const QuerySpec& spec, ArrowArrayStream* out) const {

@@ -31,7 +31,9 @@ class DatasetReader {
   // or it cannot be read, Error(corrupt) when no copy passes its checks.
   explicit DatasetReader(const std::string& root);
 
-  // The stream's committed files as the manifest lists them now. Throws
+  // The stream's committed files as the manifest lists them now, then (a
+  // realtime stream whose manifest has a compaction mark) the records of its
+  // log past the mark, each frame once. Throws
   // Error(unknown_stream) for a stream the dataset does not hold, and as the
   // constructor when the manifest has become unreadable.
   StreamSnapshot snapshot(const std::string& stream) const;
@@ -50,6 +52,9 @@ class DatasetReader {
   // The manifest now: the cached one when both copies still hold the bytes
   // it was parsed from, else loaded (and checked) again.
   std::shared_ptr<const storage::Manifest> manifest() const;
+  // snapshot(), again (up to kSnapshotAttempts) while compactions move the mark.
+  StreamSnapshot snapshot_attempt(const std::string& stream, int attempt) const;
+  static constexpr int kSnapshotAttempts = 16;
 
   std::string root_;  // absolute
   std::shared_ptr<FooterCache> footers_ = std::make_shared<FooterCache>();

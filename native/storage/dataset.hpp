@@ -187,6 +187,9 @@ class Dataset {
   void mark_compacted(const std::string& stream, LogMark mark);
   // The stream's compaction mark ({0, 0}: nothing compacted yet).
   LogMark compacted_mark(const std::string& stream) const;
+  // Whether the manifest has a mark for the stream: readers merge the log
+  // past it with the stream's files (query/dataset_reader.hpp).
+  bool has_compacted_mark(const std::string& stream) const { return realtime_compacted_.count(stream) != 0; }
 
   const std::string& root() const noexcept { return root_; }
   const std::vector<ManifestFile>& files() const noexcept { return files_; }
