@@ -156,6 +156,22 @@ def test_the_query_api_returns_every_frame_once(dataset):
         assert np.array_equal(bits(got.column(name).to_numpy()), bits(want.column(name).to_numpy())), name
 
 
+def test_a_reader_sees_every_frame_once_while_the_session_runs_and_after_close(tmp_path):
+    root = tmp_path / "ds"
+    config = {"workers": 1, "durability": "ack-after-fsync", "streams": {"rt": streams()["rt"]}}
+    with simingest.Ingestor(root, config=config) as ing:
+        for step in range(12):
+            ing.ingest("rt", step=step, time=step * 0.125, columns=frame(step))
+        live = simingest.open_dataset(root).query("rt")  # every frame from the log: no Parquet yet
+        assert list((root / "rt").glob("part=*/*.parquet")) == []
+    after = simingest.open_dataset(root).query("rt")  # every frame from Parquet: no log left
+    assert list((root / "_realtime" / "rt").glob("log-*.avro")) == []
+    for table in (live, after):
+        assert np.array_equal(table.column("step").to_numpy(), np.repeat(np.arange(12), CELLS))
+        for name in COLUMNS:
+            assert np.array_equal(bits(table.column(name).to_numpy()), bits(expected(name, range(12)))), name
+
+
 WRITER = textwrap.dedent(
     """
     import sys
