@@ -258,7 +258,7 @@ TEST_F(EngineCompaction, the_query_api_merges_the_log_past_the_mark_with_the_fil
   EXPECT_TRUE(problems.empty()) << problems.front();
 }
 
-TEST_F(EngineCompaction, a_session_without_frames_writes_no_manifest_and_leaves_no_segment) {
+TEST_F(EngineCompaction, later_sessions_without_frames_write_no_manifest_and_leave_no_segment) {
   Engine::open(root_, config(true))->close();
   const std::string manifest = storage::read_file(root_ + "/_simingest/manifest.json");
   Engine::open(root_, config(true))->close();
