@@ -81,6 +81,61 @@ def test_a_slow_consumer_keeps_the_newest_frames_and_counts_every_gap(tmp_path):
     assert len(got) + sum(f["dropped_before"] for f in got) == 50
 
 
+class DeliveryThreadHeld:
+    """Holds the ingestor's one delivery thread: a blocking subscription made
+    first whose inbox lock this test holds, so the thread waits in its
+    callback and the engine queues of later subscriptions fill up. (A test
+    hook through a private attribute: nothing public blocks that thread.)"""
+
+    def __init__(self, ing):
+        self.blocker = ing.subscribe("diag")
+
+    def __enter__(self):
+        self.blocker._cond.acquire()
+
+    def __exit__(self, *exc):
+        self.blocker._cond.release()
+        self.blocker.close()
+
+
+def test_a_full_engine_queue_drops_oldest_and_counts_the_gap(tmp_path):
+    async def main():
+        ing = simingest.Ingestor(str(tmp_path / "ds"), config())
+        frames = ing.subscribe_async("diag", queue_frames=2)
+        held = DeliveryThreadHeld(ing)
+        with held:
+            ingest(ing, range(40))
+        ing.close()
+        got = [frame async for frame in frames]
+        assert frames.end_status == Status.ERR_CLOSED
+        assert ing.closed
+        return got
+
+    got = asyncio.run(main())
+    steps = [f["step"] for f in got]
+    assert steps == sorted(steps) and steps[-1] == 39 and len(got) <= 4  # at most one before the hold
+    assert len(got) + sum(f["dropped_before"] for f in got) == 40
+
+
+def test_policy_disconnect_ends_with_backpressure_after_what_was_queued(tmp_path):
+    async def main():
+        with simingest.Ingestor(str(tmp_path / "ds"), config()) as ing:
+            frames = ing.subscribe_async("diag", queue_frames=1, policy="disconnect")
+            with DeliveryThreadHeld(ing):
+                ingest(ing, range(6))
+            got = []
+            with pytest.raises(simingest.BackpressureError):
+                async for frame in frames:
+                    got.append(frame["step"])
+            assert frames.end_status == Status.ERR_BACKPRESSURE
+            assert ing.stats()["realtime"]["subscriptions"]["disconnected"] == 1
+            ingest(ing, [6])  # ingest goes on
+            return got
+
+    got = asyncio.run(main())
+    assert got in ([0], [0, 1])  # frame 0 may be delivered before the hold, then one queued
+
+
 def test_cancelling_a_waiting_task_unsubscribes(tmp_path):
     async def main():
         with simingest.Ingestor(str(tmp_path / "ds"), config()) as ing:
