@@ -27,25 +27,28 @@ class _LoopWaker:
     """The inbox's wake hook: resolves the consumer's future on its loop.
     Holds no reference to the AsyncSubscription (see _subscription_inbox)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, lock: threading.Lock) -> None:
         self.loop = loop
-        self.waiter: Optional[asyncio.Future] = None  # guarded by the inbox lock
-        self.posted = False
+        self.lock = lock  # the inbox's: guards waiter and posted
+        self.waiter: Optional[asyncio.Future] = None
+        self.posted = False  # a _resolve is scheduled and has not yet run
 
     # Any thread, inbox lock held.
     def __call__(self) -> None:
         if self.waiter is None or self.posted:
             return
+        # Set before posting: the loop may run _resolve before call_soon_threadsafe returns.
+        self.posted = True
         try:
             self.loop.call_soon_threadsafe(self._resolve)
-            self.posted = True
         except RuntimeError:  # the loop is closed: nobody waits any more
-            pass
+            self.posted = False
 
     # The loop's thread.
     def _resolve(self) -> None:
-        self.posted = False
-        waiter, self.waiter = self.waiter, None
+        with self.lock:
+            self.posted = False
+            waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
@@ -62,9 +65,10 @@ class AsyncSubscription:
         inbox_.check_arguments(policy, max_buffered)
         self._lib = lib
         self._loop = asyncio.get_running_loop()  # RuntimeError outside a coroutine: say so early
-        self._waker = _LoopWaker(self._loop)
         # A plain lock: it is held only to move a frame, never across an await.
-        self._inbox = inbox_.Inbox(max_buffered, threading.Lock(), self._waker)
+        lock = threading.Lock()
+        self._waker = _LoopWaker(self._loop, lock)
+        self._inbox = inbox_.Inbox(max_buffered, lock, self._waker)
         self._handle, self._callback = inbox_.subscribe(lib, handle, stream, from_step, queue_frames, policy,
                                                         self._inbox)
 
