@@ -22,7 +22,8 @@ export function subscribeLatencySection(ctx, options) {
     const at = `one-row frames at ${(result.achievedFramesPerSecond / 1e3).toFixed(0)} k/s achieved`;
     const targets = [
       { target: 'issue 13: ingest() return -> in-process subscriber p50 ≤ 50 µs at 100 k frames/s',
-        measured: `${result.p50Us.toFixed(1)} µs (${at})`, met: result.p50Us <= 50 },
+        measured: `${result.p50Us.toFixed(1)} µs (${at}; ${result.beforeReturn} frames reached it before ingest() returned; ` +
+                  `from the call p50 ${result.fromCallP50Us.toFixed(1)} µs)`, met: result.p50Us <= 50 },
       { target: 'issue 13: ingest() return -> in-process subscriber p99 ≤ 1 ms at 100 k frames/s',
         measured: `${result.p99Us.toFixed(1)} µs, max ${result.maxUs.toFixed(0)} µs, ${result.missing} not received`,
         met: result.p99Us <= 1000 && result.missing === 0 },

@@ -10,7 +10,8 @@
 // preallocated and each is written by one thread only; they are read after
 // simingest_close(), which has delivered everything. Latency = receive -
 // return. A frame can reach the subscriber before ingest() has returned (it
-// is published from inside the call): that counts as 0 and is reported.
+// is published from inside the call): that counts as 0 and is reported, and
+// the latency from the call's start is printed beside it.
 // The first `warmup` frames are left out.
 //
 // Usage: subscribe_latency_bench <scratch dir> [frames] [frames per second] [warmup]
@@ -35,6 +36,7 @@ int64_t now_ns() {
 }
 
 struct Record {
+  std::vector<int64_t> called_ns;    // host thread
   std::vector<int64_t> returned_ns;  // host thread
   std::vector<int64_t> received_ns;  // delivery thread; 0: not received (dropped)
   uint64_t dropped = 0;              // delivery thread: sum of dropped_before
@@ -90,6 +92,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   Record record;
+  record.called_ns.assign(static_cast<size_t>(frames), 0);
   record.returned_ns.assign(static_cast<size_t>(frames), 0);
   record.received_ns.assign(static_cast<size_t>(frames), 0);  // touched now, not in the callback
   simingest_subscribe_options options = SIMINGEST_SUBSCRIBE_OPTIONS_INIT;
@@ -106,6 +109,7 @@ int main(int argc, char** argv) {
     const int32_t n = static_cast<int32_t>(step);
     const simingest_column columns[2] = {{"e", SIMINGEST_FLOAT64, &e, SIMINGEST_SCALAR},
                                          {"n", SIMINGEST_INT32, &n, SIMINGEST_SCALAR}};
+    record.called_ns[static_cast<size_t>(step)] = now_ns();
     check(simingest_ingest(ingestor, "diag", step, static_cast<double>(step), columns, 2), ingestor, "ingest");
     record.returned_ns[static_cast<size_t>(step)] = now_ns();
   }
@@ -113,8 +117,9 @@ int main(int argc, char** argv) {
   check(simingest_close(&ingestor), nullptr, "close");  // delivers every queued frame first
   simingest_unsubscribe(&subscription);
 
-  std::vector<double> latency_us;
+  std::vector<double> latency_us, from_call_us;
   latency_us.reserve(static_cast<size_t>(frames - warmup));
+  from_call_us.reserve(static_cast<size_t>(frames - warmup));
   long missing = 0, before_return = 0;
   for (long step = warmup; step < frames; ++step) {
     const int64_t received = record.received_ns[static_cast<size_t>(step)];
@@ -125,8 +130,11 @@ int main(int argc, char** argv) {
     const int64_t delta = received - record.returned_ns[static_cast<size_t>(step)];
     if (delta < 0) ++before_return;
     latency_us.push_back(static_cast<double>(std::max<int64_t>(delta, 0)) / 1e3);
+    from_call_us.push_back(static_cast<double>(received - record.called_ns[static_cast<size_t>(step)]) / 1e3);
   }
   std::sort(latency_us.begin(), latency_us.end());
+  std::sort(from_call_us.begin(), from_call_us.end());
+  const double call_p50 = percentile(from_call_us, 0.50), call_p99 = percentile(from_call_us, 0.99);
   const double p50 = percentile(latency_us, 0.50), p99 = percentile(latency_us, 0.99);
   const double p999 = percentile(latency_us, 0.999);
   const double max = latency_us.empty() ? 0 : latency_us.back();
@@ -134,14 +142,15 @@ int main(int argc, char** argv) {
               achieved, warmup);
   std::printf("ingest() return -> subscriber callback: p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n", p50,
               p99, p999, max);
+  std::printf("ingest() call -> subscriber callback:   p50 %.1f us, p99 %.1f us\n", call_p50, call_p99);
   std::printf("frames not received %ld (dropped_before total %llu), received before ingest() returned %ld\n", missing,
               static_cast<unsigned long long>(record.dropped), before_return);
   std::printf(
       "{\"frames\":%ld,\"warmup\":%ld,\"requestedFramesPerSecond\":%.0f,\"achievedFramesPerSecond\":%.0f,"
       "\"p50Us\":%.3f,\"p99Us\":%.3f,\"p999Us\":%.3f,\"maxUs\":%.3f,\"missing\":%ld,\"droppedBefore\":%llu,"
-      "\"beforeReturn\":%ld}\n",
+      "\"beforeReturn\":%ld,\"fromCallP50Us\":%.3f,\"fromCallP99Us\":%.3f}\n",
       frames, warmup, rate, achieved, p50, p99, p999, max, missing, static_cast<unsigned long long>(record.dropped),
-      before_return);
+      before_return, call_p50, call_p99);
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -311,6 +311,7 @@ json run_routecost(const json& spec) {
   both["streams"][stream]["route"] = "both";
   both["streams"][stream]["realtime"] = {{"everySteps", every_steps}};
   const std::string configs[2] = {config_text(spec), both.dump()};
+  json realtime;  // the last "both" run's stats.realtime: proof that the route took effect
   auto mb_per_second = [&](const std::string& config) {
     std::filesystem::remove_all(out);
     const auto start = Clock::now();
@@ -321,6 +322,8 @@ json run_routecost(const json& spec) {
         ingestor.ingest(stream.c_str(), static_cast<int64_t>(i), static_cast<double>(i) * c.dt, columns);
       }
       ingestor.flush();
+      const json stats = stats_of(ingestor);
+      if (stats.contains("realtime")) realtime = stats.at("realtime");
       ingestor.close();
     }
     const double seconds = seconds_since(start);
@@ -341,7 +344,9 @@ json run_routecost(const json& spec) {
           {"bothMBps", with_both},
           {"batchSamples", samples[0]},
           {"bothSamples", samples[1]},
-          {"costPercent", 100.0 * (1.0 - with_both / batch)}};
+          {"costPercent", 100.0 * (1.0 - with_both / batch)},
+          {"realtimeFrames", realtime.value("frames", json(0))},
+          {"realtimeBytes", realtime.value("bytes", json(0))}};
 }
 
 }  // namespace
