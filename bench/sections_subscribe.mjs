@@ -1,6 +1,8 @@
 // Two more sections of `npm run bench` for issue 13, in the form of
 // bench/sections.mjs ({ result, targets } from (ctx, options)):
-//   - in-process subscriber latency at a paced rate (bench/subscribe_latency_bench.cpp);
+//   - in-process subscriber latency at a paced rate, from C++
+//     (bench/subscribe_latency_bench.cpp) and from Node (bench/node/subscribe_latency.mjs,
+//     skipped with --no-node or when the package does not load);
 //   - what routing the TGV 2D stream "both" with realtime.everySteps 10
 //     costs against "batch" (bench/cpp/bench_ingest.cpp routecost).
 // Numbers are reported, never asserted.
@@ -28,6 +30,22 @@ export function subscribeLatencySection(ctx, options) {
         measured: `${result.p99Us.toFixed(1)} µs, max ${result.maxUs.toFixed(0)} µs, ${result.missing} not received`,
         met: result.p99Us <= 1000 && result.missing === 0 },
     ];
+    if (!options.noNode) {
+      try {
+        const node = ctx.runJson(process.execPath, [path.join(ctx.benchDir, 'node', 'subscribe_latency.mjs'), ctx.outRoot,
+                                                    String(Math.min(options.latencyFrames, 200_000)), String(LATENCY_RATE)],
+                                 { timeoutSeconds: 600 });
+        result.node = node;
+        const line = `${(node.achievedFramesPerSecond / 1e3).toFixed(0)} k/s achieved, ${node.missing} not received`;
+        console.log(`   Node: p50 ${node.p50Us.toFixed(1)} µs, p99 ${node.p99Us.toFixed(1)} µs, max ${node.maxUs.toFixed(0)} µs (${line})`);
+        targets.push({ target: 'issue 13: the same from Node (tryIngest() return -> for await body), p50 ≤ 50 µs',
+                       measured: `${node.p50Us.toFixed(1)} µs (${line})`, met: node.p50Us <= 50 });
+        targets.push({ target: 'issue 13: the same from Node, p99 ≤ 1 ms',
+                       measured: `${node.p99Us.toFixed(1)} µs`, met: node.p99Us <= 1000 && node.missing === 0 });
+      } catch (error) {
+        result.node = { failed: error.message };
+      }
+    }
     return { result, targets };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
