@@ -30,8 +30,8 @@
 // --no-node, --no-query, --query-steps N (the read-side dataset, default 1000),
 // --no-realtime, --realtime-frames N, --no-quantize, --quantize-frames N,
 // --no-serve, --serve-frames N, --no-latency, --latency-frames N, --no-route-cost,
-// --route-cost-repeat N (alternating batch/both runs each), --frames2d N, --frames3d N, --small-frames N,
-// --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
+// --route-cost-repeat N (alternating batch/both runs each), --frames2d N,
+// --frames3d N, --small-frames N, --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
 // --memory-limit-mib N, --workers N, --repeat N (large-frame runs per
 // contender, the median is reported; default 3, 1 with --quick), --keep-output, --help.
 import { spawnSync } from 'node:child_process';
