@@ -18,6 +18,8 @@
 //      bench/python/bench_quantize.py);
 //   8. `simingest serve`: gRPC StreamData and REST Arrow IPC bodies against
 //      in-process ingest (issue 14, bench/node/serve_throughput.mjs);
+//      in-process subscriber latency at 100 k one-row frames/s and the cost
+//      of route "both" on TGV 2D (issue 13, bench/sections_subscribe.mjs);
 //   9. prints the table and writes bench/results/latest.json plus a
 //      timestamped copy.
 //
@@ -27,8 +29,9 @@
 // Flags (npm run bench -- --flag): --quick, --long, --long-gb N, --skip-build,
 // --no-node, --no-query, --query-steps N (the read-side dataset, default 1000),
 // --no-realtime, --realtime-frames N, --no-quantize, --quantize-frames N,
-// --no-serve, --serve-frames N, --frames2d N, --frames3d N, --small-frames N,
-// --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
+// --no-serve, --serve-frames N, --no-latency, --latency-frames N, --no-route-cost,
+// --route-cost-repeat N (alternating batch/both runs each), --frames2d N,
+// --frames3d N, --small-frames N, --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
 // --memory-limit-mib N, --workers N, --repeat N (large-frame runs per
 // contender, the median is reported; default 3, 1 with --quick), --keep-output, --help.
 import { spawnSync } from 'node:child_process';
@@ -37,6 +40,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quantizeSection, queryTargets, realtimeSection, serveSection } from './sections.mjs';
+import { routeCostSection, subscribeLatencySection } from './sections_subscribe.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(root, 'bench');
@@ -52,7 +56,7 @@ function parseOptions(argv) {
   const values = {};
   const numeric = ['frames2d', 'frames3d', 'small-frames', 'small-frames-bindings', 'slowdown-steps',
                    'slowdown-grid', 'memory-limit-mib', 'workers', 'long-gb', 'repeat', 'query-steps',
-                   'realtime-frames', 'quantize-frames', 'serve-frames'];
+                   'realtime-frames', 'quantize-frames', 'serve-frames', 'latency-frames', 'route-cost-repeat'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [key, inline] = arg.startsWith('--') ? arg.slice(2).split('=', 2) : [arg];
@@ -61,7 +65,7 @@ function parseOptions(argv) {
       process.exit(0);
     }
     if (['quick', 'long', 'skip-build', 'no-node', 'no-query', 'no-realtime', 'no-quantize', 'no-serve',
-         'keep-output'].includes(key)) flags.add(key);
+         'keep-output', 'no-latency', 'no-route-cost'].includes(key)) flags.add(key);
     else if (numeric.includes(key)) values[key] = Number(inline ?? argv[++i]);
     else throw new Error(`bench: unknown option ${arg} (--help lists them)`);
   }
@@ -80,6 +84,8 @@ function parseOptions(argv) {
     noRealtime: flags.has('no-realtime'),
     noQuantize: flags.has('no-quantize'),
     noServe: flags.has('no-serve'),
+    noLatency: flags.has('no-latency'),
+    noRouteCost: flags.has('no-route-cost'),
     keepOutput: flags.has('keep-output'),
     frames2d: option('frames2d', 240, 40),
     frames3d: option('frames3d', 24, 4),
@@ -95,6 +101,8 @@ function parseOptions(argv) {
     realtimeFrames: option('realtime-frames', 2_000_000, 200_000),
     quantizeFrames: option('quantize-frames', 20, 5),
     serveFrames: option('serve-frames', 200, 50),
+    latencyFrames: option('latency-frames', 1_000_000, 200_000),
+    routeCostRepeat: option('route-cost-repeat', 5, 2),
   };
 }
 
@@ -142,7 +150,8 @@ function build(options) {
   // Configured every time, so a build-bench/ made before SIMINGEST_BUILD_BENCH existed gets it.
   run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DSIMINGEST_BUILD_TESTS=OFF',
     '-DSIMINGEST_BUILD_BENCH=ON']);
-  const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench'])];
+  const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench']),
+                   ...(options.noLatency ? [] : ['subscribe_latency_bench'])];
   run('cmake', ['--build', buildDir, '-j', process.env.SIMINGEST_BUILD_JOBS ?? '2', '--target', ...targets]);
 }
 
@@ -488,11 +497,13 @@ async function main() {
 
   // Issues 13, 16 and 14 (bench/sections.mjs): each section's JSON goes in
   // the report under its name, its goals join the targets.
-  const ctx = { run, runJson, python, root, benchDir, buildDir, outRoot };
+  const ctx = { run, runJson, python, root, benchDir, buildDir, outRoot, manifest, simingestConfig };
   const sections = [
     ['realtime', !options.noRealtime, 'realtime log: engine vs fastavro and avsc (bench/realtime_log_bench.cpp)', realtimeSection],
     ['quantize', !options.noQuantize, 'quantised columns vs zfp and pyarrow (bench/python/bench_quantize.py)', quantizeSection],
     ['serve', !options.noServe && node.ok, 'simingest serve vs in-process (bench/node/serve_throughput.mjs)', serveSection],
+    ['subscribeLatency', !options.noLatency, 'in-process subscriber latency, one-row frames at 100 k/s (bench/subscribe_latency_bench.cpp)', subscribeLatencySection],
+    ['routeCost', !options.noRouteCost, 'TGV 2D routed "both" (everySteps 10) vs "batch" (bench_ingest routecost)', routeCostSection],
   ];
   const sectionTargets = [];
   for (const [name, enabled, title, section] of sections) {

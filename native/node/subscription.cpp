@@ -197,6 +197,10 @@ Napi::Value Subscribe(Napi::Env env, simingest_ingestor* ingestor, const Napi::C
   }
   if (info.Length() < 3 || !info[2].IsFunction())
     ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "subscribe(stream, fromStep, emit) expects a function");
+  // Optional, checked in lib/subscription.ts; the engine checks the range and names it.
+  if (info.Length() > 3 && info[3].IsNumber()) options.queue_frames = static_cast<size_t>(info[3].As<Napi::Number>().Int64Value());
+  if (info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value())
+    options.policy = SIMINGEST_SUBSCRIBE_DISCONNECT;
   auto* state = new State();
   try {
     state->channel = Channel::New(env, info[2].As<Napi::Function>(), "simingest.subscription", 0, 1, state,

@@ -18,7 +18,8 @@
 
 namespace simingest_node {
 
-// ingestor.subscribe(stream, fromStep | null, emit) -> External handle
+// ingestor.subscribe(stream, fromStep | null, emit[, queueFrames (0: the engine's default)[, disconnect]])
+//   -> External handle
 Napi::Value Subscribe(Napi::Env env, simingest_ingestor* ingestor, const Napi::CallbackInfo& info);
 // unsubscribe(handle): ends the subscription; a second call is a SimingestError.
 Napi::Value Unsubscribe(const Napi::CallbackInfo& info);
