@@ -20,8 +20,10 @@
 //      in-process ingest (issue 14, bench/node/serve_throughput.mjs);
 //      in-process subscriber latency at 100 k one-row frames/s and the cost
 //      of route "both" on TGV 2D (issue 13, bench/sections_subscribe.mjs);
-//   9. prints the table and writes bench/results/latest.json plus a
-//      timestamped copy.
+//   9. prints the table and writes bench/results/local/latest.json plus a
+//      timestamped copy (ignored by git); with --reference, on a clean tree
+//      only, bench/results/reference/<time>-<commit>.json to be committed
+//      (bench/results_store.mjs).
 //
 // Numbers are reported, never asserted: a benchmark is not a test. The run
 // fails only when a contender fails or an output differs from its frames.
@@ -33,14 +35,15 @@
 // --route-cost-repeat N (alternating batch/both runs each), --frames2d N,
 // --frames3d N, --small-frames N, --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
 // --memory-limit-mib N, --workers N, --repeat N (large-frame runs per
-// contender, the median is reported; default 3, 1 with --quick), --keep-output, --help.
+// contender, the median is reported; default 3, 1 with --quick), --keep-output, --reference, --help.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quantizeSection, queryTargets, realtimeSection, serveSection } from './sections.mjs';
 import { routeCostSection, subscribeLatencySection } from './sections_subscribe.mjs';
+import { referenceCommit, saveReport } from './results_store.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(root, 'bench');
@@ -65,7 +68,7 @@ function parseOptions(argv) {
       process.exit(0);
     }
     if (['quick', 'long', 'skip-build', 'no-node', 'no-query', 'no-realtime', 'no-quantize', 'no-serve',
-         'keep-output', 'no-latency', 'no-route-cost'].includes(key)) flags.add(key);
+         'keep-output', 'no-latency', 'no-route-cost', 'reference'].includes(key)) flags.add(key);
     else if (numeric.includes(key)) values[key] = Number(inline ?? argv[++i]);
     else throw new Error(`bench: unknown option ${arg} (--help lists them)`);
   }
@@ -87,6 +90,7 @@ function parseOptions(argv) {
     noLatency: flags.has('no-latency'),
     noRouteCost: flags.has('no-route-cost'),
     keepOutput: flags.has('keep-output'),
+    reference: flags.has('reference'),
     frames2d: option('frames2d', 240, 40),
     frames3d: option('frames3d', 24, 4),
     smallFrames: option('small-frames', 1_000_000, 200_000),
@@ -379,6 +383,13 @@ function gitInfo() {
 // ---- main ----------------------------------------------------------------
 async function main() {
   const options = parseOptions(process.argv.slice(2));
+  if (options.reference) {
+    const commit = referenceCommit(root);
+    if (commit instanceof Error) {
+      console.error(commit.message);
+      process.exit(2);
+    }
+  }
   const started = Date.now();
   const report = {
     timestamp: new Date().toISOString(),
@@ -541,12 +552,8 @@ async function main() {
   report.table = printTable(report);
   printReport(report);
 
-  const resultsDir = path.join(benchDir, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const latest = path.join(resultsDir, 'latest.json');
-  writeFileSync(latest, JSON.stringify(report, null, 1) + '\n');
-  copyFileSync(latest, path.join(resultsDir, `${report.timestamp.replace(/[:.]/g, '-')}.json`));
-  console.log(`\nwrote ${path.relative(root, latest)} (${report.seconds.toFixed(0)} s)`);
+  const written = saveReport(root, report, { reference: options.reference });
+  console.log(`\nwrote ${path.relative(root, written)} (${report.seconds.toFixed(0)} s)`);
   if (failures.length) {
     console.error(`\nbench FAILED:\n  ${failures.join('\n  ')}`);
     process.exit(1);
