@@ -14,12 +14,11 @@ import time as _time
 from typing import Any, Dict, Optional
 
 from . import _subscription_inbox as inbox_
-from ._errors import Status
 
 _WAIT_SLICE = 0.2  # seconds: how soon a KeyboardInterrupt is seen while waiting
 
 
-class Subscription:
+class Subscription(inbox_.Subscribed):
     """Iterate for frames (dicts: stream, step, time, dropped_before, columns);
     ``close()`` (or leaving a ``with`` block) unsubscribes. The iteration ends
     when the ingestor closes; a subscription ended by its queue (policy
@@ -28,18 +27,10 @@ class Subscription:
     def __init__(self, lib: ctypes.CDLL, handle, stream: str, from_step: Optional[int], queue_frames: int,
                  policy: str, max_buffered: int, timeout: Optional[float]) -> None:
         inbox_.check_arguments(policy, max_buffered)
-        self._lib = lib
         self._timeout = timeout
         self._cond = threading.Condition()
-        self._inbox = inbox_.Inbox(max_buffered, self._cond, self._cond.notify_all)
-        self._handle, self._callback = inbox_.subscribe(lib, handle, stream, from_step, queue_frames, policy,
-                                                        self._inbox)
-
-    @property
-    def end_status(self) -> Optional[Status]:
-        """None while running; then OK (unsubscribed), ERR_CLOSED (the ingestor closed) or the
-        status of the error the iteration raised (e.g. ERR_BACKPRESSURE)."""
-        return self._inbox.end_status
+        self._subscribe(lib, handle, stream, from_step, queue_frames, policy,
+                        inbox_.Inbox(max_buffered, self._cond, self._cond.notify_all))
 
     def __iter__(self) -> "Subscription":
         return self
@@ -61,18 +52,8 @@ class Subscription:
                     wait = min(wait, left)
                 self._cond.wait(wait)
 
-    def close(self) -> None:
-        """Unsubscribe. A second call does nothing."""
-        inbox_.unsubscribe(self._lib, self._handle, self._inbox)
-
     def __enter__(self) -> "Subscription":
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - nothing to report to at collection
-            pass

@@ -20,7 +20,6 @@ import threading
 from typing import Any, Dict, Optional
 
 from . import _subscription_inbox as inbox_
-from ._errors import Status
 
 
 class _LoopWaker:
@@ -53,7 +52,7 @@ class _LoopWaker:
             waiter.set_result(None)
 
 
-class AsyncSubscription:
+class AsyncSubscription(inbox_.Subscribed):
     """``async for frame in ing.subscribe_async("diag")`` (frames as dicts like the blocking
     iterator's). ``aclose()``/``close()``, leaving an ``async with`` block, or cancelling a
     waiting ``__anext__`` unsubscribes. The iteration ends when the ingestor closes
@@ -63,20 +62,12 @@ class AsyncSubscription:
     def __init__(self, lib: ctypes.CDLL, handle, stream: str, from_step: Optional[int], queue_frames: int,
                  policy: str, max_buffered: int) -> None:
         inbox_.check_arguments(policy, max_buffered)
-        self._lib = lib
         self._loop = asyncio.get_running_loop()  # RuntimeError outside a coroutine: say so early
         # A plain lock: it is held only to move a frame, never across an await.
         lock = threading.Lock()
         self._waker = _LoopWaker(self._loop, lock)
-        self._inbox = inbox_.Inbox(max_buffered, lock, self._waker)
-        self._handle, self._callback = inbox_.subscribe(lib, handle, stream, from_step, queue_frames, policy,
-                                                        self._inbox)
-
-    @property
-    def end_status(self) -> Optional[Status]:
-        """None while running; then OK (unsubscribed), ERR_CLOSED (the ingestor closed) or the
-        status of the error the iteration raised (e.g. ERR_BACKPRESSURE)."""
-        return self._inbox.end_status
+        self._subscribe(lib, handle, stream, from_step, queue_frames, policy,
+                        inbox_.Inbox(max_buffered, lock, self._waker))
 
     def __aiter__(self) -> "AsyncSubscription":
         return self
@@ -97,11 +88,6 @@ class AsyncSubscription:
                 self.close()
                 raise
 
-    def close(self) -> None:
-        """Unsubscribe (waits for a callback in progress, a few microseconds). A second call
-        does nothing."""
-        inbox_.unsubscribe(self._lib, self._handle, self._inbox)
-
     async def aclose(self) -> None:
         self.close()
 
@@ -110,9 +96,3 @@ class AsyncSubscription:
 
     async def __aexit__(self, *exc: Any) -> None:
         self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - nothing to report to at collection
-            pass

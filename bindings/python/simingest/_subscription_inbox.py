@@ -142,3 +142,35 @@ def unsubscribe(lib: ctypes.CDLL, subscription, inbox: Inbox) -> None:
     lib.simingest_unsubscribe(ctypes.byref(subscription))
     inbox.discard()
 
+
+
+class Subscribed:
+    """What both iterators share: the subscription handle over an Inbox, why it ended, and
+    unsubscribing (close, or at collection)."""
+
+    _lib: ctypes.CDLL
+    _inbox: Inbox
+
+    def _subscribe(self, lib: ctypes.CDLL, handle, stream: str, from_step: Optional[int], queue_frames: int,
+                   policy: str, inbox: Inbox) -> None:
+        self._lib = lib
+        self._inbox = inbox
+        self._handle, self._callback = subscribe(lib, handle, stream, from_step, queue_frames, policy, inbox)
+
+    @property
+    def end_status(self) -> Optional[Status]:
+        """None while running; then OK (unsubscribed), ERR_CLOSED (the ingestor closed) or the
+        status of the error the iteration raised (e.g. ERR_BACKPRESSURE)."""
+        return self._inbox.end_status
+
+    def close(self) -> None:
+        """Unsubscribe (waits for a callback in progress, a few microseconds). A second call
+        does nothing."""
+        unsubscribe(self._lib, self._handle, self._inbox)
+
+    def __del__(self) -> None:
+        try:
+            if hasattr(self, "_handle"):
+                self.close()
+        except Exception:  # noqa: BLE001 - nothing to report to at collection
+            pass
