@@ -26,7 +26,7 @@
 //
 // Flags (npm run bench -- --flag): --quick, --long, --long-gb N, --skip-build,
 // --no-node, --no-query, --query-steps N (the read-side dataset, default 1000),
-// --no-realtime, --realtime-frames N, --no-quantize, --quantize-frames N,
+// --no-realtime (also skips the tail latency), --realtime-frames N, --tail-frames N, --no-quantize, --quantize-frames N,
 // --no-serve, --serve-frames N, --frames2d N, --frames3d N, --small-frames N,
 // --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
 // --memory-limit-mib N, --workers N, --repeat N (large-frame runs per
@@ -36,7 +36,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, co
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { quantizeSection, queryTargets, realtimeSection, serveSection } from './sections.mjs';
+import { quantizeSection, queryTargets, realtimeSection, serveSection, tailSection } from './sections.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(root, 'bench');
@@ -52,7 +52,7 @@ function parseOptions(argv) {
   const values = {};
   const numeric = ['frames2d', 'frames3d', 'small-frames', 'small-frames-bindings', 'slowdown-steps',
                    'slowdown-grid', 'memory-limit-mib', 'workers', 'long-gb', 'repeat', 'query-steps',
-                   'realtime-frames', 'quantize-frames', 'serve-frames'];
+                   'realtime-frames', 'quantize-frames', 'serve-frames', 'tail-frames'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [key, inline] = arg.startsWith('--') ? arg.slice(2).split('=', 2) : [arg];
@@ -95,6 +95,7 @@ function parseOptions(argv) {
     realtimeFrames: option('realtime-frames', 2_000_000, 200_000),
     quantizeFrames: option('quantize-frames', 20, 5),
     serveFrames: option('serve-frames', 200, 50),
+    tailFrames: option('tail-frames', 5000, 1000),
   };
 }
 
@@ -142,7 +143,7 @@ function build(options) {
   // Configured every time, so a build-bench/ made before SIMINGEST_BUILD_BENCH existed gets it.
   run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DSIMINGEST_BUILD_TESTS=OFF',
     '-DSIMINGEST_BUILD_BENCH=ON']);
-  const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench'])];
+  const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench', 'tail_latency_bench'])];
   run('cmake', ['--build', buildDir, '-j', process.env.SIMINGEST_BUILD_JOBS ?? '2', '--target', ...targets]);
 }
 
@@ -491,6 +492,7 @@ async function main() {
   const ctx = { run, runJson, python, root, benchDir, buildDir, outRoot };
   const sections = [
     ['realtime', !options.noRealtime, 'realtime log: engine vs fastavro and avsc (bench/realtime_log_bench.cpp)', realtimeSection],
+    ['tail', !options.noRealtime, 'realtime log tailed by another process: latency (bench/tail_latency_bench.cpp)', tailSection],
     ['quantize', !options.noQuantize, 'quantised columns vs zfp and pyarrow (bench/python/bench_quantize.py)', quantizeSection],
     ['serve', !options.noServe && node.ok, 'simingest serve vs in-process (bench/node/serve_throughput.mjs)', serveSection],
   ];

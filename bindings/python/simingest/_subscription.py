@@ -56,7 +56,9 @@ class Subscription:
     ``"disconnect"``) raises that error."""
 
     def __init__(self, lib: ctypes.CDLL, handle, stream: str, from_step: Optional[int], queue_frames: int,
-                 policy: str, max_buffered: int, timeout: Optional[float]) -> None:
+                 policy: str, max_buffered: int, timeout: Optional[float], start=None) -> None:
+        # `start(stream, options, callback, out)` makes the C subscription; default
+        # simingest_subscribe on `handle`. Dataset.subscribe passes simingest_dataset_subscribe.
         if policy not in ("dropOldest", "disconnect"):
             raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT,
                                        f"policy must be 'dropOldest' or 'disconnect', not {policy!r}")
@@ -75,8 +77,11 @@ class Subscription:
                                    1 if policy == "disconnect" else 0,
                                    0 if from_step is None else 1, 0 if from_step is None else int(from_step))
         self._handle = SubscriptionPointer()
-        lib.simingest_subscribe(handle, stream.encode("utf-8"), ctypes.byref(options), self._callback,
-                                None, ctypes.byref(self._handle))
+        if start is None:
+            lib.simingest_subscribe(handle, stream.encode("utf-8"), ctypes.byref(options), self._callback,
+                                    None, ctypes.byref(self._handle))
+        else:
+            start(stream.encode("utf-8"), ctypes.byref(options), self._callback, ctypes.byref(self._handle))
 
     # The engine's delivery thread (with the GIL, taken by ctypes). Never waits.
     def _on_frame(self, _user, frame, status, message) -> int:
