@@ -106,14 +106,16 @@ void LogTail::end(Status status, const std::string& message) noexcept {
 }
 
 bool LogTail::scan(std::string& notice) {
+  const bool first_listing = !listed_any_;  // history is what is on disk: no gap to report in it
   for (const uint64_t number : list_segments(directory_)) {
     if (listed_any_ && number <= newest_listed_) continue;
-    const bool gap = listed_any_ && number != newest_listed_ + 1;
+    const bool gap = !first_listing && number != newest_listed_ + 1;
     const uint64_t first_missing = newest_listed_ + 1;
     listed_any_ = true;
     newest_listed_ = number;
     const std::string path = directory_ + "/" + storage::realtime_log_name(number);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (first_listing && fd < 0 && errno == ENOENT) continue;  // retired while listed: before this subscription
     if (gap || (fd < 0 && errno == ENOENT)) {
       if (fd >= 0) ::close(fd);
       const uint64_t last_missing = fd < 0 ? number : number - 1;

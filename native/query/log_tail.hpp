@@ -72,7 +72,8 @@ class LogTail {
   struct Segment;
   void run() noexcept;
   // Lists the directory and opens the segments not seen before. False (and
-  // `notice` set) if segments were retired before they could be read.
+  // `notice` set) if segments were retired before they could be read; the
+  // first listing (at subscribe) reports none: history is what is on disk.
   bool scan(std::string& notice);
   bool follow();  // the loop; false when it ended through an end call
   void end(Status status, const std::string& message) noexcept;
