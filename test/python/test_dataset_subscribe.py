@@ -42,7 +42,7 @@ config = json.loads(sys.argv[5])
 def values(step):
     rng = np.random.default_rng(step)
     return {"e": rng.standard_normal(), "v": rng.standard_normal(5).astype(np.float32),
-            "n": rng.integers(-32768, 32767, 3).astype(np.int16)}
+            "n": rng.integers(-32768, 32767, 5).astype(np.int16)}
 ing = simingest.Ingestor(path, config)
 step = first
 while count < 0 or step < first + count:
@@ -59,7 +59,7 @@ ing.close()
 def values(step):
     rng = np.random.default_rng(step)
     return {"e": rng.standard_normal(), "v": rng.standard_normal(5).astype(np.float32),
-            "n": rng.integers(-32768, 32767, 3).astype(np.int16)}
+            "n": rng.integers(-32768, 32767, 5).astype(np.int16)}
 
 
 def writer(path, first, count, segment):
