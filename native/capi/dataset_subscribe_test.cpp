@@ -305,6 +305,8 @@ TEST_F(DatasetSubscribe, refuses_a_batch_stream_and_an_unknown_one) {
   EXPECT_NE(std::string(simingest_dataset_last_error(dataset_)).find("\"bulk\" has no realtime log"), std::string::npos)
       << simingest_dataset_last_error(dataset_);
   EXPECT_EQ(subscribe(recorder, true, "nope"), SIMINGEST_ERR_UNKNOWN_STREAM);
+  EXPECT_EQ(std::string(simingest_dataset_last_error(dataset_)).rfind("subscribe: unknown stream \"nope\"", 0), 0u)
+      << simingest_dataset_last_error(dataset_);
   EXPECT_EQ(subscription_, nullptr);
   EXPECT_EQ(recorder.end_calls(), 0);
 }

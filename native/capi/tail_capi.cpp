@@ -57,8 +57,15 @@ simingest_status simingest_dataset_subscribe(simingest_dataset* dataset, const c
       tail.from_step = options->from_step;
     }
     apply_environment(tail);
-    // The stream's configuration now (Error(unknown_stream) if the dataset has none).
-    const simingest::StreamConfig config = dataset->reader->snapshot(stream).config;
+    // The stream's configuration now (unknown_stream if the dataset has none).
+    simingest::StreamConfig config;
+    try {
+      config = dataset->reader->snapshot(stream).config;
+    } catch (const simingest::Error& e) {
+      std::string message = e.what();
+      if (message.rfind("query: ", 0) == 0) message.replace(0, 7, "subscribe: ");  // the snapshot speaks for queries
+      return fail(dataset, e.status(), std::move(message));
+    }
     auto handle = std::make_unique<simingest_subscription>();
     handle->tail = std::make_unique<simingest::query::LogTail>(dataset->reader->root(), config, tail, callback,
                                                                user_data);
