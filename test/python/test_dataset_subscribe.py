@@ -4,7 +4,9 @@ order, bit for bit as ingested, across the writer's segments; after the writer
 is killed with SIGKILL the subscription has delivered exactly the records
 fastavro (a reader simingest did not write) reads from the log, and the torn
 tail is waited for, not an error; a damaged block raises CorruptDatasetError
-naming the file; a batch stream is refused."""
+naming the file; a batch stream is refused. The first test runs once more with
+SIMINGEST_TAIL_POLL_MS set (the polling fallback; that it then polls is proved
+by the C++ test's watch mode, which Python cannot see)."""
 
 import json
 import os
@@ -81,7 +83,10 @@ def create(path):
     simingest.Ingestor(str(path), CONFIG).close()  # a manifest and the stream's log directory
 
 
-def test_a_writer_in_another_process_every_frame_once_bit_exact(tmp_path):
+@pytest.mark.parametrize("watch", ["inotify", "poll"])
+def test_a_writer_in_another_process_every_frame_once_bit_exact(tmp_path, monkeypatch, watch):
+    if watch == "poll":
+        monkeypatch.setenv("SIMINGEST_TAIL_POLL_MS", "3")  # read by the library at subscribe
     path = tmp_path / "ds"
     create(path)
     with simingest.open_dataset(path) as ds, ds.subscribe("diag", from_step=0, timeout=60) as frames:
