@@ -136,14 +136,14 @@ bool LogTail::scan(std::string& notice) {
   return true;
 }
 
-bool LogTail::follow() {
+void LogTail::follow() {
   std::string reason;
   for (;;) {
-    if (stop_.load(std::memory_order_acquire)) return true;
+    if (stop_.load(std::memory_order_acquire)) return;
     if (segments_.empty()) {
       const DirectoryWatch::Change change = watch_.wait();
       if (change.woken) continue;
-      if (!scan(reason)) return end(Status::backpressure, reason), false;
+      if (!scan(reason)) return end(Status::backpressure, reason);
       continue;
     }
     avro::LogSegmentFollower& current = *segments_.front()->follower;
@@ -160,11 +160,11 @@ bool LogTail::follow() {
         } catch (...) {
           verdict = 1;  // a callback that throws ends its subscription, as in-process
         }
-        if (verdict != 0) return end(Status::ok, "the callback ended the subscription"), false;
+        if (verdict != 0) return end(Status::ok, "the callback ended the subscription");
         continue;
       }
       case avro::LogSegmentFollower::Next::damaged:
-        return end(Status::corrupt, reason), false;
+        return end(Status::corrupt, reason);
       case avro::LogSegmentFollower::Next::wait:
         break;
     }
@@ -173,13 +173,12 @@ bool LogTail::follow() {
       // before creating it: what this read saw is all there will be.
       if (current.header_complete() && current.size_now() > current.boundary())
         return end(Status::corrupt, current.path() + ": ends inside a block at byte " +
-                                        std::to_string(current.boundary()) + " although a newer segment follows"),
-               false;
+                                        std::to_string(current.boundary()) + " although a newer segment follows");
       segments_.pop_front();  // a segment without a whole header held no frame
       continue;
     }
     const DirectoryWatch::Change change = watch_.wait();
-    if (change.entries && !scan(reason)) return end(Status::backpressure, reason), false;
+    if (change.entries && !scan(reason)) return end(Status::backpressure, reason);
   }
 }
 

@@ -75,7 +75,7 @@ class LogTail {
   // `notice` set) if segments were retired before they could be read; the
   // first listing (at subscribe) reports none: history is what is on disk.
   bool scan(std::string& notice);
-  bool follow();  // the loop; false when it ended through an end call
+  void follow();  // the loop: returns after an end call, or when cancel() stops it
   void end(Status status, const std::string& message) noexcept;
 
   std::string directory_;
