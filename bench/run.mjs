@@ -30,7 +30,7 @@
 //
 // Flags (npm run bench -- --flag): --quick, --long, --long-gb N, --skip-build,
 // --no-node, --no-query, --query-steps N (the read-side dataset, default 1000),
-// --no-realtime, --realtime-frames N, --no-quantize, --quantize-frames N,
+// --no-realtime (also skips the tail latency), --realtime-frames N, --tail-frames N, --no-quantize, --quantize-frames N,
 // --no-serve, --serve-frames N, --no-latency, --latency-frames N, --no-route-cost,
 // --route-cost-repeat N (alternating batch/both runs each), --frames2d N,
 // --frames3d N, --small-frames N, --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
@@ -41,7 +41,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, re
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { quantizeSection, queryTargets, realtimeSection, serveSection } from './sections.mjs';
+import { quantizeSection, queryTargets, realtimeSection, serveSection, tailSection } from './sections.mjs';
 import { routeCostSection, subscribeLatencySection } from './sections_subscribe.mjs';
 import { referenceCommit, saveReport } from './results_store.mjs';
 
@@ -59,7 +59,8 @@ function parseOptions(argv) {
   const values = {};
   const numeric = ['frames2d', 'frames3d', 'small-frames', 'small-frames-bindings', 'slowdown-steps',
                    'slowdown-grid', 'memory-limit-mib', 'workers', 'long-gb', 'repeat', 'query-steps',
-                   'realtime-frames', 'quantize-frames', 'serve-frames', 'latency-frames', 'route-cost-repeat'];
+                   'realtime-frames', 'quantize-frames', 'serve-frames', 'latency-frames', 'route-cost-repeat',
+                   'tail-frames'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [key, inline] = arg.startsWith('--') ? arg.slice(2).split('=', 2) : [arg];
@@ -107,6 +108,7 @@ function parseOptions(argv) {
     serveFrames: option('serve-frames', 200, 50),
     latencyFrames: option('latency-frames', 1_000_000, 200_000),
     routeCostRepeat: option('route-cost-repeat', 5, 2),
+    tailFrames: option('tail-frames', 5000, 1000),
   };
 }
 
@@ -154,7 +156,7 @@ function build(options) {
   // Configured every time, so a build-bench/ made before SIMINGEST_BUILD_BENCH existed gets it.
   run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DSIMINGEST_BUILD_TESTS=OFF',
     '-DSIMINGEST_BUILD_BENCH=ON']);
-  const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench']),
+  const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench', 'tail_latency_bench']),
                    ...(options.noLatency ? [] : ['subscribe_latency_bench'])];
   run('cmake', ['--build', buildDir, '-j', process.env.SIMINGEST_BUILD_JOBS ?? '2', '--target', ...targets]);
 }
@@ -511,6 +513,7 @@ async function main() {
   const ctx = { run, runJson, python, root, benchDir, buildDir, outRoot, manifest, simingestConfig };
   const sections = [
     ['realtime', !options.noRealtime, 'realtime log: engine vs fastavro and avsc (bench/realtime_log_bench.cpp)', realtimeSection],
+    ['tail', !options.noRealtime, 'realtime log tailed by another process: latency (bench/tail_latency_bench.cpp)', tailSection],
     ['quantize', !options.noQuantize, 'quantised columns vs zfp and pyarrow (bench/python/bench_quantize.py)', quantizeSection],
     ['serve', !options.noServe && node.ok, 'simingest serve vs in-process (bench/node/serve_throughput.mjs)', serveSection],
     ['subscribeLatency', !options.noLatency, 'in-process subscriber latency, one-row frames at 100 k/s (bench/subscribe_latency_bench.cpp)', subscribeLatencySection],

@@ -56,6 +56,8 @@ export interface NativeDataset {
   query(stream: string, spec: NativeQuerySpec): NativeQueryStream;
   /** {"streams": [{"name", "schema"}]} as JSON text. */
   streamsJson(): string;
+  /** simingest_dataset_subscribe(): tails the stream's realtime log; frames go to `emit`. */
+  subscribe: NativeSubscribe;
   close(): void;
 }
 

@@ -17,7 +17,8 @@ export interface SubscribedFrame {
 }
 
 export interface SubscribeOptions {
-  /** Frames with a step below this are skipped. A subscription has no history: it starts from now. */
+  /** Frames with a step below this are skipped. Ingestor.subscribe() has no history (it starts from now);
+   * Dataset.subscribe() with fromStep starts at the oldest log segment on disk. */
   fromStep?: number;
   /** Frames buffered while the loop body runs (default 1024); beyond it the oldest is dropped. */
   maxBuffered?: number;

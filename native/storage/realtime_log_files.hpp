@@ -31,6 +31,8 @@ inline constexpr const char* kRealtimeDirectory = "_realtime";
 std::string realtime_stream_directory(const std::string& stream);
 // "log-00000000000000000007.avro"
 std::string realtime_log_name(uint64_t segment);
+// The segment number of a name realtime_log_name() makes, or -1.
+int64_t realtime_log_segment(const std::string& name);
 
 struct TruncatedLog {
   std::string path;  // relative to the dataset

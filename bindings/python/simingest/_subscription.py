@@ -25,12 +25,12 @@ class Subscription(inbox_.Subscribed):
     ``"disconnect"``) raises that error. ``end_status`` is why it ended."""
 
     def __init__(self, lib: ctypes.CDLL, handle, stream: str, from_step: Optional[int], queue_frames: int,
-                 policy: str, max_buffered: int, timeout: Optional[float]) -> None:
+                 policy: str, max_buffered: int, timeout: Optional[float], start=None) -> None:
         inbox_.check_arguments(policy, max_buffered)
         self._timeout = timeout
         self._cond = threading.Condition()
         self._subscribe(lib, handle, stream, from_step, queue_frames, policy,
-                        inbox_.Inbox(max_buffered, self._cond, self._cond.notify_all))
+                        inbox_.Inbox(max_buffered, self._cond, self._cond.notify_all), start)
 
     def __iter__(self) -> "Subscription":
         return self

@@ -113,16 +113,20 @@ class Inbox:
 
 
 def subscribe(lib: ctypes.CDLL, handle, stream: str, from_step: Optional[int], queue_frames: int,
-              policy: str, inbox: Inbox):
-    """simingest_subscribe() into ``inbox``: (subscription handle, the ctypes callback, which
-    must stay alive until the handle is unsubscribed)."""
+              policy: str, inbox: Inbox, start: Optional[Callable[..., None]] = None):
+    """simingest_subscribe() on ``handle`` into ``inbox``, or ``start(stream, options, callback,
+    out)`` when given (Dataset.subscribe passes simingest_dataset_subscribe): (subscription handle,
+    the ctypes callback, which must stay alive until the handle is unsubscribed)."""
     options = SubscribeOptions(ctypes.sizeof(SubscribeOptions), queue_frames,
                                1 if policy == "disconnect" else 0,
                                0 if from_step is None else 1, 0 if from_step is None else int(from_step))
     callback = SubscriptionCallback(inbox.on_frame)
     subscription = SubscriptionPointer()
-    lib.simingest_subscribe(handle, stream.encode("utf-8"), ctypes.byref(options), callback,
-                            None, ctypes.byref(subscription))
+    if start is None:
+        lib.simingest_subscribe(handle, stream.encode("utf-8"), ctypes.byref(options), callback,
+                                None, ctypes.byref(subscription))
+    else:
+        start(stream.encode("utf-8"), ctypes.byref(options), callback, ctypes.byref(subscription))
     return subscription, callback
 
 
@@ -152,10 +156,11 @@ class Subscribed:
     _inbox: Inbox
 
     def _subscribe(self, lib: ctypes.CDLL, handle, stream: str, from_step: Optional[int], queue_frames: int,
-                   policy: str, inbox: Inbox) -> None:
+                   policy: str, inbox: Inbox, start: Optional[Callable[..., None]] = None) -> None:
         self._lib = lib
         self._inbox = inbox
-        self._handle, self._callback = subscribe(lib, handle, stream, from_step, queue_frames, policy, inbox)
+        self._handle, self._callback = subscribe(lib, handle, stream, from_step, queue_frames, policy, inbox,
+                                                 start)
 
     @property
     def end_status(self) -> Optional[Status]:
