@@ -144,6 +144,10 @@ def test_a_live_ingestor_reads_older_files_through_its_own_columns(written):
     path, steps, reference = written
     with simingest.Ingestor(path, config=config(V3)) as ing:
         table = ing.query("fields")
+        stats = ing.stats()["streams"]["fields"]
+    assert stats["schemaVersion"] == 3
+    assert [(v["version"], v["fromStep"], v["fromTime"]) for v in stats["schemaHistory"]] == [
+        (1, 0, 0.0), (2, 4, 2.0), (3, 8, 4.0)]
     assert table.column_names == ["step", "time", "a", "b", "c"]
     assert_unified(table, steps, reference, columns=V3)
 
@@ -198,3 +202,20 @@ def test_inspect_shows_the_history(written):
     assert stream["schemaVersion"] == 3
     assert [v["fromStep"] for v in stream["schemaHistory"]] == [0, 4, 8]
     assert sorted({f["schemaVersion"] for f in report["fileList"]}) == [1, 2, 3]
+
+
+def test_a_live_query_joins_older_files_with_frames_still_in_memory(written, tmp_path):
+    import shutil
+
+    source, steps, reference = written
+    path = tmp_path / "copy"
+    shutil.copytree(source, path)
+    extra = frame(V3, 12)
+    with simingest.Ingestor(path, config=dict(config(V3), commit_interval_ms=0)) as ing:
+        ing.ingest("fields", 12, 6.0, extra)  # not flushed: read from the engine's memory
+        table = ing.query("fields")
+    assert np.array_equal(table.column("step").to_numpy(), np.concatenate([steps, np.full(ROWS, 12)]))
+    assert np.array_equal(table.column("a").to_numpy(), np.concatenate([reference["a"][0], extra["a"]]))
+    c = table.column("c").combine_chunks()
+    assert np.array_equal(c.is_valid().to_numpy(zero_copy_only=False), np.concatenate([reference["c"][1], np.full(ROWS, True)]))
+    assert np.array_equal(c.fill_null(0).to_numpy()[-ROWS:], extra["c"])
