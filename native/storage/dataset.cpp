@@ -281,11 +281,12 @@ CommitTimings Dataset::commit_file(std::unique_ptr<PendingFile> file, ManifestFi
   entry.checksums =
       commit_step([&] { return finished_file_checksums(file->inprogress_path_, file->size_, file->crc32c_); });
   entry.committed_at = utc_now_iso8601();
-  entry.schema_version = newest_schema_version(schema_histories_, entry.stream);
+  const int64_t newest = newest_schema_version(schema_histories_, entry.stream);
+  entry.schema_version = file->schema_version_ != 0 ? file->schema_version_ : newest;
   // The first file of a schema version says from which step and time it holds.
   SchemaVersion* first_of_version = nullptr;
   if (auto history = schema_histories_.find(entry.stream); history != schema_histories_.end())
-    if (!history->second.back().from_step) {
+    if (entry.schema_version == newest && !history->second.back().from_step) {
       first_of_version = &history->second.back();
       first_of_version->from_step = entry.step_min;
       first_of_version->from_time = entry.time_min;

@@ -101,6 +101,7 @@ class PendingFile : public parquet::ByteSink {
 
  private:
   friend class Dataset;
+  friend class Retirement;  // a file it cuts keeps the schema version of the one it replaces
   static constexpr std::size_t kBufferBytes = 4u << 20;
   PendingFile() = default;
   void flush_buffer();
@@ -122,6 +123,9 @@ class PendingFile : public parquet::ByteSink {
   uint64_t size_ = 0;
   std::vector<unsigned char> buffer_;
   bool committed_ = false;
+  // The schema version its entry records; 0: the stream's newest (every file
+  // the pipeline writes).
+  int64_t schema_version_ = 0;
 };
 
 struct CommitTimings {

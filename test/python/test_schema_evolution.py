@@ -219,3 +219,22 @@ def test_a_live_query_joins_older_files_with_frames_still_in_memory(written, tmp
     c = table.column("c").combine_chunks()
     assert np.array_equal(c.is_valid().to_numpy(zero_copy_only=False), np.concatenate([reference["c"][1], np.full(ROWS, True)]))
     assert np.array_equal(c.fill_null(0).to_numpy()[-ROWS:], extra["c"])
+
+
+def test_resume_cuts_an_older_version_file_and_keeps_its_version(written, tmp_path):
+    import shutil
+
+    source, steps, reference = written
+    path = tmp_path / "copy"
+    shutil.copytree(source, path)
+    with simingest.Ingestor(path, config=dict(config(V3), resume_from_step=5)):
+        pass
+    entries = manifest(path)["files"]
+    assert [(e["stepMin"], e["stepMax"], e["schemaVersion"]) for e in entries] == [(0, 3, 1), (4, 5, 2)]
+    for entry in entries:
+        assert pq.read_schema(path / entry["path"]).metadata[b"simingest.schemaVersion"] == str(
+            entry["schemaVersion"]).encode()
+    with simingest.open_dataset(path) as dataset:
+        table = dataset.query("fields")
+    kept = steps <= 5
+    assert_unified(table, steps[kept], {name: (v[kept], ok[kept]) for name, (v, ok) in reference.items()})
