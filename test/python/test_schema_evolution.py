@@ -21,11 +21,11 @@ pq = pytest.importorskip("pyarrow.parquet")
 pads = pytest.importorskip("pyarrow.dataset")
 
 ROWS = 5  # per frame
-V1 = {"a": "int16", "b": "float32", "r": "int32"}
-V2 = {"a": "int16", "b": "float32", "r": "int32", "c": "uint8"}  # added c
-V3 = {"a": "int64", "b": "float64", "c": "uint8"}  # widened a and b, removed r
+V1 = {"a": "int16", "b": "float32", "r": "int32", "n": "uint32"}
+V2 = {"a": "int16", "b": "float32", "r": "int32", "n": "uint32", "c": "uint8"}  # added c
+V3 = {"a": "int64", "b": "float64", "n": "float64", "c": "uint8"}  # widened a, b, n (int→double); removed r
 VERSIONS = [(V1, range(0, 4)), (V2, range(4, 8)), (V3, range(8, 12))]
-UNIFIED = [("a", pa.int64()), ("b", pa.float64()), ("r", pa.int32()), ("c", pa.uint8())]
+UNIFIED = [("a", pa.int64()), ("b", pa.float64()), ("r", pa.int32()), ("n", pa.float64()), ("c", pa.uint8())]
 
 
 def config(columns, evolution="additive"):
@@ -120,7 +120,7 @@ def test_the_summary_file_holds_the_unified_schema(written):
     schema = pq.read_schema(path / "fields" / "_common_metadata")
     assert [(f.name, f.type, f.nullable) for f in schema] == [
         ("step", pa.int64(), False), ("time", pa.float64(), False), ("a", pa.int64(), False),
-        ("b", pa.float64(), False), ("r", pa.int32(), True), ("c", pa.uint8(), True)]
+        ("b", pa.float64(), False), ("r", pa.int32(), True), ("n", pa.float64(), False), ("c", pa.uint8(), True)]
     assert schema.metadata[b"simingest.schemaVersion"] == b"3"
 
 
@@ -128,8 +128,8 @@ def test_the_query_api_returns_the_unified_table(written):
     path, steps, reference = written
     with simingest.open_dataset(path) as dataset:
         table = dataset.query("fields")
-    assert table.column_names == ["step", "time", "a", "b", "r", "c"]
-    assert [table.schema.field(n).nullable for n in ("a", "b", "r", "c")] == [False, False, True, True]
+    assert table.column_names == ["step", "time", "a", "b", "r", "n", "c"]
+    assert [table.schema.field(n).nullable for n in ("a", "b", "r", "n", "c")] == [False, False, True, False, True]
     assert_unified(table, steps, reference)
     # A selection of steps inside one version, and of columns.
     with simingest.open_dataset(path) as dataset:
@@ -148,7 +148,7 @@ def test_a_live_ingestor_reads_older_files_through_its_own_columns(written):
     assert stats["schemaVersion"] == 3
     assert [(v["version"], v["fromStep"], v["fromTime"]) for v in stats["schemaHistory"]] == [
         (1, 0, 0.0), (2, 4, 2.0), (3, 8, 4.0)]
-    assert table.column_names == ["step", "time", "a", "b", "c"]
+    assert table.column_names == ["step", "time", "a", "b", "n", "c"]
     assert_unified(table, steps, reference, columns=V3)
 
 
@@ -157,7 +157,7 @@ def test_duckdb_union_by_name(written):
     path, steps, reference = written
     glob = str(path / "fields" / "**" / "*.parquet")
     table = duckdb.sql(
-        f"SELECT step, time, a, b, r, c FROM read_parquet('{glob}', union_by_name = true, hive_partitioning = false, "
+        f"SELECT step, time, a, b, r, n, c FROM read_parquet('{glob}', union_by_name = true, hive_partitioning = false, "
         "file_row_number = true, filename = true) ORDER BY filename, file_row_number").arrow()
     if not isinstance(table, pa.Table):  # DuckDB 1.4+: a RecordBatchReader
         table = table.read_all()
@@ -178,7 +178,8 @@ def test_polars_missing_columns_and_upcast(written):
         str(path / "fields" / "**" / "*.parquet"),
         schema=pl.read_parquet_schema(path / "fields" / "_common_metadata"),
         missing_columns="insert",
-        cast_options=pl.ScanCastOptions(integer_cast="upcast", float_cast="upcast"),
+        # "allow-float": uint32 → float64 (n) is an integer-to-float cast.
+        cast_options=pl.ScanCastOptions(integer_cast=["upcast", "allow-float"], float_cast="upcast"),
         hive_partitioning=False,
     ).collect()
     assert_unified(frame.to_arrow(), steps, reference)
