@@ -14,6 +14,7 @@
 #include "storage/dataset.hpp"
 #include "storage/manifest.hpp"
 #include "storage/manifest_store.hpp"
+#include "storage/schema_summary.hpp"
 #include "support/scratch_directory.hpp"
 
 namespace simingest::storage {
@@ -59,6 +60,7 @@ TEST(DatasetSchemaEvolution, a_stream_that_never_evolved_keeps_the_version_2_man
   EXPECT_EQ(manifest["version"], 2);
   EXPECT_FALSE(manifest["streams"]["s"].contains("schemaHistory"));
   EXPECT_EQ(Dataset::open(scratch.path())->schema_version("s"), 1);
+  EXPECT_FALSE(std::filesystem::exists(scratch.path() + "/s/_common_metadata"));
 }
 
 TEST(DatasetSchemaEvolution, additive_records_each_version_and_reopening_reads_them_back) {
@@ -82,6 +84,11 @@ TEST(DatasetSchemaEvolution, additive_records_each_version_and_reopening_reads_t
   EXPECT_EQ(reopened->schema_version("s"), 3);
   ASSERT_EQ(reopened->schema_histories().at("s").size(), 3u);
   EXPECT_EQ(reopened->schema_histories().at("s")[0].schema, kV1);
+  // The summary file: a footer-only Parquet file (pyarrow reads it in test/python/test_schema_evolution.py).
+  const std::string summary = read_text_file(scratch.path() + "/s/_common_metadata");
+  EXPECT_EQ(summary.substr(0, 4), "PAR1");
+  EXPECT_EQ(summary.substr(summary.size() - 4), "PAR1");
+  EXPECT_EQ(summary, schema_summary_bytes("s", reopened->schema_histories().at("s")));
   // The same schema again is no new version; strict accepts the newest one as is.
   reopened->register_stream("s", kV3, SchemaEvolution::strict);
   EXPECT_EQ(reopened->schema_version("s"), 3);
