@@ -539,7 +539,13 @@ struct ArrowArrayStream {
  * format "+s") whose columns are `step` (int64), `time` (float64), then the
  * selected columns in the order asked for (all declared columns in declared
  * order when `columns` is NULL), with the Arrow type of their dtype (float32
- * "f", float64 "g", int8 "c" … uint64 "L"); no nulls. Rows come in ingest
+ * "f", float64 "g", int8 "c" … uint64 "L"); no nulls, except in a stream
+ * whose schema evolved (config schemaEvolution "additive", docs/ON_DISK.md
+ * "Schema evolution"): a dataset's query then returns every column any schema
+ * version declared with its widest type, and a column some version lacks is
+ * ARROW_FLAG_NULLABLE, its rows from files without it null (a validity
+ * buffer, present only in batches holding a null); an ingestor's query
+ * returns its configuration's columns, read the same way. Rows come in ingest
  * order, a frame's rows together (a grid frame's cells in C order), so a grid
  * frame of a query with SIMINGEST_QUERY_BATCH_PER_FRAME is exactly one batch. */
 typedef struct simingest_query_spec {
