@@ -18,25 +18,32 @@
 //      bench/python/bench_quantize.py);
 //   8. `simingest serve`: gRPC StreamData and REST Arrow IPC bodies against
 //      in-process ingest (issue 14, bench/node/serve_throughput.mjs);
-//   9. prints the table and writes bench/results/latest.json plus a
-//      timestamped copy.
+//      in-process subscriber latency at 100 k one-row frames/s and the cost
+//      of route "both" on TGV 2D (issue 13, bench/sections_subscribe.mjs);
+//   9. prints the table and writes bench/results/local/latest.json plus a
+//      timestamped copy (ignored by git); with --reference, on a clean tree
+//      only, bench/results/reference/<time>-<commit>.json to be committed
+//      (bench/results_store.mjs).
 //
 // Numbers are reported, never asserted: a benchmark is not a test. The run
 // fails only when a contender fails or an output differs from its frames.
 //
 // Flags (npm run bench -- --flag): --quick, --long, --long-gb N, --skip-build,
 // --no-node, --no-query, --query-steps N (the read-side dataset, default 1000),
-// --no-realtime, --realtime-frames N, --no-quantize, --quantize-frames N,
-// --no-serve, --serve-frames N, --frames2d N, --frames3d N, --small-frames N,
-// --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
+// --no-realtime (also skips the tail latency), --realtime-frames N, --tail-frames N, --no-quantize, --quantize-frames N,
+// --no-serve, --serve-frames N, --no-latency, --latency-frames N, --no-route-cost,
+// --route-cost-repeat N (alternating batch/both runs each), --frames2d N,
+// --frames3d N, --small-frames N, --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
 // --memory-limit-mib N, --workers N, --repeat N (large-frame runs per
-// contender, the median is reported; default 3, 1 with --quick), --keep-output, --help.
+// contender, the median is reported; default 3, 1 with --quick), --keep-output, --reference, --help.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { quantizeSection, queryTargets, realtimeSection, serveSection } from './sections.mjs';
+import { quantizeSection, queryTargets, realtimeSection, serveSection, tailSection } from './sections.mjs';
+import { routeCostSection, subscribeLatencySection } from './sections_subscribe.mjs';
+import { referenceCommit, saveReport } from './results_store.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(root, 'bench');
@@ -52,7 +59,8 @@ function parseOptions(argv) {
   const values = {};
   const numeric = ['frames2d', 'frames3d', 'small-frames', 'small-frames-bindings', 'slowdown-steps',
                    'slowdown-grid', 'memory-limit-mib', 'workers', 'long-gb', 'repeat', 'query-steps',
-                   'realtime-frames', 'quantize-frames', 'serve-frames'];
+                   'realtime-frames', 'quantize-frames', 'serve-frames', 'latency-frames', 'route-cost-repeat',
+                   'tail-frames'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [key, inline] = arg.startsWith('--') ? arg.slice(2).split('=', 2) : [arg];
@@ -61,7 +69,7 @@ function parseOptions(argv) {
       process.exit(0);
     }
     if (['quick', 'long', 'skip-build', 'no-node', 'no-query', 'no-realtime', 'no-quantize', 'no-serve',
-         'keep-output'].includes(key)) flags.add(key);
+         'keep-output', 'no-latency', 'no-route-cost', 'reference'].includes(key)) flags.add(key);
     else if (numeric.includes(key)) values[key] = Number(inline ?? argv[++i]);
     else throw new Error(`bench: unknown option ${arg} (--help lists them)`);
   }
@@ -80,7 +88,10 @@ function parseOptions(argv) {
     noRealtime: flags.has('no-realtime'),
     noQuantize: flags.has('no-quantize'),
     noServe: flags.has('no-serve'),
+    noLatency: flags.has('no-latency'),
+    noRouteCost: flags.has('no-route-cost'),
     keepOutput: flags.has('keep-output'),
+    reference: flags.has('reference'),
     frames2d: option('frames2d', 240, 40),
     frames3d: option('frames3d', 24, 4),
     smallFrames: option('small-frames', 1_000_000, 200_000),
@@ -95,6 +106,9 @@ function parseOptions(argv) {
     realtimeFrames: option('realtime-frames', 2_000_000, 200_000),
     quantizeFrames: option('quantize-frames', 20, 5),
     serveFrames: option('serve-frames', 200, 50),
+    latencyFrames: option('latency-frames', 1_000_000, 200_000),
+    routeCostRepeat: option('route-cost-repeat', 5, 2),
+    tailFrames: option('tail-frames', 5000, 1000),
   };
 }
 
@@ -142,7 +156,8 @@ function build(options) {
   // Configured every time, so a build-bench/ made before SIMINGEST_BUILD_BENCH existed gets it.
   run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DSIMINGEST_BUILD_TESTS=OFF',
     '-DSIMINGEST_BUILD_BENCH=ON']);
-  const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench'])];
+  const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench', 'tail_latency_bench']),
+                   ...(options.noLatency ? [] : ['subscribe_latency_bench'])];
   run('cmake', ['--build', buildDir, '-j', process.env.SIMINGEST_BUILD_JOBS ?? '2', '--target', ...targets]);
 }
 
@@ -370,6 +385,13 @@ function gitInfo() {
 // ---- main ----------------------------------------------------------------
 async function main() {
   const options = parseOptions(process.argv.slice(2));
+  if (options.reference) {
+    const commit = referenceCommit(root);
+    if (commit instanceof Error) {
+      console.error(commit.message);
+      process.exit(2);
+    }
+  }
   const started = Date.now();
   const report = {
     timestamp: new Date().toISOString(),
@@ -488,11 +510,14 @@ async function main() {
 
   // Issues 13, 16 and 14 (bench/sections.mjs): each section's JSON goes in
   // the report under its name, its goals join the targets.
-  const ctx = { run, runJson, python, root, benchDir, buildDir, outRoot };
+  const ctx = { run, runJson, python, root, benchDir, buildDir, outRoot, manifest, simingestConfig };
   const sections = [
     ['realtime', !options.noRealtime, 'realtime log: engine vs fastavro and avsc (bench/realtime_log_bench.cpp)', realtimeSection],
+    ['tail', !options.noRealtime, 'realtime log tailed by another process: latency (bench/tail_latency_bench.cpp)', tailSection],
     ['quantize', !options.noQuantize, 'quantised columns vs zfp and pyarrow (bench/python/bench_quantize.py)', quantizeSection],
     ['serve', !options.noServe && node.ok, 'simingest serve vs in-process (bench/node/serve_throughput.mjs)', serveSection],
+    ['subscribeLatency', !options.noLatency, 'in-process subscriber latency, one-row frames at 100 k/s (bench/subscribe_latency_bench.cpp)', subscribeLatencySection],
+    ['routeCost', !options.noRouteCost, 'TGV 2D routed "both" (everySteps 10) vs "batch" (bench_ingest routecost)', routeCostSection],
   ];
   const sectionTargets = [];
   for (const [name, enabled, title, section] of sections) {
@@ -530,12 +555,8 @@ async function main() {
   report.table = printTable(report);
   printReport(report);
 
-  const resultsDir = path.join(benchDir, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const latest = path.join(resultsDir, 'latest.json');
-  writeFileSync(latest, JSON.stringify(report, null, 1) + '\n');
-  copyFileSync(latest, path.join(resultsDir, `${report.timestamp.replace(/[:.]/g, '-')}.json`));
-  console.log(`\nwrote ${path.relative(root, latest)} (${report.seconds.toFixed(0)} s)`);
+  const written = saveReport(root, report, { reference: options.reference });
+  console.log(`\nwrote ${path.relative(root, written)} (${report.seconds.toFixed(0)} s)`);
   if (failures.length) {
     console.error(`\nbench FAILED:\n  ${failures.join('\n  ')}`);
     process.exit(1);

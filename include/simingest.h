@@ -539,7 +539,13 @@ struct ArrowArrayStream {
  * format "+s") whose columns are `step` (int64), `time` (float64), then the
  * selected columns in the order asked for (all declared columns in declared
  * order when `columns` is NULL), with the Arrow type of their dtype (float32
- * "f", float64 "g", int8 "c" … uint64 "L"); no nulls. Rows come in ingest
+ * "f", float64 "g", int8 "c" … uint64 "L"); no nulls, except in a stream
+ * whose schema evolved (config schemaEvolution "additive", docs/ON_DISK.md
+ * "Schema evolution"): a dataset's query then returns every column any schema
+ * version declared with its widest type, and a column some version lacks is
+ * ARROW_FLAG_NULLABLE, its rows from files without it null (a validity
+ * buffer, present only in batches holding a null); an ingestor's query
+ * returns its configuration's columns, read the same way. Rows come in ingest
  * order, a frame's rows together (a grid frame's cells in C order), so a grid
  * frame of a query with SIMINGEST_QUERY_BATCH_PER_FRAME is exactly one batch. */
 typedef struct simingest_query_spec {
@@ -613,6 +619,40 @@ SIMINGEST_API const char* simingest_dataset_last_error(const simingest_dataset* 
 /* Close the handle and set *dataset to NULL. Streams it returned stay valid
  * until released. NULL or *dataset NULL: no-op. */
 SIMINGEST_API void simingest_dataset_close(simingest_dataset** dataset);
+
+/* Subscribe from another process (or this one) to `stream`'s realtime log on
+ * disk: frames as the ingestor writing the dataset appends them to
+ * _realtime/<stream>/ (docs/ON_DISK.md "The realtime log"), through the same
+ * callback and frame struct as simingest_subscribe(). A thread of the
+ * subscription follows the log (inotify; polling every N ms when the
+ * environment sets SIMINGEST_TAIL_POLL_MS=N) and calls `callback` once per
+ * record, in log order, from every complete block (a block the file ends
+ * inside is waited for). `options` NULL means the defaults; only
+ * has_from_step/from_step apply: without it the subscription starts at the
+ * end of the log now, with it at the oldest segment on disk, skipping steps
+ * below from_step (history as far as the log holds it). queue_frames and
+ * policy do not apply: the log is the queue, a slow callback falls behind on
+ * disk and never drops a frame (`dropped_before` is 0).
+ *
+ * The end call (`frame` NULL) comes exactly once: SIMINGEST_OK after
+ * simingest_unsubscribe() (on its thread) or a nonzero callback return;
+ * SIMINGEST_ERR_CORRUPT when a complete block does not check out (sync
+ * marker, codec, records), the file is not an Avro container of the stream's
+ * schema, or it shrank below what was read — the message names the file and
+ * the byte; SIMINGEST_ERR_BACKPRESSURE when segments were retired (compacted
+ * into Parquet) before the subscription read them — the message names them
+ * and the last step delivered; no frame is delivered twice; SIMINGEST_ERR_IO
+ * when reading fails. The end call may run before this function returns.
+ *
+ * Statuses: INVALID_ARGUMENT (a NULL argument, a wrong struct_size, a stream
+ * with no realtime log: route "batch"), UNKNOWN_STREAM, CORRUPT (starting
+ * from now, the newest segment is damaged), RESOURCE_LIMIT (no thread). The message is simingest_dataset_last_error(dataset). Release the
+ * handle with simingest_unsubscribe(); it stays valid after
+ * simingest_dataset_close(). Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_dataset_subscribe(simingest_dataset* dataset, const char* stream,
+                                                           const simingest_subscribe_options* options,
+                                                           simingest_subscription_callback callback,
+                                                           void* user_data, simingest_subscription** out);
 
 /* The message of the last call made by the calling thread on `ingestor` that
  * failed, or "" if none did. Owned by the library; valid until the calling

@@ -145,6 +145,14 @@ export interface Config {
    * is queued for the log) or `ack-after-fsync` (once the log holding it is fsynced).
    */
   durability?: 'ack-after-accept' | 'ack-after-fsync';
+  /**
+   * What reopening a dataset accepts as a change of a stream's schema: `strict` (default: none,
+   * `ERR_SCHEMA_CONFLICT`) or `additive` (added and removed columns, widened types: int8→…→int64,
+   * uint8→…→uint64, float32→float64, int/uint up to 32 bits→float64). Each accepted change is a new
+   * schema version (manifest, `simingest.schemaVersion` of every file); queries return the unified
+   * table. docs/ON_DISK.md "Schema evolution".
+   */
+  schemaEvolution?: 'strict' | 'additive';
 }
 
 /** The declared dtype of a column, whichever way the config spelled it. */

@@ -9,6 +9,7 @@ import addon, { type NativeDataset } from './native.js';
 import type { QueryOptions } from './query.js';
 import type { GridResult } from './query_grid.js';
 import { runQuery, runScan, type QueryGridOptions, type QuerySource, type QueryTableOptions } from './query_run.js';
+import { subscribe, type SubscribedFrame, type SubscribeOptions } from './subscription.js';
 
 interface StreamsDocument {
   streams: { name: string; schema: StreamConfig }[];
@@ -89,6 +90,20 @@ export class Dataset implements Disposable {
   /** The same rows as query(), one RecordBatch at a time, for results larger than memory. */
   scan(stream: string, options?: QueryOptions): AsyncIterable<Arrow.RecordBatch> {
     return runScan(this.#source, stream, options);
+  }
+
+  /**
+   * Follows `stream`'s realtime log on disk, written by an Ingestor in this or another
+   * process: `for await (const frame of dataset.subscribe("diag")) { ... }`. Without
+   * `fromStep` it starts at the end of the log now; with it, at the oldest segment on
+   * disk, skipping earlier steps. Breaking the loop unsubscribes. The loop throws
+   * ERR_CORRUPT (a damaged block, naming the file and byte) or ERR_BACKPRESSURE (log
+   * segments were compacted into Parquet before they were read: query those steps).
+   * The subscription outlives close().
+   */
+  subscribe(stream: string, options?: SubscribeOptions): AsyncIterableIterator<SubscribedFrame> {
+    this.#throwIfClosed();
+    return subscribe((s, from, emit) => this.#native.subscribe(s, from, emit), stream, options);
   }
 
   /** Closes the handle; streams of queries already made stay readable. Safe to call twice. */

@@ -230,7 +230,8 @@ export class Ingestor implements AsyncDisposable {
    */
   subscribe(stream: string, options?: SubscribeOptions): AsyncIterableIterator<SubscribedFrame> {
     if (this.#closing) throw closedError();
-    return subscribe((s, from, emit) => this.#native.subscribe(s, from, emit), stream, options);
+    return subscribe((s, from, emit, queueFrames, disconnect) => this.#native.subscribe(s, from, emit, queueFrames, disconnect),
+                     stream, options);
   }
 
   /**

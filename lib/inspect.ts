@@ -67,6 +67,20 @@ export interface FileListing {
   time: { min: number; max: number };
   indexed: boolean;
   committedAt: string;
+  /** The stream's schema version the file was written with (docs/ON_DISK.md "Schema evolution"). */
+  schemaVersion: number;
+}
+
+/** One version of a stream's schema (schemaEvolution: "additive"). */
+export interface SchemaVersionSummary {
+  version: number;
+  /** The stream schema JSON of this version (docs/ON_DISK.md). */
+  schema: { columns: { name: string; dtype: string }[]; grid: number[]; partition: object };
+  /** The first step and time committed with it; null until a file of it is committed. */
+  fromStep: number | null;
+  fromTime: number | null;
+  /** When it was accepted (UTC); "" for version 1. */
+  registeredAt: string;
 }
 
 export interface StreamSummary {
@@ -83,6 +97,10 @@ export interface StreamSummary {
   steps: { min: number; max: number } | null;
   time: { min: number; max: number } | null;
   index: IndexStatistics;
+  /** The stream's newest schema version: 1 for a stream that never evolved. */
+  schemaVersion: number;
+  /** Every version, oldest first; empty for a stream that never evolved. */
+  schemaHistory: SchemaVersionSummary[];
   /** The Parquet schema of the stream's newest file; null without files. */
   parquetSchema: ParquetColumn[] | null;
   parquetSchemaFile?: string;
@@ -190,6 +208,11 @@ export function formatSummary(summary: DatasetSummary): string {
     lines.push(`  steps       ${stream.steps ? `${stream.steps.min} .. ${stream.steps.max}` : '-'}`);
     lines.push(`  time        ${stream.time ? `${stream.time.min} .. ${stream.time.max}` : '-'}`);
     lines.push(`  files ${stream.files}, row groups ${stream.rowGroups}, frames ${stream.frames}, rows ${stream.rows}, ${formatBytes(stream.bytes)} on disk`);
+    for (const version of stream.schemaHistory ?? []) {
+      const from = version.fromStep === null ? 'no file yet' : `from step ${version.fromStep}, time ${version.fromTime ?? '-'}`;
+      const columns = version.schema.columns.map((c) => `${c.name}:${c.dtype}`).join(' ');
+      lines.push(`  schema v${version.version}  ${from}: ${columns}`);
+    }
     const nameWidth = Math.max(6, ...stream.columns.map((c) => c.name.length));
     formatIndex(stream.index, lines);
     lines.push(`  ${'column'.padEnd(nameWidth)}  dtype    ${'raw'.padStart(10)}  ${'stored'.padStart(10)}  ratio    min .. max (NaNs)`);

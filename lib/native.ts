@@ -42,12 +42,14 @@ export interface NativeQuerySpec {
 export interface QueryField {
   name: string;
   format: string;
+  /** Some schema version of the stream lacks the column: batches may hold nulls in it. */
+  nullable?: boolean;
 }
 
 export interface NativeQueryStream {
   schema(): QueryField[];
   /** The next batch (its column buffers over the engine's memory), or null at the end. */
-  next(formats: string[]): Promise<{ length: number; columns: ArrayBuffer[] } | null>;
+  next(formats: string[]): Promise<{ length: number; columns: ArrayBuffer[]; validity?: (ArrayBuffer | null)[] } | null>;
   /** Releases the stream (at once, or when a pending next() ends). */
   close(): void;
 }
@@ -56,6 +58,8 @@ export interface NativeDataset {
   query(stream: string, spec: NativeQuerySpec): NativeQueryStream;
   /** {"streams": [{"name", "schema"}]} as JSON text. */
   streamsJson(): string;
+  /** simingest_dataset_subscribe(): tails the stream's realtime log; frames go to `emit`. */
+  subscribe: NativeSubscribe;
   close(): void;
 }
 

@@ -34,6 +34,12 @@ export type ResultArray =
 export interface RawBatch {
   length: number;
   columns: Map<string, ResultArray>;
+  /**
+   * Columns holding nulls in this batch (rows of files written by a schema version without the
+   * column, docs/ON_DISK.md "Schema evolution"): an Arrow validity bitmap, bit i (LSB first) set
+   * when row i holds a value. Absent columns hold no null; their value under a null is 0.
+   */
+  validity?: Map<string, Uint8Array>;
 }
 
 // Arrow C data interface format strings of the dtypes a query returns.
@@ -133,10 +139,13 @@ export class QueryReader {
       return null;
     }
     const columns = new Map<string, ResultArray>();
+    const validity = new Map<string, Uint8Array>();
     this.fields.forEach((field, i) => {
       columns.set(field.name, new (arrayClassOf(field.format))(raw.columns[i]!));
+      const bitmap = raw.validity?.[i];
+      if (bitmap) validity.set(field.name, new Uint8Array(bitmap));
     });
-    return { length: raw.length, columns };
+    return { length: raw.length, columns, validity };
   }
 
   close(): void {

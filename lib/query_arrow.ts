@@ -30,17 +30,30 @@ function arrowType(a: typeof Arrow, format: string): Arrow.DataType {
   }
 }
 
-/** The apache-arrow schema of a query's fields (none nullable: results have no nulls). */
+/** The apache-arrow schema of a query's fields (nullable: a column some schema version lacks). */
 export function arrowSchema(fields: readonly QueryField[]): Arrow.Schema {
   const a = loadArrow();
-  return new a.Schema(fields.map((f) => new a.Field(f.name, arrowType(a, f.format), false)));
+  return new a.Schema(fields.map((f) => new a.Field(f.name, arrowType(a, f.format), f.nullable === true)));
+}
+
+function nullCount(bitmap: Uint8Array, length: number): number {
+  let valid = 0;
+  for (let row = 0; row < length; ++row) valid += (bitmap[row >> 3]! >> (row & 7)) & 1;
+  return length - valid;
 }
 
 export function recordBatch(schema: Arrow.Schema, batch: RawBatch): Arrow.RecordBatch {
   const a = loadArrow();
-  const children = schema.fields.map((field) =>
-    a.makeData({ type: field.type, length: batch.length, nullCount: 0, data: batch.columns.get(field.name) as never }),
-  );
+  const children = schema.fields.map((field) => {
+    const bitmap = batch.validity?.get(field.name);
+    return a.makeData({
+      type: field.type,
+      length: batch.length,
+      nullCount: bitmap ? nullCount(bitmap, batch.length) : 0,
+      nullBitmap: bitmap,
+      data: batch.columns.get(field.name) as never,
+    });
+  });
   const struct = a.makeData({ type: new a.Struct(schema.fields), length: batch.length, nullCount: 0, children });
   return new a.RecordBatch(schema, struct);
 }

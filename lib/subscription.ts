@@ -17,17 +17,37 @@ export interface SubscribedFrame {
 }
 
 export interface SubscribeOptions {
-  /** Frames with a step below this are skipped. A subscription has no history: it starts from now. */
+  /** Frames with a step below this are skipped. Ingestor.subscribe() has no history (it starts from now);
+   * Dataset.subscribe() with fromStep starts at the oldest log segment on disk. */
   fromStep?: number;
   /** Frames buffered while the loop body runs (default 1024); beyond it the oldest is dropped. */
   maxBuffered?: number;
+  /**
+   * Frames the engine queues for this subscriber before its delivery thread
+   * hands them over, 1 .. 1048576 (default 256): simingest_subscribe_options.queue_frames.
+   */
+  queueFrames?: number;
+  /**
+   * What the engine does when that queue is full: `'dropOldest'` (default)
+   * drops its oldest frame and counts it in the next frame's droppedBefore;
+   * `'disconnect'` ends the subscription after what it had queued, and the
+   * loop throws a SimingestError with code ERR_BACKPRESSURE.
+   */
+  policy?: SubscribePolicy;
 }
+
+export type SubscribePolicy = 'dropOldest' | 'disconnect';
+
+/** The most frames the engine queues per subscriber (include/simingest.h). */
+export const MAX_QUEUE_FRAMES = 1_048_576;
 
 /** What the addon's subscribe() takes: the handle comes back, frames go to `emit`. */
 export type NativeSubscribe = (
   stream: string,
   fromStep: number | null,
   emit: (frame: SubscribedFrame | null, error?: SimingestError | null) => void,
+  queueFrames?: number,
+  disconnect?: boolean,
 ) => unknown;
 
 export function subscribe(
@@ -36,9 +56,12 @@ export function subscribe(
   options: SubscribeOptions = {},
 ): AsyncIterableIterator<SubscribedFrame> {
   expectArgument(typeof stream === 'string', 'a string', 'stream', stream);
-  const { fromStep, maxBuffered = 1024 } = options;
+  const { fromStep, maxBuffered = 1024, queueFrames, policy = 'dropOldest' } = options;
   expectArgument(fromStep === undefined || Number.isSafeInteger(fromStep), 'a safe integer', 'options.fromStep', fromStep);
   expectArgument(Number.isSafeInteger(maxBuffered) && maxBuffered > 0, 'a positive integer', 'options.maxBuffered', maxBuffered);
+  expectArgument(queueFrames === undefined || (Number.isSafeInteger(queueFrames) && queueFrames > 0 && queueFrames <= MAX_QUEUE_FRAMES),
+                 `an integer from 1 to ${MAX_QUEUE_FRAMES}`, 'options.queueFrames', queueFrames);
+  expectArgument(policy === 'dropOldest' || policy === 'disconnect', '"dropOldest" or "disconnect"', 'options.policy', policy);
 
   const buffered: SubscribedFrame[] = [];
   let dropped = 0;
@@ -64,7 +87,7 @@ export function subscribe(
     const resume = wake;
     wake = null;
     resume?.();
-  });
+  }, queueFrames ?? 0, policy === 'disconnect');
 
   const finish = (): void => {
     if (ended) return;

@@ -8,6 +8,7 @@
 //   bench_ingest small SPEC.json        one-row frames of scalar float64 columns
 //   bench_ingest hostcost SPEC.json     the host thread's ingest() vs memcpy of the same frame
 //   bench_ingest long SPEC.json         peak RSS while ingesting many GB (--long)
+//   bench_ingest routecost SPEC.json    throughput routed "batch" vs "both" (issue 13)
 //
 // SPEC.json is written by run.mjs (keys below); the result is one JSON object
 // on stdout. Nothing here judges a number: run.mjs compares them.
@@ -19,6 +20,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -294,11 +296,64 @@ json run_long(const json& spec) {
           {"memoryLimit", stats.at("memoryLimit")}};
 }
 
+// The same frames with the stream routed "batch" (spec.config) and "both"
+// with realtime.everySteps (default 10), alternating in this one process, a
+// fresh dataset each run, the order flipped every pair: a slow spell of a
+// shared machine falls on both routes alike. Wall time first ingest ->
+// flushed and closed (the realtime log's fsyncs included).
+json run_routecost(const json& spec) {
+  GridCase c = load_grid_case(spec);
+  const std::string stream = spec.at("stream").get<std::string>();
+  const std::string out = spec.at("out").get<std::string>();
+  const int every_steps = spec.value("everySteps", 10);
+  const int repeat = spec.value("repeat", 3);
+  json both = spec.at("config");
+  both["streams"][stream]["route"] = "both";
+  both["streams"][stream]["realtime"] = {{"everySteps", every_steps}};
+  const std::string configs[2] = {config_text(spec), both.dump()};
+  json realtime;  // the last "both" run's stats.realtime: proof that the route took effect
+  auto mb_per_second = [&](const std::string& config) {
+    std::filesystem::remove_all(out);
+    const auto start = Clock::now();
+    {
+      simingest::Ingestor ingestor(out, config);
+      for (uint64_t i = 0; i < c.frames; ++i) {
+        const auto columns = c.columns(i);
+        ingestor.ingest(stream.c_str(), static_cast<int64_t>(i), static_cast<double>(i) * c.dt, columns);
+      }
+      ingestor.flush();
+      const json stats = stats_of(ingestor);
+      if (stats.contains("realtime")) realtime = stats.at("realtime");
+      ingestor.close();
+    }
+    const double seconds = seconds_since(start);
+    std::filesystem::remove_all(out);
+    return static_cast<double>(c.frames * c.frame_bytes()) / seconds / 1e6;
+  };
+  std::vector<double> samples[2];
+  for (int r = 0; r < repeat; ++r) {
+    const int first = r % 2;
+    samples[first].push_back(mb_per_second(configs[first]));
+    samples[1 - first].push_back(mb_per_second(configs[1 - first]));
+  }
+  const double batch = median(samples[0]), with_both = median(samples[1]);
+  return {{"frames", c.frames},
+          {"everySteps", every_steps},
+          {"repeat", repeat},
+          {"batchMBps", batch},
+          {"bothMBps", with_both},
+          {"batchSamples", samples[0]},
+          {"bothSamples", samples[1]},
+          {"costPercent", 100.0 * (1.0 - with_both / batch)},
+          {"realtimeFrames", realtime.value("frames", json(0))},
+          {"realtimeBytes", realtime.value("bytes", json(0))}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: bench_ingest throughput|small|hostcost|long SPEC.json\n");
+    std::fprintf(stderr, "usage: bench_ingest throughput|small|hostcost|long|routecost SPEC.json\n");
     return 2;
   }
   try {
@@ -311,6 +366,7 @@ int main(int argc, char** argv) {
     else if (mode == "small") result = run_small(spec);
     else if (mode == "hostcost") result = run_hostcost(spec);
     else if (mode == "long") result = run_long(spec);
+    else if (mode == "routecost") result = run_routecost(spec);
     else throw std::runtime_error("unknown mode " + mode);
     result["host"] = "cpp";
     result["mode"] = mode;

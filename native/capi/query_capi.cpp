@@ -7,16 +7,13 @@
 #include <string>
 
 #include "capi_support.hpp"
+#include "dataset_handle.hpp"
 #include "core/status.hpp"
 #include "pipeline/engine.hpp"
 #include "query/dataset_reader.hpp"
 #include "query/query_spec.hpp"
 #include "query/query_stream.hpp"
 #include "simingest.h"
-
-struct simingest_dataset {
-  std::unique_ptr<simingest::query::DatasetReader> reader;
-};
 
 namespace {
 

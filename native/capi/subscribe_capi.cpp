@@ -7,10 +7,7 @@
 #include "core/c_enum.hpp"
 #include "pipeline/subscriptions.hpp"
 #include "simingest.h"
-
-struct simingest_subscription {
-  std::unique_ptr<simingest::pipeline::Subscription> subscription;
-};
+#include "subscription_handle.hpp"
 
 namespace {
 
@@ -77,7 +74,8 @@ simingest_status simingest_unsubscribe(simingest_subscription** subscription) {
     return fail(nullptr, Status::invalid_argument,
                 "unsubscribe: the subscription is NULL (already unsubscribed?)");
   std::string message;
-  const Status status = (*subscription)->subscription->cancel(message);
+  simingest_subscription& handle = **subscription;
+  const Status status = handle.tail ? handle.tail->cancel(message) : handle.subscription->cancel(message);
   if (status != Status::ok) return fail(nullptr, status, std::move(message));
   delete *subscription;
   *subscription = nullptr;

@@ -570,7 +570,7 @@ Config parse_config(std::string_view json_text) {
   reject_unknown_keys(doc, "",
                       {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",
                        "memoryLimit", "queryMemoryLimit", "workers", "backpressure", "affinity",
-                       "resumeFromStep", "verifyOnOpen", "durability", "commitIntervalMs"});
+                       "resumeFromStep", "verifyOnOpen", "durability", "commitIntervalMs", "schemaEvolution"});
   Config config;
 
   const Json* streams = find_key(doc, "streams");
@@ -623,6 +623,9 @@ Config parse_config(std::string_view json_text) {
     config.durability = read_choice<Durability>(
         *value, "durability",
         {{"ack-after-accept", Durability::ack_after_accept}, {"ack-after-fsync", Durability::ack_after_fsync}});
+  if (const Json* value = find_key(doc, "schemaEvolution"))
+    config.schema_evolution = read_choice<SchemaEvolution>(
+        *value, "schemaEvolution", {{"strict", SchemaEvolution::strict}, {"additive", SchemaEvolution::additive}});
   return config;
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/dtype.hpp"
 #include "core/format_choices.hpp"
+#include "core/schema_evolution.hpp"
 
 namespace simingest {
 
@@ -127,6 +128,9 @@ struct Config {
   // its open file. 0: never (only row-group size, partition end, fileBytes
   // and flush commit). Each stream may override it.
   int64_t commit_interval_ms = 60000;
+  // What a reopened dataset accepts as a change of a stream's schema
+  // (core/schema_evolution.hpp): strict, the default, accepts none.
+  SchemaEvolution schema_evolution = SchemaEvolution::strict;
 
   const StreamConfig* find_stream(std::string_view name) const noexcept;
   // The stream's own commitIntervalMs, else the dataset's.

@@ -7,6 +7,7 @@
 #include "query_spec.hpp"
 #include "query_stream.hpp"
 #include "simingest_error.hpp"
+#include "subscription.hpp"
 
 namespace simingest_node {
 
@@ -15,6 +16,7 @@ Napi::Function Dataset::Define(Napi::Env env) {
                      {
                          InstanceMethod<&Dataset::Query>("query"),
                          InstanceMethod<&Dataset::StreamsJson>("streamsJson"),
+                         InstanceMethod<&Dataset::Subscribe>("subscribe"),
                          InstanceMethod<&Dataset::Close>("close"),
                          StaticMethod<&Dataset::Open>("open"),
                      });
@@ -69,6 +71,15 @@ Napi::Value Dataset::Query(const Napi::CallbackInfo& info) {
   const simingest_status status = simingest_dataset_query(handle_, stream.c_str(), &spec.spec, &out);
   if (status != SIMINGEST_OK) ThrowLastError(env, status);
   return QueryStream::Wrap(env, &out);
+}
+
+// Lists the log and positions the tail on the JavaScript thread (a directory
+// listing and, from now, a walk of the newest segment's block headers); the
+// frames then come from the tail's own thread.
+Napi::Value Dataset::Subscribe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  return SubscribeDataset(env, handle_, info);
 }
 
 Napi::Value Dataset::StreamsJson(const Napi::CallbackInfo& info) {

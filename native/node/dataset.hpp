@@ -27,6 +27,8 @@ class Dataset : public Napi::ObjectWrap<Dataset> {
   // (stream, spec) -> NativeQueryStream
   Napi::Value Query(const Napi::CallbackInfo& info);
   Napi::Value StreamsJson(const Napi::CallbackInfo& info);
+  // (stream, fromStep | null, emit) -> subscription handle (simingest_dataset_subscribe)
+  Napi::Value Subscribe(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   void ThrowIfClosed(Napi::Env env) const;
   [[noreturn]] void ThrowLastError(Napi::Env env, simingest_status status) const;

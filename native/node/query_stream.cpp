@@ -109,8 +109,20 @@ class NextWorker : public Napi::AsyncWorker {
       ThrowError(env, SIMINGEST_ERR_INTERNAL, "query batch: the column count differs from the schema's");
     }
     Napi::Array columns = Napi::Array::New(env, widths_.size());
+    // Per column: its validity bitmap as a copy (a few bytes per 8 rows), or
+    // null when the batch holds no null in it.
+    Napi::Array validity = Napi::Array::New(env, widths_.size());
     for (size_t i = 0; i < widths_.size(); ++i) {
       const ArrowArray* child = parent.children[i];
+      if (child->null_count > 0 && child->n_buffers > 0 && child->buffers[0] != nullptr &&
+          child->offset + parent.offset == 0) {
+        const size_t bitmap_bytes = static_cast<size_t>((child->length + 7) / 8);
+        Napi::ArrayBuffer bitmap = Napi::ArrayBuffer::New(env, bitmap_bytes);
+        std::memcpy(bitmap.Data(), child->buffers[0], bitmap_bytes);
+        validity.Set(static_cast<uint32_t>(i), bitmap);
+      } else {
+        validity.Set(static_cast<uint32_t>(i), env.Null());
+      }
       const size_t bytes = static_cast<size_t>(child->length) * widths_[i];
       const void* data = child->n_buffers > 1 ? child->buffers[1] : nullptr;
       if (bytes == 0 || data == nullptr) {
@@ -133,6 +145,7 @@ class NextWorker : public Napi::AsyncWorker {
     Napi::Object out = Napi::Object::New(env);
     out.Set("length", Napi::Number::New(env, static_cast<double>(parent.length)));
     out.Set("columns", columns);
+    out.Set("validity", validity);
     return out;
   }
 
@@ -227,6 +240,8 @@ Napi::Value QueryStream::Schema(const Napi::CallbackInfo& info) {
     Napi::Object field = Napi::Object::New(env);
     field.Set("name", Napi::String::New(env, child->name != nullptr ? child->name : ""));
     field.Set("format", Napi::String::New(env, child->format != nullptr ? child->format : ""));
+    // A column some schema version lacks (docs/ON_DISK.md "Schema evolution").
+    field.Set("nullable", Napi::Boolean::New(env, (child->flags & ARROW_FLAG_NULLABLE) != 0));
     fields.Set(static_cast<uint32_t>(i), field);
   }
   return fields;

@@ -188,7 +188,12 @@ void FinalizeHandle(Napi::Env, Handle* handle) {
 
 }  // namespace
 
-Napi::Value Subscribe(Napi::Env env, simingest_ingestor* ingestor, const Napi::CallbackInfo& info) {
+namespace {
+
+// What the two entry points share: the options, the channel, the handle.
+// `start` makes the C subscription and, on failure, returns its message.
+template <typename Start>
+Napi::Value SubscribeWith(Napi::Env env, const Napi::CallbackInfo& info, Start&& start) {
   const std::string stream = StreamArgument(env, info[0]);
   simingest_subscribe_options options = SIMINGEST_SUBSCRIBE_OPTIONS_INIT;
   if (info.Length() > 1 && info[1].IsNumber()) {
@@ -197,6 +202,10 @@ Napi::Value Subscribe(Napi::Env env, simingest_ingestor* ingestor, const Napi::C
   }
   if (info.Length() < 3 || !info[2].IsFunction())
     ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "subscribe(stream, fromStep, emit) expects a function");
+  // Optional, checked in lib/subscription.ts; the engine checks the range and names it.
+  if (info.Length() > 3 && info[3].IsNumber()) options.queue_frames = static_cast<size_t>(info[3].As<Napi::Number>().Int64Value());
+  if (info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value())
+    options.policy = SIMINGEST_SUBSCRIBE_DISCONNECT;
   auto* state = new State();
   try {
     state->channel = Channel::New(env, info[2].As<Napi::Function>(), "simingest.subscription", 0, 1, state,
@@ -206,15 +215,35 @@ Napi::Value Subscribe(Napi::Env env, simingest_ingestor* ingestor, const Napi::C
     throw;
   }
   simingest_subscription* subscription = nullptr;
-  const simingest_status status =
-      simingest_subscribe(ingestor, stream.c_str(), &options, &OnFrame, state, &subscription);
+  std::string message;
+  const simingest_status status = start(stream, options, state, subscription, message);
   if (status != SIMINGEST_OK) {
-    const std::string message = LastError(ingestor, status);
-    state->channel.Release();  // nothing was posted: the finalizer frees the state
+    state->channel.Release();  // nothing was posted (a failed subscribe makes no end call): the finalizer frees the state
     ThrowError(env, status, message);
   }
   auto* handle = new Handle{subscription};
   return Napi::External<Handle>::New(env, handle, &FinalizeHandle);
+}
+
+}  // namespace
+
+Napi::Value Subscribe(Napi::Env env, simingest_ingestor* ingestor, const Napi::CallbackInfo& info) {
+  return SubscribeWith(env, info, [&](const std::string& stream, const simingest_subscribe_options& options,
+                                      State* state, simingest_subscription*& out, std::string& message) {
+    const simingest_status status = simingest_subscribe(ingestor, stream.c_str(), &options, &OnFrame, state, &out);
+    if (status != SIMINGEST_OK) message = LastError(ingestor, status);
+    return status;
+  });
+}
+
+Napi::Value SubscribeDataset(Napi::Env env, simingest_dataset* dataset, const Napi::CallbackInfo& info) {
+  return SubscribeWith(env, info, [&](const std::string& stream, const simingest_subscribe_options& options,
+                                      State* state, simingest_subscription*& out, std::string& message) {
+    const simingest_status status =
+        simingest_dataset_subscribe(dataset, stream.c_str(), &options, &OnFrame, state, &out);
+    if (status != SIMINGEST_OK) message = simingest_dataset_last_error(dataset);
+    return status;
+  });
 }
 
 Napi::Value Unsubscribe(const Napi::CallbackInfo& info) {

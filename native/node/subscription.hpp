@@ -18,8 +18,12 @@
 
 namespace simingest_node {
 
-// ingestor.subscribe(stream, fromStep | null, emit) -> External handle
+// ingestor.subscribe(stream, fromStep | null, emit[, queueFrames (0: the engine's default)[, disconnect]])
+//   -> External handle
 Napi::Value Subscribe(Napi::Env env, simingest_ingestor* ingestor, const Napi::CallbackInfo& info);
+// dataset.subscribe(stream, fromStep | null, emit) -> External handle: the
+// same delivery over simingest_dataset_subscribe (tailing the log on disk).
+Napi::Value SubscribeDataset(Napi::Env env, simingest_dataset* dataset, const Napi::CallbackInfo& info);
 // unsubscribe(handle): ends the subscription; a second call is a SimingestError.
 Napi::Value Unsubscribe(const Napi::CallbackInfo& info);
 

@@ -18,7 +18,8 @@ constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
 
 // FileMetaData of the row groups, then its length and the closing magic.
 std::vector<uint8_t> footer_bytes(const FileSchema& schema, const std::vector<KeyValue>& key_values,
-                                  const std::vector<const std::vector<uint8_t>*>& row_groups, int64_t num_rows) {
+                                  const std::vector<const std::vector<uint8_t>*>& row_groups, int64_t num_rows,
+                                  const std::vector<bool>& optional = {}) {
   format::FileMetaData meta;
   // parquet.thrift recommends 1 for maximum reader compatibility; readers
   // treat 1 and 2 alike, and the encodings used do not depend on it.
@@ -27,8 +28,10 @@ std::vector<uint8_t> footer_bytes(const FileSchema& schema, const std::vector<Ke
   root.name = schema.root_name;
   root.num_children = static_cast<int32_t>(schema.columns.size());
   meta.schema.push_back(std::move(root));
-  for (const ColumnDescriptor& column : schema.columns)
-    meta.schema.push_back(schema_element_of(column.dtype, column.name.c_str()));
+  for (std::size_t i = 0; i < schema.columns.size(); ++i) {
+    meta.schema.push_back(schema_element_of(schema.columns[i].dtype, schema.columns[i].name.c_str()));
+    if (i < optional.size() && optional[i]) meta.schema.back().repetition_type = format::FieldRepetitionType::optional;
+  }
   meta.num_rows = num_rows;
   meta.serialized_row_groups = row_groups;
   for (const KeyValue& kv : key_values) meta.key_value_metadata.push_back({kv.key, kv.value});
@@ -213,5 +216,13 @@ int64_t FileWriter::rows_written() const noexcept { return impl_->rows; }
 std::size_t FileWriter::row_groups_written() const noexcept { return impl_->groups; }
 
 std::string created_by() { return std::string("simingest version ") + SIMINGEST_VERSION_STRING; }
+
+std::vector<uint8_t> summary_file_bytes(const FileSchema& schema, const std::vector<bool>& optional,
+                                        const std::vector<KeyValue>& key_value_metadata) {
+  std::vector<uint8_t> bytes(kMagic, kMagic + sizeof kMagic);
+  const std::vector<uint8_t> footer = footer_bytes(schema, key_value_metadata, {}, 0, optional);
+  bytes.insert(bytes.end(), footer.begin(), footer.end());
+  return bytes;
+}
 
 }  // namespace simingest::parquet

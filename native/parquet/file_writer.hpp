@@ -70,6 +70,15 @@ class FileWriter {
   std::unique_ptr<Impl> impl_;
 };
 
+// A footer-only Parquet file: the magic, a FileMetaData of `schema` with no
+// row group, its length and the magic — the `_common_metadata` summary
+// Spark and pyarrow write beside a dataset's files, so that readers take the
+// dataset's schema from it. Columns whose index is set in `optional` are
+// OPTIONAL (a reader fills them with nulls in files that lack them), the
+// others REQUIRED like every column of a data file.
+std::vector<uint8_t> summary_file_bytes(const FileSchema& schema, const std::vector<bool>& optional,
+                                        const std::vector<KeyValue>& key_value_metadata);
+
 // The created_by string written in every footer: "simingest version X.Y.Z".
 std::string created_by();
 

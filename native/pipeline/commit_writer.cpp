@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "core/names.hpp"
 #include "pipeline/engine_impl.hpp"
 #include "pipeline/thread_start.hpp"
+#include "query/dataset_reader.hpp"
 #include "storage/index_statistics.hpp"
 
 namespace simingest::pipeline {
@@ -235,14 +237,27 @@ void CommitWriter::commit_open_file(StreamState& stream, StreamCommitState& stat
   stream.counters.files_committed.fetch_add(1, std::memory_order_relaxed);
   stream.counters.frames_committed.fetch_add(open.frames, std::memory_order_release);
   open = OpenFile{};
-  stream.index_statistics.publish(storage::stream_index_statistics(engine_.dataset->files(), stream.config.name));
+  stream.index_statistics.publish(storage::stream_index_statistics(engine_.dataset->files(), stream.config.name,
+                                                                 engine_.dataset->schema_version(stream.config.name)));
 }
 
 void CommitWriter::snapshot_files(const StreamState& stream, const StreamCommitState& state, QueryTicket& ticket) {
   const storage::Dataset& dataset = *engine_.dataset;
+  const int64_t newest = dataset.schema_version(stream.config.name);
+  std::map<int64_t, std::vector<query::FileColumn>> older;  // a file of an older schema version: its columns
   for (const storage::ManifestFile& file : dataset.files()) {
     if (file.stream != stream.config.name) continue;
     query::FilePart part;
+    if (file.schema_version != newest) {
+      auto columns = older.find(file.schema_version);
+      if (columns == older.end()) {
+        const std::string* schema = storage::schema_of_version(dataset.schema_histories(), stream.config.name, "",
+                                                               file.schema_version);
+        columns = older.emplace(file.schema_version, schema ? query::columns_of_schema(*schema)
+                                                            : std::vector<query::FileColumn>{}).first;
+      }
+      part.columns = columns->second;
+    }
     part.path = dataset.root() + "/" + file.path;
     part.step_min = file.step_min;
     part.step_max = file.step_max;

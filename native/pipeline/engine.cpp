@@ -179,13 +179,16 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   uint32_t index = 0;
   std::vector<std::pair<std::string, std::string>> schemas;  // registered together: one manifest write
   schemas.reserve(impl->config.streams.size());
+  for (const StreamConfig& stream_config : impl->config.streams)
+    schemas.emplace_back(stream_config.name, stream_schema_json(stream_config));
+  // First: every file's metadata names the schema version it is written with.
+  impl->dataset->register_streams(schemas, impl->config.schema_evolution);
   for (const StreamConfig& stream_config : impl->config.streams) {
     auto stream = std::make_unique<StreamState>();
-    stream->index = index++;
+    stream->index = index;
     stream->config = stream_config;
-    stream->schema_json = stream_schema_json(stream_config);
+    stream->schema_json = std::move(schemas[index++].second);
     stream->commit_interval_ns = impl->config.commit_interval_ms_of(stream_config) * 1000000;
-    schemas.emplace_back(stream_config.name, stream->schema_json);
     if (impl->config.resume_from_step) {
       if (const auto last = impl->durable_steps->last_step(stream_config.name)) {
         stream->skip_resumed = true;
@@ -211,6 +214,11 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     stream->file_metadata.push_back({"simingest.version", SIMINGEST_VERSION_STRING});
     stream->file_metadata.push_back({"simingest.stream", stream_config.name});
     stream->file_metadata.push_back({"simingest.schema", stream->schema_json});
+    stream->schema_version = impl->dataset->schema_version(stream_config.name);
+    stream->file_metadata.push_back({"simingest.schemaVersion", std::to_string(stream->schema_version)});
+    if (auto history = impl->dataset->schema_histories().find(stream_config.name);
+        history != impl->dataset->schema_histories().end())
+      stream->schema_history_json = storage::schema_history_json(history->second).dump();
     if (!stream_config.grid.empty()) stream->file_metadata.push_back({"simingest.grid", grid_json(stream_config.grid)});
     stream->quantize_errors = std::make_unique<pipeline::QuantizeErrorTotals[]>(stream_config.columns.size());
     if (auto quantize = pipeline::quantize_metadata_json(stream_config, impl->config.page_bytes))
@@ -219,9 +227,9 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     impl->stream_index.emplace(stream->config.name, stream.get());
     impl->streams.push_back(std::move(stream));
   }
-  impl->dataset->register_streams(schemas);
   for (auto& stream : impl->streams)
-    stream->index_statistics.publish(storage::stream_index_statistics(impl->dataset->files(), stream->config.name));
+    stream->index_statistics.publish(storage::stream_index_statistics(
+        impl->dataset->files(), stream->config.name, impl->dataset->schema_version(stream->config.name)));
 
   // The router's realtime leg: recover each routed stream's log (a damaged
   // one is quarantined and fails this open once), then start new segments.
@@ -373,6 +381,8 @@ std::string Engine::stats_json() const {
     entry["index"] = storage::index_statistics_json(stream->index_statistics.get(), names);
     if (auto quantize = pipeline::quantize_stats_json(stream->config, stream->quantize_errors.get()))
       entry["quantize"] = std::move(*quantize);
+    entry["schemaVersion"] = stream->schema_version;
+    entry["schemaHistory"] = ordered_json::parse(stream->schema_history_json);
     per_stream[stream->config.name] = std::move(entry);
   }
   ordered_json out = counters_json(total);

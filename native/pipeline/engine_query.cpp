@@ -87,6 +87,13 @@ Status Engine::query(const char* stream_name, const query::QuerySpec& spec, Arro
     snapshot.stream = stream.config.name;
     snapshot.config = stream.config;
     snapshot.files = std::move(ticket.files);
+    // Files of an older schema version may lack a column: its rows from them are null.
+    for (query::OutputColumn& column : resolved.columns)
+      for (const query::FilePart& part : snapshot.files) {
+        bool lacks = !part.columns.empty();
+        for (const query::FileColumn& c : part.columns) lacks = lacks && c.name != column.name;
+        column.nullable = column.nullable || lacks;
+      }
     auto memory = std::make_shared<query::QueryMemory>(limit);
     make_held_batches(ticket.frames, resolved, stream.config, memory, snapshot);
     query::make_query_stream(std::move(snapshot), std::move(resolved), std::move(memory), impl.footers, out);

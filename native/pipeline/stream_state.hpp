@@ -28,6 +28,11 @@ struct StreamState {
   uint32_t index = 0;
   StreamConfig config;
   std::string schema_json;
+  // stats(): the stream's schema versions as the dataset recorded them at
+  // open (schemaHistory JSON, [] for a stream that never evolved) and the
+  // version this run writes.
+  std::string schema_history_json = "[]";
+  int64_t schema_version = 1;
   uint64_t grid_rows = 0;  // product of the grid, 0 without a grid
   // The bloom filters a frame's rows may need once encoded (bytes per row, and
   // columns with a filter: at least one 32-byte block each), charged with its

@@ -1,6 +1,7 @@
 #include "query/arrow_export.hpp"
 
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -28,7 +29,8 @@ void release_schema(ArrowSchema* schema) {
   schema->release = nullptr;
 }
 
-void fill_schema(ArrowSchema* out, const char* format, std::string name, std::size_t n_children) {
+void fill_schema(ArrowSchema* out, const char* format, std::string name, std::size_t n_children,
+                 bool nullable = false) {
   auto node = std::make_unique<SchemaNode>();
   node->name = std::move(name);
   node->children.resize(n_children);
@@ -37,7 +39,8 @@ void fill_schema(ArrowSchema* out, const char* format, std::string name, std::si
   out->format = format;
   out->name = node->name.c_str();
   out->metadata = nullptr;
-  out->flags = 0;  // not nullable: results never hold a null
+  // Nullable only for a column some schema version lacks (schema evolution).
+  out->flags = nullable ? ARROW_FLAG_NULLABLE : 0;
   out->n_children = static_cast<int64_t>(n_children);
   out->children = n_children ? node->pointers.data() : nullptr;
   out->dictionary = nullptr;
@@ -71,7 +74,7 @@ void export_schema(const std::vector<OutputColumn>& columns, ArrowSchema* out) {
     fill_schema(node->pointers[0], "l", "step", 0);
     fill_schema(node->pointers[1], "g", "time", 0);
     for (std::size_t j = 0; j < columns.size(); ++j)
-      fill_schema(node->pointers[j + 2], arrow_format(columns[j].dtype), columns[j].name, 0);
+      fill_schema(node->pointers[j + 2], arrow_format(columns[j].dtype), columns[j].name, 0, columns[j].nullable);
   } catch (...) {
     release_schema(&result);  // children not yet filled have release == NULL
     throw;
@@ -92,7 +95,8 @@ struct ColumnBuffer {
   }
   ~ColumnBuffer() {
     std::free(data);
-    memory->give_back(bytes);
+    std::free(validity);
+    memory->give_back(bytes + validity_bytes);
   }
   ColumnBuffer(const ColumnBuffer&) = delete;
   ColumnBuffer& operator=(const ColumnBuffer&) = delete;
@@ -100,7 +104,11 @@ struct ColumnBuffer {
   std::shared_ptr<QueryMemory> memory;
   uint64_t bytes;
   void* data = nullptr;
-  const void* buffers[2] = {nullptr, nullptr};  // validity (none), values
+  // Made by the first null (BatchBuilder::set_null): a bitmap of rows, 1 = valid.
+  uint8_t* validity = nullptr;
+  uint64_t validity_bytes = 0;
+  int64_t null_count = 0;
+  const void* buffers[2] = {nullptr, nullptr};  // validity (none without nulls), values
 };
 
 namespace {
@@ -155,6 +163,25 @@ int64_t* BatchBuilder::steps() noexcept { return static_cast<int64_t*>(buffers_[
 double* BatchBuilder::times() noexcept { return static_cast<double*>(buffers_[1]->data); }
 uint8_t* BatchBuilder::column(std::size_t j) noexcept { return static_cast<uint8_t*>(buffers_[j + 2]->data); }
 
+void BatchBuilder::set_null(std::size_t j, uint64_t first, uint64_t count) {
+  ColumnBuffer& buffer = *buffers_[j + 2];
+  if (buffer.validity == nullptr) {
+    const uint64_t size = (rows_ + 7) / 8;
+    const std::size_t allocated = (static_cast<std::size_t>(size) + kAlignment - 1) / kAlignment * kAlignment;
+    buffer.memory->take(size);
+    buffer.validity = static_cast<uint8_t*>(std::aligned_alloc(kAlignment, allocated == 0 ? kAlignment : allocated));
+    if (buffer.validity == nullptr) {
+      buffer.memory->give_back(size);
+      throw std::bad_alloc();
+    }
+    buffer.validity_bytes = size;
+    std::memset(buffer.validity, 0xff, allocated == 0 ? kAlignment : allocated);
+  }
+  for (uint64_t row = first; row < first + count; ++row)
+    buffer.validity[row >> 3] = static_cast<uint8_t>(buffer.validity[row >> 3] & ~(1u << (row & 7)));
+  buffer.null_count += static_cast<int64_t>(count);
+}
+
 void BatchBuilder::export_to(ArrowArray* out) {
   auto node = std::make_unique<BatchNode>();
   node->children.resize(buffers_.size());
@@ -164,8 +191,10 @@ void BatchBuilder::export_to(ArrowArray* out) {
   const auto length = static_cast<int64_t>(rows_);
   for (std::size_t i = 0; i < buffers_.size(); ++i) {
     ColumnBuffer* buffer = buffers_[i].release();
+    buffer->buffers[0] = buffer->validity;
     buffer->buffers[1] = buffer->data;
-    node->children[i] = ArrowArray{length, 0, 0, 2, 0, buffer->buffers, nullptr, nullptr, &release_column, buffer};
+    node->children[i] =
+        ArrowArray{length, buffer->null_count, 0, 2, 0, buffer->buffers, nullptr, nullptr, &release_column, buffer};
   }
   buffers_.clear();
   BatchNode* raw = node.release();

@@ -43,6 +43,11 @@ class BatchBuilder {
   double* times() noexcept;
   // The buffer of output column j (after step and time): rows * dtype size bytes.
   uint8_t* column(std::size_t j) noexcept;
+  // Marks rows [first, first + count) of output column j null (a file written
+  // by a schema version without the column). The column's validity bitmap is
+  // made, counted in the query's memory, by its first null: a column without
+  // nulls exports none. Throws Error(resource_limit) if it does not fit.
+  void set_null(std::size_t j, uint64_t first, uint64_t count);
 
   // Hands the batch to `out`; the builder is empty afterwards.
   void export_to(ArrowArray* out);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/names.hpp"
+#include "core/schema_evolution.hpp"
 #include "core/status.hpp"
 #include "query/query_stream.hpp"
 #include "storage/avro_container.hpp"
@@ -83,6 +84,39 @@ bool add_log_frames(const std::string& root, const storage::LogMark& mark, Strea
 
 }  // namespace
 
+std::vector<FileColumn> columns_of_schema(const std::string& schema_text) {
+  std::vector<FileColumn> columns;
+  const Json schema = Json::parse(schema_text, nullptr, /*allow_exceptions=*/false);
+  if (!schema.is_object() || !schema.contains("columns") || !schema["columns"].is_array()) return columns;
+  for (const Json& column : schema["columns"]) {
+    const std::optional<Dtype> dtype = dtype_from_name(column.value("dtype", ""));
+    if (dtype) columns.push_back({column.value("name", ""), *dtype});
+  }
+  return columns;
+}
+
+namespace {
+
+// The stream's table over every schema version (core/schema_evolution.hpp):
+// the newest schema with the unified columns in place of its own; which of
+// them some version lacks goes to `nullable`.
+std::string unified_schema_text(const std::string& newest, const std::vector<storage::SchemaVersion>& history,
+                                std::vector<bool>& nullable) {
+  std::vector<std::string> texts;
+  for (const storage::SchemaVersion& v : history) texts.push_back(v.schema);
+  Json schema = Json::parse(newest, nullptr, /*allow_exceptions=*/false);
+  Json columns = Json::array();
+  nullable.clear();
+  for (const UnifiedColumn& column : unified_columns(texts)) {
+    columns.push_back(Json{{"name", column.name}, {"dtype", std::string(dtype_name(column.dtype))}});
+    nullable.push_back(!column.in_every_version);
+  }
+  schema["columns"] = std::move(columns);
+  return schema.dump();
+}
+
+}  // namespace
+
 StreamConfig stream_config_from_schema(const std::string& stream, const std::string& schema_text,
                                        const std::string& source) {
   // The stored schema lists columns as [{"name", "dtype"}]; the configuration
@@ -154,10 +188,20 @@ StreamSnapshot DatasetReader::snapshot_attempt(const std::string& stream, int at
                                             (names.empty() ? std::string("no stream") : names) + ")");
   StreamSnapshot snapshot;
   snapshot.stream = stream;
-  snapshot.config = stream_config_from_schema(stream, found->second, manifest_path(root_));
+  const auto history = manifest.schema_histories.find(stream);
+  std::vector<std::vector<FileColumn>> version_columns;  // by version - 1, for an evolved stream
+  if (history == manifest.schema_histories.end()) {
+    snapshot.config = stream_config_from_schema(stream, found->second, manifest_path(root_));
+  } else {
+    snapshot.config = stream_config_from_schema(
+        stream, unified_schema_text(found->second, history->second, snapshot.nullable), manifest_path(root_));
+    for (const storage::SchemaVersion& v : history->second) version_columns.push_back(columns_of_schema(v.schema));
+  }
   for (const storage::ManifestFile& file : manifest.files) {
     if (file.stream != stream) continue;
     FilePart part;
+    // The manifest check guarantees the version exists.
+    if (!version_columns.empty()) part.columns = version_columns.at(static_cast<std::size_t>(file.schema_version - 1));
     part.path = root_ + "/" + file.path;
     part.step_min = file.step_min;
     part.step_max = file.step_max;
@@ -187,6 +231,8 @@ void DatasetReader::query(const std::string& stream, const QuerySpec& spec, Arro
   check_query_ranges(spec, "stream " + quote_name(stream) + ": query: ");
   StreamSnapshot snap = snapshot(stream);
   ResolvedQuery resolved = resolve_query(snap.config, spec);
+  for (OutputColumn& column : resolved.columns)
+    column.nullable = column.declared_index < snap.nullable.size() && snap.nullable[column.declared_index];
   const uint64_t limit = spec.memory_limit != 0 ? spec.memory_limit : kDefaultQueryMemoryLimit;
   make_query_stream(std::move(snap), std::move(resolved), limit, footers_, out);
 }

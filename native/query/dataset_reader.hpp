@@ -64,6 +64,10 @@ class DatasetReader {
   mutable std::shared_ptr<const storage::Manifest> cached_;
 };
 
+// The columns a schema version declares, from its canonical schema text (a
+// file of an older version of an evolved stream: query::FilePart::columns).
+std::vector<FileColumn> columns_of_schema(const std::string& schema_text);
+
 // A stream's configuration from the schema text the manifest stores for it
 // (core's stream_schema_json), parsed by core/config. Throws Error(corrupt)
 // naming `source` when it does not parse.

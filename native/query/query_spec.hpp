@@ -37,6 +37,14 @@ struct OutputColumn {
   std::string name;
   Dtype dtype = Dtype::float64;
   std::size_t declared_index = 0;
+  // Some schema version of the stream lacks it: its rows from those files are null.
+  bool nullable = false;
+};
+
+// A column of a file as its schema version declared it (schema evolution).
+struct FileColumn {
+  std::string name;
+  Dtype dtype = Dtype::float64;
 };
 
 // A spec checked against a stream: the columns resolved, the selection ready

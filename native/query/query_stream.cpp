@@ -121,7 +121,7 @@ class QueryStream {
         const storage::RowGroupIndex* entry = indexed ? &index[group_] : nullptr;
         ++group_;
         if (reader_.select(*source_, data_end_, group, entry, query_, where)) {
-          reader_.decode_columns(*source_, data_end_, group, query_, where);
+          reader_.decode_columns(*source_, data_end_, group, query_, files[file_].columns, where);
           next_frame_ = 0;
           group_ready_ = true;
           return true;

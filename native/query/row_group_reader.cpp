@@ -53,6 +53,47 @@ void copy_rows(Dtype dtype, const uint8_t* physical, uint64_t begin, uint64_t en
   for (uint64_t i = 0; i < count; ++i) std::memcpy(out + i * width, in + i * stored, width);
 }
 
+// Converts rows [begin, end) of physical values of `From` into `To` (a
+// widening schema evolution allows: every value is exact in `To`).
+template <class From, class To>
+void widen_values(const uint8_t* physical, std::size_t stored, uint64_t begin, uint64_t end, uint8_t* out) noexcept {
+  for (uint64_t i = begin; i < end; ++i) {
+    From value;
+    std::memcpy(&value, physical + i * stored, sizeof value);  // little-endian: the low bytes of an INT32
+    const To wide = static_cast<To>(value);
+    std::memcpy(out + (i - begin) * sizeof(To), &wide, sizeof wide);
+  }
+}
+
+template <class From>
+void widen_from(Dtype to, const uint8_t* physical, std::size_t stored, uint64_t begin, uint64_t end,
+                uint8_t* out) noexcept {
+  switch (to) {
+    case Dtype::int16: widen_values<From, int16_t>(physical, stored, begin, end, out); break;
+    case Dtype::int32: widen_values<From, int32_t>(physical, stored, begin, end, out); break;
+    case Dtype::int64: widen_values<From, int64_t>(physical, stored, begin, end, out); break;
+    case Dtype::uint16: widen_values<From, uint16_t>(physical, stored, begin, end, out); break;
+    case Dtype::uint32: widen_values<From, uint32_t>(physical, stored, begin, end, out); break;
+    case Dtype::uint64: widen_values<From, uint64_t>(physical, stored, begin, end, out); break;
+    case Dtype::float64: widen_values<From, double>(physical, stored, begin, end, out); break;
+    default: break;  // not a widening target (core/schema_evolution.cpp refuses it)
+  }
+}
+
+void widen_rows(Dtype from, Dtype to, const uint8_t* physical, uint64_t begin, uint64_t end, uint8_t* out) noexcept {
+  const std::size_t stored = parquet::column_type_of(from).physical_size;
+  switch (from) {
+    case Dtype::int8: widen_from<int8_t>(to, physical, stored, begin, end, out); break;
+    case Dtype::int16: widen_from<int16_t>(to, physical, stored, begin, end, out); break;
+    case Dtype::int32: widen_from<int32_t>(to, physical, stored, begin, end, out); break;
+    case Dtype::uint8: widen_from<uint8_t>(to, physical, stored, begin, end, out); break;
+    case Dtype::uint16: widen_from<uint16_t>(to, physical, stored, begin, end, out); break;
+    case Dtype::uint32: widen_from<uint32_t>(to, physical, stored, begin, end, out); break;
+    case Dtype::float32: widen_from<float>(to, physical, stored, begin, end, out); break;
+    default: break;  // 64-bit types widen to nothing
+  }
+}
+
 }  // namespace
 
 RowGroupRanges row_group_ranges(const fmt::RowGroup& group) noexcept {
@@ -160,17 +201,30 @@ uint64_t RowGroupReader::decode_rows(const parquet::ByteSource& source, uint64_t
 }
 
 void RowGroupReader::decode_columns(const parquet::ByteSource& source, uint64_t data_end, const fmt::RowGroup& group,
-                                    const ResolvedQuery& query, const std::string& where) {
+                                    const ResolvedQuery& query, const std::vector<FileColumn>& file_columns,
+                                    const std::string& where) {
   if (columns_.size() < query.columns.size()) columns_.resize(query.columns.size());
   first_rows_.assign(query.columns.size(), 0);
   whole_.assign(query.columns.size(), true);
+  stored_.resize(query.columns.size());
+  absent_.assign(query.columns.size(), false);
   if (frames_.empty()) return;
   // Frames are in row order: the pages from the first selected row to the last.
   const uint64_t begin = frames_.front().begin, end = frames_.back().end;
   for (std::size_t j = 0; j < query.columns.size(); ++j) {
     const OutputColumn& column = query.columns[j];
-    const std::size_t index = column.declared_index + 2;
-    check_chunk(group, index, column.name, parquet::column_type_of(column.dtype).physical, where);
+    std::size_t index = column.declared_index + 2;
+    Dtype stored = column.dtype;
+    if (!file_columns.empty()) {
+      std::size_t k = 0;
+      while (k < file_columns.size() && file_columns[k].name != column.name) ++k;
+      absent_[j] = k == file_columns.size();
+      if (absent_[j]) continue;
+      index = k + 2;
+      stored = file_columns[k].dtype;
+    }
+    stored_[j] = stored;
+    check_chunk(group, index, column.name, parquet::column_type_of(stored).physical, where);
     bool whole = true;
     first_rows_[j] = decode_rows(source, data_end, group, group.columns[index], begin, end,
                                  where + ": " + column.name, columns_[j], whole);
@@ -192,8 +246,16 @@ void RowGroupReader::copy_into(BatchBuilder& batch, uint64_t at, std::size_t fir
     }
     for (std::size_t j = 0; j < query.columns.size(); ++j) {
       const Dtype dtype = query.columns[j].dtype;
-      copy_rows(dtype, columns_[j].data(), range.begin - first_rows_[j], range.end - first_rows_[j],
-                batch.column(j) + at * dtype_size(dtype));
+      uint8_t* out = batch.column(j) + at * dtype_size(dtype);
+      if (absent_[j]) {
+        std::memset(out, 0, count * dtype_size(dtype));  // defined bytes under the nulls
+        batch.set_null(j, at, count);
+      } else if (stored_[j] != dtype) {
+        widen_rows(stored_[j], dtype, columns_[j].data(), range.begin - first_rows_[j], range.end - first_rows_[j],
+                   out);
+      } else {
+        copy_rows(dtype, columns_[j].data(), range.begin - first_rows_[j], range.end - first_rows_[j], out);
+      }
     }
     at += count;
   }

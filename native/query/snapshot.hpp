@@ -35,6 +35,11 @@ struct FilePart {
   // its frames gives the query each frame's step, time and rows, so its step
   // and time columns are never decoded.
   std::vector<storage::RowGroupIndex> index;
+  // The columns the file was written with when they are not the stream's
+  // declared ones (a file of an older schema version): output columns are
+  // found in it by name, widened from its dtype, null where it lacks them.
+  // Empty: the stream's declared columns, in order.
+  std::vector<FileColumn> columns;
   // The ranges of the whole file, for pruning it unopened.
   int64_t step_min = 0, step_max = 0;
   double time_min = 0, time_max = 0;
@@ -53,6 +58,9 @@ struct MemoryFrame {
 struct StreamSnapshot {
   std::string stream;
   StreamConfig config;
+  // Per declared column: some schema version lacks it (its output is nullable).
+  // Empty for a stream that never evolved.
+  std::vector<bool> nullable;
   std::vector<FilePart> files;       // first, in ingest order
   std::vector<MemoryFrame> frames;   // then, in ingest order, gathered into batches as read
   // Then batches made already (query/memory_batches.hpp), in ingest order,

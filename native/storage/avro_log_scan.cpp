@@ -77,75 +77,118 @@ bool is_last_block(const uint8_t* data, std::size_t size, std::size_t start, std
 
 }  // namespace
 
-LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expected_schema,
-                 const std::vector<Primitive>& columns, const RecordVisitor& visit) {
-  LogScan scan;
-  Cursor cursor(data, size);
+LogScan::Outcome read_log_header(Cursor& cursor, const std::string& expected_schema, LogHeader& header,
+                                 std::string& reason) {
   using Outcome = LogScan::Outcome;
-  if (size < sizeof kMagic)
-    return ended(scan, Outcome::torn, "header cut short at byte " + std::to_string(size));
-  if (std::memcmp(data, kMagic, sizeof kMagic) != 0) return ended(scan, Outcome::damaged, "not an Avro container file (magic)");
+  auto torn = [&](std::string why) { reason = std::move(why); return Outcome::torn; };
+  auto damaged = [&](std::string why) { reason = std::move(why); return Outcome::damaged; };
+  if (cursor.remaining() < sizeof kMagic) return torn("header cut short at byte " + std::to_string(cursor.remaining()));
+  if (std::memcmp(cursor.here(), kMagic, sizeof kMagic) != 0) return damaged("not an Avro container file (magic)");
   cursor.skip(sizeof kMagic);
-
   std::string schema, codec = "null";
   for (;;) {  // the metadata map
     int64_t count = 0;
-    if (!cursor.read_long(count)) return ended(scan, Outcome::torn, "header cut short");
+    if (!cursor.read_long(count)) return torn("header cut short");
     if (count == 0) break;
     if (count < 0) {
       int64_t bytes = 0;
-      if (!cursor.read_long(bytes)) return ended(scan, Outcome::torn, "header cut short");
+      if (!cursor.read_long(bytes)) return torn("header cut short");
       count = -count;
     }
     for (int64_t i = 0; i < count; ++i) {
       std::string key, value;
-      if (!cursor.read_bytes(key) || !cursor.read_bytes(value)) return ended(scan, Outcome::torn, "header cut short");
+      if (!cursor.read_bytes(key) || !cursor.read_bytes(value)) return torn("header cut short");
       if (key == "avro.schema") schema = value;
       if (key == "avro.codec") codec = value;
     }
   }
-  SyncMarker sync{};
-  if (cursor.remaining() < sync.size()) return ended(scan, Outcome::torn, "header cut short");
-  std::memcpy(sync.data(), cursor.here(), sync.size());
+  if (cursor.remaining() < header.sync.size()) return torn("header cut short");
+  std::memcpy(header.sync.data(), cursor.here(), header.sync.size());
+  cursor.skip(header.sync.size());
+  if (schema != expected_schema) return damaged("the schema in its header is not the stream's");
+  header.codec_name = codec;
+  if (codec == "deflate") header.codec = AvroCodec::deflate;
+  else if (codec == "zstandard") header.codec = AvroCodec::zstandard;
+  else if (codec == "null") header.codec = AvroCodec::null;
+  else return damaged("unknown avro.codec \"" + codec + "\"");
+  return Outcome::clean;
+}
+
+LogScan::Outcome read_log_block(Cursor& cursor, const SyncMarker& sync, LogBlock& block, std::string& reason) {
+  using Outcome = LogScan::Outcome;
+  const std::size_t start = cursor.offset();
+  auto at = [start] { return " at byte " + std::to_string(start); };  // failures only: no string per block
+  int64_t count = 0, bytes = 0;
+  if (!cursor.read_long(count) || !cursor.read_long(bytes)) {
+    reason = "block cut short" + at();
+    return Outcome::torn;
+  }
+  if (count <= 0 || bytes < 0) {
+    reason = "malformed block header" + at();
+    return Outcome::damaged;
+  }
+  if (static_cast<uint64_t>(bytes) + sync.size() > cursor.remaining()) {
+    reason = "block cut short" + at();
+    return Outcome::torn;
+  }
+  block.count = count;
+  block.data = cursor.here();
+  block.size = static_cast<std::size_t>(bytes);
+  cursor.skip(block.size);
+  if (std::memcmp(cursor.here(), sync.data(), sync.size()) != 0) {
+    reason = "sync marker mismatch after the block" + at();
+    return Outcome::damaged;
+  }
   cursor.skip(sync.size());
-  if (schema != expected_schema) return ended(scan, Outcome::damaged, "the schema in its header is not the stream's");
-  AvroCodec block_codec = AvroCodec::null;
-  if (codec == "deflate") block_codec = AvroCodec::deflate;
-  else if (codec == "zstandard") block_codec = AvroCodec::zstandard;
-  else if (codec != "null") return ended(scan, Outcome::damaged, "unknown avro.codec \"" + codec + "\"");
+  return Outcome::clean;
+}
+
+bool records_fit(const uint8_t* data, std::size_t size, int64_t count, const std::vector<Primitive>& columns) noexcept {
+  Cursor records(data, size);
+  for (int64_t i = 0; i < count; ++i)
+    if (!skip_record(records, columns)) return false;
+  return records.remaining() == 0;
+}
+
+LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expected_schema,
+                 const std::vector<Primitive>& columns, const RecordVisitor& visit) {
+  LogScan scan;
+  Cursor cursor(data, size);
+  LogHeader header;
+  std::string reason;
+  LogScan::Outcome outcome = read_log_header(cursor, expected_schema, header, reason);
+  if (outcome != LogScan::Outcome::clean) return ended(scan, outcome, std::move(reason));
   scan.good_bytes = cursor.offset();
 
-  BlockCodec decoder(block_codec);
+  BlockCodec decoder(header.codec);
   Bytes plain;
   while (cursor.remaining() > 0) {
     const std::size_t start = cursor.offset();
     const std::string at = " at byte " + std::to_string(start);
-    // A block that makes no sense is torn if it is the last (see is_last_block).
-    std::size_t own = SIZE_MAX;  // where its sync marker should be, once its header parsed
+    LogBlock block;
+    outcome = read_log_block(cursor, header.sync, block, reason);
+    // A block that makes no sense is torn if it is the last (see is_last_block):
+    // `own` is where its sync marker is, once its header parsed.
     const auto bad_block = [&](const std::string& what) {
-      const bool last = is_last_block(data, size, start, own, sync);
-      return ended(scan, last ? Outcome::torn : Outcome::damaged, what + at + (last ? " (the last block: torn)" : ""));
+      const std::size_t own = block.data ? static_cast<std::size_t>(block.data - data) + block.size : SIZE_MAX;
+      const bool last = is_last_block(data, size, start, own, header.sync);
+      return ended(scan, last ? LogScan::Outcome::torn : LogScan::Outcome::damaged,
+                   what + (last ? " (the last block: torn)" : ""));
     };
-    int64_t count = 0, bytes = 0;
-    if (!cursor.read_long(count) || !cursor.read_long(bytes)) return ended(scan, Outcome::torn, "block cut short" + at);
-    if (count <= 0 || bytes < 0) return bad_block("malformed block header");
-    if (static_cast<uint64_t>(bytes) + sync.size() > cursor.remaining())
-      return ended(scan, Outcome::torn, "block cut short" + at);
-    own = cursor.offset() + static_cast<std::size_t>(bytes);
-    const uint8_t* body = cursor.here();
-    cursor.skip(static_cast<std::size_t>(bytes));
-    if (std::memcmp(cursor.here(), sync.data(), sync.size()) != 0)
-      return bad_block("sync marker mismatch after the block");
-    cursor.skip(sync.size());
-    if (!decoder.decompress(body, static_cast<std::size_t>(bytes), plain))
-      return bad_block(std::string("block does not decompress (") + codec + ")");
-    Cursor records(plain.data(), plain.size());
-    for (int64_t i = 0; i < count; ++i)
-      if (!skip_record(records, columns)) return bad_block("malformed record in the block");
-    if (records.remaining() != 0) return bad_block("block holds more bytes than its records");
+    if (outcome == LogScan::Outcome::damaged) return bad_block(reason);
+    if (outcome != LogScan::Outcome::clean) return ended(scan, outcome, std::move(reason));
+    if (!decoder.decompress(block.data, block.size, plain))
+      return bad_block("block does not decompress (" + header.codec_name + ")" + at);
+    if (!records_fit(plain.data(), plain.size(), block.count, columns)) {
+      // Which of the two: a record that does not parse, or bytes left after the last.
+      Cursor records(plain.data(), plain.size());
+      for (int64_t i = 0; i < block.count; ++i)
+        if (!skip_record(records, columns)) return bad_block("malformed record in the block" + at);
+      return bad_block("block holds more bytes than its records" + at);
+    }
     if (visit) {
       Cursor again(plain.data(), plain.size());
-      for (int64_t i = 0; i < count; ++i) {
+      for (int64_t i = 0; i < block.count; ++i) {
         const std::size_t record_start = again.offset();
         skip_record(again, columns);
         visit(plain.data() + record_start, again.offset() - record_start);
@@ -153,7 +196,7 @@ LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expec
     }
     scan.good_bytes = cursor.offset();
     ++scan.blocks;
-    scan.records += static_cast<uint64_t>(count);
+    scan.records += static_cast<uint64_t>(block.count);
   }
   return scan;
 }

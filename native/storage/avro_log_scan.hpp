@@ -36,6 +36,30 @@ struct LogScan {
 // the call only). Compaction reads the log through it (avro_log_read.hpp).
 using RecordVisitor = std::function<void(const uint8_t* record, std::size_t size)>;
 
+// The pieces scan_log() reads, for readers that follow a file while it
+// grows (query/log_tail.cpp). Each returns clean when it read the piece,
+// torn when the bytes end inside it (the cursor is then somewhere inside:
+// read again from the piece's start once more bytes are there), damaged
+// with `reason` naming what is wrong.
+struct LogHeader {
+  std::string codec_name = "null";
+  AvroCodec codec = AvroCodec::null;
+  SyncMarker sync{};
+};
+LogScan::Outcome read_log_header(Cursor& cursor, const std::string& expected_schema, LogHeader& header,
+                                 std::string& reason);
+
+struct LogBlock {
+  int64_t count = 0;             // records
+  const uint8_t* data = nullptr; // the (compressed) records
+  std::size_t size = 0;
+};
+// The block at `cursor`, its sync marker checked; `reason` names its byte offset.
+LogScan::Outcome read_log_block(Cursor& cursor, const SyncMarker& sync, LogBlock& block, std::string& reason);
+
+// Whether `count` records of `columns` fill exactly the `size` bytes at `data`.
+bool records_fit(const uint8_t* data, std::size_t size, int64_t count, const std::vector<Primitive>& columns) noexcept;
+
 // Scans the `size` bytes of a log file whose header must hold
 // `expected_schema` as avro.schema and whose records have `columns`; hands
 // every record of every good block to `visit` if given (a block's records

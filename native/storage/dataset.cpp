@@ -112,6 +112,7 @@ std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOption
   if (had_manifest) {
     dataset->next_file_seq_ = loaded.manifest->next_file_seq;
     dataset->streams_ = std::move(loaded.manifest->streams);
+    dataset->schema_histories_ = std::move(loaded.manifest->schema_histories);
     dataset->files_ = std::move(loaded.manifest->files);
     dataset->quarantined_ = std::move(loaded.manifest->quarantined);
     dataset->realtime_compacted_ = std::move(loaded.manifest->realtime_compacted);
@@ -153,6 +154,7 @@ void Dataset::write_manifest(IoTimings& timings) {
   Manifest manifest;
   manifest.next_file_seq = next_file_seq_;
   manifest.streams = streams_;
+  manifest.schema_histories = schema_histories_;
   manifest.files = files_;
   manifest.quarantined = quarantined_;
   manifest.realtime_compacted = realtime_compacted_;
@@ -281,6 +283,16 @@ CommitTimings Dataset::commit_file(std::unique_ptr<PendingFile> file, ManifestFi
   entry.checksums =
       commit_step([&] { return finished_file_checksums(file->inprogress_path_, file->size_, file->crc32c_); });
   entry.committed_at = utc_now_iso8601();
+  const int64_t newest = newest_schema_version(schema_histories_, entry.stream);
+  entry.schema_version = file->schema_version_ != 0 ? file->schema_version_ : newest;
+  // The first file of a schema version says from which step and time it holds.
+  SchemaVersion* first_of_version = nullptr;
+  if (auto history = schema_histories_.find(entry.stream); history != schema_histories_.end())
+    if (entry.schema_version == newest && !history->second.back().from_step) {
+      first_of_version = &history->second.back();
+      first_of_version->from_step = entry.step_min;
+      first_of_version->from_time = entry.time_min;
+    }
 
   // 2. Readers can see it, complete, before any manifest lists it.
   int64_t t3 = 0;
@@ -303,6 +315,10 @@ CommitTimings Dataset::commit_file(std::unique_ptr<PendingFile> file, ManifestFi
     write_manifest(timings);
   } catch (...) {
     files_.pop_back();
+    if (first_of_version != nullptr) {
+      first_of_version->from_step.reset();
+      first_of_version->from_time.reset();
+    }
     // Hidden again, so no reader sees a file no manifest lists while this
     // ingestor stays failed. The next open salvages it from its journal
     // (or, if the new manifest did land, renames it back into place). If

@@ -51,6 +51,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/schema_evolution.hpp"
 #include "parquet/file_writer.hpp"
 #include "storage/dataset_identity.hpp"
 #include "storage/durable_io.hpp"
@@ -101,6 +102,7 @@ class PendingFile : public parquet::ByteSink {
 
  private:
   friend class Dataset;
+  friend class Retirement;  // a file it cuts keeps the schema version of the one it replaces
   static constexpr std::size_t kBufferBytes = 4u << 20;
   PendingFile() = default;
   void flush_buffer();
@@ -122,6 +124,9 @@ class PendingFile : public parquet::ByteSink {
   uint64_t size_ = 0;
   std::vector<unsigned char> buffer_;
   bool committed_ = false;
+  // The schema version its entry records; 0: the stream's newest (every file
+  // the pipeline writes).
+  int64_t schema_version_ = 0;
 };
 
 struct CommitTimings {
@@ -157,14 +162,24 @@ class Dataset {
 
   // Records the schema of a stream (the canonical text of
   // stream_schema_json). A stream already in the manifest with a different
-  // schema throws Error(schema_conflict) naming the stream. Persisted with
-  // the next manifest write (and at once if the stream is new).
-  void register_stream(const std::string& stream, const std::string& schema_json);
-  // The same for many streams (name, schema json) at once: the new ones are
-  // persisted with one manifest write, however many there are. A conflict, or
-  // more new streams than the dataset has room for (kMaxStreams in all:
-  // Error(config)), registers none of them.
-  void register_streams(const std::vector<std::pair<std::string, std::string>>& streams);
+  // schema throws Error(schema_conflict) naming the stream, unless
+  // `evolution` is additive and the change passes check_schema_evolution
+  // (core/schema_evolution.hpp): it is then the stream's next schema version
+  // (storage/schema_history.hpp). Persisted with the next manifest write
+  // (and at once if the stream is new or evolved).
+  void register_stream(const std::string& stream, const std::string& schema_json,
+                       SchemaEvolution evolution = SchemaEvolution::strict);
+  // The same for many streams (name, schema json) at once: the new and
+  // evolved ones are persisted with one manifest write, however many there
+  // are. A conflict, or more new streams than the dataset has room for
+  // (kMaxStreams in all: Error(config)), registers none of them.
+  void register_streams(const std::vector<std::pair<std::string, std::string>>& streams,
+                        SchemaEvolution evolution = SchemaEvolution::strict);
+  // The stream's newest schema version (1 for a stream that never evolved):
+  // the version files committed from now on are written with.
+  int64_t schema_version(const std::string& stream) const { return newest_schema_version(schema_histories_, stream); }
+  // The versions of the streams that evolved, oldest first.
+  const SchemaHistories& schema_histories() const noexcept { return schema_histories_; }
 
   // Starts a new hidden file in <stream>/part=<partition>/ (created if needed).
   std::unique_ptr<PendingFile> begin_file(const std::string& stream, int64_t partition);
@@ -231,7 +246,8 @@ class Dataset {
   DatasetIdentity identity_;  // checked before every step that makes something visible
   std::string writer_id_;  // random hex, distinguishes this session's files
   uint64_t next_file_seq_ = 1;
-  std::vector<std::pair<std::string, std::string>> streams_;  // name, schema json
+  std::vector<std::pair<std::string, std::string>> streams_;  // name, schema json (the newest version)
+  SchemaHistories schema_histories_;                           // streams with more than one version
   std::vector<ManifestFile> files_;
   std::vector<QuarantinedFile> quarantined_;  // every quarantine so far, kept in the manifest
   std::map<std::string, LogMark> realtime_compacted_;  // per stream: the log compacted before it

@@ -55,7 +55,8 @@ Json value_json(const IndexValue& value) {
 
 }  // namespace
 
-StreamIndexStatistics stream_index_statistics(const std::vector<ManifestFile>& files, const std::string& stream) {
+StreamIndexStatistics stream_index_statistics(const std::vector<ManifestFile>& files, const std::string& stream,
+                                              int64_t schema_version) {
   StreamIndexStatistics out;
   for (const ManifestFile& file : files) {
     if (file.stream != stream) continue;
@@ -68,6 +69,7 @@ StreamIndexStatistics stream_index_statistics(const std::vector<ManifestFile>& f
     out.rows += file.rows;
     if (file.row_group_index.empty()) continue;
     ++out.indexed_files;
+    if (file.schema_version != schema_version) continue;  // its columnStats list another version's columns
     for (const RowGroupIndex& group : file.row_group_index) {
       if (out.columns.size() < group.columns.size()) out.columns.resize(group.columns.size());
       for (std::size_t c = 0; c < group.columns.size(); ++c) merge(out.columns[c], group.columns[c]);

@@ -38,8 +38,12 @@ struct StreamIndexStatistics {
   std::vector<ColumnIndexStats> columns;
 };
 
-// The statistics of `stream` over `files` (the other streams' entries are skipped).
-StreamIndexStatistics stream_index_statistics(const std::vector<ManifestFile>& files, const std::string& stream);
+// The statistics of `stream` over `files` (the other streams' entries are
+// skipped). Per-column statistics come from the files of `schema_version`
+// only (the stream's newest: its columns are the ones named), since each
+// file's columnStats list the columns of the version it was written with.
+StreamIndexStatistics stream_index_statistics(const std::vector<ManifestFile>& files, const std::string& stream,
+                                              int64_t schema_version = 1);
 
 // As JSON: { "files", "indexedFiles", "frames", "rows", "steps": {min, max} | null,
 // "time": {min, max} | null, "averageTimeDelta" (null below two frames),

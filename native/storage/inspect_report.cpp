@@ -103,7 +103,8 @@ Json file_listing(const Manifest& manifest) {
                     {"steps", range(file.step_min, file.step_max)},
                     {"time", range(file.time_min, file.time_max)},
                     {"indexed", !file.row_group_index.empty()},
-                    {"committedAt", file.committed_at}});
+                    {"committedAt", file.committed_at},
+                    {"schemaVersion", file.schema_version}});
   return list;
 }
 
@@ -140,7 +141,7 @@ Json stream_summary(const std::string& root, const std::string& name, const std:
   // The reserved columns every stream stores first (docs/ON_DISK.md).
   std::vector<std::pair<std::string, std::string>> declared = {{"step", "int64"}, {"time", "float64"}};
   for (auto& column : reader.columns(schema)) declared.push_back(std::move(column));
-  const StreamIndexStatistics statistics = stream_index_statistics(manifest.files, name);
+  const StreamIndexStatistics statistics = stream_index_statistics(manifest.files, name, newest_schema_version(manifest.schema_histories, name));
   std::vector<std::string> declared_names;
   for (std::size_t c = 2; c < declared.size(); ++c) declared_names.push_back(declared[c].first);
   Json index = index_statistics_json(statistics, declared_names);
@@ -184,6 +185,11 @@ Json stream_summary(const std::string& root, const std::string& name, const std:
   out["steps"] = files == 0 ? Json(nullptr) : range(step_min, step_max);
   out["time"] = files == 0 ? Json(nullptr) : range(time_min, time_max);
   out["index"] = std::move(index);
+  // Every stream has a version; only streams that evolved have a history.
+  out["schemaVersion"] = newest_schema_version(manifest.schema_histories, name);
+  const auto history = manifest.schema_histories.find(name);
+  out["schemaHistory"] = history == manifest.schema_histories.end() ? Json::array()
+                                                                   : schema_history_json(history->second);
   add_parquet_schema(out, root, name, manifest);
   return out;
 }

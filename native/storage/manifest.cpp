@@ -179,11 +179,17 @@ Json finite_or_null(double value) {
   return Json(nullptr);
 }
 
-// Stream name → dtypes of its declared columns (to read the index's statistics with).
+// Stream name and schema version → dtypes of the declared columns (to read
+// the index's statistics with: a file's are those of the version it was written with).
 using DeclaredDtypes = std::unordered_map<std::string, std::optional<std::vector<Dtype>>>;
 
-const std::optional<std::vector<Dtype>>* declared_of(const DeclaredDtypes& declared, const std::string& stream) {
-  auto it = declared.find(stream);
+std::string declared_key(const std::string& stream, int64_t version) {
+  return stream + '\n' + std::to_string(version);
+}
+
+const std::optional<std::vector<Dtype>>* declared_of(const DeclaredDtypes& declared, const std::string& stream,
+                                                     int64_t version) {
+  auto it = declared.find(declared_key(stream, version));
   return it == declared.end() ? nullptr : &it->second;
 }
 
@@ -215,13 +221,16 @@ ManifestFile read_file_entry(const ManifestReader& reader, const Json& entry, co
   }
   file.committed_at = reader.string_at(entry, where, "committedAt");
   file.checksums = read_checksums(reader, entry, where);
+  if (entry.contains("schemaVersion")) file.schema_version = reader.int64_at(entry, where, "schemaVersion");
   if (!is_valid_file_path(file))
     reader.fail(where + ".path",
                 "\"" + file.path + "\" is not a data file of stream \"" + file.stream +
                     "\" partition " + std::to_string(file.partition));
   if (auto index = entry.find("rowGroupIndex"); index != entry.end()) {
-    const std::optional<std::vector<Dtype>>* dtypes = declared_of(declared, file.stream);
-    if (!dtypes) reader.fail(where + ".stream", "\"" + file.stream + "\" is not a stream of the manifest");
+    const std::optional<std::vector<Dtype>>* dtypes = declared_of(declared, file.stream, file.schema_version);
+    if (!dtypes)
+      reader.fail(where + ".stream", "\"" + file.stream + "\" is not a stream of the manifest, or has no schema version " +
+                                         std::to_string(file.schema_version));
     file.row_group_index = parse_row_group_index(*index, *dtypes, file, source, where + ".rowGroupIndex");
   }
   return file;
@@ -265,12 +274,17 @@ std::string checksum_text(uint32_t crc) {
 std::string serialize_manifest(const Manifest& manifest) {
   Json document = Json::object();
   document["format"] = kManifestFormat;
-  document["version"] = kManifestVersion;
+  const bool evolved = !manifest.schema_histories.empty();
+  document["version"] = evolved ? kSchemaHistoryManifestVersion : kManifestVersion;
   document["nextFileSeq"] = manifest.next_file_seq;
   Json streams = Json::object();
   for (const auto& [name, schema] : manifest.streams) {
     Json stream = Json::object();
     stream["schema"] = Json::parse(schema);
+    if (auto history = manifest.schema_histories.find(name); history != manifest.schema_histories.end()) {
+      stream["schemaVersion"] = history->second.size();
+      stream["schemaHistory"] = schema_history_json(history->second);
+    }
     streams[name] = std::move(stream);
   }
   document["streams"] = std::move(streams);
@@ -298,6 +312,7 @@ std::string serialize_manifest(const Manifest& manifest) {
     }
     entry["columns"] = std::move(columns);
     entry["committedAt"] = file.committed_at;
+    if (evolved) entry["schemaVersion"] = file.schema_version;
     if (file.checksums) {
       entry["crc32c"] = checksum_text(file.checksums->crc32c);
       entry["footerBytes"] = file.checksums->footer_bytes;
@@ -337,11 +352,28 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
     reader.fail("format", std::string("expected \"") + kManifestFormat + "\"");
   int64_t version = reader.int64_at(document, "", "version");
   // A version this build does not know is most likely damage (a bit flip
-  // turns 2 into 3, 0, 6, …); a newer build's manifest cannot be used either.
-  if (version < kOldestManifestVersion || version > kManifestVersion)
+  // turns 2 into 3, 0, 6, …), unless the document's own CRC-32C holds: then
+  // a newer build wrote it, and it is refused as a whole, changing nothing
+  // (schema_conflict: load_manifest_copies quarantines only corrupt copies).
+  bool checks_itself = false;
+  if (version > kSchemaHistoryManifestVersion) {
+    try {
+      check_document_crc(reader, text);
+      checks_itself = true;
+    } catch (const Error&) {
+      // damage: refused as an unsupported version below
+    }
+  }
+  if (checks_itself) {
+    throw Error(Status::schema_conflict,
+                source + ": written by a newer simingest (manifest version " + std::to_string(version) +
+                    "; this build understands schema history up to version " +
+                    std::to_string(kSchemaHistoryManifestVersion) + "): open it with that build; nothing was changed");
+  }
+  if (version < kOldestManifestVersion || version > kSchemaHistoryManifestVersion)
     throw Error(Status::corrupt, source + ": unsupported manifest version " + std::to_string(version) +
                                      " (this build reads versions " + std::to_string(kOldestManifestVersion) +
-                                     " to " + std::to_string(kManifestVersion) + ")");
+                                     " to " + std::to_string(kSchemaHistoryManifestVersion) + ")");
   if (version >= 2) check_document_crc(reader, text);
 
   Manifest manifest;
@@ -353,12 +385,34 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
     if (!it.value().is_object()) reader.fail(where, "expected an object");
     const Json& schema = reader.object_at(it.value(), where, "schema");
     manifest.streams.emplace_back(it.key(), schema.dump());
+    std::vector<SchemaVersion> history;
+    read_schema_history(it.value(), manifest.streams.back().second, where, source, history);
+    if (history.size() > 1) manifest.schema_histories.emplace(it.key(), std::move(history));
   }
   DeclaredDtypes declared;
-  for (const auto& [name, schema] : manifest.streams) declared.emplace(name, declared_dtypes(schema));
+  for (const auto& [name, schema] : manifest.streams) {
+    const auto history = manifest.schema_histories.find(name);
+    if (history == manifest.schema_histories.end()) {
+      declared.emplace(declared_key(name, 1), declared_dtypes(schema));
+      continue;
+    }
+    for (const SchemaVersion& v : history->second)
+      declared.emplace(declared_key(name, v.version), declared_dtypes(v.schema));
+  }
   const Json& files = reader.array_at(document, "", "files");
   for (std::size_t i = 0; i < files.size(); ++i)
     manifest.files.push_back(read_file_entry(reader, files[i], "files[" + std::to_string(i) + "]", declared, source));
+  for (std::size_t i = 0; i < manifest.files.size(); ++i) {
+    const ManifestFile& file = manifest.files[i];
+    // A stream without history has only version 1, whose absence the
+    // entry checks above leave to readers (as before schema versions).
+    const bool known_version = file.schema_version == 1 ? manifest.schema_histories.count(file.stream) == 0 ||
+                                                              declared.count(declared_key(file.stream, 1)) != 0
+                                                        : declared.count(declared_key(file.stream, file.schema_version)) != 0;
+    if (!known_version)
+      reader.fail("files[" + std::to_string(i) + "].schemaVersion",
+                  std::to_string(file.schema_version) + " is not a schema version of stream \"" + file.stream + "\"");
+  }
   if (document.contains("quarantined")) {
     const Json& quarantined = reader.array_at(document, "", "quarantined");
     for (std::size_t i = 0; i < quarantined.size(); ++i)

@@ -19,6 +19,7 @@
 
 #include "storage/recovery_report.hpp"  // QuarantinedFile
 #include "storage/row_group_index.hpp"
+#include "storage/schema_history.hpp"
 
 namespace simingest::storage {
 
@@ -61,6 +62,9 @@ struct ManifestFile {
   // recovery salvaged or adopted from its journal (which does not hold it);
   // a reader then falls back to the file's footer.
   std::vector<RowGroupIndex> row_group_index;
+  // The version of its stream's schema the file was written with
+  // (storage/schema_history.hpp); 1 for entries without one.
+  int64_t schema_version = 1;
 };
 
 // How far a "realtime" stream's log is compacted into Parquet (docs/ON_DISK.md
@@ -78,6 +82,9 @@ struct Manifest {
   uint64_t next_file_seq = 1;
   // Stream name and its canonical schema text, in registration order.
   std::vector<std::pair<std::string, std::string>> streams;
+  // The schema versions of the streams that evolved (schemaEvolution); the
+  // last one's schema is the stream's entry in `streams`.
+  SchemaHistories schema_histories;
   std::vector<ManifestFile> files;
   // Every file (or manifest copy) ever moved aside as corrupt, oldest first:
   // kept so that later opens and `simingest inspect` still show it.
@@ -91,7 +98,7 @@ struct Manifest {
 };
 
 inline constexpr const char* kManifestFormat = "simingest-manifest";
-inline constexpr int kManifestVersion = 2;        // the version this build writes
+inline constexpr int kManifestVersion = 2;        // the version this build writes (3 with schema history)
 inline constexpr int kOldestManifestVersion = 1;  // the oldest it reads
 
 // A CRC-32C as the manifest writes it: 8 lowercase hex digits.

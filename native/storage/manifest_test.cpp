@@ -175,8 +175,8 @@ TEST(ManifestTest, rejects_another_format) {
 }
 
 TEST(ManifestTest, rejects_an_unknown_version) {
-  EXPECT_NE(error_of_parsing(documented_with("\"version\": 1", "\"version\": 3"))
-                .find("unsupported manifest version 3"),
+  EXPECT_NE(error_of_parsing(documented_with("\"version\": 1", "\"version\": 4"))
+                .find("unsupported manifest version 4"),
             std::string::npos);
   EXPECT_NE(error_of_parsing(documented_with("\"version\": 1", "\"version\": 0"))
                 .find("unsupported manifest version 0"),

@@ -15,11 +15,10 @@
 namespace simingest::storage {
 
 namespace {
-
 constexpr std::size_t kSegmentDigits = 20;
+}  // namespace
 
-// The segment number of a name realtime_log_name() makes, or -1.
-int64_t segment_of(const std::string& name) {
+int64_t realtime_log_segment(const std::string& name) {
   const std::string prefix = "log-", suffix = ".avro";
   if (name.size() != prefix.size() + kSegmentDigits + suffix.size()) return -1;
   if (name.compare(0, prefix.size(), prefix) != 0 || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
@@ -32,8 +31,6 @@ int64_t segment_of(const std::string& name) {
   }
   return segment;
 }
-
-}  // namespace
 
 std::string realtime_stream_directory(const std::string& stream) {
   return std::string(kRealtimeDirectory) + "/" + stream;
@@ -50,7 +47,7 @@ std::vector<uint64_t> realtime_log_segments(const std::string& root, const std::
   const std::string dir = root + "/" + realtime_stream_directory(stream);
   if (entry_kind(dir) != EntryKind::directory) return segments;
   for (const std::string& name : directory_names(dir)) {
-    const int64_t segment = segment_of(name);
+    const int64_t segment = realtime_log_segment(name);
     if (segment >= 0 && entry_kind(dir + "/" + name) == EntryKind::regular) segments.push_back(static_cast<uint64_t>(segment));
   }
   std::sort(segments.begin(), segments.end());
@@ -68,7 +65,7 @@ RealtimeLogRecovery recover_realtime_log(const std::string& root, const StreamCo
   const std::string schema = avro::log_schema_json(stream);
   const std::vector<avro::Primitive> columns = avro::log_column_types(stream);
   for (const std::string& name : directory_names(dir)) {
-    const int64_t segment = segment_of(name);
+    const int64_t segment = realtime_log_segment(name);
     if (segment < 0) continue;  // not ours: left alone
     recovery.next_segment = std::max(recovery.next_segment, static_cast<uint64_t>(segment) + 1);
     const std::string path = dir + "/" + name;

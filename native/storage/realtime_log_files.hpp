@@ -38,6 +38,9 @@ std::string realtime_log_name(uint64_t segment);
 // The segment numbers of the log files of `stream` present now, ascending.
 std::vector<uint64_t> realtime_log_segments(const std::string& root, const std::string& stream);
 
+// The segment number of a name realtime_log_name() makes, or -1.
+int64_t realtime_log_segment(const std::string& name);
+
 struct TruncatedLog {
   std::string path;  // relative to the dataset
   uint64_t kept_bytes = 0;

@@ -102,6 +102,7 @@ std::unique_ptr<Retirement::KeptFile> Retirement::prepare(Entry& entry, const Ma
 
   auto kept = std::make_unique<KeptFile>();
   kept->file = d_.begin_file(original.stream, original.partition);
+  kept->file->schema_version_ = original.schema_version;  // its columns are the original's
   const std::vector<parquet::ColumnChunkBytes> columns = split.write_kept(*kept->file);
   const parquet::RowsSummary& rows = split.kept();
   ManifestFile& m = kept->entry;

@@ -83,3 +83,25 @@ test('a loop whose body throws unsubscribes; ingest goes on', async (t) => {
   await ing.ingest('diag', frame(3)); // nobody listens: ingest goes on
   await ing.close();
 });
+
+// queueFrames and policy are the engine's simingest_subscribe_options; what a
+// full queue does under each policy is proven where the delivery thread can be
+// held (native/capi/subscribe_test.cpp, test/python/test_python_subscribe_async.py).
+test('subscribe checks queueFrames and policy and hands them to the engine', async (t) => {
+  const ing = await Ingestor.open(scratchDir(t), config('realtime'));
+  assert.throws(() => ing.subscribe('diag', { queueFrames: 0 }), (e: SimingestError) => e.code === 'ERR_INVALID_ARGUMENT' && /options\.queueFrames/.test(e.message));
+  assert.throws(() => ing.subscribe('diag', { queueFrames: 1_048_577 }), /1 to 1048576 for options\.queueFrames/);
+  assert.throws(() => ing.subscribe('diag', { queueFrames: 2.5 }), /options\.queueFrames/);
+  assert.throws(() => ing.subscribe('diag', { policy: 'dropNewest' as never }), (e: SimingestError) => e.code === 'ERR_INVALID_ARGUMENT' && /options\.policy/.test(e.message));
+  assert.equal(ing.stats().realtime?.subscriptions.subscribers, 0); // nothing was subscribed by a refused call
+  for (const options of [{ queueFrames: 1, policy: 'disconnect' as const }, { queueFrames: 4096, policy: 'dropOldest' as const }]) {
+    const frames = ing.subscribe('diag', options);
+    await ing.ingest('diag', frame(options.queueFrames));
+    const { value } = await frames.next();
+    assert.equal(value?.step, options.queueFrames);
+    assert.equal(value?.droppedBefore, 0);
+    await frames.return?.();
+  }
+  assert.equal(ing.stats().realtime?.subscriptions.subscribers, 0);
+  await ing.close();
+});

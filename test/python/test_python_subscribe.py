@@ -1,11 +1,14 @@
 """Ingestor.subscribe(): a blocking iterator over the realtime path's frames.
 Values are compared bit for bit with what was ingested; a timeout ends a wait
-with no frame; close ends the iteration; a batch stream is refused."""
+with no frame; close ends the iteration; a batch stream is refused; a full
+engine queue drops its oldest frames (counted) or, with policy "disconnect",
+ends the iteration with BackpressureError."""
 
 import numpy as np
 import pytest
 
 from simingest_under_test import load  # noqa: E402
+from subscription_hold import DeliveryThreadHeld  # noqa: E402
 
 simingest = load()
 
@@ -79,3 +82,32 @@ def test_unsubscribing_twice_is_harmless(tmp_path):
         frames.close()  # documented: a second call does nothing
         assert ing.stats()["realtime"]["subscriptions"]["subscribers"] == 0
         ing.ingest("diag", 0, 0.0, {"e": 1.0, "v": values(0)})
+
+
+def test_a_full_engine_queue_drops_oldest_and_counts_the_gap(tmp_path):
+    ing = simingest.Ingestor(str(tmp_path / "ds"), config("realtime"))
+    frames = ing.subscribe("diag", queue_frames=2, timeout=30)
+    with DeliveryThreadHeld(ing, "diag"):
+        for step in range(40):
+            ing.ingest("diag", step, float(step), {"e": 1.0, "v": values(step)})
+    ing.close()
+    got = list(frames)
+    assert frames.end_status == simingest.Status.ERR_CLOSED
+    steps = [f["step"] for f in got]
+    assert steps == sorted(steps) and steps[-1] == 39 and len(got) <= 3  # at most one before the hold
+    assert len(got) + sum(f["dropped_before"] for f in got) == 40
+
+
+def test_policy_disconnect_raises_backpressure_after_what_was_queued(tmp_path):
+    with simingest.Ingestor(str(tmp_path / "ds"), config("realtime")) as ing:
+        frames = ing.subscribe("diag", queue_frames=1, policy="disconnect", timeout=30)
+        with DeliveryThreadHeld(ing, "diag"):
+            for step in range(6):
+                ing.ingest("diag", step, float(step), {"e": 1.0, "v": values(step)})
+        got = []
+        with pytest.raises(simingest.BackpressureError):
+            for frame in frames:
+                got.append(frame["step"])
+        assert got in ([0], [0, 1])  # frame 0 may be delivered before the hold, then one queued
+        assert frames.end_status == simingest.Status.ERR_BACKPRESSURE
+        assert ing.stats()["realtime"]["subscriptions"]["disconnected"] == 1

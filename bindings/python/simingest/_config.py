@@ -36,6 +36,7 @@ _TOP = {
     "resume_from_step": "resumeFromStep",
     "durability": "durability",
     "commit_interval_ms": "commitIntervalMs",
+    "schema_evolution": "schemaEvolution",
 }
 _STREAM = {
     "columns": "columns",

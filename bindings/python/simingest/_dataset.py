@@ -12,12 +12,15 @@ import ctypes
 import json
 import os
 import threading
-from typing import Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from . import _native
 from ._arrow_abi import DatasetPointer
 from ._errors import ClosedError, InvalidArgumentError, Status
 from ._query import Queryable, Source
+
+if TYPE_CHECKING:
+    from ._subscription import Subscription
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
@@ -90,6 +93,22 @@ class Dataset(Queryable):
             return self.schema(stream)
         except LookupError:
             return {}  # the query itself reports the unknown stream, in the engine's words
+
+    def subscribe(self, stream: str, from_step: Optional[int] = None, *, max_buffered: int = 1024,
+                  timeout: Optional[float] = None) -> "Subscription":
+        """Follows ``stream``'s realtime log on disk, written by an ingestor in this or
+        another process, as a blocking iterator (``for frame in ds.subscribe("diag")``;
+        frames are dicts as from ``Ingestor.subscribe``). Without ``from_step`` it starts
+        at the end of the log now; with it, at the oldest segment on disk, skipping
+        earlier steps. Iterating raises CorruptDatasetError (a damaged block, naming the
+        file) or BackpressureError (segments compacted into Parquet before they were
+        read: query those steps). The subscription outlives close()."""
+        from ._subscription import Subscription
+
+        def start(stream_bytes, options, callback, out) -> None:
+            self._call(self._lib.simingest_dataset_subscribe, stream_bytes, options, callback, None, out)
+
+        return Subscription(self._lib, None, stream, from_step, 0, "dropOldest", max_buffered, timeout, start=start)
 
     def close(self) -> None:
         """Closes the handle (waits for queries in progress); safe to call twice."""

@@ -265,6 +265,18 @@ class Ingestor(Queryable):
         finally:
             self._leave()
 
+    def subscribe_async(self, stream: str, from_step: Optional[int] = None, *, queue_frames: int = 0,
+                        policy: str = "dropOldest", max_buffered: int = 1024) -> "AsyncSubscription":
+        """The same frames as ``subscribe()``, as an asyncio async iterator bound to the running
+        loop (``async for frame in ing.subscribe_async("diag")``); see _subscription_async.py."""
+        from ._subscription_async import AsyncSubscription
+
+        handle = self._enter()
+        try:
+            return AsyncSubscription(self._lib, handle, stream, from_step, queue_frames, policy, max_buffered)
+        finally:
+            self._leave()
+
     def flush(self) -> None:
         """Returns once every frame ingested before the call is committed and visible to readers."""
         handle = self._enter()

@@ -280,6 +280,20 @@ def _declare_query(lib: ctypes.CDLL, on_handle, on_out_error) -> None:
     lib.simingest_dataset_streams_json.argtypes = [DatasetPointer, ctypes.POINTER(ctypes.c_void_p)]
     lib.simingest_dataset_streams_json.restype = ctypes.c_int
     lib.simingest_dataset_streams_json.errcheck = on_dataset
+    if hasattr(lib, "simingest_dataset_subscribe"):
+        # simingest_status simingest_dataset_subscribe(simingest_dataset* dataset, const char* stream,
+        #     const simingest_subscribe_options* options, simingest_subscription_callback callback,
+        #     void* user_data, simingest_subscription** out);
+        lib.simingest_dataset_subscribe.argtypes = [
+            DatasetPointer,
+            ctypes.c_char_p,
+            ctypes.POINTER(SubscribeOptions),
+            SubscriptionCallback,
+            ctypes.c_void_p,
+            ctypes.POINTER(SubscriptionPointer),
+        ]
+        lib.simingest_dataset_subscribe.restype = ctypes.c_int
+        lib.simingest_dataset_subscribe.errcheck = on_dataset
     # void simingest_dataset_close(simingest_dataset** dataset);
     lib.simingest_dataset_close.argtypes = [ctypes.POINTER(DatasetPointer)]
     lib.simingest_dataset_close.restype = None
