@@ -133,7 +133,7 @@ class DatasetSubscribe : public ::testing::Test {
   void open_writer(const std::string& codec = "zstandard") {
     const std::string config =
         R"({"workers":1,"streams":{"diag":{"columns":{"e":"float64","n":"int32","u":"uint16"},"route":"realtime",)"
-        R"("realtime":{"syncEveryMs":5,"codec":")" + codec + R"("}},"bulk":{"columns":{"x":"float32"}}}})";
+        R"("realtime":{"syncEveryMs":5,"compact":false,"codec":")" + codec + R"("}},"bulk":{"columns":{"x":"float32"}}}})";
     char* error = nullptr;
     ASSERT_EQ(simingest_open(scratch_.path().c_str(), config.c_str(), &ingestor_, &error), SIMINGEST_OK)
         << (error ? error : "");

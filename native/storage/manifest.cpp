@@ -1,5 +1,6 @@
 #include "storage/manifest.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -424,7 +425,9 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
     for (auto it = compacted.begin(); it != compacted.end(); ++it) {
       const std::string where = "realtimeCompacted." + it.key();
       if (!it.value().is_object()) reader.fail(where, "expected an object");
-      if (declared.count(it.key()) == 0) reader.fail(where, "names no stream of the manifest");
+      const bool named = std::any_of(manifest.streams.begin(), manifest.streams.end(),
+                                     [&](const auto& stream) { return stream.first == it.key(); });
+      if (!named) reader.fail(where, "names no stream of the manifest");
       LogMark mark;
       mark.segment = reader.uint64_at(it.value(), where, "segment");
       mark.records = reader.uint64_at(it.value(), where, "records");
