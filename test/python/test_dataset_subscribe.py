@@ -27,7 +27,7 @@ CONFIG = {
     "workers": 1,
     "streams": {
         "diag": {"columns": {"e": "float64", "v": "float32", "n": "int16"}, "route": "realtime",
-                 "realtime": {"syncEveryMs": 5}},
+                 "realtime": {"syncEveryMs": 5, "compact": False}},
         "bulk": {"columns": {"x": "float32"}},
     },
 }
