@@ -15,7 +15,7 @@
 #include "pipeline/frame_validation.hpp"
 #include "pipeline/row_group.hpp"
 #include "storage/avro_container.hpp"
-#include "storage/avro_log_read.hpp"
+#include "storage/avro_frame_decoder.hpp"
 #include "storage/avro_log_scan.hpp"
 #include "storage/durable_io.hpp"
 #include "storage/index_statistics.hpp"
@@ -31,7 +31,8 @@ namespace avro = storage::avro;
 class Compactor {
  public:
   Compactor(storage::Dataset& dataset, StreamState& stream, const Config& config, CompactionCounters& counters)
-      : dataset_(dataset), stream_(stream), config_(config), counters_(counters), encoder_(encoder_options(config)) {
+      : dataset_(dataset), stream_(stream), config_(config), counters_(counters), encoder_(encoder_options(config)),
+        decoder_(stream.config) {
     for (const ColumnConfig& column : stream.config.columns) dtypes_.push_back(column.dtype);
     // The log holds the values as ingested, never rounded: a compacted file
     // does not claim the rounding of `quantize` (docs/ON_DISK.md).
@@ -61,9 +62,10 @@ class Compactor {
           [&](const uint8_t* data, std::size_t size) {
             const uint64_t index = record++;
             if (index < skip) return;
-            if (!avro::decode_log_record(data, size, dtypes_, stream_.grid_rows, frame_))
+            uint64_t rows = 0;
+            if (!decoder_.decode_record(data, size, frame_) || !avro::frame_rows(frame_, stream_.grid_rows, rows))
               throw Error(Status::corrupt, relative + ": record " + std::to_string(index) + " does not decode");
-            add_frame(storage::LogMark{segment, index});
+            add_frame(storage::LogMark{segment, index}, rows);
             position_ = storage::LogMark{segment, index + 1};
           });
       // Recovery cut torn tails at open and the writer closed the file, so
@@ -99,29 +101,32 @@ class Compactor {
     return partition_of(stream_, frame_.step, time_partition);
   }
 
-  uint64_t frame_bytes() const {
+  uint64_t frame_bytes(uint64_t rows) const {
     uint64_t bytes = 16;
     for (std::size_t j = 0; j < frame_.columns.size(); ++j)
-      bytes += frame_.rows * dtype_size(dtypes_[j]);
+      bytes += rows * dtype_size(dtypes_[j]);
     return bytes;
   }
 
   // `at`: the frame's position in the log, which becomes the mark of a file
-  // committed before it.
-  void add_frame(storage::LogMark at) {
+  // committed before it; `rows`: the decoded frame's (avro::frame_rows).
+  void add_frame(storage::LogMark at, uint64_t rows) {
     const int64_t partition = partition_of_frame();
-    const uint64_t bytes = frame_bytes();
-    if (!frames_.empty() && (partition != group_partition_ || group_bytes_ + bytes > config_.row_group_bytes))
+    const uint64_t bytes = frame_bytes(rows);
+    if (gathered_ != 0 && (partition != group_partition_ || group_bytes_ + bytes > config_.row_group_bytes))
       seal_row_group();
     if (file_ && partition != file_partition_) {
       position_ = at;
       commit_file();
     }
-    if (frames_.empty()) {
+    if (gathered_ == 0) {
       group_partition_ = partition;
       group_bytes_ = 0;
     }
-    frames_.push_back(frame_);
+    // The decoder reuses its buffers for the next record: the row group keeps
+    // a copy, in slots reused from group to group.
+    if (gathered_ == frames_.size()) frames_.emplace_back();
+    avro::keep_frame(frame_, rows, frames_[gathered_++]);
     group_bytes_ += bytes;
     ++frames_moved_;
   }
@@ -129,12 +134,13 @@ class Compactor {
   // Encodes the gathered frames as one row group of the open file (begun if
   // none is), then commits the file if it reached fileBytes.
   void seal_row_group() {
-    if (frames_.empty()) return;
+    if (gathered_ == 0) return;
     RowGroup group;
     group.partition = group_partition_;
-    group.frame_count = frames_.size();
+    group.frame_count = gathered_;
     bool first = true;
-    for (const avro::LogFrame& frame : frames_) {
+    for (std::size_t f = 0; f < gathered_; ++f) {
+      const avro::KeptFrame& frame = frames_[f];
       group.frame_spans.push_back(FrameSpan{frame.step, frame.time, frame.rows});
       if (frame.rows == 0) continue;
       group.rows += frame.rows;
@@ -145,8 +151,8 @@ class Compactor {
       first = false;
     }
     if (group.rows == 0) {  // frames of zero rows only: they ride with the file
-      pending_frames_ += frames_.size();
-      frames_.clear();
+      pending_frames_ += gathered_;
+      gathered_ = 0;
       return;
     }
     const auto& schema = stream_.file_schema;
@@ -166,7 +172,7 @@ class Compactor {
     }
     file_frames_ += pending_frames_ + group.frame_count;
     pending_frames_ = 0;
-    frames_.clear();
+    gathered_ = 0;
     if (file_->size() >= config_.file_bytes) commit_file();
   }
 
@@ -176,7 +182,8 @@ class Compactor {
     const parquet::ColumnDescriptor& column = stream_.file_schema.columns[c];
     segments_.clear();
     ColumnStats stats;
-    for (const avro::LogFrame& frame : frames_) {
+    for (std::size_t f = 0; f < gathered_; ++f) {
+      const avro::KeptFrame& frame = frames_[f];
       if (frame.rows == 0) continue;
       if (c < 2) {
         const void* value = c == 0 ? static_cast<const void*>(&frame.step) : static_cast<const void*>(&frame.time);
@@ -185,10 +192,11 @@ class Compactor {
         stats.merge(scalar_column_stats(dtype, value, frame.rows), dtype);
         continue;
       }
-      const avro::LogColumn& source = frame.columns[c - 2];
-      segments_.push_back(parquet::ValueSegment{source.values.data(), frame.rows, source.is_scalar});
-      stats.merge(source.is_scalar ? scalar_column_stats(column.dtype, source.values.data(), frame.rows)
-                                   : compute_column_stats(column.dtype, source.values.data(), frame.rows),
+      const void* values = frame.values[c - 2].data();
+      const bool is_scalar = frame.is_scalar[c - 2];
+      segments_.push_back(parquet::ValueSegment{values, frame.rows, is_scalar});
+      stats.merge(is_scalar ? scalar_column_stats(column.dtype, values, frame.rows)
+                            : compute_column_stats(column.dtype, values, frame.rows),
                   column.dtype);
     }
     if (c < 2) encoder_.encode_dictionary(column, segments_.data(), segments_.size(), stats, out);
@@ -249,11 +257,13 @@ class Compactor {
   const Config& config_;
   CompactionCounters& counters_;
   parquet::ColumnChunkEncoder encoder_;
+  avro::FrameDecoder decoder_;
   std::vector<Dtype> dtypes_;
   std::vector<parquet::KeyValue> metadata_;  // the stream's footer metadata
   std::vector<parquet::ValueSegment> segments_;
-  avro::LogFrame frame_;                  // the record being decoded
-  std::vector<avro::LogFrame> frames_;    // the row group being gathered
+  avro::DecodedFrame frame_;              // the record being decoded
+  std::vector<avro::KeptFrame> frames_;   // the row group being gathered: its first gathered_
+  std::size_t gathered_ = 0;
   int64_t group_partition_ = 0;
   uint64_t group_bytes_ = 0;
   uint64_t pending_frames_ = 0;           // frames of zero rows not yet in a file

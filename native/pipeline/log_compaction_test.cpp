@@ -19,7 +19,7 @@
 #include "query/dataset_reader.hpp"
 #include "query/query_stream.hpp"
 #include "storage/avro_container.hpp"
-#include "storage/avro_log_read.hpp"
+#include "storage/avro_frame_decoder.hpp"
 #include "storage/avro_log_scan.hpp"
 #include "storage/dataset.hpp"
 #include "storage/durable_io.hpp"
@@ -114,14 +114,16 @@ RowsByStep log_rows(const std::string& root, const storage::LogMark& mark) {
     const std::string bytes =
         storage::read_file(root + "/" + storage::realtime_stream_directory("diag") + "/" + storage::realtime_log_name(segment));
     uint64_t record = 0;
-    storage::avro::LogFrame frame;
+    storage::avro::FrameDecoder decoder(stream);
+    storage::avro::DecodedFrame frame;
     storage::avro::scan_log(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
                             storage::avro::log_schema_json(stream), storage::avro::log_column_types(stream),
                             [&](const uint8_t* data, std::size_t size) {
                               if (segment == mark.segment && record++ < mark.records) return;
-                              EXPECT_TRUE(storage::avro::decode_log_record(data, size, {Dtype::float64, Dtype::int32},
-                                                                           0, frame));
-                              rows[frame.step] += static_cast<int64_t>(frame.rows);
+                              uint64_t frame_rows = 0;
+                              EXPECT_TRUE(decoder.decode_record(data, size, frame));
+                              EXPECT_TRUE(storage::avro::frame_rows(frame, 0, frame_rows));
+                              rows[frame.step] += static_cast<int64_t>(frame_rows);
                             });
   }
   return rows;

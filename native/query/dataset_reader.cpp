@@ -9,7 +9,7 @@
 #include "core/status.hpp"
 #include "query/query_stream.hpp"
 #include "storage/avro_container.hpp"
-#include "storage/avro_log_read.hpp"
+#include "storage/avro_frame_decoder.hpp"
 #include "storage/avro_log_scan.hpp"
 #include "storage/manifest_store.hpp"
 #include "storage/mapped_file.hpp"
@@ -41,13 +41,13 @@ std::string manifest_path(const std::string& root) {
 // it): the caller takes a new snapshot.
 bool add_log_frames(const std::string& root, const storage::LogMark& mark, StreamSnapshot& snapshot) {
   const StreamConfig& config = snapshot.config;
-  std::vector<Dtype> dtypes;
-  for (const ColumnConfig& column : config.columns) dtypes.push_back(column.dtype);
+  storage::avro::FrameDecoder decoder(config);
+  storage::avro::DecodedFrame frame;
   uint64_t grid_rows = config.grid.empty() ? 0 : 1;
   for (int64_t extent : config.grid) grid_rows *= static_cast<uint64_t>(extent);
   const std::string schema = storage::avro::log_schema_json(config);
   const std::vector<storage::avro::Primitive> columns = storage::avro::log_column_types(config);
-  auto frames = std::make_shared<std::vector<storage::avro::LogFrame>>();
+  auto frames = std::make_shared<std::vector<storage::avro::KeptFrame>>();
   for (uint64_t segment : storage::realtime_log_segments(root, config.name)) {
     if (segment < mark.segment) continue;
     const std::string path =
@@ -59,22 +59,22 @@ bool add_log_frames(const std::string& root, const storage::LogMark& mark, Strea
       return false;  // retired since it was listed
     }
     uint64_t record = 0;
-    storage::avro::LogFrame frame;
     storage::avro::scan_log(bytes->data(), bytes->size(), schema, columns, [&](const uint8_t* data, std::size_t size) {
       if (segment == mark.segment && record++ < mark.records) return;
-      if (!storage::avro::decode_log_record(data, size, dtypes, grid_rows, frame))
+      uint64_t rows = 0;
+      if (!decoder.decode_record(data, size, frame) || !storage::avro::frame_rows(frame, grid_rows, rows))
         throw Error(Status::corrupt, path + ": a record does not decode");
-      frames->push_back(frame);
+      storage::avro::keep_frame(frame, rows, frames->emplace_back());
     });
   }
-  for (const storage::avro::LogFrame& frame : *frames) {
+  for (const storage::avro::KeptFrame& kept : *frames) {
     MemoryFrame view;
-    view.step = frame.step;
-    view.time = frame.time;
-    view.rows = frame.rows;
-    for (const storage::avro::LogColumn& column : frame.columns) {
-      view.columns.push_back(column.values.data());
-      view.is_scalar.push_back(column.is_scalar);
+    view.step = kept.step;
+    view.time = kept.time;
+    view.rows = kept.rows;
+    for (std::size_t j = 0; j < kept.values.size(); ++j) {
+      view.columns.push_back(reinterpret_cast<const unsigned char*>(kept.values[j].data()));
+      view.is_scalar.push_back(kept.is_scalar[j]);
     }
     view.owner = frames;
     snapshot.frames.push_back(std::move(view));

@@ -98,4 +98,38 @@ bool FrameDecoder::decode(Cursor& cursor, DecodedFrame& frame) {
   return true;
 }
 
+bool FrameDecoder::decode_record(const uint8_t* data, std::size_t size, DecodedFrame& frame) {
+  Cursor cursor(data, size);
+  return decode(cursor, frame) && cursor.remaining() == 0;
+}
+
+bool frame_rows(const DecodedFrame& frame, uint64_t grid_rows, uint64_t& rows) noexcept {
+  bool have_rows = false;
+  rows = 0;
+  for (const simingest_column& column : frame.columns) {
+    if (column.length == SIMINGEST_SCALAR) continue;
+    if (!have_rows) {
+      rows = column.length;
+      have_rows = true;
+    } else if (column.length != rows) {
+      return false;
+    }
+  }
+  if (!have_rows) rows = grid_rows != 0 ? grid_rows : 1;
+  return true;
+}
+
+void keep_frame(const DecodedFrame& frame, uint64_t rows, KeptFrame& out) {
+  out.step = frame.step;
+  out.time = frame.time;
+  out.rows = rows;
+  const std::size_t n = frame.columns.size();
+  out.is_scalar.resize(n);
+  out.values.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    out.is_scalar[j] = frame.columns[j].length == SIMINGEST_SCALAR;
+    out.values[j].assign(frame.values[j].begin(), frame.values[j].end());
+  }
+}
+
 }  // namespace simingest::storage::avro

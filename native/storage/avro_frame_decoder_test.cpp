@@ -1,6 +1,9 @@
 // FrameDecoder: a record decodes back to the dtypes it was written from, bit
 // for bit (scalars, arrays, arrays in several Avro blocks), and an integer
 // outside its column's dtype or bytes that end early are a malformed record.
+// For readers of whole records (compaction, a query's snapshot of the log):
+// bytes left over are malformed too, a frame's rows are counted like
+// admission's, and a kept frame outlives the decoder's next record.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -86,6 +89,106 @@ TEST(FrameDecoder, an_integer_outside_its_dtype_or_a_short_record_is_malformed) 
     Cursor cursor(whole.data(), cut);
     EXPECT_FALSE(decoder.decode(cursor, frame)) << "cut at " << cut;
   }
+}
+
+TEST(FrameDecoder, a_whole_record_leaves_no_bytes_over) {
+  FrameDecoder decoder(kStream);
+  DecodedFrame frame;
+  Bytes bytes = record(3, 4);
+  ASSERT_TRUE(decoder.decode_record(bytes.data(), bytes.size(), frame));
+  EXPECT_EQ(*static_cast<const uint8_t*>(frame.columns[0].data), 3);
+  bytes.push_back(0);
+  EXPECT_FALSE(decoder.decode_record(bytes.data(), bytes.size(), frame));
+  EXPECT_FALSE(decoder.decode_record(bytes.data(), 0, frame));
+}
+
+// A record of kGrid's stream: step, time 0, `a` (int16) and `b` (float64)
+// each a scalar, or an array of the given values.
+const Config kGridConfig =
+    parse_config(R"({"streams":{"g":{"columns":{"a":"int16","b":"float64"},"grid":[2,3],"route":"realtime"}}})");
+const StreamConfig& kGrid = kGridConfig.streams[0];
+
+void append_column(Bytes& out, bool scalar, const std::vector<double>& values, bool is_float) {
+  append_long(out, scalar ? 0 : 1);
+  if (!scalar) append_long(out, static_cast<int64_t>(values.size()));
+  for (double v : values) {
+    if (is_float) append_double(out, v);
+    else append_long(out, static_cast<int64_t>(v));
+  }
+  if (!scalar && !values.empty()) append_long(out, 0);
+}
+
+Bytes grid_record(int64_t step, bool a_scalar, const std::vector<double>& a, bool b_scalar,
+                  const std::vector<double>& b) {
+  Bytes out;
+  append_long(out, step);
+  append_double(out, 0);
+  append_column(out, a_scalar, a, false);
+  append_column(out, b_scalar, b, true);
+  return out;
+}
+
+uint64_t rows_of(const Bytes& bytes, uint64_t grid_rows, bool& ok) {
+  FrameDecoder decoder(kGrid);
+  DecodedFrame frame;
+  uint64_t rows = 0;
+  ok = decoder.decode_record(bytes.data(), bytes.size(), frame) && frame_rows(frame, grid_rows, rows);
+  return rows;
+}
+
+TEST(FrameDecoder, rows_are_the_arrays_length_else_the_grid_else_one) {
+  bool ok = false;
+  EXPECT_EQ(rows_of(grid_record(1, false, {1, 2, 3}, false, {4, 5, 6}), 6, ok), 3u);
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(rows_of(grid_record(1, true, {-7}, false, {4, 5}), 6, ok), 2u);
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(rows_of(grid_record(1, false, {}, true, {1.5}), 6, ok), 0u);
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(rows_of(grid_record(1, true, {-7}, true, {1.5}), 6, ok), 6u);
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(rows_of(grid_record(1, true, {-7}, true, {1.5}), 0, ok), 1u);
+  EXPECT_TRUE(ok);
+  rows_of(grid_record(1, false, {1, 2}, false, {4, 5, 6}), 6, ok);
+  EXPECT_FALSE(ok) << "arrays that disagree in length are a malformed record";
+  FrameDecoder decoder(kStream);  // record(): an i64 array of 3, an f32 array of 2
+  DecodedFrame frame;
+  const Bytes bytes = record(1, 2);
+  ASSERT_TRUE(decoder.decode_record(bytes.data(), bytes.size(), frame));
+  uint64_t rows = 0;
+  EXPECT_FALSE(frame_rows(frame, 0, rows));
+}
+
+TEST(FrameDecoder, a_kept_frame_outlives_the_next_record_bit_for_bit) {
+  FrameDecoder decoder(kGrid);
+  DecodedFrame frame;
+  const double nan_bits_value = std::numeric_limits<double>::quiet_NaN();
+  const Bytes first = grid_record(5, false, {-32768, 32767}, false, {-0.0, nan_bits_value});
+  ASSERT_TRUE(decoder.decode_record(first.data(), first.size(), frame));
+  KeptFrame kept;
+  keep_frame(frame, 2, kept);
+  const Bytes second = grid_record(6, true, {1}, true, {2.5});
+  ASSERT_TRUE(decoder.decode_record(second.data(), second.size(), frame));
+  EXPECT_EQ(kept.step, 5);
+  EXPECT_EQ(kept.time, 0.0);
+  EXPECT_EQ(kept.rows, 2u);
+  ASSERT_EQ(kept.values.size(), 2u);
+  EXPECT_FALSE(kept.is_scalar[0]);
+  EXPECT_FALSE(kept.is_scalar[1]);
+  int16_t a[2];
+  std::memcpy(a, kept.values[0].data(), sizeof a);
+  EXPECT_EQ(a[0], -32768);
+  EXPECT_EQ(a[1], 32767);
+  uint64_t b[2];
+  std::memcpy(b, kept.values[1].data(), sizeof b);
+  uint64_t want[2];
+  const double want_values[2] = {-0.0, nan_bits_value};
+  std::memcpy(want, want_values, sizeof want);
+  EXPECT_EQ(b[0], want[0]);
+  EXPECT_EQ(b[1], want[1]);
+  keep_frame(frame, 6, kept);
+  EXPECT_TRUE(kept.is_scalar[0]);
+  EXPECT_EQ(*reinterpret_cast<const int16_t*>(kept.values[0].data()), 1);
+  EXPECT_EQ(*reinterpret_cast<const double*>(kept.values[1].data()), 2.5);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ struct LogScan {
 };
 
 // Sees each record of a good block, in file order: its bytes (valid during
-// the call only). Compaction reads the log through it (avro_log_read.hpp).
+// the call only). Compaction reads the log through it (avro_frame_decoder.hpp).
 using RecordVisitor = std::function<void(const uint8_t* record, std::size_t size)>;
 
 // The pieces scan_log() reads, for readers that follow a file while it
