@@ -141,7 +141,13 @@ TEST_F(CrashPointSweep, a_crash_at_every_operation_recovers_to_a_committed_prefi
   EXPECT_GT(salvaged_beyond_flush, 0u);
   // And the window between a file's rename and its manifest (ADR 7).
   EXPECT_GT(window_points, 0u);
-  EXPECT_GT(adopted, 0u);
+  // Adoption of a renamed-but-unlisted file happens at a single crash point of
+  // the whole sweep, so only the full sweep (stride 1, the plain build) must
+  // meet it; a strided sweep (sanitizer builds) hits it or not depending on
+  // how many operations the workload has.
+  if (stride == 1) {
+    EXPECT_GT(adopted, 0u);
+  }
 }
 
 // docs/adr/0011-no-symlinks-inside-a-dataset.md: after a crash at any
