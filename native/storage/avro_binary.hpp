@@ -93,6 +93,20 @@ class Cursor {
     return true;
   }
 
+  // The header of one block of an Avro array or map ("Binary Encoding"): a
+  // count of items, negative when the block's size in bytes follows; a count
+  // of 0 ends the array. `count` comes back as the number of items (0: the
+  // end), `bytes` as the size given, or -1 when none is. False if the header
+  // is malformed or cut short.
+  bool read_block_header(int64_t& count, int64_t& bytes) noexcept {
+    bytes = -1;
+    if (!read_long(count)) return false;
+    if (count >= 0) return true;
+    if (count == INT64_MIN || !read_long(bytes) || bytes < 0) return false;
+    count = -count;
+    return true;
+  }
+
   bool read_bytes(std::string& out) {
     int64_t length = 0;
     if (!read_long(length) || length < 0 || static_cast<uint64_t>(length) > remaining()) return false;

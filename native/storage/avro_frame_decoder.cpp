@@ -76,15 +76,10 @@ bool FrameDecoder::decode(Cursor& cursor, DecodedFrame& frame) {
       if (!read_values(cursor, dtypes_[j], 1, frame.values[j], 0)) return false;
       column.length = SIMINGEST_SCALAR;
     } else if (branch == 1) {
-      for (;;) {  // array blocks: count (negative: followed by the block's byte size), items; 0 ends
-        int64_t count = 0;
-        if (!cursor.read_long(count)) return false;
+      for (;;) {  // array blocks, each its items; a block of 0 ends
+        int64_t count = 0, bytes = 0;
+        if (!cursor.read_block_header(count, bytes)) return false;
         if (count == 0) break;
-        if (count < 0) {
-          int64_t bytes = 0;
-          if (count == INT64_MIN || !cursor.read_long(bytes) || bytes < 0) return false;
-          count = -count;
-        }
         if (!read_values(cursor, dtypes_[j], static_cast<std::size_t>(count), frame.values[j], length)) return false;
         length += static_cast<std::size_t>(count);
       }

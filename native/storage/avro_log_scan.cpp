@@ -29,13 +29,11 @@ bool skip_record(Cursor& cursor, const std::vector<Primitive>& columns) noexcept
       continue;
     }
     if (branch != 1) return false;
-    for (;;) {  // array blocks: count (negative: followed by the block's byte size), items; 0 ends
-      int64_t count = 0;
-      if (!cursor.read_long(count)) return false;
+    for (;;) {  // array blocks, each skipped whole when its byte size is given; a block of 0 ends
+      int64_t count = 0, bytes = 0;
+      if (!cursor.read_block_header(count, bytes)) return false;
       if (count == 0) break;
-      if (count < 0) {
-        int64_t bytes = 0;
-        if (!cursor.read_long(bytes) || bytes < 0 || count == INT64_MIN) return false;
+      if (bytes >= 0) {
         if (!cursor.skip(static_cast<std::size_t>(bytes))) return false;
         continue;
       }
