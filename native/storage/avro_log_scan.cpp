@@ -162,7 +162,7 @@ LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expec
   Bytes plain;
   while (cursor.remaining() > 0) {
     const std::size_t start = cursor.offset();
-    const std::string at = " at byte " + std::to_string(start);
+    const auto at = [start] { return " at byte " + std::to_string(start); };  // failures only: no string per block
     LogBlock block;
     outcome = read_log_block(cursor, header.sync, block, reason);
     // A block that makes no sense is torn if it is the last (see is_last_block):
@@ -176,13 +176,13 @@ LogScan scan_log(const uint8_t* data, std::size_t size, const std::string& expec
     if (outcome == LogScan::Outcome::damaged) return bad_block(reason);
     if (outcome != LogScan::Outcome::clean) return ended(scan, outcome, std::move(reason));
     if (!decoder.decompress(block.data, block.size, plain))
-      return bad_block("block does not decompress (" + header.codec_name + ")" + at);
+      return bad_block("block does not decompress (" + header.codec_name + ")" + at());
     if (!records_fit(plain.data(), plain.size(), block.count, columns)) {
       // Which of the two: a record that does not parse, or bytes left after the last.
       Cursor records(plain.data(), plain.size());
       for (int64_t i = 0; i < block.count; ++i)
-        if (!skip_record(records, columns)) return bad_block("malformed record in the block" + at);
-      return bad_block("block holds more bytes than its records" + at);
+        if (!skip_record(records, columns)) return bad_block("malformed record in the block" + at());
+      return bad_block("block holds more bytes than its records" + at());
     }
     if (visit) {
       Cursor again(plain.data(), plain.size());
