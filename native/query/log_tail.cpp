@@ -1,6 +1,5 @@
 #include "query/log_tail.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,17 +11,13 @@
 #include <vector>
 
 #include "storage/avro_frame_decoder.hpp"
+#include "storage/layout.hpp"
 #include "storage/log_segment_follower.hpp"
 #include "storage/realtime_log_files.hpp"
 
 namespace simingest::query {
 
 namespace avro = storage::avro;
-
-struct LogTail::Segment {
-  uint64_t number = 0;
-  std::unique_ptr<avro::LogSegmentFollower> follower;
-};
 
 namespace {
 
@@ -40,13 +35,10 @@ std::string directory_of(const std::string& root, const std::string& stream) {
 // The segment numbers in `directory`, ascending.
 std::vector<uint64_t> list_segments(const std::string& directory) {
   std::vector<uint64_t> numbers;
-  DIR* dir = ::opendir(directory.c_str());
-  if (dir == nullptr) throw Error(Status::io, directory + ": opendir: " + std::strerror(errno));
-  while (const dirent* entry = ::readdir(dir)) {
-    const int64_t number = storage::realtime_log_segment(entry->d_name);
+  for (const std::string& name : storage::directory_names(directory)) {
+    const int64_t number = storage::realtime_log_segment(name);
     if (number >= 0) numbers.push_back(static_cast<uint64_t>(number));
   }
-  ::closedir(dir);
   std::sort(numbers.begin(), numbers.end());
   return numbers;
 }
@@ -68,7 +60,7 @@ LogTail::LogTail(const std::string& root, const StreamConfig& stream, const Tail
   scan(reason);  // the first listing has no gap to report
   if (!options_.has_from_step) {
     while (segments_.size() > 1) segments_.pop_front();
-    if (!segments_.empty() && segments_.front()->follower->skip_present(reason) == avro::LogSegmentFollower::Next::damaged)
+    if (!segments_.empty() && segments_.front()->skip_present(reason) == avro::LogSegmentFollower::Next::damaged)
       throw Error(Status::corrupt, "subscribe: " + reason);
   }
   try {
@@ -128,10 +120,7 @@ bool LogTail::scan(std::string& notice) {
       return false;
     }
     if (fd < 0) throw Error(Status::io, path + ": open: " + std::strerror(errno));
-    auto segment = std::make_unique<Segment>();
-    segment->number = number;
-    segment->follower = std::make_unique<avro::LogSegmentFollower>(fd, path, stream_);
-    segments_.push_back(std::move(segment));
+    segments_.push_back(std::make_unique<avro::LogSegmentFollower>(fd, path, stream_));
   }
   return true;
 }
@@ -146,7 +135,7 @@ void LogTail::follow() {
       if (!scan(reason)) return end(Status::backpressure, reason);
       continue;
     }
-    avro::LogSegmentFollower& current = *segments_.front()->follower;
+    avro::LogSegmentFollower& current = *segments_.front();
     switch (current.next(*frame_, reason)) {
       case avro::LogSegmentFollower::Next::frame: {
         if (options_.has_from_step && frame_->step < options_.from_step) continue;

@@ -69,7 +69,6 @@ class LogTail {
   DirectoryWatch::Mode watch_mode() const noexcept { return watch_.mode(); }
 
  private:
-  struct Segment;
   void run() noexcept;
   // Lists the directory and opens the segments not seen before. False (and
   // `notice` set) if segments were retired before they could be read; the
@@ -85,7 +84,7 @@ class LogTail {
   simingest_subscription_callback callback_;
   void* user_;
   DirectoryWatch watch_;
-  std::deque<std::unique_ptr<Segment>> segments_;  // opened, not yet read to the end, ascending
+  std::deque<std::unique_ptr<storage::avro::LogSegmentFollower>> segments_;  // opened, not yet read to the end, ascending
   bool listed_any_ = false;
   uint64_t newest_listed_ = 0;
   bool delivered_any_ = false;
