@@ -59,6 +59,14 @@ inline simingest_status fail(const simingest_dataset* handle, Status status, std
 
 inline simingest_status succeed() noexcept { return SIMINGEST_OK; }
 
+// Both kinds of subscription (simingest_subscribe, simingest_dataset_subscribe)
+// refuse options whose struct_size is not this library's, in these words.
+inline std::string subscribe_options_size_message(std::size_t given) {
+  return "subscribe: options.struct_size is " + std::to_string(given) +
+         " but this library's simingest_subscribe_options is " + std::to_string(sizeof(simingest_subscribe_options)) +
+         " bytes (start from SIMINGEST_SUBSCRIBE_OPTIONS_INIT)";
+}
+
 inline char* copy_string(const std::string& text) noexcept {
   char* out = static_cast<char*>(std::malloc(text.size() + 1));
   if (out != nullptr) std::memcpy(out, text.c_str(), text.size() + 1);

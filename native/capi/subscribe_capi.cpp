@@ -16,6 +16,7 @@ using simingest::c_enum_value;
 using simingest::capi::check_usable;
 using simingest::capi::fail;
 using simingest::capi::guarded;
+using simingest::capi::subscribe_options_size_message;
 using simingest::capi::succeed;
 using simingest::pipeline::SubscribeOptions;
 
@@ -24,11 +25,7 @@ simingest_status read_options(simingest_ingestor* handle, const simingest_subscr
                               SubscribeOptions& options) {
   if (given == nullptr) return SIMINGEST_OK;
   if (given->struct_size != sizeof(simingest_subscribe_options))
-    return fail(handle, Status::invalid_argument,
-                "subscribe: options.struct_size is " + std::to_string(given->struct_size) +
-                    " but this library's simingest_subscribe_options is " +
-                    std::to_string(sizeof(simingest_subscribe_options)) +
-                    " bytes (start from SIMINGEST_SUBSCRIBE_OPTIONS_INIT)");
+    return fail(handle, Status::invalid_argument, subscribe_options_size_message(given->struct_size));
   if (given->queue_frames > SubscribeOptions::kMaxQueueFrames)
     return fail(handle, Status::invalid_argument,
                 "subscribe: options.queue_frames is " + std::to_string(given->queue_frames) + " but at most " +

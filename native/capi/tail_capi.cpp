@@ -17,6 +17,7 @@ namespace {
 using simingest::Status;
 using simingest::capi::fail;
 using simingest::capi::guarded;
+using simingest::capi::subscribe_options_size_message;
 using simingest::capi::succeed;
 using simingest::query::TailOptions;
 
@@ -44,13 +45,9 @@ simingest_status simingest_dataset_subscribe(simingest_dataset* dataset, const c
   if (stream == nullptr) return fail(dataset, Status::invalid_argument, "subscribe: stream is NULL");
   if (out == nullptr) return fail(dataset, Status::invalid_argument, "subscribe: out is NULL");
   if (callback == nullptr) return fail(dataset, Status::invalid_argument, "subscribe: callback is NULL");
-  if (options != nullptr && options->struct_size != sizeof(simingest_subscribe_options))
-    return fail(dataset, Status::invalid_argument,
-                "subscribe: options.struct_size is " + std::to_string(options->struct_size) +
-                    " but this library's simingest_subscribe_options is " +
-                    std::to_string(sizeof(simingest_subscribe_options)) +
-                    " bytes (start from SIMINGEST_SUBSCRIBE_OPTIONS_INIT)");
   return guarded(dataset, [&] {
+    if (options != nullptr && options->struct_size != sizeof(simingest_subscribe_options))
+      return fail(dataset, Status::invalid_argument, subscribe_options_size_message(options->struct_size));
     TailOptions tail;
     if (options != nullptr && options->has_from_step != 0) {
       tail.has_from_step = true;
