@@ -57,10 +57,10 @@ simingest_status simingest_dataset_subscribe(simingest_dataset* dataset, const c
     // The stream's configuration now (unknown_stream if the dataset has none).
     simingest::StreamConfig config;
     try {
-      config = dataset->reader->snapshot(stream).config;
+      config = dataset->reader->stream_config(stream);
     } catch (const simingest::Error& e) {
       std::string message = e.what();
-      if (message.rfind("query: ", 0) == 0) message.replace(0, 7, "subscribe: ");  // the snapshot speaks for queries
+      if (message.rfind("query: ", 0) == 0) message.replace(0, 7, "subscribe: ");  // the reader speaks for queries
       return fail(dataset, e.status(), std::move(message));
     }
     auto handle = std::make_unique<simingest_subscription>();

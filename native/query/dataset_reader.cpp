@@ -115,6 +115,27 @@ std::string unified_schema_text(const std::string& newest, const std::vector<sto
   return schema.dump();
 }
 
+// The stream's configuration as `manifest` declares it: for an evolved
+// stream the unified one, with the columns some version lacks in `nullable`.
+// Throws Error(unknown_stream) for a stream the manifest does not hold.
+StreamConfig declared_config(const std::string& root, const storage::Manifest& manifest, const std::string& stream,
+                             std::vector<bool>& nullable) {
+  const std::pair<std::string, std::string>* found = nullptr;
+  std::string names;
+  for (const auto& entry : manifest.streams) {
+    if (entry.first == stream) found = &entry;
+    names += (names.empty() ? "" : ", ") + entry.first;
+  }
+  if (found == nullptr)
+    throw Error(Status::unknown_stream, "query: unknown stream " + quote_name(stream) + " (the dataset holds: " +
+                                            (names.empty() ? std::string("no stream") : names) + ")");
+  const auto history = manifest.schema_histories.find(stream);
+  if (history == manifest.schema_histories.end())
+    return stream_config_from_schema(stream, found->second, manifest_path(root));
+  return stream_config_from_schema(stream, unified_schema_text(found->second, history->second, nullable),
+                                   manifest_path(root));
+}
+
 }  // namespace
 
 StreamConfig stream_config_from_schema(const std::string& stream, const std::string& schema_text,
@@ -174,29 +195,21 @@ std::shared_ptr<const storage::Manifest> DatasetReader::manifest() const {
 
 StreamSnapshot DatasetReader::snapshot(const std::string& stream) const { return snapshot_attempt(stream, 0); }
 
+StreamConfig DatasetReader::stream_config(const std::string& stream) const {
+  std::vector<bool> nullable;
+  return declared_config(root_, *manifest(), stream, nullable);
+}
+
 StreamSnapshot DatasetReader::snapshot_attempt(const std::string& stream, int attempt) const {
   const std::shared_ptr<const storage::Manifest> held = manifest();
   const storage::Manifest& manifest = *held;
-  const std::pair<std::string, std::string>* found = nullptr;
-  std::string names;
-  for (const auto& entry : manifest.streams) {
-    if (entry.first == stream) found = &entry;
-    names += (names.empty() ? "" : ", ") + entry.first;
-  }
-  if (found == nullptr)
-    throw Error(Status::unknown_stream, "query: unknown stream " + quote_name(stream) + " (the dataset holds: " +
-                                            (names.empty() ? std::string("no stream") : names) + ")");
   StreamSnapshot snapshot;
   snapshot.stream = stream;
+  snapshot.config = declared_config(root_, manifest, stream, snapshot.nullable);
   const auto history = manifest.schema_histories.find(stream);
   std::vector<std::vector<FileColumn>> version_columns;  // by version - 1, for an evolved stream
-  if (history == manifest.schema_histories.end()) {
-    snapshot.config = stream_config_from_schema(stream, found->second, manifest_path(root_));
-  } else {
-    snapshot.config = stream_config_from_schema(
-        stream, unified_schema_text(found->second, history->second, snapshot.nullable), manifest_path(root_));
+  if (history != manifest.schema_histories.end())
     for (const storage::SchemaVersion& v : history->second) version_columns.push_back(columns_of_schema(v.schema));
-  }
   for (const storage::ManifestFile& file : manifest.files) {
     if (file.stream != stream) continue;
     FilePart part;

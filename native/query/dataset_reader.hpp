@@ -38,6 +38,11 @@ class DatasetReader {
   // constructor when the manifest has become unreadable.
   StreamSnapshot snapshot(const std::string& stream) const;
 
+  // The stream's configuration as the manifest declares it now (the unified
+  // one of an evolved stream), without reading its files or its log: what a
+  // subscription to the log needs. Throws as snapshot().
+  StreamConfig stream_config(const std::string& stream) const;
+
   // simingest_dataset_query: resolves `spec` against the stream and fills
   // `out` with a live stream. memory_limit 0 in the spec: kDefaultQueryMemoryLimit.
   void query(const std::string& stream, const QuerySpec& spec, ArrowArrayStream* out) const;
