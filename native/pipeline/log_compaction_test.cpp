@@ -34,6 +34,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing_support::CrashModel;
+using testing_support::crash_model_name;
 using testing_support::FaultInjectingFileOps;
 using testing_support::FaultKind;
 using testing_support::FaultPlan;
@@ -346,15 +347,6 @@ std::vector<std::string> check_recovered(const std::string& root, const Outcome&
   return problems;
 }
 
-const char* model_name(CrashModel model) {
-  switch (model) {
-    case CrashModel::process_kill: return "process_kill";
-    case CrashModel::power_loss: return "power_loss";
-    case CrashModel::torn_tail: return "torn_tail";
-  }
-  return "?";
-}
-
 class CompactionCrashPoints : public ::testing::Test {
  protected:
   testing_support::ScratchDirectory scratch_;
@@ -389,13 +381,13 @@ TEST_F(CompactionCrashPoints, a_crash_at_every_operation_leaves_every_acknowledg
       const std::string root = fresh_root();
       FaultInjectingFileOps ops(root, FaultPlan{k, FaultKind::crash, EIO, model, k});
       const Outcome outcome = run_sessions(root, ops);
-      ASSERT_TRUE(ops.fired()) << model_name(model) << " k=" << k;
+      ASSERT_TRUE(ops.fired()) << crash_model_name(model) << " k=" << k;
       ops.settle();
       ++swept;
       const auto problems = check_recovered(root, outcome);
       if (!problems.empty()) {
         ++failures;
-        ADD_FAILURE() << model_name(model) << " crash at operation " << k << " (" << ops.fired_at()
+        ADD_FAILURE() << crash_model_name(model) << " crash at operation " << k << " (" << ops.fired_at()
                       << "): " << problems.front() << " (" << problems.size() << " problems)";
       }
       fs::remove_all(root);

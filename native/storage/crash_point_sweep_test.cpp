@@ -30,6 +30,7 @@ namespace simingest {
 namespace {
 
 using testing_support::CrashModel;
+using testing_support::crash_model_name;
 using testing_support::FaultInjectingFileOps;
 using testing_support::FaultKind;
 using testing_support::FaultPlan;
@@ -59,15 +60,6 @@ std::string renamed_but_unlisted(const std::vector<std::string>& log, uint64_t k
 uint64_t sweep_stride() {
   if (const char* text = std::getenv("SIMINGEST_SWEEP_STRIDE")) return std::max(1, std::atoi(text));
   return testing_support::kSanitized ? 4 : 1;
-}
-
-const char* model_name(CrashModel model) {
-  switch (model) {
-    case CrashModel::process_kill: return "process_kill";
-    case CrashModel::power_loss: return "power_loss";
-    case CrashModel::torn_tail: return "torn_tail";
-  }
-  return "?";
 }
 
 class CrashPointSweep : public ::testing::Test {
@@ -106,13 +98,13 @@ TEST_F(CrashPointSweep, a_crash_at_every_operation_recovers_to_a_committed_prefi
       const std::string root = fresh_root();
       FaultInjectingFileOps ops(root, FaultPlan{k, FaultKind::crash, EIO, model, k});
       const RunOutcome outcome = run_workload(root, ops);
-      ASSERT_TRUE(outcome.fired) << model_name(model) << " k=" << k << ": the workload ended before operation k";
+      ASSERT_TRUE(outcome.fired) << crash_model_name(model) << " k=" << k << ": the workload ended before operation k";
       ops.settle();
       const Verdict verdict = check_dataset(root, outcome.flushed, true);
       ++swept;
       if (!verdict.violations.empty()) {
         ++failures;
-        ADD_FAILURE() << model_name(model) << " crash at operation " << k << " (" << outcome.fired_at
+        ADD_FAILURE() << crash_model_name(model) << " crash at operation " << k << " (" << outcome.fired_at
                       << "): " << verdict.violations.front() << " (" << verdict.violations.size() << " violations)";
       }
       salvaged_files += verdict.report.salvaged.size();
@@ -193,7 +185,7 @@ TEST_F(CrashPointSweep, a_stream_directory_linked_after_a_crash_is_refused_until
     if (problem.empty() && !verdict.violations.empty()) problem = verdict.violations.front();
     if (!problem.empty()) {
       ++failures;
-      ADD_FAILURE() << model_name(model) << " crash at operation " << k << " (" << outcome.fired_at
+      ADD_FAILURE() << crash_model_name(model) << " crash at operation " << k << " (" << outcome.fired_at
                     << "), then a link: " << problem;
     }
     ++refused;

@@ -62,6 +62,16 @@ namespace simingest::testing_support {
 enum class FaultKind { none, fail, short_write, crash };
 enum class CrashModel { process_kill, power_loss, torn_tail };
 
+// The model's name, for a failing sweep's message.
+inline const char* crash_model_name(CrashModel model) {
+  switch (model) {
+    case CrashModel::process_kill: return "process_kill";
+    case CrashModel::power_loss: return "power_loss";
+    case CrashModel::torn_tail: return "torn_tail";
+  }
+  return "?";
+}
+
 struct FaultPlan {
   uint64_t at = 0;  // 1-based operation index; 0: never
   FaultKind kind = FaultKind::none;
