@@ -12,10 +12,6 @@
 
 namespace simingest::storage::avro {
 
-namespace {
-constexpr std::size_t kReadChunk = 64 * 1024;
-}
-
 LogSegmentFollower::LogSegmentFollower(int fd, std::string path, const StreamConfig& stream)
     : fd_(fd),
       path_(std::move(path)),
@@ -55,21 +51,25 @@ bool LogSegmentFollower::refill(std::string& reason, bool& shrank) {
              " already read";
     return false;
   }
-  bool grew = false;
-  for (;;) {
-    const std::size_t at = buffer_.size();
-    buffer_.resize(at + kReadChunk);
-    const ssize_t got = ::pread(fd_, buffer_.data() + at, kReadChunk, static_cast<off_t>(buffer_offset_ + at));
+  // Exactly the bytes fstat reported: no probing read for the end of the
+  // file, and no buffer grown past them. Bytes appended after the fstat are
+  // the next refill's (the watch has an event queued for them).
+  const std::size_t start = buffer_.size();
+  buffer_.resize(start + static_cast<std::size_t>(size - have));
+  std::size_t at = start;
+  while (at < buffer_.size()) {
+    const ssize_t got = ::pread(fd_, buffer_.data() + at, buffer_.size() - at, static_cast<off_t>(buffer_offset_ + at));
     if (got < 0) {
       const int error = errno;
-      buffer_.resize(at);
       if (error == EINTR) continue;
+      buffer_.resize(at);
       throw Error(Status::io, path_ + ": read: " + std::strerror(error));
     }
-    buffer_.resize(at + static_cast<std::size_t>(got));
-    if (got == 0) return grew;
-    grew = true;
+    if (got == 0) break;  // cut meanwhile (recovery of a torn tail): the next refill sees the size
+    at += static_cast<std::size_t>(got);
   }
+  buffer_.resize(at);
+  return at > start;
 }
 
 LogSegmentFollower::Take LogSegmentFollower::take_block(bool decode, std::string& reason) {
