@@ -28,96 +28,13 @@
 #include "storage/avro_container.hpp"
 #include "storage/avro_log_scan.hpp"
 #include "storage/realtime_log_files.hpp"
+#include "subscription_recorder_test_support.hpp"
 #include "support/scratch_directory.hpp"
 
 namespace {
 
-struct Received {
-  int64_t step = 0;
-  double time = 0;
-  uint64_t dropped_before = 0;
-  std::vector<double> e;
-  int32_t n = 0;
-  uint16_t u = 0;
-};
-
-class Recorder {
- public:
-  static int callback(void* user, const simingest_subscription_frame* frame, simingest_status status,
-                      const char* message) {
-    auto& self = *static_cast<Recorder*>(user);
-    std::unique_lock<std::mutex> lock(self.mutex_);
-    if (frame == nullptr) {
-      ++self.end_calls_;
-      self.end_status_ = status;
-      self.end_message_ = message;
-      self.changed_.notify_all();
-      return 0;
-    }
-    Received got;
-    got.step = frame->step;
-    got.time = frame->time;
-    got.dropped_before = frame->dropped_before;
-    for (size_t j = 0; j < frame->ncolumns; ++j) {
-      const simingest_column& c = frame->columns[j];
-      const std::string name = c.name;
-      if (name == "e" && c.dtype == SIMINGEST_FLOAT64) {
-        const auto* values = static_cast<const double*>(c.data);
-        got.e.assign(values, values + c.length);
-      } else if (name == "n" && c.dtype == SIMINGEST_INT32 && c.length == SIMINGEST_SCALAR) {
-        std::memcpy(&got.n, c.data, 4);
-      } else if (name == "u" && c.dtype == SIMINGEST_UINT16 && c.length == SIMINGEST_SCALAR) {
-        std::memcpy(&got.u, c.data, 2);
-      }
-    }
-    self.frames_.push_back(got);
-    self.changed_.notify_all();
-    self.changed_.wait(lock, [&] { return !self.gate_closed_; });
-    return 0;
-  }
-  void close_gate() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    gate_closed_ = true;
-  }
-  void open_gate() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    gate_closed_ = false;
-    changed_.notify_all();
-  }
-  void wait_frames(size_t count) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return frames_.size() >= count || end_calls_ > 0; });
-  }
-  void wait_end() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return end_calls_ > 0; });
-  }
-  std::vector<Received> frames() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return frames_;
-  }
-  int end_calls() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return end_calls_;
-  }
-  simingest_status end_status() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return end_status_;
-  }
-  std::string end_message() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return end_message_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<Received> frames_;
-  bool gate_closed_ = false;
-  int end_calls_ = 0;
-  simingest_status end_status_ = SIMINGEST_OK;
-  std::string end_message_;
-};
+using simingest::testing_support::Received;
+using simingest::testing_support::Recorder;
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -210,7 +127,7 @@ TEST_F(DatasetSubscribe, follows_a_writer_frame_by_frame_exactly_once_across_seg
     simingest_flush(ingestor_);
   });
   writer.join();
-  recorder.wait_frames(400);
+  recorder.wait_frames_or_end(400);
   ASSERT_EQ(simingest_unsubscribe(&subscription_), SIMINGEST_OK);
   const auto frames = recorder.frames();
   ASSERT_EQ(frames.size(), 400u);
@@ -228,7 +145,7 @@ TEST_F(DatasetSubscribe, starts_from_now_without_from_step) {
   ASSERT_EQ(subscribe(recorder, false), SIMINGEST_OK) << simingest_dataset_last_error(dataset_);
   for (int64_t step = 10; step < 20; ++step) ingest(step);
   ASSERT_EQ(simingest_flush(ingestor_), SIMINGEST_OK);
-  recorder.wait_frames(10);
+  recorder.wait_frames_or_end(10);
   ASSERT_EQ(simingest_unsubscribe(&subscription_), SIMINGEST_OK);
   const auto frames = recorder.frames();
   ASSERT_EQ(frames.size(), 10u);
@@ -251,9 +168,9 @@ TEST_F(DatasetSubscribe, waits_for_a_block_the_file_ends_inside) {
   write_bytes(path, whole.substr(0, cut));
   Recorder recorder;
   ASSERT_EQ(subscribe(recorder, true), SIMINGEST_OK);
-  recorder.wait_frames(1);
+  recorder.wait_frames_or_end(1);
   write_bytes(path, whole.substr(cut), std::ios::app);  // the rest of the write arrives
-  recorder.wait_frames(3);
+  recorder.wait_frames_or_end(3);
   ASSERT_EQ(simingest_unsubscribe(&subscription_), SIMINGEST_OK);
   const auto frames = recorder.frames();
   ASSERT_EQ(frames.size(), 3u);
@@ -321,7 +238,7 @@ TEST_F(DatasetSubscribe, keeps_reading_a_segment_unlinked_after_it_opened_it_and
   Recorder recorder;
   recorder.close_gate();  // the tail stops inside its first frame
   ASSERT_EQ(subscribe(recorder, true), SIMINGEST_OK);
-  recorder.wait_frames(1);
+  recorder.wait_frames_or_end(1);
   // Segments 3 and 4 come; compaction retires 0 to 2, which the tail opened
   // when it started, and 3, which it has not listed yet.
   for (int64_t round = 3; round < 5; ++round) {
@@ -357,7 +274,7 @@ TEST_F(DatasetSubscribe, polling_fallback_follows_the_writer_too) {
   open_writer();
   for (int64_t step = 100; step < 150; ++step) ingest(step);
   ASSERT_EQ(simingest_flush(ingestor_), SIMINGEST_OK);
-  recorder.wait_frames(150);
+  recorder.wait_frames_or_end(150);
   std::string message;
   ASSERT_EQ(tail.cancel(message), simingest::Status::ok);
   const auto frames = recorder.frames();

@@ -15,124 +15,14 @@
 #include <vector>
 
 #include "simingest.h"
+#include "subscription_recorder_test_support.hpp"
 #include "support/scratch_directory.hpp"
 
 namespace {
 
 using nlohmann::json;
-
-struct Received {
-  int64_t step = 0;
-  double time = 0;
-  uint64_t dropped_before = 0;
-  std::vector<double> e;  // column "e" (float64 array)
-  int32_t n = 0;          // column "n" (int32 scalar)
-  std::string stream;
-};
-
-// What one subscription's callback saw. `gate_closed` holds the callback
-// inside its first frame until open_gate(): a subscriber that does not read.
-class Recorder {
- public:
-  static int callback(void* user, const simingest_subscription_frame* frame, simingest_status status,
-                      const char* message) {
-    auto& self = *static_cast<Recorder*>(user);
-    std::unique_lock<std::mutex> lock(self.mutex_);
-    if (frame == nullptr) {
-      ++self.end_calls_;
-      self.end_status_ = status;
-      self.end_message_ = message;
-      self.changed_.notify_all();
-      return 0;
-    }
-    if (self.ended_calls_after_end()) ++self.calls_after_end_;
-    Received got;
-    got.stream = frame->stream;
-    got.step = frame->step;
-    got.time = frame->time;
-    got.dropped_before = frame->dropped_before;
-    for (size_t j = 0; j < frame->ncolumns; ++j) {
-      const simingest_column& c = frame->columns[j];
-      if (std::string(c.name) == "e" && c.dtype == SIMINGEST_FLOAT64) {
-        const auto* values = static_cast<const double*>(c.data);
-        got.e.assign(values, values + c.length);
-      } else if (std::string(c.name) == "n" && c.dtype == SIMINGEST_INT32 && c.length == SIMINGEST_SCALAR) {
-        got.n = *static_cast<const int32_t*>(c.data);
-      }
-    }
-    self.frames_.push_back(got);
-    self.in_callback_ = true;
-    self.changed_.notify_all();
-    self.changed_.wait(lock, [&] { return !self.gate_closed_; });
-    self.in_callback_ = false;
-    if (self.throw_at_ == frame->step) throw std::runtime_error("a host's callback threw");
-    if (self.unsubscribe_inside_ != nullptr) {
-      self.inside_status_ = simingest_unsubscribe(self.unsubscribe_inside_);
-      self.unsubscribe_inside_ = nullptr;
-    }
-    return frame->step == self.stop_at_ ? 7 : 0;
-  }
-
-  void close_gate() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    gate_closed_ = true;
-  }
-  void open_gate() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    gate_closed_ = false;
-    changed_.notify_all();
-  }
-  void wait_in_callback() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return in_callback_; });
-  }
-  void wait_frames(size_t count) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return frames_.size() >= count; });
-  }
-  void wait_end() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return end_calls_ > 0; });
-  }
-  std::vector<Received> frames() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return frames_;
-  }
-  int end_calls() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return end_calls_;
-  }
-  simingest_status end_status() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return end_status_;
-  }
-  std::string end_message() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return end_message_;
-  }
-  int calls_after_end() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return calls_after_end_;
-  }
-
-  int64_t stop_at_ = -1;   // the callback returns nonzero at this step
-  int64_t throw_at_ = -1;  // the callback throws at this step
-  simingest_subscription** unsubscribe_inside_ = nullptr;
-  simingest_status inside_status_ = SIMINGEST_OK;
-
- private:
-  bool ended_calls_after_end() const { return end_calls_ > 0; }
-
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<Received> frames_;
-  bool gate_closed_ = false;
-  bool in_callback_ = false;
-  int end_calls_ = 0;
-  int calls_after_end_ = 0;
-  simingest_status end_status_ = SIMINGEST_OK;
-  std::string end_message_;
-};
+using simingest::testing_support::Received;
+using simingest::testing_support::Recorder;
 
 class Subscribe : public ::testing::Test {
  protected:
