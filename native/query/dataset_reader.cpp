@@ -189,13 +189,14 @@ StreamSnapshot DatasetReader::snapshot_attempt(const std::string& stream, int at
   StreamSnapshot snapshot;
   snapshot.stream = stream;
   const auto history = manifest.schema_histories.find(stream);
-  std::vector<std::vector<FileColumn>> version_columns;  // by version - 1, for an evolved stream
+  std::vector<std::shared_ptr<const std::vector<FileColumn>>> version_columns;  // by version - 1, for an evolved stream
   if (history == manifest.schema_histories.end()) {
     snapshot.config = stream_config_from_schema(stream, found->second, manifest_path(root_));
   } else {
     snapshot.config = stream_config_from_schema(
         stream, unified_schema_text(found->second, history->second, snapshot.nullable), manifest_path(root_));
-    for (const storage::SchemaVersion& v : history->second) version_columns.push_back(columns_of_schema(v.schema));
+    for (const storage::SchemaVersion& v : history->second)
+      version_columns.push_back(std::make_shared<const std::vector<FileColumn>>(columns_of_schema(v.schema)));
   }
   for (const storage::ManifestFile& file : manifest.files) {
     if (file.stream != stream) continue;

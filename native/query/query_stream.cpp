@@ -137,7 +137,7 @@ class QueryStream {
   void open_file(const FilePart& part) {
     source_ = std::make_unique<FileSource>(part);
     group_ = 0;
-    reader_.use_file_columns(query_, part.columns);
+    reader_.use_file_columns(query_, part.columns.get());
     if (part.row_groups.empty()) {
       footer_ = footers_->footer(*source_);
       groups_ = &footer_->row_groups;

@@ -200,7 +200,7 @@ uint64_t RowGroupReader::decode_rows(const parquet::ByteSource& source, uint64_t
   return span->first_row;
 }
 
-void RowGroupReader::use_file_columns(const ResolvedQuery& query, const std::vector<FileColumn>& file_columns) {
+void RowGroupReader::use_file_columns(const ResolvedQuery& query, const std::vector<FileColumn>* file) {
   chunk_.resize(query.columns.size());
   stored_.resize(query.columns.size());
   absent_.assign(query.columns.size(), false);
@@ -208,13 +208,13 @@ void RowGroupReader::use_file_columns(const ResolvedQuery& query, const std::vec
     const OutputColumn& column = query.columns[j];
     chunk_[j] = column.declared_index + 2;
     stored_[j] = column.dtype;
-    if (file_columns.empty()) continue;
+    if (file == nullptr || file->empty()) continue;
     std::size_t k = 0;
-    while (k < file_columns.size() && file_columns[k].name != column.name) ++k;
-    absent_[j] = k == file_columns.size();
+    while (k < file->size() && (*file)[k].name != column.name) ++k;
+    absent_[j] = k == file->size();
     if (absent_[j]) continue;
     chunk_[j] = k + 2;
-    stored_[j] = file_columns[k].dtype;
+    stored_[j] = (*file)[k].dtype;
   }
 }
 

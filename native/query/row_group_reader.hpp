@@ -58,9 +58,9 @@ class RowGroupReader {
 
   // Finds the query's columns in a file (once per file, before its row
   // groups): `file_columns` are its own columns when another schema version
-  // wrote it (FilePart::columns; empty: the stream's declared ones), where
-  // output columns are found by name, widened from its dtype, null if absent.
-  void use_file_columns(const ResolvedQuery& query, const std::vector<FileColumn>& file_columns);
+  // wrote it (FilePart::columns; null or empty: the stream's declared ones),
+  // where output columns are found by name, widened from its dtype, null if absent.
+  void use_file_columns(const ResolvedQuery& query, const std::vector<FileColumn>* file_columns);
 
   // Decodes the query's columns of that row group (once per row group): the
   // pages holding the selected rows, or whole chunks without an OffsetIndex.
