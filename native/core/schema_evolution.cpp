@@ -69,18 +69,11 @@ const SchemaColumn* find_column(const std::vector<SchemaColumn>& columns, const 
 
 bool dtype_widens(Dtype from, Dtype to) noexcept {
   if (from == to) return true;
-  const auto rank = [](Dtype d) -> int {
-    switch (d) {
-      case Dtype::int8: case Dtype::uint8: return 0;
-      case Dtype::int16: case Dtype::uint16: return 1;
-      case Dtype::int32: case Dtype::uint32: case Dtype::float32: return 2;
-      case Dtype::int64: case Dtype::uint64: case Dtype::float64: return 3;
-    }
-    return -1;
-  };
-  if (to == Dtype::float64) return from == Dtype::float32 || (!dtype_is_float(from) && rank(from) <= 2);
+  // Within a kind, wider is more bytes (core/dtype.hpp); a double holds any
+  // integer of at most 32 bits exactly.
+  if (to == Dtype::float64) return from == Dtype::float32 || (!dtype_is_float(from) && dtype_size(from) <= 4);
   if (dtype_is_float(from) || dtype_is_float(to)) return false;
-  return dtype_is_unsigned(from) == dtype_is_unsigned(to) && rank(from) < rank(to);
+  return dtype_is_unsigned(from) == dtype_is_unsigned(to) && dtype_size(from) < dtype_size(to);
 }
 
 void check_schema_evolution(const std::string& stream, const std::vector<std::string>& history,

@@ -244,7 +244,8 @@ void CommitWriter::commit_open_file(StreamState& stream, StreamCommitState& stat
 void CommitWriter::snapshot_files(const StreamState& stream, const StreamCommitState& state, QueryTicket& ticket) {
   const storage::Dataset& dataset = *engine_.dataset;
   const int64_t newest = dataset.schema_version(stream.config.name);
-  std::map<int64_t, std::vector<query::FileColumn>> older;  // a file of an older schema version: its columns
+  // A file of an older schema version: its columns, one list per version.
+  std::map<int64_t, std::shared_ptr<const std::vector<query::FileColumn>>> older;
   for (const storage::ManifestFile& file : dataset.files()) {
     if (file.stream != stream.config.name) continue;
     query::FilePart part;
@@ -253,8 +254,9 @@ void CommitWriter::snapshot_files(const StreamState& stream, const StreamCommitS
       if (columns == older.end()) {
         const std::string* schema = storage::schema_of_version(dataset.schema_histories(), stream.config.name, "",
                                                                file.schema_version);
-        columns = older.emplace(file.schema_version, schema ? query::columns_of_schema(*schema)
-                                                            : std::vector<query::FileColumn>{}).first;
+        columns = older.emplace(file.schema_version, std::make_shared<const std::vector<query::FileColumn>>(
+                                                         schema ? query::columns_of_schema(*schema)
+                                                                : std::vector<query::FileColumn>{})).first;
       }
       part.columns = columns->second;
     }

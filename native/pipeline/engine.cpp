@@ -218,7 +218,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     stream->file_metadata.push_back({"simingest.schemaVersion", std::to_string(stream->schema_version)});
     if (auto history = impl->dataset->schema_histories().find(stream_config.name);
         history != impl->dataset->schema_histories().end())
-      stream->schema_history_json = storage::schema_history_json(history->second).dump();
+      stream->schema_history = storage::schema_history_json(history->second);
     if (!stream_config.grid.empty()) stream->file_metadata.push_back({"simingest.grid", grid_json(stream_config.grid)});
     stream->quantize_errors = std::make_unique<pipeline::QuantizeErrorTotals[]>(stream_config.columns.size());
     if (auto quantize = pipeline::quantize_metadata_json(stream_config, impl->config.page_bytes))
@@ -382,7 +382,7 @@ std::string Engine::stats_json() const {
     if (auto quantize = pipeline::quantize_stats_json(stream->config, stream->quantize_errors.get()))
       entry["quantize"] = std::move(*quantize);
     entry["schemaVersion"] = stream->schema_version;
-    entry["schemaHistory"] = ordered_json::parse(stream->schema_history_json);
+    entry["schemaHistory"] = stream->schema_history;
     per_stream[stream->config.name] = std::move(entry);
   }
   ordered_json out = counters_json(total);

@@ -1,6 +1,7 @@
 // Engine::query: a snapshot of one stream taken in ingest order by the
 // pipeline itself (pipeline/query_ticket.hpp, docs/ARCHITECTURE.md "Reading
 // while writing"), then an Arrow C stream over it (query/query_stream.hpp).
+#include <algorithm>
 #include <new>
 
 #include "core/names.hpp"
@@ -87,13 +88,17 @@ Status Engine::query(const char* stream_name, const query::QuerySpec& spec, Arro
     snapshot.stream = stream.config.name;
     snapshot.config = stream.config;
     snapshot.files = std::move(ticket.files);
-    // Files of an older schema version may lack a column: its rows from them are null.
-    for (query::OutputColumn& column : resolved.columns)
-      for (const query::FilePart& part : snapshot.files) {
-        bool lacks = !part.columns.empty();
-        for (const query::FileColumn& c : part.columns) lacks = lacks && c.name != column.name;
-        column.nullable = column.nullable || lacks;
-      }
+    // Files of an older schema version may lack a column: its rows from them
+    // are null. Their files share one column list per version: each is seen once.
+    const std::vector<query::FileColumn>* seen = nullptr;
+    for (const query::FilePart& part : snapshot.files) {
+      if (!part.columns || part.columns->empty() || part.columns.get() == seen) continue;
+      seen = part.columns.get();
+      for (query::OutputColumn& column : resolved.columns)
+        column.nullable = column.nullable || std::none_of(seen->begin(), seen->end(), [&](const query::FileColumn& c) {
+                            return c.name == column.name;
+                          });
+    }
     auto memory = std::make_shared<query::QueryMemory>(limit);
     make_held_batches(ticket.frames, resolved, stream.config, memory, snapshot);
     query::make_query_stream(std::move(snapshot), std::move(resolved), std::move(memory), impl.footers, out);

@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/config.hpp"
 #include "core/ingest_counters.hpp"
 #include "parquet/file_writer.hpp"
@@ -31,7 +33,7 @@ struct StreamState {
   // stats(): the stream's schema versions as the dataset recorded them at
   // open (schemaHistory JSON, [] for a stream that never evolved) and the
   // version this run writes.
-  std::string schema_history_json = "[]";
+  nlohmann::ordered_json schema_history = nlohmann::ordered_json::array();
   int64_t schema_version = 1;
   uint64_t grid_rows = 0;  // product of the grid, 0 without a grid
   // The bloom filters a frame's rows may need once encoded (bytes per row, and

@@ -207,9 +207,10 @@ StreamSnapshot DatasetReader::snapshot_attempt(const std::string& stream, int at
   snapshot.stream = stream;
   snapshot.config = declared_config(root_, manifest, stream, snapshot.nullable);
   const auto history = manifest.schema_histories.find(stream);
-  std::vector<std::vector<FileColumn>> version_columns;  // by version - 1, for an evolved stream
+  std::vector<std::shared_ptr<const std::vector<FileColumn>>> version_columns;  // by version - 1, for an evolved stream
   if (history != manifest.schema_histories.end())
-    for (const storage::SchemaVersion& v : history->second) version_columns.push_back(columns_of_schema(v.schema));
+    for (const storage::SchemaVersion& v : history->second)
+      version_columns.push_back(std::make_shared<const std::vector<FileColumn>>(columns_of_schema(v.schema)));
   for (const storage::ManifestFile& file : manifest.files) {
     if (file.stream != stream) continue;
     FilePart part;

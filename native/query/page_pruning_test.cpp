@@ -142,7 +142,8 @@ TEST_F(PagePruning, one_step_reads_only_its_pages_and_takes_step_and_time_from_t
       RowGroupReader reader;
       ASSERT_TRUE(reader.select(*source_, data_end_, footer_.row_groups[g], &index, query, "rg"));
       EXPECT_TRUE(reader.frames_came_from_index());
-      reader.decode_columns(*source_, data_end_, footer_.row_groups[g], query, {}, "rg");
+      reader.use_file_columns(query, nullptr);
+      reader.decode_columns(*source_, data_end_, footer_.row_groups[g], query, "rg");
       ASSERT_EQ(reader.read_whole_chunks().size(), 3u);
       for (bool whole : reader.read_whole_chunks()) EXPECT_FALSE(whole) << "step " << frame.step;
       expect_frames(reader, query, {frame.step});
@@ -156,7 +157,8 @@ TEST_F(PagePruning, without_the_index_step_and_time_are_decoded_and_pages_still_
   RowGroupReader reader;
   ASSERT_TRUE(reader.select(*source_, data_end_, footer_.row_groups[0], nullptr, query, "rg"));
   EXPECT_FALSE(reader.frames_came_from_index());
-  reader.decode_columns(*source_, data_end_, footer_.row_groups[0], query, {}, "rg");
+  reader.use_file_columns(query, nullptr);
+  reader.decode_columns(*source_, data_end_, footer_.row_groups[0], query, "rg");
   for (bool whole : reader.read_whole_chunks()) EXPECT_FALSE(whole);
   expect_frames(reader, query, {step});
 }
@@ -178,7 +180,8 @@ TEST_F(PagePruning, chunks_without_an_offset_index_are_read_whole_with_the_same_
   RowGroupReader reader;
   ASSERT_TRUE(reader.select(*source_, data_end_, group, nullptr, query, "rg"));
   EXPECT_FALSE(reader.frames_came_from_index());
-  reader.decode_columns(*source_, data_end_, group, query, {}, "rg");
+  reader.use_file_columns(query, nullptr);
+  reader.decode_columns(*source_, data_end_, group, query, "rg");
   for (bool whole : reader.read_whole_chunks()) EXPECT_TRUE(whole);
   expect_frames(reader, query, {frames[1].step, frames[3].step});
 }
@@ -191,7 +194,8 @@ TEST_F(PagePruning, an_index_that_disagrees_with_the_row_group_is_not_used) {
   RowGroupReader reader;
   ASSERT_TRUE(reader.select(*source_, data_end_, footer_.row_groups[0], &index, query, "rg"));
   EXPECT_FALSE(reader.frames_came_from_index());
-  reader.decode_columns(*source_, data_end_, footer_.row_groups[0], query, {}, "rg");
+  reader.use_file_columns(query, nullptr);
+  reader.decode_columns(*source_, data_end_, footer_.row_groups[0], query, "rg");
   expect_frames(reader, query, {step});
 }
 

@@ -121,7 +121,7 @@ class QueryStream {
         const storage::RowGroupIndex* entry = indexed ? &index[group_] : nullptr;
         ++group_;
         if (reader_.select(*source_, data_end_, group, entry, query_, where)) {
-          reader_.decode_columns(*source_, data_end_, group, query_, files[file_].columns, where);
+          reader_.decode_columns(*source_, data_end_, group, query_, where);
           next_frame_ = 0;
           group_ready_ = true;
           return true;
@@ -137,6 +137,7 @@ class QueryStream {
   void open_file(const FilePart& part) {
     source_ = std::make_unique<FileSource>(part);
     group_ = 0;
+    reader_.use_file_columns(query_, part.columns.get());
     if (part.row_groups.empty()) {
       footer_ = footers_->footer(*source_);
       groups_ = &footer_->row_groups;

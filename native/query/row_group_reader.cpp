@@ -200,33 +200,38 @@ uint64_t RowGroupReader::decode_rows(const parquet::ByteSource& source, uint64_t
   return span->first_row;
 }
 
+void RowGroupReader::use_file_columns(const ResolvedQuery& query, const std::vector<FileColumn>* file) {
+  chunk_.resize(query.columns.size());
+  stored_.resize(query.columns.size());
+  absent_.assign(query.columns.size(), false);
+  for (std::size_t j = 0; j < query.columns.size(); ++j) {
+    const OutputColumn& column = query.columns[j];
+    chunk_[j] = column.declared_index + 2;
+    stored_[j] = column.dtype;
+    if (file == nullptr || file->empty()) continue;
+    std::size_t k = 0;
+    while (k < file->size() && (*file)[k].name != column.name) ++k;
+    absent_[j] = k == file->size();
+    if (absent_[j]) continue;
+    chunk_[j] = k + 2;
+    stored_[j] = (*file)[k].dtype;
+  }
+}
+
 void RowGroupReader::decode_columns(const parquet::ByteSource& source, uint64_t data_end, const fmt::RowGroup& group,
-                                    const ResolvedQuery& query, const std::vector<FileColumn>& file_columns,
-                                    const std::string& where) {
+                                    const ResolvedQuery& query, const std::string& where) {
   if (columns_.size() < query.columns.size()) columns_.resize(query.columns.size());
   first_rows_.assign(query.columns.size(), 0);
   whole_.assign(query.columns.size(), true);
-  stored_.resize(query.columns.size());
-  absent_.assign(query.columns.size(), false);
   if (frames_.empty()) return;
   // Frames are in row order: the pages from the first selected row to the last.
   const uint64_t begin = frames_.front().begin, end = frames_.back().end;
   for (std::size_t j = 0; j < query.columns.size(); ++j) {
+    if (absent_[j]) continue;
     const OutputColumn& column = query.columns[j];
-    std::size_t index = column.declared_index + 2;
-    Dtype stored = column.dtype;
-    if (!file_columns.empty()) {
-      std::size_t k = 0;
-      while (k < file_columns.size() && file_columns[k].name != column.name) ++k;
-      absent_[j] = k == file_columns.size();
-      if (absent_[j]) continue;
-      index = k + 2;
-      stored = file_columns[k].dtype;
-    }
-    stored_[j] = stored;
-    check_chunk(group, index, column.name, parquet::column_type_of(stored).physical, where);
+    check_chunk(group, chunk_[j], column.name, parquet::column_type_of(stored_[j]).physical, where);
     bool whole = true;
-    first_rows_[j] = decode_rows(source, data_end, group, group.columns[index], begin, end,
+    first_rows_[j] = decode_rows(source, data_end, group, group.columns[chunk_[j]], begin, end,
                                  where + ": " + column.name, columns_[j], whole);
     whole_[j] = whole;
   }

@@ -56,13 +56,16 @@ class RowGroupReader {
   const std::vector<RowRange>& frames() const noexcept { return frames_; }
   uint64_t rows(std::size_t first, std::size_t last) const noexcept;
 
+  // Finds the query's columns in a file (once per file, before its row
+  // groups): `file_columns` are its own columns when another schema version
+  // wrote it (FilePart::columns; null or empty: the stream's declared ones),
+  // where output columns are found by name, widened from its dtype, null if absent.
+  void use_file_columns(const ResolvedQuery& query, const std::vector<FileColumn>* file_columns);
+
   // Decodes the query's columns of that row group (once per row group): the
   // pages holding the selected rows, or whole chunks without an OffsetIndex.
-  // `file_columns`: the file's own columns when it was written by another
-  // schema version (FilePart::columns; empty: the stream's declared ones).
   void decode_columns(const parquet::ByteSource& source, uint64_t data_end, const parquet::format::RowGroup& group,
-                      const ResolvedQuery& query, const std::vector<FileColumn>& file_columns,
-                      const std::string& where);
+                      const ResolvedQuery& query, const std::string& where);
 
   // Copies frames [first, last) (of frames()) into `batch`, from its row `at`.
   void copy_into(BatchBuilder& batch, uint64_t at, std::size_t first, std::size_t last,
@@ -91,8 +94,11 @@ class RowGroupReader {
   std::vector<uint8_t> index_bytes_;          // one chunk's OffsetIndex
   std::vector<std::vector<uint8_t>> columns_;  // decoded physical values per output column
   std::vector<uint64_t> first_rows_;           // the row of columns_[j][0] in the row group
-  std::vector<Dtype> stored_;                  // per output column: the dtype the file stores it as
-  std::vector<bool> absent_;                   // per output column: the file lacks it (its rows are null)
+  // Per output column, of the current file (use_file_columns): its chunk's
+  // index in a row group, the dtype the file stores it as, whether it lacks it.
+  std::vector<std::size_t> chunk_;
+  std::vector<Dtype> stored_;
+  std::vector<bool> absent_;
   std::vector<bool> whole_;
   std::vector<RowRange> frames_;
   bool indexed_ = false;  // frames_ came from the time index: steps_ and times_ are not decoded

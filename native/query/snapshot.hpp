@@ -38,8 +38,10 @@ struct FilePart {
   // The columns the file was written with when they are not the stream's
   // declared ones (a file of an older schema version): output columns are
   // found in it by name, widened from its dtype, null where it lacks them.
-  // Empty: the stream's declared columns, in order.
-  std::vector<FileColumn> columns;
+  // Null or empty: the stream's declared columns, in order. Shared by the
+  // files of one version (a snapshot lists thousands of files, a stream has
+  // a few versions).
+  std::shared_ptr<const std::vector<FileColumn>> columns;
   // The ranges of the whole file, for pruning it unopened.
   int64_t step_min = 0, step_max = 0;
   double time_min = 0, time_max = 0;

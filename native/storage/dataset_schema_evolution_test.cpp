@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
 
 #include "core/status.hpp"
@@ -16,12 +15,14 @@
 #include "storage/manifest_store.hpp"
 #include "storage/schema_summary.hpp"
 #include "support/scratch_directory.hpp"
+#include "support/status_of.hpp"
 
 namespace simingest::storage {
 namespace {
 
 using testing_support::read_text_file;
 using testing_support::ScratchDirectory;
+using testing_support::status_of;
 
 const std::string kV1 = R"({"columns":[{"name":"a","dtype":"int16"},{"name":"b","dtype":"float32"}],"grid":[],"partition":{}})";
 const std::string kV2 =
@@ -30,16 +31,6 @@ const std::string kV3 = R"({"columns":[{"name":"a","dtype":"int64"},{"name":"c",
 
 nlohmann::json manifest_json(const std::string& root) {
   return nlohmann::json::parse(read_text_file(root + "/_simingest/manifest.json"));
-}
-
-Status status_of(const std::function<void()>& call, std::string& message) {
-  try {
-    call();
-  } catch (const Error& e) {
-    message = e.what();
-    return e.status();
-  }
-  return Status::ok;
 }
 
 TEST(DatasetSchemaEvolution, strict_refuses_any_change_as_before) {

@@ -9,12 +9,14 @@
 #include "core/status.hpp"
 #include "storage/dataset.hpp"
 #include "support/scratch_directory.hpp"
+#include "support/status_of.hpp"
 
 namespace simingest::storage {
 namespace {
 
 using testing_support::read_text_file;
 using testing_support::ScratchDirectory;
+using testing_support::status_of;
 
 const std::string kSchema = R"({"columns":[{"name":"v","dtype":"float64"}]})";
 const std::string kOtherSchema = R"({"columns":[{"name":"v","dtype":"float32"}]})";
@@ -31,13 +33,7 @@ nlohmann::json manifest_streams(const std::string& root) {
 
 Status status_of_registering(Dataset& dataset, const std::vector<std::pair<std::string, std::string>>& streams,
                              std::string& message) {
-  try {
-    dataset.register_streams(streams);
-  } catch (const Error& e) {
-    message = e.what();
-    return e.status();
-  }
-  return Status::ok;
+  return status_of([&] { dataset.register_streams(streams); }, message);
 }
 
 TEST(DatasetStreams, a_conflict_registers_none_of_the_new_streams) {

@@ -405,12 +405,10 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
     manifest.files.push_back(read_file_entry(reader, files[i], "files[" + std::to_string(i) + "]", declared, source));
   for (std::size_t i = 0; i < manifest.files.size(); ++i) {
     const ManifestFile& file = manifest.files[i];
-    // A stream without history has only version 1, whose absence the
-    // entry checks above leave to readers (as before schema versions).
-    const bool known_version = file.schema_version == 1 ? manifest.schema_histories.count(file.stream) == 0 ||
-                                                              declared.count(declared_key(file.stream, 1)) != 0
-                                                        : declared.count(declared_key(file.stream, file.schema_version)) != 0;
-    if (!known_version)
+    // Version 1 every stream has (a history starts at it); a file of a
+    // stream the manifest lacks the entry checks above leave to readers (as
+    // before schema versions).
+    if (file.schema_version != 1 && declared.count(declared_key(file.stream, file.schema_version)) == 0)
       reader.fail("files[" + std::to_string(i) + "].schemaVersion",
                   std::to_string(file.schema_version) + " is not a schema version of stream \"" + file.stream + "\"");
   }
