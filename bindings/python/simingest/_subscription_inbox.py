@@ -63,7 +63,6 @@ class Inbox:
         self.wake = wake
         self.max_buffered = max_buffered
         self.frames: Deque[Dict[str, Any]] = collections.deque()
-        self.dropped = 0
         self.ended = False
         self.end_status: Optional[Status] = None
         self.failure: Optional[Exception] = None
@@ -82,10 +81,10 @@ class Inbox:
                 elif not self.ended:
                     copied = copy_frame(frame.contents)
                     if len(self.frames) == self.max_buffered:
+                        # The gap goes to the frame that followed the dropped one: the new
+                        # head, or this frame when the deque holds one.
                         oldest = self.frames.popleft()
-                        self.dropped += 1 + oldest["dropped_before"]
-                    copied["dropped_before"] += self.dropped
-                    self.dropped = 0
+                        (self.frames[0] if self.frames else copied)["dropped_before"] += 1 + oldest["dropped_before"]
                     self.frames.append(copied)
                 self.wake()
         except BaseException:  # noqa: BLE001 - nothing may propagate into the engine's thread
