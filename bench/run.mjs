@@ -126,10 +126,12 @@ function run(command, args, options = {}) {
   return result.stdout;
 }
 
-// Runs a contender process and parses the JSON object of its last stdout line.
+// Runs a contender process and parses the JSON object of its last stdout line;
+// with `echo`, the lines before it are printed, indented under the section title.
 function runJson(command, args, options = {}) {
   const stdout = run(command, args, { ...options, capture: true });
   const lines = stdout.trim().split('\n');
+  if (options.echo && lines.length > 1) console.log(lines.slice(0, -1).join('\n').replace(/^/gm, '   '));
   return JSON.parse(lines[lines.length - 1]);
 }
 
@@ -510,7 +512,7 @@ async function main() {
 
   // Issues 13, 16 and 14 (bench/sections.mjs): each section's JSON goes in
   // the report under its name, its goals join the targets.
-  const ctx = { run, runJson, python, root, benchDir, buildDir, outRoot, manifest, simingestConfig };
+  const ctx = { run, runJson, writeSpec, python, root, benchDir, buildDir, outRoot, manifest, simingestConfig };
   const sections = [
     ['realtime', !options.noRealtime, 'realtime log: engine vs fastavro and avsc (bench/realtime_log_bench.cpp)', realtimeSection],
     ['tail', !options.noRealtime, 'realtime log tailed by another process: latency (bench/tail_latency_bench.cpp)', tailSection],

@@ -1,6 +1,7 @@
 // The sections of `npm run bench` for issues 13, 14 and 16, each beside the
 // tool a user would otherwise pick. bench/run.mjs passes its own helpers in
-// `ctx` ({ run, runJson, python, root, benchDir, buildDir, outRoot }); each
+// `ctx` ({ run, runJson (echo: print the lines before the JSON), writeSpec, python,
+// root, benchDir, buildDir, outRoot, manifest, simingestConfig }); each
 // section returns { result, targets }: `result` goes in the report JSON,
 // `targets` are { target, measured, met } lines printed with the others.
 // Numbers are reported, never asserted.

@@ -6,7 +6,7 @@
 //   - what routing the TGV 2D stream "both" with realtime.everySteps 10
 //     costs against "batch" (bench/cpp/bench_ingest.cpp routecost).
 // Numbers are reported, never asserted.
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const LATENCY_RATE = 100_000; // frames/s, issue 13's figure
@@ -15,12 +15,9 @@ export function subscribeLatencySection(ctx, options) {
   const scratch = path.join(ctx.outRoot, 'subscribe-latency');
   rmSync(scratch, { recursive: true, force: true });
   try {
-    const text = ctx.run(path.join(ctx.buildDir, 'bench', 'subscribe_latency_bench'),
-                         [scratch, String(options.latencyFrames), String(LATENCY_RATE)],
-                         { capture: true, timeoutSeconds: 600 });
-    const lines = text.trim().split('\n');
-    console.log(lines.slice(0, -1).join('\n').replace(/^/gm, '   '));
-    const result = JSON.parse(lines[lines.length - 1]);
+    const result = ctx.runJson(path.join(ctx.buildDir, 'bench', 'subscribe_latency_bench'),
+                               [scratch, String(options.latencyFrames), String(LATENCY_RATE)],
+                               { echo: true, timeoutSeconds: 600 });
     const at = `one-row frames at ${(result.achievedFramesPerSecond / 1e3).toFixed(0)} k/s achieved`;
     const targets = [
       { target: 'issue 13: ingest() return -> in-process subscriber p50 ≤ 50 µs at 100 k frames/s',
@@ -57,8 +54,7 @@ export function routeCostSection(ctx, options) {
   const out = path.join(ctx.outRoot, 'routecost-cpp');
   const spec = { ...c, stream: 'fields', out, everySteps: 10, repeat: options.routeCostRepeat,
                  config: ctx.simingestConfig(c, options) };
-  const specFile = path.join(ctx.outRoot, 'routecost-cpp.spec.json');
-  writeFileSync(specFile, JSON.stringify(spec, null, 1));
+  const specFile = ctx.writeSpec('routecost-cpp', spec);
   try {
     const result = ctx.runJson(path.join(ctx.buildDir, 'bench', 'bench_ingest'), ['routecost', specFile],
                                { timeoutSeconds: 3600 });

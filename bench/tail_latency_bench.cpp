@@ -92,7 +92,7 @@ int on_frame(void* user, const simingest_subscription_frame* frame, simingest_st
   return 0;
 }
 
-double percentile_ms(std::vector<int64_t> sorted, double p) {
+double percentile_ms(const std::vector<int64_t>& sorted, double p) {
   const size_t index = std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
   return static_cast<double>(sorted[index]) / 1e6;
 }

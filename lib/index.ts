@@ -34,5 +34,5 @@ export type { QueryOptions, ResultArray } from './query.js';
 export type { GridResult } from './query_grid.js';
 export type { SubscribedFrame, SubscribeOptions, SubscribePolicy } from './subscription.js';
 export type { QueryGridOptions, QueryTableOptions } from './query_run.js';
-export { inspectDataset, type DatasetSummary, type StreamSummary, type IndexStatistics, type FileListing, type ParquetColumn } from './inspect.js';
+export { inspectDataset, type DatasetSummary, type StreamSummary, type SchemaVersionSummary, type IndexStatistics, type FileListing, type ParquetColumn } from './inspect.js';
 export { verifyDataset, type VerifyReport } from './verify.js';

@@ -1,6 +1,6 @@
 // The statistics document of simingest_stats_json (docs/STATS.md), typed.
 
-import type { IndexStatistics } from './inspect.js';
+import type { IndexStatistics, SchemaVersionSummary } from './inspect.js';
 
 export interface StageStats {
   count: number;
@@ -39,6 +39,10 @@ export interface StreamEntryStats extends StreamStats {
   index: IndexStatistics;
   /** By column name; only for a stream with quantised columns. */
   quantize?: Record<string, QuantizeErrorStats>;
+  /** The stream's newest schema version: 1 for a stream that never evolved (schemaEvolution "additive"). */
+  schemaVersion: number;
+  /** Every version, oldest first, as `inspect` shows it; empty for a stream that never evolved. */
+  schemaHistory: SchemaVersionSummary[];
 }
 
 /** A file with frames after `resumeFromStep`, set aside (docs/RELIABILITY.md). */

@@ -64,7 +64,6 @@ export function subscribe(
   expectArgument(policy === 'dropOldest' || policy === 'disconnect', '"dropOldest" or "disconnect"', 'options.policy', policy);
 
   const buffered: SubscribedFrame[] = [];
-  let dropped = 0;
   let ended = false;
   let failure: SimingestError | null = null;
   let wake: (() => void) | null = null;
@@ -75,12 +74,10 @@ export function subscribe(
       failure = error ?? null;
     } else if (!ended) {
       if (buffered.length === maxBuffered) {
+        // The gap goes to the frame that followed the dropped one: the buffer's new head, or
+        // this frame when the buffer holds one.
         const oldest = buffered.shift() as SubscribedFrame;
-        dropped += 1 + oldest.droppedBefore;
-      }
-      if (dropped > 0) {
-        frame.droppedBefore += dropped;
-        dropped = 0;
+        (buffered[0] ?? frame).droppedBefore += 1 + oldest.droppedBefore;
       }
       buffered.push(frame);
     }

@@ -3,7 +3,7 @@
 // engine stores the annotations in the manifest's stream schema, and a slow
 // stream is committed by the interval without a flush (waited for on stats()).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Ingestor, SimingestError, type Config } from 'simingest';
@@ -50,4 +50,20 @@ test('metadata that is not an object is ERR_CONFIG naming the key', async (t) =>
     assert.match(error.message, /streams\.s\.metadata: expected an object but received an array of 1 elements/);
     return true;
   });
+});
+
+test('metadata that cannot be written as JSON is ERR_CONFIG and creates nothing', async (t) => {
+  const dir = path.join(scratchDir(t), 'ds');
+  const circular: Record<string, unknown> = { solver: 'tgv2d' };
+  circular.self = circular;
+  for (const metadata of [{ seed: 10n }, circular]) {
+    const bad = { streams: { s: { columns: { v: 'float64' }, metadata } } } as unknown as Config;
+    await assert.rejects(Ingestor.open(dir, bad), (error: unknown) => {
+      assert.ok(error instanceof SimingestError);
+      assert.equal(error.code, 'ERR_CONFIG');
+      assert.match(error.message, /^config: cannot be written as JSON: /);
+      return true;
+    });
+    assert.equal(existsSync(dir), false);
+  }
 });

@@ -3,7 +3,8 @@
 // and removes `r`) reads back from Dataset.query() as one apache-arrow Table:
 // widened values exact, nulls (validity bitmaps) where a version lacks the
 // column, nullable fields exactly for those columns; and a narrowing is
-// ERR_SCHEMA_CONFLICT naming the column, both types and the rule.
+// ERR_SCHEMA_CONFLICT naming the column, both types and the rule; stats()
+// shows the history through the typed Stats.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -55,4 +56,27 @@ test('a narrowing is ERR_SCHEMA_CONFLICT naming the column, both types and the r
     assert.match(error.message, /column "p": float64 → float32 \(narrowing\) breaks the rule "a column's type may only widen/);
     return true;
   });
+});
+
+test('stats() shows the schema history (docs/STATS.md): versions, their columns, the first step of each from the next open', async (t) => {
+  const dir = path.join(scratchDir(t), 'ds');
+  let ing = await Ingestor.open(dir, config({ a: 'int16' }, 'strict'));
+  assert.equal(ing.stats().streams.fields!.schemaVersion, 1);
+  assert.deepEqual(ing.stats().streams.fields!.schemaHistory, []); // a stream that never evolved
+  await ing.ingest('fields', { step: 0, time: 0, columns: { a: new Int16Array([1, 2, 3]) } });
+  await ing.close();
+  ing = await Ingestor.open(dir, config({ a: 'int32', c: 'uint8' }, 'additive'));
+  const history = () => ing.stats().streams.fields!.schemaHistory.map((v) => [v.version, v.fromStep, v.schema.columns]);
+  assert.equal(ing.stats().streams.fields!.schemaVersion, 2);
+  const v1 = [{ name: 'a', dtype: 'int16' }];
+  const v2 = [{ name: 'a', dtype: 'int32' }, { name: 'c', dtype: 'uint8' }];
+  assert.deepEqual(history(), [[1, 0, v1], [2, null, v2]]); // no file of version 2 yet
+  await ing.ingest('fields', { step: 5, time: 5, columns: { a: new Int32Array([1, 2, 3]), c: new Uint8Array([4, 5, 6]) } });
+  await ing.flush();
+  assert.deepEqual(history(), [[1, 0, v1], [2, null, v2]]); // documented: as the manifest was at open
+  await ing.close();
+  ing = await Ingestor.open(dir, config({ a: 'int32', c: 'uint8' }, 'additive'));
+  assert.deepEqual(history(), [[1, 0, v1], [2, 5, v2]]);
+  assert.equal(ing.stats().streams.fields!.schemaVersion, 2); // the same schema again: no new version
+  await ing.close();
 });

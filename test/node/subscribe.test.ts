@@ -84,6 +84,35 @@ test('a loop whose body throws unsubscribes; ingest goes on', async (t) => {
   await ing.close();
 });
 
+// Issue 13 "Bad input and faults": a subscriber that never reads, one that unsubscribes twice.
+test('a loop that never reads holds at most maxBuffered frames, the newest, and counts every gap', async (t) => {
+  const ing = await Ingestor.open(scratchDir(t), config('realtime'));
+  const frames = ing.subscribe('diag', { maxBuffered: 2 });
+  for (let step = 0; step < 10; step++) await ing.ingest('diag', frame(step)); // never waits for the reader
+  await ing.close(); // delivers what the engine queued, then ends the loop
+  const got: { step: number; droppedBefore: number }[] = [];
+  for await (const { step, droppedBefore } of frames) got.push({ step, droppedBefore });
+  // The frames reach this thread through the event loop, so how many were read before the
+  // rest arrived is not fixed; what is: in order, the newest last, each one received or counted.
+  assert.deepEqual(got.map((f) => f.step), [...got.map((f) => f.step)].sort((a, b) => a - b));
+  assert.equal(got.at(-1)?.step, 9);
+  assert.equal(got.length + got.reduce((sum, f) => sum + f.droppedBefore, 0), 10);
+  assert.equal(got[0]!.droppedBefore, got[0]!.step);
+  for (let i = 1; i < got.length; i++) assert.equal(got[i]!.step - got[i - 1]!.step - 1, got[i]!.droppedBefore);
+});
+
+test('unsubscribing twice is harmless; the iterator stays done and ingest goes on', async (t) => {
+  const ing = await Ingestor.open(scratchDir(t), config('realtime'));
+  const frames = ing.subscribe('diag');
+  assert.equal(ing.stats().realtime?.subscriptions.subscribers, 1);
+  assert.deepEqual(await frames.return?.(), { value: undefined, done: true });
+  assert.deepEqual(await frames.return?.(), { value: undefined, done: true }); // a second call does nothing
+  assert.equal(ing.stats().realtime?.subscriptions.subscribers, 0);
+  await ing.ingest('diag', frame(0));
+  assert.deepEqual(await frames.next(), { value: undefined, done: true });
+  await ing.close();
+});
+
 // queueFrames and policy are the engine's simingest_subscribe_options; what a
 // full queue does under each policy is proven where the delivery thread can be
 // held (native/capi/subscribe_test.cpp, test/python/test_python_subscribe_async.py).

@@ -13,7 +13,9 @@ import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from simingest_under_test import REPO, load  # noqa: E402
@@ -99,3 +101,54 @@ def test_a_full_disk_is_a_typed_error_and_committed_frames_survive(small_tmpfs, 
     assert fds() == fds_before, "file descriptors leaked"
     assert threads() == threads_before, "engine threads left running"
     assert data.verify(dataset, committed, rows) == []
+
+
+# Issue 13, "Bad input and faults": the disk fills during a group commit of the
+# realtime log. With ack-after-fsync an ingest() that returned is a frame on
+# disk: after the error (typed, sticky) and the space coming back, the next
+# open cuts the half-written block and fastavro reads exactly the frames whose
+# ingest() returned.
+@pytest.mark.parametrize("small_tmpfs", ["256k"], indirect=True)
+def test_a_full_disk_in_a_group_commit_keeps_every_acknowledged_realtime_frame(small_tmpfs):
+    fastavro = pytest.importorskip("fastavro")
+    dataset = os.path.join(small_tmpfs, "run")
+    config = {"workers": 1, "durability": "ack-after-fsync",
+              "streams": {"diag": {"columns": {"e": "float64", "v": "float32"}, "route": "realtime",
+                                   "realtime": {"compact": False}}}}
+    filler = os.path.join(small_tmpfs, "filler")
+    with open(filler, "wb") as f:  # space to give back once the disk is full
+        f.write(b"\0" * 65536)
+    values = [float(i) for i in range(64)]
+    ing = simingest.Ingestor(dataset, config=config)
+    acknowledged = -1
+    failure = None
+    for step in range(MAX_STEPS):
+        try:
+            ing.ingest("diag", step=step, time=step * 0.5,
+                       columns={"e": step / 7.0, "v": np.asarray(values, dtype=np.float32) + step})
+            acknowledged = step
+        except simingest.SimingestError as error:
+            failure = error
+            break
+    assert isinstance(failure, simingest.NoSpaceError), repr(failure)
+    assert "_realtime/diag/log-" in str(failure)
+    assert acknowledged >= 0, "the disk was full before the first frame: nothing tested"
+    with pytest.raises(simingest.NoSpaceError):  # sticky
+        ing.ingest("diag", step=MAX_STEPS, time=0.0, columns={"e": 0.0, "v": np.zeros(64, dtype=np.float32)})
+    with pytest.raises(simingest.NoSpaceError):
+        ing.close()
+
+    os.remove(filler)
+    with simingest.Ingestor(dataset, config=config) as reopened:  # recovery cuts the torn block
+        truncated = reopened.stats()["realtime"]["truncated"]
+    # A block the full disk cut short (none when the write found no room at all).
+    assert len(truncated) <= 1 and all(t["path"].startswith("_realtime/diag/log-") for t in truncated)
+    records = []
+    for path in sorted((Path(dataset) / "_realtime" / "diag").glob("log-*.avro")):
+        with open(path, "rb") as fo:
+            records += list(fastavro.reader(fo))
+    assert [r["step"] for r in records] == list(range(acknowledged + 1))
+    for r in records:
+        step = r["step"]
+        assert r["time"] == step * 0.5 and r["e"] == step / 7.0
+        assert np.array_equal(np.asarray(r["v"], dtype=np.float32), np.asarray(values, dtype=np.float32) + step)

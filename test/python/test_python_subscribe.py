@@ -75,6 +75,18 @@ def test_a_subscriber_that_never_reads_keeps_the_newest_frames_and_counts_the_ga
     assert len(got) + sum(f["dropped_before"] for f in got) == 10
 
 
+
+@pytest.mark.parametrize("max_buffered", [1, 3])
+def test_a_kept_frame_counts_the_frames_dropped_just_before_it(tmp_path, max_buffered):
+    ing = simingest.Ingestor(str(tmp_path / "ds"), config("realtime"))
+    frames = ing.subscribe("diag", max_buffered=max_buffered, timeout=30)
+    for step in range(10):
+        ing.ingest("diag", step, float(step), {"e": 1.0, "v": values(step)})
+    ing.close()  # the callback ran for every frame before close returned: nothing was read yet
+    got = [(f["step"], f["dropped_before"]) for f in frames]
+    kept = list(range(10 - max_buffered, 10))
+    assert got == [(step, 10 - max_buffered if step == kept[0] else 0) for step in kept]
+
 def test_unsubscribing_twice_is_harmless(tmp_path):
     with simingest.Ingestor(str(tmp_path / "ds"), config("realtime")) as ing:
         frames = ing.subscribe("diag", timeout=30)

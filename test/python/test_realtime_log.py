@@ -154,6 +154,31 @@ def test_both_route_keeps_parquet_discovery_blind_to_the_log(tmp_path):
     assert count == 3 * STEPS
 
 
+
+def test_a_log_whose_header_holds_another_streams_schema_is_quarantined_naming_it(tmp_path):
+    # A well-formed Avro file (fastavro reads it) in the wrong stream's directory: only the
+    # schema in its header says it is not diag's log. Issue 13, "Bad input and faults".
+    root = tmp_path / "ds"
+    both = config()
+    both["streams"]["other"] = {"columns": {"x": "float64"}, "route": "realtime", "realtime": {"compact": False}}
+    with simingest.Ingestor(root, config=both) as ing:
+        ing.ingest("diag", 0, 0.0, frame(0))
+        ing.ingest("other", 0, 0.0, {"x": 1.5})
+    [diag_log] = log_files(root)
+    [other_log] = sorted((root / "_realtime" / "other").glob("log-*.avro"))
+    assert [r["x"] for r in read_log(other_log)[1]] == [1.5]
+    diag_log.write_bytes(other_log.read_bytes())
+    with pytest.raises(simingest.CorruptDatasetError) as error:
+        simingest.Ingestor(root, config=both)
+    assert error.value.status == simingest.Status.ERR_CORRUPT
+    assert f"_realtime/diag/{diag_log.name}: realtime log: the schema in its header is not the stream's" in str(error.value)
+    assert not diag_log.exists()
+    quarantined = root / "_simingest" / "quarantine" / "_realtime" / "diag" / diag_log.name
+    assert quarantined.read_bytes() == other_log.read_bytes()  # moved aside as it was, not rewritten
+    with simingest.Ingestor(root, config=both):  # once: the file is out of the way
+        pass
+    assert [r["x"] for r in read_log(other_log)[1]] == [1.5]  # the other stream's log is untouched
+
 WRITER = textwrap.dedent(
     """
     import sys

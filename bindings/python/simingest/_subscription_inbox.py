@@ -1,6 +1,6 @@
 """What the blocking (_subscription.py) and the asyncio (_subscription_async.py)
-subscriptions share: the simingest_subscribe() call and the inbox its ctypes
-callback fills.
+subscriptions share: the inbox the ctypes callback fills, and the
+subscription handle over it (Subscribed).
 
 The engine's delivery thread runs the callback, which takes the GIL, copies
 the frame into numpy arrays and appends it to a bounded deque: it never waits
@@ -63,7 +63,6 @@ class Inbox:
         self.wake = wake
         self.max_buffered = max_buffered
         self.frames: Deque[Dict[str, Any]] = collections.deque()
-        self.dropped = 0
         self.ended = False
         self.end_status: Optional[Status] = None
         self.failure: Optional[Exception] = None
@@ -82,10 +81,10 @@ class Inbox:
                 elif not self.ended:
                     copied = copy_frame(frame.contents)
                     if len(self.frames) == self.max_buffered:
+                        # The gap goes to the frame that followed the dropped one: the new
+                        # head, or this frame when the deque holds one.
                         oldest = self.frames.popleft()
-                        self.dropped += 1 + oldest["dropped_before"]
-                    copied["dropped_before"] += self.dropped
-                    self.dropped = 0
+                        (self.frames[0] if self.frames else copied)["dropped_before"] += 1 + oldest["dropped_before"]
                     self.frames.append(copied)
                 self.wake()
         except BaseException:  # noqa: BLE001 - nothing may propagate into the engine's thread
@@ -112,40 +111,12 @@ class Inbox:
             self.wake()
 
 
-def subscribe(lib: ctypes.CDLL, handle, stream: str, from_step: Optional[int], queue_frames: int,
-              policy: str, inbox: Inbox, start: Optional[Callable[..., None]] = None):
-    """simingest_subscribe() on ``handle`` into ``inbox``, or ``start(stream, options, callback,
-    out)`` when given (Dataset.subscribe passes simingest_dataset_subscribe): (subscription handle,
-    the ctypes callback, which must stay alive until the handle is unsubscribed)."""
-    options = SubscribeOptions(ctypes.sizeof(SubscribeOptions), queue_frames,
-                               1 if policy == "disconnect" else 0,
-                               0 if from_step is None else 1, 0 if from_step is None else int(from_step))
-    callback = SubscriptionCallback(inbox.on_frame)
-    subscription = SubscriptionPointer()
-    if start is None:
-        lib.simingest_subscribe(handle, stream.encode("utf-8"), ctypes.byref(options), callback,
-                                None, ctypes.byref(subscription))
-    else:
-        start(stream.encode("utf-8"), ctypes.byref(options), callback, ctypes.byref(subscription))
-    return subscription, callback
-
-
 def check_arguments(policy: str, max_buffered: int) -> None:
     if policy not in ("dropOldest", "disconnect"):
         raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT,
                                    f"policy must be 'dropOldest' or 'disconnect', not {policy!r}")
     if max_buffered < 1:
         raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT, "max_buffered must be at least 1")
-
-
-def unsubscribe(lib: ctypes.CDLL, subscription, inbox: Inbox) -> None:
-    """simingest_unsubscribe() (waits for a callback in progress and runs the end call),
-    then drops what was queued. A handle already released does nothing."""
-    if not subscription:
-        return
-    lib.simingest_unsubscribe(ctypes.byref(subscription))
-    inbox.discard()
-
 
 
 class Subscribed:
@@ -157,10 +128,22 @@ class Subscribed:
 
     def _subscribe(self, lib: ctypes.CDLL, handle, stream: str, from_step: Optional[int], queue_frames: int,
                    policy: str, inbox: Inbox, start: Optional[Callable[..., None]] = None) -> None:
+        """simingest_subscribe() on ``handle`` into ``inbox``, or ``start(stream, options, callback,
+        out)`` when given (Dataset.subscribe passes simingest_dataset_subscribe). The ctypes
+        callback is kept as long as the handle: the engine calls it until the unsubscribe."""
         self._lib = lib
         self._inbox = inbox
-        self._handle, self._callback = subscribe(lib, handle, stream, from_step, queue_frames, policy, inbox,
-                                                 start)
+        options = SubscribeOptions(ctypes.sizeof(SubscribeOptions), queue_frames,
+                                   1 if policy == "disconnect" else 0,
+                                   0 if from_step is None else 1, 0 if from_step is None else int(from_step))
+        self._callback = SubscriptionCallback(inbox.on_frame)
+        subscription = SubscriptionPointer()
+        if start is None:
+            lib.simingest_subscribe(handle, stream.encode("utf-8"), ctypes.byref(options), self._callback,
+                                    None, ctypes.byref(subscription))
+        else:
+            start(stream.encode("utf-8"), ctypes.byref(options), self._callback, ctypes.byref(subscription))
+        self._handle = subscription
 
     @property
     def end_status(self) -> Optional[Status]:
@@ -171,7 +154,10 @@ class Subscribed:
     def close(self) -> None:
         """Unsubscribe (waits for a callback in progress, a few microseconds). A second call
         does nothing."""
-        unsubscribe(self._lib, self._handle, self._inbox)
+        if not self._handle:
+            return
+        self._lib.simingest_unsubscribe(ctypes.byref(self._handle))  # runs the end call
+        self._inbox.discard()  # drops what was queued
 
     def __del__(self) -> None:
         try:
