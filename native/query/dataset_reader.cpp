@@ -39,7 +39,7 @@ std::string manifest_path(const std::string& root) {
 // never both. Only whole blocks are read (a writer may be appending). False
 // if a segment vanished meanwhile (a compaction moved the mark and retired
 // it): the caller takes a new snapshot.
-bool add_log_frames(const std::string& root, const storage::LogMark& mark, StreamSnapshot& snapshot) {
+bool add_log_frames(const std::string& root, const storage::LogMark& mark, bool evolved, StreamSnapshot& snapshot) {
   const StreamConfig& config = snapshot.config;
   storage::avro::FrameDecoder decoder(config);
   storage::avro::DecodedFrame frame;
@@ -59,13 +59,25 @@ bool add_log_frames(const std::string& root, const storage::LogMark& mark, Strea
       return false;  // retired since it was listed
     }
     uint64_t record = 0;
-    storage::avro::scan_log(bytes->data(), bytes->size(), schema, columns, [&](const uint8_t* data, std::size_t size) {
+    const storage::avro::LogScan scan =
+        storage::avro::scan_log(bytes->data(), bytes->size(), schema, columns, [&](const uint8_t* data, std::size_t size) {
       if (segment == mark.segment && record++ < mark.records) return;
       uint64_t rows = 0;
       if (!decoder.decode_record(data, size, frame) || !storage::avro::frame_rows(frame, grid_rows, rows))
         throw Error(Status::corrupt, path + ": a record does not decode");
       storage::avro::keep_frame(frame, rows, frames->emplace_back());
     });
+    // A torn last block is a block still being appended: its frames come in a
+    // later query. Anything else would drop frames from the result silently.
+    if (scan.outcome == storage::avro::LogScan::Outcome::damaged) {
+      if (evolved)
+        throw Error(Status::schema_conflict,
+                    "query: stream " + quote_name(config.name) + ": " + path + " (" + scan.reason +
+                        "): the realtime log holds frames of the newest schema version, which this reader cannot "
+                        "merge into the stream's unified schema yet; they are queryable once compaction (at the "
+                        "writer's close) has moved them into Parquet");
+      throw Error(Status::corrupt, "query: stream " + quote_name(config.name) + ": " + path + ": " + scan.reason);
+    }
   }
   for (const storage::avro::KeptFrame& kept : *frames) {
     MemoryFrame view;
@@ -229,7 +241,7 @@ StreamSnapshot DatasetReader::snapshot_attempt(const std::string& stream, int at
   // or not listed files holding their frames): else all again.
   const auto mark = manifest.realtime_compacted.find(stream);
   if (mark == manifest.realtime_compacted.end()) return snapshot;
-  if (add_log_frames(root_, mark->second, snapshot)) {
+  if (add_log_frames(root_, mark->second, history != manifest.schema_histories.end(), snapshot)) {
     const std::shared_ptr<const storage::Manifest> now = this->manifest();
     const auto still = now->realtime_compacted.find(stream);
     if (still != now->realtime_compacted.end() && still->second == mark->second) return snapshot;

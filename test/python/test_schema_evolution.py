@@ -239,3 +239,31 @@ def test_resume_cuts_an_older_version_file_and_keeps_its_version(written, tmp_pa
         table = dataset.query("fields")
     kept = steps <= 5
     assert_unified(table, steps[kept], {name: (v[kept], ok[kept]) for name, (v, ok) in reference.items()})
+
+
+def test_a_realtime_log_of_a_newer_version_is_a_typed_refusal_offline_until_compaction_moves_it(tmp_path):
+    """Found in review: the offline reader read the log with the unified schema, failed
+    on the header and silently returned the query without the log's frames. While the
+    writer runs it is now ERR_SCHEMA_CONFLICT naming the log; after close (compaction)
+    every step is there once."""
+    root = tmp_path / "ds"
+
+    def realtime(columns):
+        return {"streams": {"s": {"columns": columns, "route": "realtime"}}, "workers": 1,
+                "schema_evolution": "additive"}
+
+    with simingest.Ingestor(root, config=realtime({"a": "float64", "b": "float64"})) as ing:
+        for step in range(2):
+            ing.ingest("s", step, float(step), {"a": np.full(3, step, np.float64), "b": np.ones(3)})
+    with simingest.Ingestor(root, config=realtime({"a": "float64"})) as ing:
+        for step in range(2, 5):
+            ing.ingest("s", step, float(step), {"a": np.full(3, step, np.float64)})
+        ing.flush()
+        with simingest.open_dataset(root) as ds:
+            with pytest.raises(simingest.SchemaConflictError, match=r"_realtime/s/log-.*newest schema version"):
+                ds.query("s")
+    with simingest.open_dataset(root) as ds:
+        table = ds.query("s")
+    assert sorted(table.column("step").to_pylist()) == [s for s in range(5) for _ in range(3)]
+    assert table.column("a").to_pylist() == [float(s) for s in range(5) for _ in range(3)]
+    assert table.column("b").to_pylist() == [1.0] * 6 + [None] * 9
