@@ -120,6 +120,27 @@ export interface DatasetSummary {
   quarantined: QuarantinedFile[];
   /** Every committed file, in commit order. */
   fileList: FileListing[];
+  /** A shared dataset (config `writer`): its writers and the whole job's checkpoint. */
+  writers?: SharedWriters;
+}
+
+/** The writers of a shared dataset (docs/adr/0020-shared-datasets.md). */
+export interface SharedWriters {
+  /** The writer count every writer gave. */
+  count: number;
+  /** Writers that have written a manifest so far. */
+  present: number;
+  writers: Array<{
+    id: number;
+    /** Its directory, `writer=<id>`. */
+    path: string;
+    manifestSource: string;
+    files: number;
+    /** Per stream its last durable step; null before its first commit. */
+    lastDurableSteps: Record<string, number | null>;
+  }>;
+  /** Per stream the last step durable on every writer (resume the job from it); null while any writer has none. */
+  jobDurableSteps: Record<string, number | null>;
 }
 
 /**
