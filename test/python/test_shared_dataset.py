@@ -106,8 +106,8 @@ def test_duckdb_reads_every_writers_frames_exactly_once(shared_path):
     con = duckdb.connect()
     rows = con.execute(f"SELECT count(*), count(DISTINCT writer) FROM read_parquet('{glob}', hive_partitioning=true)").fetchone()
     assert rows == (WRITERS * STEPS * ROWS, WRITERS)
-    table = con.execute(f"SELECT rank, step, time, u FROM read_parquet('{glob}')").arrow()
-    assert_bit_exact({name: table[name].to_numpy() for name in ("rank", "step", "time", "u")}, expected_table())
+    columns = con.execute(f"SELECT rank, step, time, u FROM read_parquet('{glob}')").fetchnumpy()
+    assert_bit_exact({name: np.asarray(columns[name]) for name in ("rank", "step", "time", "u")}, expected_table())
 
 
 def test_open_dataset_queries_the_union_of_the_writers(shared_path):
