@@ -215,7 +215,17 @@ export function formatFileList(summary: DatasetSummary): string {
 export function formatSummary(summary: DatasetSummary): string {
   const lines: string[] = [];
   lines.push(`dataset ${summary.path}  (manifest v${summary.formatVersion}, ${summary.files} files, ${formatBytes(summary.bytes)})`);
-  if (summary.manifestSource !== 'manifest.json') {
+  if (summary.writers !== undefined) {
+    // A shared dataset: the union of its writers' manifests (docs/adr/0020-shared-datasets.md).
+    const w = summary.writers;
+    const job = Object.entries(w.jobDurableSteps).map(([stream, step]) => `${stream} ${step ?? '-'}`).join(', ');
+    lines.push(`  shared by ${w.count} writers (${w.present} present); last step durable on every writer: ${job || '-'}`);
+    for (const writer of w.writers) {
+      if (writer.manifestSource !== 'manifest.json') {
+        lines.push(`  ${writer.path} read from ${writer.manifestSource}; opening that writer repairs it`);
+      }
+    }
+  } else if (summary.manifestSource !== 'manifest.json') {
     lines.push(`  read from ${summary.manifestSource}; opening the dataset repairs it`);
   }
   for (const stream of summary.streams) {

@@ -125,6 +125,18 @@ TEST(CapiSharedDataset, two_writers_writing_at_once_read_back_as_their_exact_uni
     const std::string file_path = file["path"];
     EXPECT_TRUE(file_path.rfind("writer=0/table/", 0) == 0 || file_path.rfind("writer=1/table/", 0) == 0) << file_path;
   }
+
+  // verify checks every writer's manifest copies and every file of the union.
+  char* text = nullptr;
+  char* error = nullptr;
+  ASSERT_EQ(simingest_verify_json(path.c_str(), &text, &error), SIMINGEST_OK) << (error ? error : "");
+  const json verified = json::parse(text);
+  simingest_free(text);
+  EXPECT_EQ(verified["ok"], true);
+  EXPECT_EQ(verified["manifestSource"], "writers");
+  EXPECT_EQ(verified["filesChecked"], report["files"]);
+  ASSERT_EQ(verified["manifests"].size(), 4u);
+  EXPECT_EQ(verified["manifests"][2]["path"], "writer=1/_simingest/manifest.json");
 }
 
 TEST(CapiSharedDataset, the_job_checkpoint_waits_for_the_slowest_writer) {
