@@ -112,7 +112,9 @@ TEST_F(FrameLoan, committed_frames_are_in_the_file_bit_exact_beside_ingested_one
     }
     simingest_frame* const before = frame;
     ASSERT_EQ(simingest_frame_begin(ingestor_, "fields", step, step * 0.5, &frame), SIMINGEST_OK) << error();
-    if (before != nullptr) EXPECT_EQ(frame, before) << "an ended handle is reused, not reallocated";
+    if (before != nullptr) {
+      EXPECT_EQ(frame, before) << "an ended handle is reused, not reallocated";
+    }
     fill(frame, step);
     size_t length = 0;
     void* vx = nullptr;
@@ -123,7 +125,9 @@ TEST_F(FrameLoan, committed_frames_are_in_the_file_bit_exact_beside_ingested_one
     ASSERT_EQ(simingest_flush(ingestor_), SIMINGEST_OK);
     // Once encoded the buffer goes back to the pool and is lent again: the
     // engine's own memory, not a copy of anything the host holds.
-    if (step == 1) EXPECT_EQ(vx, first_vx);
+    if (step == 1) {
+      EXPECT_EQ(vx, first_vx);
+    }
   }
   simingest_frame_free(&frame);
   EXPECT_EQ(frame, nullptr);
