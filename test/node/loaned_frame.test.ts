@@ -88,7 +88,7 @@ test('committed loaned frames read back bit exact with pyarrow beside a copied o
     (probe.column('v') as Uint16Array).set([1, 65535, 7]);
     probe.commit();
     await ingestor.flush();
-    const loans = (ingestor.stats() as unknown as { loans: Record<string, number> }).loans;
+    const { loans } = ingestor.stats();
     assert.equal(loans.committed, 4);
     assert.equal(loans.open, 0);
   }
