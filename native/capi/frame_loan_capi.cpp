@@ -40,6 +40,8 @@ simingest_status column_of(simingest_frame* frame, std::size_t index, void** out
       case FrameLoan::State::committed: message += "committed"; break;
       case FrameLoan::State::aborted: message += "aborted"; break;
       case FrameLoan::State::reclaimed: message += "reclaimed when its ingestor closed"; break;
+      case FrameLoan::State::refused: message += "refused at commit"; break;
+      case FrameLoan::State::committing: message += "being committed"; break;
       default: message = "the frame was never begun"; break;
     }
     return fail(error_key(frame), loan.state == FrameLoan::State::reclaimed ? Status::closed : Status::invalid_argument,

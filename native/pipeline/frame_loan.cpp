@@ -23,6 +23,9 @@ Status LoanLedger::refuse_ended(const FrameLoan& loan, const char* action, std::
     case State::reclaimed:
       message = loan.prefix() + "cannot " + action + ": its ingestor was closed, which reclaimed the buffer";
       return Status::closed;
+    case State::committing:
+      message = loan.prefix() + "cannot " + action + ": another thread is committing it";
+      break;
     case State::open: case State::freed: message = loan.prefix() + "internal error: not ended"; return Status::internal;
   }
   return Status::invalid_argument;
@@ -59,11 +62,19 @@ Status LoanLedger::begin(const std::shared_ptr<LoanLedger>& self, const char* st
   return Status::ok;
 }
 
-void LoanLedger::end_locked(FrameLoan& loan, FrameLoan::State state) noexcept {
+void LoanLedger::unlink_locked(FrameLoan& loan) noexcept {
   if (loan.prev != nullptr) loan.prev->next = loan.next;
   else open_ = loan.next;
   if (loan.next != nullptr) loan.next->prev = loan.prev;
   loan.prev = loan.next = nullptr;
+}
+
+void LoanLedger::end_locked(FrameLoan& loan, FrameLoan::State state) noexcept {
+  unlink_locked(loan);
+  count_locked(loan, state);
+}
+
+void LoanLedger::count_locked(FrameLoan& loan, FrameLoan::State state) noexcept {
   loan.state = state;
   --counters_.open;
   switch (state) {
@@ -79,13 +90,17 @@ Status LoanLedger::commit(FrameLoan& loan, std::string& message) noexcept {
   LoanLedger& ledger = *loan.ledger;
   FrameAdmission* admission = nullptr;
   {
+    // Off the open list before the buffer moves on: a close reclaiming
+    // meanwhile (a race simingest.h forbids) can then not give it back twice.
     std::lock_guard<std::mutex> lock(ledger.mutex_);
     if (loan.state != FrameLoan::State::open) return refuse_ended(loan, "commit", message);
     admission = ledger.admission_;
+    ledger.unlink_locked(loan);
+    loan.state = FrameLoan::State::committing;
   }
   const Status status = admission->commit_loan(loan, message);
   std::lock_guard<std::mutex> lock(ledger.mutex_);
-  ledger.end_locked(loan, status == Status::ok ? FrameLoan::State::committed : FrameLoan::State::refused);
+  ledger.count_locked(loan, status == Status::ok ? FrameLoan::State::committed : FrameLoan::State::refused);
   if (status != Status::ok) message = loan.prefix() + message;
   return status;
 }

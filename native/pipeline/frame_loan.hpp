@@ -39,7 +39,7 @@ class LoanLedger;
 struct FrameLoan {
   // idle: never begun. refused: commit found a bad value (or the ingestor
   // failed) and gave the buffer back. reclaimed: its ingestor closed first.
-  enum class State : uint8_t { idle, open, committed, aborted, refused, reclaimed, freed };
+  enum class State : uint8_t { idle, open, committing, committed, aborted, refused, reclaimed, freed };
   State state = State::idle;
   std::shared_ptr<LoanLedger> ledger;  // set by the first begin
   StreamState* stream = nullptr;       // valid while open
@@ -85,7 +85,10 @@ class LoanLedger {
   LoanCounters counters() const;
 
  private:
-  // Unlinks an open loan and sets its final state; the caller holds mutex_.
+  // The caller holds mutex_. unlink: off the open list; count: its final
+  // state and counters; end: both.
+  void unlink_locked(FrameLoan& loan) noexcept;
+  void count_locked(FrameLoan& loan, FrameLoan::State state) noexcept;
   void end_locked(FrameLoan& loan, FrameLoan::State state) noexcept;
   static Status refuse_ended(const FrameLoan& loan, const char* action, std::string& message);
 

@@ -22,7 +22,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from . import _native
-from ._errors import error_for
+from ._errors import ClosedError, Status, error_for
 from ._frame import DTYPE_CODES
 
 _NUMPY_BY_CODE = {code: np.dtype(name) for name, code in DTYPE_CODES.items()}
@@ -114,15 +114,33 @@ class LoanedFrame:
                 array.flags.writeable = False
             self._arrays = None
 
+    def _call(self, function) -> None:
+        # Like every call on the ingestor, a frame's end must not race with its
+        # close() on another thread: it runs inside the ingestor's call guard.
+        # Once the ingestor closes, the engine has reclaimed the frame (or is
+        # about to): the library is then asked only after close() finished.
+        try:
+            self._owner._enter()
+        except ClosedError:
+            if self._owner._handle is not None:  # close() in progress elsewhere
+                raise ClosedError(Status.ERR_CLOSED, "loaned frame: its ingestor is closing, which reclaims the "
+                                  "frames still open") from None
+            self._check(function(self._handle))
+            return
+        try:
+            self._check(function(self._handle))
+        finally:
+            self._owner._leave()
+
     def commit(self) -> None:
         """Hands the buffer to the engine (no copy); the arrays are unusable from here on."""
         self._end()
-        self._check(self._lib.simingest_frame_commit(self._handle))
+        self._call(self._lib.simingest_frame_commit)
 
     def abort(self) -> None:
         """Gives the buffer back without writing the frame."""
         self._end()
-        self._check(self._lib.simingest_frame_abort(self._handle))
+        self._call(self._lib.simingest_frame_abort)
 
     def __enter__(self) -> "LoanedFrame":
         return self
