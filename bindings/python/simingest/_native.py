@@ -427,6 +427,12 @@ def _declare_loan(lib: ctypes.CDLL) -> None:
     if not hasattr(lib, "simingest_frame_begin_rows"):
         return  # a library built before loaned frames
     frame_pp = ctypes.POINTER(FramePointer)
+    # simingest_status simingest_frame_begin(simingest_ingestor* ingestor, const char* stream,
+    #     int64_t step, double time, simingest_frame** frame);
+    lib.simingest_frame_begin.argtypes = [
+        IngestorPointer, ctypes.c_char_p, ctypes.c_int64, ctypes.c_double, frame_pp
+    ]
+    lib.simingest_frame_begin.restype = ctypes.c_int
     # simingest_status simingest_frame_begin_rows(simingest_ingestor* ingestor, const char* stream,
     #     int64_t step, double time, size_t rows, simingest_frame** frame);
     lib.simingest_frame_begin_rows.argtypes = [
@@ -450,10 +456,11 @@ def _declare_loan(lib: ctypes.CDLL) -> None:
     ]
     lib.simingest_frame_column_at.restype = ctypes.c_int
     # simingest_status simingest_frame_commit(simingest_frame* frame);
+    lib.simingest_frame_commit.argtypes = [FramePointer]
+    lib.simingest_frame_commit.restype = ctypes.c_int
     # simingest_status simingest_frame_abort(simingest_frame* frame);
-    for name in ("simingest_frame_commit", "simingest_frame_abort"):
-        getattr(lib, name).argtypes = [FramePointer]
-        getattr(lib, name).restype = ctypes.c_int
+    lib.simingest_frame_abort.argtypes = [FramePointer]
+    lib.simingest_frame_abort.restype = ctypes.c_int
     # void simingest_frame_free(simingest_frame** frame);
     lib.simingest_frame_free.argtypes = [frame_pp]
     lib.simingest_frame_free.restype = None
