@@ -174,14 +174,13 @@ async function slowdown() {
       if (loan && ingestor) {
         const first = ingestor.frameBegin('fields', (firstStep + s) * framesPerStep, solver.time);
         const { fields } = solver.sample(first.columns);
-        const copies = [];
+        // At most two loans open at once, so their buffers cycle through the pool.
         for (let r = 1; r < framesPerStep; r++) {
           const frame = ingestor.frameBegin('fields', (firstStep + s) * framesPerStep + r, solver.time);
           for (const name of ['vx', 'vy', 'p', 'vorticity']) frame.column(name).set(fields[name]);
-          copies.push(frame);
+          frame.commit();
         }
         first.commit();
-        for (const frame of copies) frame.commit();
         continue;
       }
       const { fields } = solver.sample();
