@@ -312,6 +312,12 @@ function evaluateTargets(report) {
   if (hc?.ratio) add('C++ ingest() ≤ 1.5× memcpy (median), frames back to back', `${hc.ratio.toFixed(2)}×`, hc.ratio <= 1.5);
   const hp = report.hostcostPaced;
   if (hp?.ratio) add('C++ ingest() ≤ 1.5× memcpy (median), frames at half capacity', `${hp.ratio.toFixed(2)}×`, hp.ratio <= 1.5);
+  const hn = report.hostcost.node;
+  if (hn?.ratio) add('Node ingest() of a 3 MiB frame ≤ 1.5× memcpy (median)', `${hn.ratio.toFixed(2)}×`, hn.ratio <= 1.5);
+  if (hn?.loanRatio) add('Node loaned frame (frameBegin + fill + commit) ≤ 1.5× memcpy (median)', `${hn.loanRatio.toFixed(2)}×`, hn.loanRatio <= 1.5);
+  const sdLoan = report.slowdown?.loanSlowdownPercent;
+  if (sdLoan !== undefined) add('demo solver slowdown ≤ 2 % at half capacity, fields sampled into loaned frames', `${sdLoan.toFixed(1)} %`, sdLoan <= 2);
+  else add('demo solver slowdown ≤ 2 % at half capacity, fields sampled into loaned frames', 'not measured', null);
   const sd = report.slowdown;
   if (sd?.slowdownPercent !== undefined) add('demo solver slowdown ≤ 5 % at half capacity', `${sd.slowdownPercent.toFixed(1)} %`, sd.slowdownPercent <= 5);
   else add('demo solver slowdown ≤ 5 % at half capacity', 'not measured', null);
@@ -349,6 +355,10 @@ function printReport(report) {
   console.log('\nhost thread ingest() vs copy of the same frame (median over frames, budget with room; frames back to back):');
   for (const [host, r] of Object.entries(report.hostcost)) {
     console.log(`  ${host.padEnd(7)} ${r.failed ? 'FAILED' : `ingest ${fmt(r.ingestMedianNs / 1e3)} us, copy ${fmt(r.memcpyMedianNs / 1e3)} us: ${fmt(r.ratio, 2)}×`}`);
+    if (r.loanMedianNs) {
+      console.log(`  ${''.padEnd(7)} loaned frame: fill + commit ${fmt(r.loanMedianNs / 1e3)} us = ${fmt(r.loanRatio, 2)}× copy; ` +
+        `frameBegin + commit alone ${fmt(r.loanOnlyMedianNs / 1e3)} us`);
+    }
   }
   const paced = report.hostcostPaced;
   if (paced?.ratio) {
@@ -361,6 +371,10 @@ function printReport(report) {
     console.log(`  ${sd.grid.join('x')} NavierStokes2d, ${sd.steps} steps, ${sd.framesPerStep} frame(s) of ${fmt(sd.frameBytes / MiB, 1)} MiB per step = ` +
       `${fmt(sd.ingestBytesPerSecond / 1e6)} MB/s (target ${fmt(sd.targetBytesPerSecond / 1e6)} MB/s = half of C++ capacity): ` +
       `${fmt(sd.solverSecondsWithout, 2)} s -> ${fmt(sd.solverSecondsWith, 2)} s = ${fmt(sd.slowdownPercent, 1)} %`);
+    if (sd.loanSlowdownPercent !== undefined) {
+      console.log(`  fields sampled into loaned frames: ${fmt(sd.solverSecondsWithout, 2)} s -> ` +
+        `${fmt(sd.solverSecondsWithLoan, 2)} s = ${fmt(sd.loanSlowdownPercent, 1)} %`);
+    }
   } else console.log(`  not measured: ${sd?.failed ?? sd?.skipped ?? 'n/a'}`);
   if (report.micro?.tasks) {
     console.log('\nNode micro-benchmarks (tinybench):');

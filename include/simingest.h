@@ -240,6 +240,80 @@ SIMINGEST_API simingest_status simingest_notify_room(simingest_ingestor* ingesto
                                                      simingest_room_callback callback,
                                                      void* user_data);
 
+/* ---- Loaned frames (zero-copy ingest) -------------------------------------
+ * Instead of handing simingest_ingest() arrays to copy, a solver can borrow
+ * the engine's own buffer for a frame, compute its columns straight into it
+ * and commit it: the engine then encodes that very memory, no copy made
+ * (docs/adr/0022-loaned-frames.md).
+ *
+ *   simingest_frame* frame = NULL;               // reused by every later begin
+ *   simingest_frame_begin(ing, "fields", step, time, &frame);
+ *   simingest_frame_column(frame, "vx", &data, &length);   // write length values
+ *   simingest_frame_commit(frame);               // or simingest_frame_abort()
+ *   ...
+ *   simingest_frame_free(&frame);
+ *
+ * Ownership and lifetime: the column memory belongs to the engine; it may be
+ * written (and read) from begin until commit or abort, and never after.
+ * Writing past a column's `length` is undefined behaviour (it overwrites the
+ * next column or the engine's bookkeeping); AddressSanitizer builds of
+ * libsimingest poison the gaps between columns, so ASan reports such a write.
+ * The values start undefined (a recycled buffer): write every one.
+ * A loan is charged to the memory budget at begin exactly as the same frame
+ * given to simingest_ingest() is, and blocks, fails or is refused by the same
+ * backpressure policy, except that "drop" refuses a loan with
+ * SIMINGEST_ERR_BACKPRESSURE (there is nothing yet to drop).
+ * Only streams routed "batch" lend frames.
+ *
+ * Errors: the message of a failing frame call is simingest_last_error() of the
+ * frame's ingestor on the calling thread (of NULL once it is closed). A frame
+ * committed or aborted twice, or committed after an abort, gives
+ * SIMINGEST_ERR_INVALID_ARGUMENT saying how it ended; a frame still open when
+ * its ingestor closes is reclaimed (counted in stats "loans.leaked") and any
+ * later commit or abort gives SIMINGEST_ERR_CLOSED.
+ * Thread safety: one frame handle must not be used by two threads at once,
+ * nor while its ingestor is being closed; different frames of one ingestor
+ * may be begun, written and committed on any threads at once. */
+typedef struct simingest_frame simingest_frame;
+
+/* Begin a loaned frame of `stream` at `step`, `time` (checked as in
+ * simingest_ingest()); the stream must declare a grid, whose product is the
+ * frame's row count (else simingest_frame_begin_rows()). `*frame` must be
+ * NULL (a handle is allocated) or a handle of an earlier begin whose frame
+ * ended (it is reused: no allocation). On failure a handle allocated here is
+ * freed and *frame stays NULL; a reused one keeps its ended frame. */
+SIMINGEST_API simingest_status simingest_frame_begin(simingest_ingestor* ingestor, const char* stream,
+                                                     int64_t step, double time, simingest_frame** frame);
+/* As simingest_frame_begin() with an explicit row count, for streams without
+ * a grid (on a grid stream `rows` must be 0 or the grid's product). */
+SIMINGEST_API simingest_status simingest_frame_begin_rows(simingest_ingestor* ingestor, const char* stream,
+                                                          int64_t step, double time, size_t rows,
+                                                          simingest_frame** frame);
+/* The number of columns of the frame's stream (its declared columns). */
+SIMINGEST_API simingest_status simingest_frame_column_count(const simingest_frame* frame, size_t* out_count);
+/* The buffer of column `name` of an open frame: *out_data (64-byte aligned)
+ * holds *out_length elements of the declared dtype. An undeclared name gives
+ * SIMINGEST_ERR_UNKNOWN_COLUMN naming it. */
+SIMINGEST_API simingest_status simingest_frame_column(simingest_frame* frame, const char* name, void** out_data,
+                                                      size_t* out_length);
+/* The same by declared position (0 .. count-1), with its name (valid while
+ * the ingestor is open) and dtype; any out-parameter may be NULL. */
+SIMINGEST_API simingest_status simingest_frame_column_at(simingest_frame* frame, size_t index,
+                                                         const char** out_name, simingest_dtype* out_dtype,
+                                                         void** out_data, size_t* out_length);
+/* Hand the frame to the engine: its "reject" columns are scanned for
+ * non-finite values (SIMINGEST_ERR_NON_FINITE refuses the frame and gives its
+ * buffer back), then the buffer is enqueued as simingest_ingest() enqueues
+ * its copy, in this call's order among the stream's frames. Either way the
+ * frame has ended: its memory must not be touched again. */
+SIMINGEST_API simingest_status simingest_frame_commit(simingest_frame* frame);
+/* End the frame without writing it; its buffer goes back to the engine. */
+SIMINGEST_API simingest_status simingest_frame_abort(simingest_frame* frame);
+/* Free a frame handle and set *frame to NULL; NULL or a pointer to NULL is a
+ * no-op. A frame still open is given back and counted as leaked. May be
+ * called after the ingestor is closed. */
+SIMINGEST_API void simingest_frame_free(simingest_frame** frame);
+
 /* Return when every frame ingested (by any thread) before this call began is
  * committed: written, fsynced, renamed into place and listed in the manifest.
  * Files open at that moment are closed, so readers see the data at once.

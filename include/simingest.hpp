@@ -10,6 +10,11 @@
 //                                          simingest::scalar("energy", energy)});
 //   ingestor.close();  // or let the destructor close (it cannot report a failure)
 //
+// Zero copy: a LoanedFrame lends the engine's buffers (simingest.h "Loaned frames"):
+//   simingest::LoanedFrame frame = ingestor.begin_frame("fields", step, time);
+//   auto vx = frame.column<float>("vx");   // compute vx[0 .. vx.size) in place
+//   frame.commit();
+//
 // Thread safety is that of the C ABI: one Ingestor may be used from any number
 // of threads at once, except that close(), destruction and moves must not race
 // with other calls.
@@ -141,6 +146,105 @@ inline std::string inspect_json(const std::string& path) {
   return out;
 }
 
+// A column of a loaned frame: `size` elements of T in engine memory, valid
+// until the frame is committed or aborted.
+template <typename T>
+struct ColumnBuffer {
+  T* data = nullptr;
+  std::size_t size = 0;
+  T* begin() const noexcept { return data; }
+  T* end() const noexcept { return data + size; }
+  T& operator[](std::size_t i) const noexcept { return data[i]; }
+};
+
+// Owns one simingest_frame handle (simingest.h "Loaned frames"): the engine
+// lends the frame's column buffers, the caller writes them, commit() hands
+// them over without a copy. Move-only. Destroying a frame still open aborts
+// it; the handle is reused by Ingestor::begin_frame(frame, ...), so a loop
+// that keeps one LoanedFrame allocates nothing per step.
+class LoanedFrame {
+ public:
+  LoanedFrame() noexcept = default;
+  LoanedFrame(LoanedFrame&& other) noexcept
+      : handle_(std::exchange(other.handle_, nullptr)), ingestor_(other.ingestor_), open_(std::exchange(other.open_, false)) {}
+  LoanedFrame& operator=(LoanedFrame&& other) noexcept {
+    if (this != &other) {
+      release();
+      handle_ = std::exchange(other.handle_, nullptr);
+      ingestor_ = other.ingestor_;
+      open_ = std::exchange(other.open_, false);
+    }
+    return *this;
+  }
+  LoanedFrame(const LoanedFrame&) = delete;
+  LoanedFrame& operator=(const LoanedFrame&) = delete;
+  ~LoanedFrame() { release(); }
+
+  // The buffer of column `name`, whose dtype must be T's (else Error
+  // SIMINGEST_ERR_DTYPE_MISMATCH naming it).
+  template <typename T>
+  ColumnBuffer<T> column(const char* name) {
+    std::size_t count = 0;
+    check(simingest_frame_column_count(handle_, &count));
+    for (std::size_t i = 0; i < count; ++i) {
+      const char* column_name = nullptr;
+      simingest_dtype dtype{};
+      void* data = nullptr;
+      std::size_t length = 0;
+      check(simingest_frame_column_at(handle_, i, &column_name, &dtype, &data, &length));
+      if (std::strcmp(column_name, name) != 0) continue;
+      if (dtype != dtype_of<T>::value)
+        throw Error(SIMINGEST_ERR_DTYPE_MISMATCH, std::string("simingest: column \"") + name +
+                                                      "\" has dtype " + std::to_string(dtype) + ", not " +
+                                                      std::to_string(dtype_of<T>::value));
+      return ColumnBuffer<T>{static_cast<T*>(data), length};
+    }
+    void* data = nullptr;
+    std::size_t length = 0;
+    check(simingest_frame_column(handle_, name, &data, &length));  // throws: unknown column
+    return {};
+  }
+  // The untyped buffer of column `name` and its length in elements.
+  void* column_data(const char* name, std::size_t* length) {
+    void* data = nullptr;
+    std::size_t count = 0;
+    check(simingest_frame_column(handle_, name, &data, &count));
+    if (length != nullptr) *length = count;
+    return data;
+  }
+
+  void commit() {
+    open_ = false;
+    check(simingest_frame_commit(handle_));
+  }
+  void abort() {
+    open_ = false;
+    check(simingest_frame_abort(handle_));
+  }
+  bool is_open() const noexcept { return open_; }
+  simingest_frame* native_handle() const noexcept { return handle_; }
+
+ private:
+  friend class Ingestor;
+
+  void release() noexcept {
+    if (open_) simingest_frame_abort(handle_);  // a failure cannot be reported from here
+    simingest_frame_free(&handle_);
+    open_ = false;
+  }
+  void check(simingest_status status) const {
+    if (status == SIMINGEST_OK) return;
+    if (handle_ == nullptr) throw Error(status, "simingest: the frame was never begun");
+    // Once the ingestor is closed its messages are recorded under NULL.
+    const char* message = simingest_last_error(ingestor_);
+    throw Error(status, *message ? message : simingest_last_error(nullptr));
+  }
+
+  simingest_frame* handle_ = nullptr;
+  const simingest_ingestor* ingestor_ = nullptr;
+  bool open_ = false;
+};
+
 // Owns one simingest_ingestor. Move-only; the destructor closes it.
 class Ingestor {
  public:
@@ -199,6 +303,20 @@ class Ingestor {
     if (status == SIMINGEST_WOULD_BLOCK) return false;
     check(status);
     return true;
+  }
+
+  // Lends a frame of `stream` (simingest_frame_begin_rows(); `rows` 0: the
+  // grid's product). Write its columns, then commit() it.
+  LoanedFrame begin_frame(const char* stream, int64_t step, double time, std::size_t rows = 0) {
+    LoanedFrame frame;
+    begin_frame(frame, stream, step, time, rows);
+    return frame;
+  }
+  // The same into `frame`, reusing its handle; `frame` must not be open.
+  void begin_frame(LoanedFrame& frame, const char* stream, int64_t step, double time, std::size_t rows = 0) {
+    check(simingest_frame_begin_rows(open_handle(), stream, step, time, rows, &frame.handle_));
+    frame.ingestor_ = handle_;
+    frame.open_ = true;
   }
 
   // Returns when every frame ingested before the call is committed.

@@ -4,6 +4,7 @@
 export {
   Dataset,
   Ingestor,
+  LoanedFrame,
   nativeVersion,
   SimingestError,
   STATUS_CODES,

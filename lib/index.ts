@@ -30,6 +30,7 @@ export type {
   StageStats,
 } from './stats.js';
 export { Dataset } from './dataset.js';
+export { LoanedFrame, type LoanedColumn } from './loaned_frame.js';
 export type { QueryOptions, ResultArray } from './query.js';
 export type { GridResult } from './query_grid.js';
 export type { SubscribedFrame, SubscribeOptions, SubscribePolicy } from './subscription.js';

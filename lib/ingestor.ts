@@ -7,6 +7,7 @@ import { framesFromArrow, isArrowInput, type ArrowInput } from './arrow.js';
 import type { Config } from './config.js';
 import { expectArgument, SimingestError } from './errors.js';
 import { prepareFrame, type Frame, type PreparedFrame } from './frame.js';
+import { LoanedFrame } from './loaned_frame.js';
 import addon, { WOULD_BLOCK, type NativeIngestor } from './native.js';
 import type { QueryOptions } from './query.js';
 import type { GridResult } from './query_grid.js';
@@ -232,6 +233,33 @@ export class Ingestor implements AsyncDisposable {
     if (this.#closing) throw closedError();
     return subscribe((s, from, emit, queueFrames, disconnect) => this.#native.subscribe(s, from, emit, queueFrames, disconnect),
                      stream, options);
+  }
+
+  /**
+   * Lends a frame of `stream` (zero copy): its columns are typed arrays over
+   * the engine's own buffer (see LoanedFrame). Write every element, then
+   * commit(). `rows` is the row count of a stream without a grid (leave it out
+   * on a grid stream). Under the `block` policy this waits on the JavaScript
+   * thread when the budget is full, like nothing else here: keep loans for
+   * frames the budget holds comfortably. close() reclaims frames still open.
+   */
+  frameBegin(stream: string, step: number | bigint, time: number, rows?: number): LoanedFrame {
+    if (this.#closing) throw closedError();
+    expectArgument(typeof stream === 'string', 'a string', 'stream', stream);
+    expectArgument(
+      (typeof step === 'number' && Number.isSafeInteger(step)) || typeof step === 'bigint',
+      'a safe integer or a bigint',
+      'step',
+      step,
+    );
+    expectArgument(typeof time === 'number', 'a number', 'time', time);
+    expectArgument(
+      rows === undefined || (Number.isSafeInteger(rows) && rows > 0),
+      'a positive integer',
+      'rows',
+      rows,
+    );
+    return new LoanedFrame(this.#native.frameBegin(stream, step, time, rows ?? 0));
   }
 
   /**

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import nodeGypBuild = require('node-gyp-build');
 import { SimingestError } from './errors.js';
+import type { NativeLoanedFrame } from './loaned_frame.js';
 import type { NativeSubscribe } from './subscription.js';
 
 export interface NativeIngestor {
@@ -26,6 +27,8 @@ export interface NativeIngestor {
   query(stream: string, spec: NativeQuerySpec): NativeQueryStream;
   /** simingest_subscribe(): frames go to `emit`, the end as emit(null, error | null). */
   subscribe: NativeSubscribe;
+  /** simingest_frame_begin_rows(): a loaned frame (rows 0: the grid's product). */
+  frameBegin(stream: string, step: number | bigint, time: number, rows: number): NativeLoanedFrame;
 }
 
 /** What lib/query.ts hands the addon (already checked). */

@@ -171,3 +171,57 @@ TEST(HppVersion, version_matches_the_header) {
 }
 
 }  // namespace
+
+namespace {
+
+static_assert(!std::is_copy_constructible_v<simingest::LoanedFrame>, "move-only");
+static_assert(std::is_nothrow_move_constructible_v<simingest::LoanedFrame>, "movable");
+
+// LoanedFrame: typed column buffers over the engine's memory, commit without
+// a copy, a handle reused across frames, and misuse as simingest::Error.
+TEST_F(HppWrapper, a_loaned_frame_commits_what_was_written_and_reports_misuse) {
+  simingest::Ingestor ingestor(path_, kConfig);
+  simingest::LoanedFrame frame;
+  for (int64_t step = 0; step < 3; ++step) {
+    ingestor.begin_frame(frame, "fields", step, step * 0.5);
+    EXPECT_TRUE(frame.is_open());
+    auto vx = frame.column<float>("vx");
+    ASSERT_EQ(vx.size, 6u);
+    for (std::size_t i = 0; i < vx.size; ++i) vx[i] = static_cast<float>(step + i);
+    auto n = frame.column<uint16_t>("n");
+    for (auto& value : n) value = 7;
+    frame.commit();
+    EXPECT_FALSE(frame.is_open());
+  }
+  try {
+    frame.commit();
+    FAIL() << "a second commit must throw";
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(e.what(), "loaned frame (stream \"fields\", step 2): cannot commit: it was already committed");
+  }
+  {
+    simingest::LoanedFrame open = ingestor.begin_frame("fields", 9, 0.0);
+    try {
+      open.column<double>("vx");
+      FAIL() << "a dtype mismatch must throw";
+    } catch (const simingest::Error& e) {
+      EXPECT_EQ(e.status(), SIMINGEST_ERR_DTYPE_MISMATCH);
+    }
+    try {
+      open.column<float>("vy");
+      FAIL() << "an unknown column must throw";
+    } catch (const simingest::Error& e) {
+      EXPECT_EQ(e.status(), SIMINGEST_ERR_UNKNOWN_COLUMN);
+      EXPECT_STREQ(e.what(), "loaned frame (stream \"fields\", step 9): unknown column \"vy\"");
+    }
+  }  // destroyed open: aborted
+  ingestor.flush();
+  const json stats = json::parse(ingestor.stats_json());
+  EXPECT_EQ(stats["streams"]["fields"]["framesCommitted"], 3);
+  EXPECT_EQ(stats["loans"]["committed"], 3);
+  EXPECT_EQ(stats["loans"]["aborted"], 1);
+  EXPECT_EQ(stats["loans"]["open"], 0);
+}
+
+}  // namespace

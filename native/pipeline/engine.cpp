@@ -270,6 +270,8 @@ Status Engine::ingest(const char* stream, int64_t step, double time, const simin
   return impl_->admission.admit(stream, step, time, columns, ncolumns, nowait, message);
 }
 
+const std::shared_ptr<pipeline::LoanLedger>& Engine::loans() const noexcept { return impl_->loans; }
+
 void Engine::notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept {
   impl_->admission.notify_room(bytes, callback, user);
 }
@@ -296,6 +298,8 @@ void Engine::flush() {
 void Engine::close() {
   Impl& impl = *impl_;
   if (impl.closed.exchange(true, std::memory_order_acq_rel)) return;
+  // Loans still open are leaked: their buffers go back before the budget closes.
+  impl.loans->reclaim_all();
   // Before the flush: a barrier it sent later would find the workers stopped.
   impl.commit_timer.stop();
   Status status = Status::ok;
@@ -446,6 +450,9 @@ std::string Engine::stats_json() const {
   stages["fsync"] = stage_json(impl.stage_fsync);
   out["stages"] = stages;
   if (!impl.realtime.empty()) out["realtime"] = realtime_stats_json(impl);
+  const pipeline::LoanCounters loans = impl.loans->counters();
+  out["loans"] = {{"begun", loans.begun},         {"committed", loans.committed}, {"aborted", loans.aborted},
+                  {"refused", loans.refused},     {"leaked", loans.leaked},       {"open", loans.open}};
   return out.dump();
 }
 

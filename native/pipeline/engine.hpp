@@ -21,6 +21,10 @@
 
 namespace simingest {
 
+namespace pipeline {
+class LoanLedger;
+}
+
 // Hooks for tests; hosts leave them alone.
 struct EngineOptions {
   EngineOptions() = default;
@@ -81,6 +85,11 @@ class Engine {
   Status subscribe(const char* stream, const pipeline::SubscribeOptions& options,
                    simingest_subscription_callback callback, void* user,
                    std::unique_ptr<pipeline::Subscription>& out, std::string& message) noexcept;
+
+  // Loaned frames (zero-copy ingest; pipeline/frame_loan.hpp): the ledger
+  // that begins, commits and aborts them. Handles keep it, so it outlives
+  // the engine; close() reclaims the loans still open.
+  const std::shared_ptr<pipeline::LoanLedger>& loans() const noexcept;
 
   struct Impl;
 

@@ -50,6 +50,7 @@
 namespace simingest::pipeline {
 
 struct StreamState;
+struct FrameLoan;
 
 // What admission took from the budget and the pool for one frame.
 struct FrameCharge {
@@ -96,6 +97,17 @@ class FrameAdmission {
   Status admit(const char* stream, int64_t step, double time, const simingest_column* columns,
                std::size_t ncolumns, bool nowait, std::string& message) noexcept;
 
+  // Loaned frames (frame_loan_admission.cpp, through LoanLedger): begin
+  // charges the budget as ingest() does and lays out a buffer with `rows`
+  // values of every column for the host to write; commit scans the
+  // `nonFinite: "reject"` columns in place and enqueues the very buffer (the
+  // tail of admit() without the copy); give_back recycles it (abort, leak,
+  // a refused commit). Never throw.
+  Status begin_loan(const char* stream, int64_t step, double time, uint64_t rows, FrameLoan& loan,
+                    std::string& message) noexcept;
+  Status commit_loan(FrameLoan& loan, std::string& message) noexcept;
+  void give_back_loan(FrameLoan& loan) noexcept;
+
   // Engine::notify_room: calls back once about `bytes` of arrays might fit.
   void notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept;
 
@@ -129,6 +141,12 @@ class FrameAdmission {
                        FrameCharge& charge, const std::string& full, std::string& message);
   Status copy_and_scan(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
                        FrameCharge& charge, Frame*& frame, std::string& message);
+  // The charge's buffer, allocated now if the cache had none; on failure the
+  // charge is released.
+  Status ensure_buffer(StreamState& stream, FrameCharge& charge, std::string& message);
+  // A data frame, laid out and checked, leaves admission: counted, given its
+  // seq, enqueued, and the commit timer told.
+  void accept(StreamState& stream, Frame* frame) noexcept;
   void enqueue(Frame* frame) noexcept;
   // The router's realtime leg: one record into the stream's log, a copy to
   // each subscriber, then under ack-after-fsync the wait for its fsync. `scan`: check nonFinite "reject"

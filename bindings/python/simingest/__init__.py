@@ -39,6 +39,7 @@ from ._errors import (
 from ._frame import DTYPE_CODES
 from ._dataset import Dataset, open_dataset
 from ._ingestor import Ingestor
+from ._loan import LoanedFrame
 from ._query_stream import QueryStream
 from ._inspect import inspect_dataset, verify_dataset
 from ._native import LibraryNotFoundError, LibraryVersionError, library_path, status_string
@@ -67,6 +68,7 @@ __all__ = [
     "DtypeMismatchError",
     "FrameTooLargeError",
     "Ingestor",
+    "LoanedFrame",
     "InternalError",
     "InvalidArgumentError",
     "LengthMismatchError",

@@ -15,6 +15,7 @@ from ._config import config_document, config_json, declared_dtypes
 from ._errors import ClosedError, InvalidArgumentError, Status
 from ._frame import prepare_columns
 from ._frame_plan import FramePlan, build_plan
+from ._loan import LoanedFrame
 from ._query import Queryable, Source
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
@@ -208,6 +209,23 @@ class Ingestor(Queryable):
             status = function(handle, stream.encode("utf-8"), step, time, c_columns, len(c_columns))
             del keep  # the engine has copied every array
             return status
+        finally:
+            self._leave()
+
+    def frame_begin(self, stream: str, step: int, time: float, rows: Optional[int] = None) -> "LoanedFrame":
+        """Lends a frame of `stream`: its columns are numpy arrays over the engine's own
+        buffer (`simingest.LoanedFrame`). Write them, then ``commit()`` (no copy is made);
+        or use it as a context manager. `rows`: the row count of a stream without a grid
+        (on a grid stream the grid's product). The ingestor must stay open until the
+        frame ends; closing it reclaims a frame still open (counted as leaked)."""
+        if not isinstance(step, int) or not _INT64_MIN <= step <= _INT64_MAX:
+            raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT, f"step: expected an int64 but received {step!r}")
+        spec = self._stream_configs.get(stream)
+        grid = spec.get("grid") if isinstance(spec, Mapping) else None
+        handle = self._enter()
+        try:
+            return LoanedFrame(self, handle, stream, step, float(time), int(rows or 0),
+                               tuple(grid) if grid else None)
         finally:
             self._leave()
 
