@@ -65,6 +65,10 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   Ingestor(const Ingestor&) = delete;
   Ingestor& operator=(const Ingestor&) = delete;
 
+  // The handle of the NativeIngestor `object`, for opening an appender
+  // (appender.cpp); throws ERR_CLOSED once its close began.
+  static simingest_ingestor* HandleForAppender(Napi::Env env, Napi::Object object);
+
  private:
   friend void SettleCompletion(Napi::Env, Napi::Function, Ingestor*, Completion*);
 
