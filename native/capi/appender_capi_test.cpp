@@ -34,7 +34,7 @@ std::string config(int rows, const std::string& partition = "") {
     "grid": {"columns": {"v": "float32"}, "grid": [2, 2]},
     "live": {"columns": {"v": "float64"}, "route": "realtime"},
     "checked": {"columns": {"a": "int32", "b": {"dtype": "float64", "nonFinite": "reject"}},
-                "partition": {"timeSpan": 1.0}}},
+                "partition": {"time": 1.0}}},
     "workers": 2})";
 }
 
