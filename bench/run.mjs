@@ -112,7 +112,7 @@ function parseOptions(argv) {
     latencyFrames: option('latency-frames', 1_000_000, 200_000),
     routeCostRepeat: option('route-cost-repeat', 5, 2),
     tailFrames: option('tail-frames', 5000, 1000),
-    appenderRows: option('appender-rows', 20_000_000, 2_000_000),
+    appenderRows: option('appender-rows', 10_000_000, 2_000_000),
     appenderRowsBindings: option('appender-rows-bindings', 2_000_000, 500_000),
   };
 }
