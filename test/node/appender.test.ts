@@ -92,7 +92,7 @@ test('bad rows are refused with a code and a message naming the problem', async 
   const app = ing.appender('checked');
   assert.equal(code(() => app.append(1, 0.5, [1, 2, 3])),
                'ERR_INVALID_ARGUMENT: appender: stream "checked": a row has 2 values (a, b) but 3 were given');
-  assert.match(code(() => app.append(1, 0.5, [1.5, 2])), /^ERR_DTYPE_MISMATCH: Expected an integer from -2147483648 to 2147483647 for columns\.a but received 1\.5/);
+  assert.match(code(() => app.append(1, 0.5, [1.5, 2])), /^ERR_DTYPE_MISMATCH: Expected an integer from -2147483648 to 2147483647 for columns\.a but received number 1\.5/);
   assert.match(code(() => app.append(1, 0.5, [1, '2' as unknown as number])), /^ERR_DTYPE_MISMATCH: Expected a number for values\[1\] \(column b\)/);
   assert.match(code(() => app.append(1.5, 0.5, [1, 2])), /^ERR_INVALID_ARGUMENT: Expected a safe integer or a bigint for step/);
   assert.equal(code(() => app.append(1, 0.5, [1, NaN])),
