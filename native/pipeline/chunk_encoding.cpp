@@ -65,7 +65,14 @@ void Engine::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Column
     // One allocation per chunk, within the frames' encode reservation
     // (frame.hpp): compressed pages never need more than this.
     out.bytes.reserve(chunk_capacity(column.dtype, segments, config.page_bytes));
-    if (task.column < 2) {
+    // Step and time are one dictionary run per frame, unless appended rows
+    // brought arrays of their own values: then a dictionary would hold one
+    // entry per row (its hashing was a third of the appender's cost), so the
+    // chunk takes the array encoding (DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT;
+    // ADR 0021), which every reader decodes like any column.
+    bool arrays = false;
+    for (const auto& segment : segments) arrays |= !segment.is_scalar;
+    if (task.column < 2 && !arrays) {
       encoder.encode_dictionary(column, segments.data(), segments.size(), stats, out);
     } else {
       encoder.encode(column, segments.data(), segments.size(), stats, out);
