@@ -14,6 +14,9 @@ import sys
 import time as clock
 from pathlib import Path
 
+# The package of this checkout (SIMINGEST_LIBRARY names the library to load).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings" / "python"))
+
 CONFIG = {"streams": {"joints": {"columns": {f"q{j}": "float64" for j in range(8)}}}}
 
 
