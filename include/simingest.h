@@ -132,6 +132,10 @@ typedef enum simingest_status {
    * or not a directory, or a name is not valid UTF-8. simingest refuses to
    * follow or rewrite it (docs/adr/0011); the message names the path. */
   SIMINGEST_ERR_UNSAFE_LAYOUT = 21,
+  /* A handle that is not thread-safe (a simingest_appender) was called from
+   * a second thread while a call on it was in progress. The second call did
+   * nothing; the first one is unaffected. */
+  SIMINGEST_ERR_BUSY = 22,
   /* A bug in simingest. Please report the message. */
   SIMINGEST_ERR_INTERNAL = 99
 } simingest_status;
@@ -352,6 +356,76 @@ SIMINGEST_API simingest_status simingest_stats_json(simingest_ingestor* ingestor
  * *out_json is owned by the caller: free it with simingest_free().
  * Thread safety: any thread. */
 SIMINGEST_API simingest_status simingest_checkpoint(simingest_ingestor* ingestor, char** out_json);
+
+/* ---- Appender (rows one at a time) ------------------------------------------
+ * For data that comes a row at a time (diagnostics of every solver step): an
+ * appender gathers rows of one stream in column buffers inside the library,
+ * allocated once when it opens, and hands them to the engine as one frame
+ * every `appender.rows` rows (stream configuration, default 65536), once the
+ * first pending row is `appender.intervalMs` old (default 100; checked at
+ * each append, so a quiet appender keeps its rows until its next append or
+ * flush), before a row of another partition, and at flush and close. Each row
+ * keeps its own step and time in the dataset and in queries. Appending a row
+ * is one copy into those buffers: no allocation, no lock.
+ * Streams with a grid, and streams routed "realtime" or "both", take no
+ * appender (SIMINGEST_ERR_INVALID_ARGUMENT at open). docs/adr/0021-appender.md.
+ *
+ * Thread safety: an appender is for one thread at a time. A call made while
+ * another thread's call on the same appender is in progress returns
+ * SIMINGEST_ERR_BUSY and does nothing. Several appenders (of the same stream
+ * or not) may be used from several threads at once. */
+typedef struct simingest_appender simingest_appender;
+
+/* Open an appender of `stream`. On success *out receives a handle to release
+ * with simingest_appender_close(); on failure *out is untouched and the
+ * message is simingest_last_error(ingestor). Statuses: INVALID_ARGUMENT (a
+ * NULL argument, a grid stream, a stream routed realtime or both),
+ * UNKNOWN_STREAM, CLOSED, OUT_OF_MEMORY (its buffers: appender.rows rows).
+ * Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_appender_open(simingest_ingestor* ingestor, const char* stream,
+                                                       simingest_appender** out);
+
+/* Bytes of one row of values: the sum of the widths of the stream's columns. */
+SIMINGEST_API simingest_status simingest_appender_row_bytes(const simingest_appender* appender, size_t* out_bytes);
+
+/* Append one row: `values` holds the stream's columns in declared order,
+ * packed without padding, each in its declared dtype and native byte order
+ * (e.g. eight float64 columns: 64 bytes, a double[8]); any alignment. It is
+ * copied before the call returns. The library cannot check the layout of
+ * raw bytes: a host binding checks arity and types (Node, Python do).
+ * `time` must be finite, and values of a column under nonFinite "reject" must
+ * be finite (INVALID_ARGUMENT, NON_FINITE; counted as rejected frames).
+ * When the row makes the pending rows due (see above) they are handed to the
+ * engine first, which applies the backpressure policy like
+ * simingest_ingest(); its failure is returned. On any failure this row was
+ * not appended; pending rows stay pending for the next hand-off. After
+ * resumeFromStep a row with a step the dataset holds is skipped (OK).
+ * Statuses besides those: CLOSED (the ingestor closed), BUSY, and those of
+ * simingest_ingest(). The message is simingest_appender_last_error(). */
+SIMINGEST_API simingest_status simingest_appender_append_row(simingest_appender* appender, int64_t step,
+                                                             double time, const void* values);
+
+/* Hand the pending rows to the engine now, as one frame (as if
+ * simingest_ingest() of it returned: queries see them; simingest_flush() on
+ * the ingestor makes them durable). No rows pending: OK, nothing is done.
+ * Statuses: CLOSED, BUSY, those of simingest_ingest(). */
+SIMINGEST_API simingest_status simingest_appender_flush(simingest_appender* appender);
+
+/* Flush the appender, free it and set *appender to NULL. NULL or a pointer to
+ * NULL is a no-op returning OK. If the final flush fails the handle is freed
+ * all the same and the failure is returned (message:
+ * simingest_appender_last_error(NULL)). An appender may outlive its ingestor:
+ * simingest_close() and simingest_close_async() hand every open appender's
+ * pending rows to the engine before it closes; the appender then refuses
+ * every call but this one with SIMINGEST_ERR_CLOSED. Closing an ingestor
+ * must not race with a call on one of its appenders. */
+SIMINGEST_API simingest_status simingest_appender_close(simingest_appender** appender);
+
+/* The message of the calling thread's last failed call on an appender
+ * (`appender` is not consulted beyond that: the record is per thread, like
+ * simingest_last_error()), or "". Valid until that thread's next appender
+ * call. Never NULL. */
+SIMINGEST_API const char* simingest_appender_last_error(const simingest_appender* appender);
 
 /* ---- Completion without waiting (event-loop hosts) -------------------------
  *

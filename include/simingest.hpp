@@ -243,6 +243,69 @@ class LoanedFrame {
   simingest_frame* handle_ = nullptr;
   const simingest_ingestor* ingestor_ = nullptr;
   bool open_ = false;
+// Owns one simingest_appender: rows of one stream, one call per row
+// (simingest.h "Appender"). Move-only; the destructor closes it (handing the
+// pending rows to the engine, a failure unreported: call close() to see it).
+// One thread at a time; it may outlive its Ingestor (then append() throws
+// SIMINGEST_ERR_CLOSED).
+//
+//   simingest::Appender joints = ingestor.appender("joints");
+//   double q[8] = {...};
+//   joints.append(step, time, q);          // the stream's columns, packed
+//   joints.append_values(step, time, 1.0, 2.0f, int32_t{3});  // each value its column's type
+class Appender {
+ public:
+  Appender() = default;
+  explicit Appender(simingest_appender* handle) noexcept : handle_(handle) {}
+  Appender(Appender&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  Appender& operator=(Appender&& other) noexcept {
+    if (this != &other) {
+      simingest_appender_close(&handle_);
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  Appender(const Appender&) = delete;
+  Appender& operator=(const Appender&) = delete;
+  ~Appender() { simingest_appender_close(&handle_); }
+
+  // One row: row_bytes() bytes, the stream's columns in declared order, packed.
+  void append(int64_t step, double time, const void* values) {
+    check(simingest_appender_append_row(open_handle(), step, time, values));
+  }
+  // One row given as values, each of its column's element type (packed here).
+  template <typename... T>
+  void append_values(int64_t step, double time, T... values) {
+    static_assert(sizeof...(T) > 0, "a row has at least one value");
+    unsigned char row[(sizeof(T) + ...)];
+    std::size_t at = 0;
+    ((std::memcpy(row + at, &values, sizeof(T)), at += sizeof(T)), ...);
+    append(step, time, row);
+  }
+  // Hands the pending rows to the engine now (no rows: nothing).
+  void flush() { check(simingest_appender_flush(open_handle())); }
+  std::size_t row_bytes() const {
+    std::size_t bytes = 0;
+    check(simingest_appender_row_bytes(open_handle(), &bytes));
+    return bytes;
+  }
+  // Flushes and frees the appender; throws if that flush failed (freed either way).
+  void close() {
+    const simingest_status status = simingest_appender_close(&handle_);
+    if (status != SIMINGEST_OK) throw Error(status, simingest_appender_last_error(nullptr));
+  }
+  bool is_open() const noexcept { return handle_ != nullptr; }
+  simingest_appender* native_handle() const noexcept { return handle_; }
+
+ private:
+  simingest_appender* open_handle() const {
+    if (!handle_) throw Error(SIMINGEST_ERR_CLOSED, "simingest: the appender is closed");
+    return handle_;
+  }
+  void check(simingest_status status) const {
+    if (status != SIMINGEST_OK) throw Error(status, simingest_appender_last_error(handle_));
+  }
+  simingest_appender* handle_ = nullptr;
 };
 
 // Owns one simingest_ingestor. Move-only; the destructor closes it.
@@ -352,6 +415,13 @@ class Ingestor {
     const simingest_status status = simingest_close(&handle_);
     // The handle is gone: a failed close leaves its message under NULL.
     if (status != SIMINGEST_OK) throw Error(status, simingest_last_error(nullptr));
+  }
+
+  // An appender of `stream` (simingest_appender_open()).
+  Appender appender(const std::string& stream) {
+    simingest_appender* handle = nullptr;
+    check(simingest_appender_open(open_handle(), stream.c_str(), &handle));
+    return Appender(handle);
   }
 
   bool is_open() const noexcept { return handle_ != nullptr; }

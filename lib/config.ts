@@ -77,6 +77,12 @@ export interface StreamConfig {
   metadata?: { [key: string]: JsonValue };
   /** This stream's `commitIntervalMs` (overrides the dataset's; 0: never). */
   commitIntervalMs?: number;
+  /**
+   * A row appender's hand-off (`Ingestor.appender()`, ADR 0021): its rows go to the engine as one
+   * frame once `rows` have gathered (1..16777216, default 65536) or the first pending row is
+   * `intervalMs` old (checked at each append; default 100, 0: no limit), and at flush/close.
+   */
+  appender?: { rows?: number; intervalMs?: number };
 }
 
 /** The realtime log of a `realtime` or `both` stream (docs/ON_DISK.md "The realtime log"). */

@@ -2,6 +2,7 @@
 // twice: one copy of the addon state and one SimingestError class, so
 // `instanceof` holds for errors whether the caller imported or required.
 export {
+  Appender,
   Dataset,
   Ingestor,
   LoanedFrame,

@@ -1,6 +1,7 @@
 // simingest: ingest the arrays of a running simulation into a crash-safe,
 // time-partitioned Parquet dataset without stalling the solver.
 export { Ingestor, nativeVersion, type WritableOptions } from './ingestor.js';
+export { Appender } from './appender.js';
 export { SimingestError, STATUS_CODES, type SimingestErrorCode } from './errors.js';
 export type {
   BackpressurePolicy,

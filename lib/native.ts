@@ -66,8 +66,17 @@ export interface NativeDataset {
   close(): void;
 }
 
+/** simingest_appender_* (native/node/appender.cpp); the row's values are in the staging buffer. */
+export interface NativeAppender {
+  appendRow(step: number | bigint, time: number): void;
+  flush(): void;
+  close(): void;
+  rowBytes(): number;
+}
+
 interface Addon {
   NativeIngestor: { open(path: string, configJson: string): Promise<NativeIngestor> };
+  NativeAppender: new (ingestor: NativeIngestor, stream: string, staging: ArrayBuffer) => NativeAppender;
   NativeDataset: { open(path: string): Promise<NativeDataset> };
   setErrorClass(errorClass: typeof SimingestError): void;
   version(): string;

@@ -29,6 +29,7 @@ const TABLE: Record<SimingestErrorCode, Mapping> = {
   ERR_RESOURCE_LIMIT: { http: 503, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
   ERR_OUT_OF_MEMORY: { http: 503, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
   ERR_CLOSED: { http: 503, grpc: GrpcStatus.UNAVAILABLE },
+  ERR_BUSY: { http: 503, grpc: GrpcStatus.UNAVAILABLE },
   ERR_NO_SPACE: { http: 507, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
   // The server or its storage failed.
   ERR_IO: { http: 500, grpc: GrpcStatus.INTERNAL },

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <cstdlib>
 #include <limits>
 #include <filesystem>
@@ -163,6 +164,40 @@ TEST_F(HppWrapper, moving_transfers_ownership_and_the_destructor_closes) {
   reopened = std::move(other);
   simingest::Ingestor again(path_, kConfig);
   EXPECT_TRUE(again.is_open());
+}
+
+TEST_F(HppWrapper, an_appender_packs_values_and_throws_with_the_status_and_message) {
+  static_assert(!std::is_copy_constructible_v<simingest::Appender>, "move-only");
+  simingest::Ingestor ingestor(path_, kConfig);
+  simingest::Appender rows = ingestor.appender("diagnostics");
+  EXPECT_EQ(rows.row_bytes(), 12u);  // float64 then int32, packed
+  rows.append_values(0, 0.0, 1.5, int32_t{3});
+  unsigned char packed[12];
+  const double energy = 2.5;
+  const int32_t count = 4;
+  std::memcpy(packed, &energy, 8);
+  std::memcpy(packed + 8, &count, 4);
+  rows.append(1, 0.1, packed);
+  try {
+    rows.append_values(2, 0.2, std::numeric_limits<double>::infinity(), int32_t{5});
+    FAIL() << "expected a throw";
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_NON_FINITE);
+    EXPECT_STREQ(e.what(), "stream \"diagnostics\": appended row at step 2: column \"energy\" is +Infinity but its "
+                           "nonFinite policy is \"reject\"");
+  }
+  try {
+    (void)ingestor.appender("fields");
+    FAIL() << "expected a throw";
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_INVALID_ARGUMENT);
+  }
+  simingest::Appender moved = std::move(rows);
+  EXPECT_FALSE(rows.is_open());
+  moved.close();
+  EXPECT_THROW(moved.append_values(3, 0.3, 1.0, int32_t{1}), simingest::Error);
+  ingestor.flush();
+  EXPECT_EQ(json::parse(ingestor.stats_json())["streams"]["diagnostics"]["rowsCommitted"], 2);
 }
 
 TEST(HppVersion, version_matches_the_header) {

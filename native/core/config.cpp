@@ -350,10 +350,23 @@ int64_t read_commit_interval(const Json& j, const std::string& path) {
   return read_signed(j, path, 0, 2147483647, "an integer from 0 (never) to 2147483647 milliseconds");
 }
 
+// A row appender's hand-off (ADR 0021). The row bound keeps one appender's
+// buffer (rows x row bytes) well inside any sensible memory budget.
+AppenderConfig parse_appender(const Json& j, const std::string& path) {
+  require_object(j, path, "an object");
+  reject_unknown_keys(j, path, {"rows", "intervalMs"});
+  AppenderConfig appender;
+  if (const Json* rows = find_key(j, "rows"))
+    appender.rows = read_signed(*rows, join(path, "rows"), 1, 16777216, "an integer from 1 to 16777216");
+  if (const Json* interval = find_key(j, "intervalMs"))
+    appender.interval_ms = read_commit_interval(*interval, join(path, "intervalMs"));
+  return appender;
+}
+
 StreamConfig parse_stream(const std::string& name, const Json& j, const std::string& path) {
   require_object(j, path, "an object");
   reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite", "route", "realtime", "metadata",
-                                "commitIntervalMs"});
+                                "commitIntervalMs", "appender"});
   StreamConfig stream;
   stream.name = name;
 
@@ -386,6 +399,8 @@ StreamConfig parse_stream(const std::string& name, const Json& j, const std::str
     stream.metadata_json = read_stream_metadata(*metadata, join(path, "metadata"));
   if (const Json* interval = find_key(j, "commitIntervalMs"))
     stream.commit_interval_ms = read_commit_interval(*interval, join(path, "commitIntervalMs"));
+  if (const Json* appender = find_key(j, "appender"))
+    stream.appender = parse_appender(*appender, join(path, "appender"));
   return stream;
 }
 

@@ -60,6 +60,14 @@ struct RealtimeConfig {
   bool compact = true;
 };
 
+// A row appender's hand-off (stream key `appender`, ADR 0021): its rows go to
+// the engine as one frame once `rows` have gathered or `interval_ms` has
+// passed since the first of them (checked at each append), and at flush.
+struct AppenderConfig {
+  int64_t rows = 65536;      // 1 .. 16777216
+  int64_t interval_ms = 100; // 0: no time limit
+};
+
 struct StreamConfig {
   std::string name;
   std::vector<ColumnConfig> columns;  // in the order the document lists them
@@ -72,6 +80,7 @@ struct StreamConfig {
   std::string metadata_json;
   // commitIntervalMs of this stream; unset: the dataset's (Config::commit_interval_ms).
   std::optional<int64_t> commit_interval_ms;
+  AppenderConfig appender;
 };
 
 // When ingest() of a frame on the realtime path returns: once the frame is

@@ -2,6 +2,7 @@
 // load time, before any other export is used.
 #include <napi.h>
 
+#include "appender.hpp"
 #include "dataset.hpp"
 #include "ingestor.hpp"
 #include "inspect.hpp"
@@ -48,6 +49,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->dataset_class = Napi::Persistent(dataset);
   data->loaned_frame_class = Napi::Persistent(LoanedFrame::Define(env));
   exports.Set("NativeDataset", dataset);
+  exports.Set("NativeAppender", Appender::Define(env));
   exports.Set("setErrorClass", Napi::Function::New<SetErrorClass>(env, "setErrorClass"));
   exports.Set("version", Napi::Function::New<Version>(env, "version"));
   exports.Set("statusString", Napi::Function::New<StatusString>(env, "statusString"));

@@ -130,6 +130,13 @@ void Ingestor::CloseAtTeardown(Ingestor* self) {
   if (self->handle_ != nullptr) simingest_close(&self->handle_);
 }
 
+simingest_ingestor* Ingestor::HandleForAppender(Napi::Env env, Napi::Object object) {
+  Ingestor* self = Unwrap(object);
+  if (self == nullptr) ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "appender: not an ingestor");
+  self->ThrowIfClosed(env);
+  return self->handle_;
+}
+
 void Ingestor::ThrowIfClosed(Napi::Env env) const {
   if (closing_) ThrowError(env, SIMINGEST_ERR_CLOSED, "the ingestor is closed");
 }

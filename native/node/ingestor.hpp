@@ -69,6 +69,9 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   // The loans still open (loaned_frame.hpp): detached when this closes.
   void AdoptLoan(LoanState* loan);
   void ForgetLoan(LoanState* loan);
+  // The handle of the NativeIngestor `object`, for opening an appender
+  // (appender.cpp); throws ERR_CLOSED once its close began.
+  static simingest_ingestor* HandleForAppender(Napi::Env env, Napi::Object object);
 
  private:
   friend void SettleCompletion(Napi::Env, Napi::Function, Ingestor*, Completion*);

@@ -40,20 +40,30 @@ void make_held_batches(const std::vector<Frame*>& held, const query::ResolvedQue
   std::vector<query::MemoryFrame> views;
   views.reserve(held.size());
   const std::size_t ndeclared = config.columns.size();
-  for (const Frame* frame : held) {
-    if (!resolved.selects(frame->step, frame->time)) continue;
+  // One view of `rows` rows from `first` on, all of one step and time.
+  const auto add_view = [&](const Frame* frame, int64_t step, double time, uint64_t first, uint64_t rows) {
+    if (!resolved.selects(step, time)) return;
     query::MemoryFrame view;
-    view.step = frame->step;
-    view.time = frame->time;
-    view.rows = frame->rows;
+    view.step = step;
+    view.time = time;
+    view.rows = rows;
     view.columns.assign(ndeclared, nullptr);
     view.is_scalar.assign(ndeclared, false);
     for (const auto& column : resolved.columns) {
       const auto& source = frame->columns[column.declared_index];
-      view.columns[column.declared_index] = static_cast<const unsigned char*>(source.data);
+      const std::size_t offset = source.is_scalar ? 0 : first * dtype_size(config.columns[column.declared_index].dtype);
+      view.columns[column.declared_index] = static_cast<const unsigned char*>(source.data) + offset;
       view.is_scalar[column.declared_index] = source.is_scalar;
     }
     views.push_back(std::move(view));
+  };
+  for (const Frame* frame : held) {
+    if (frame->row_steps == nullptr) {
+      add_view(frame, frame->step, frame->time, 0, frame->rows);
+      continue;
+    }
+    // Appended rows (ADR 0021): each row is a frame of its own step and time.
+    for (uint64_t r = 0; r < frame->rows; ++r) add_view(frame, frame->row_steps[r], frame->row_times[r], r, 1);
   }
   std::size_t next = 0;
   while (auto batch = query::next_memory_batch(views, next, resolved, memory, config.name))

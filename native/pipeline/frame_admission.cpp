@@ -80,8 +80,8 @@ Status FrameAdmission::admit(const char* stream_c_name, int64_t step, double tim
 
     frame->kind = Frame::Kind::data;
     frame->stream = stream->index;
-    frame->step = step;
-    frame->time = time;
+    frame->step = frame->step_min = frame->step_max = step;
+    frame->time = frame->time_min = frame->time_max = time;
     frame->rows = shape.rows;
     frame->bytes_in = shape.bytes_in;
     frame->buffer_charge = charge.buffer.capacity;

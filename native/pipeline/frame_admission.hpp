@@ -52,6 +52,19 @@ namespace simingest::pipeline {
 struct StreamState;
 struct FrameLoan;
 
+// Rows gathered by a RowAppender (row_appender.hpp), handed over as one
+// frame whose rows keep their own step and time (ADR 0021). Every array
+// has `rows` elements; `columns` lists the stream's columns in declared order.
+struct RowBatch {
+  const simingest_column* columns = nullptr;
+  const int64_t* steps = nullptr;
+  const double* times = nullptr;
+  uint64_t rows = 0;
+  int64_t partition = 0;  // every row's (the appender cuts a batch where it changes)
+  int64_t step_min = 0, step_max = 0;
+  double time_min = 0, time_max = 0;
+};
+
 // What admission took from the budget and the pool for one frame.
 struct FrameCharge {
   uint64_t buffer_bytes = 0;  // header, column table and padded arrays
@@ -107,6 +120,11 @@ class FrameAdmission {
                     std::string& message) noexcept;
   Status commit_loan(FrameLoan& loan, std::string& message) noexcept;
   void give_back_loan(FrameLoan& loan) noexcept;
+  // A RowAppender's rows as one frame (frame_admission_rows.cpp): charged,
+  // copied and enqueued like admit()'s, under the same invariant. The
+  // appender checked time, partition, non-finite values and the resume skip
+  // row by row. Never throws.
+  Status admit_rows(StreamState& stream, const RowBatch& batch, std::string& message) noexcept;
 
   // Engine::notify_room: calls back once about `bytes` of arrays might fit.
   void notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept;

@@ -47,7 +47,9 @@ _STREAM = {
     "route": "route",
     "realtime": "realtime",
     "commit_interval_ms": "commitIntervalMs",
+    "appender": "appender",
 }
+_APPENDER = {"rows": "rows", "interval_ms": "intervalMs"}
 _REALTIME = {
     "every_steps": "everySteps",
     "sync_every_ms": "syncEveryMs",
@@ -102,6 +104,7 @@ def _stream(value: Any) -> Any:
             "columns": _each_value(_column),
             "partition": lambda v: _rename(v, _PARTITION),
             "realtime": lambda v: _rename(v, _REALTIME),
+            "appender": lambda v: _rename(v, _APPENDER),
         },
     )
 

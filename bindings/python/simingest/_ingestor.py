@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Union
 
 from . import _native
 from ._config import config_document, config_json, declared_dtypes
-from ._errors import ClosedError, InvalidArgumentError, Status
+from ._errors import ClosedError, InvalidArgumentError, Status, error_for
 from ._frame import prepare_columns
 from ._frame_plan import FramePlan, build_plan
 from ._loan import LoanedFrame
@@ -294,6 +294,26 @@ class Ingestor(Queryable):
             return AsyncSubscription(self._lib, handle, stream, from_step, queue_frames, policy, max_buffered)
         finally:
             self._leave()
+
+    def appender(self, stream: str):
+        """An `Appender` of `stream`: rows one call each, ``append(step, time, *values)``
+        (ADR 0021). Close it (or use it as a context manager) before closing the
+        ingestor, or let the ingestor's close hand its pending rows to the engine; after
+        that every call on it raises `ClosedError`."""
+        from ._appender import Appender, AppenderPointer, declare
+
+        declare(self._lib, _native.IngestorPointer)
+        dtypes = self._dtypes.get(stream)
+        handle = self._enter()
+        try:
+            out = AppenderPointer()
+            status = self._lib.simingest_appender_open(handle, stream.encode("utf-8"), ctypes.byref(out))
+            if status:
+                text = self._lib.simingest_last_error(handle)
+                raise error_for(status, text.decode("utf-8", "replace") if text else "")
+        finally:
+            self._leave()
+        return Appender(self._lib, out, stream, dtypes or {})
 
     def flush(self) -> None:
         """Returns once every frame ingested before the call is committed and visible to readers."""
