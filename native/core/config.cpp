@@ -414,6 +414,24 @@ CompressionConfig parse_compression(const Json& j, const std::string& path) {
   return compression;
 }
 
+// {"id": <0..count-1>, "count": <1..kMaxWriters>}; id is checked against
+// count here so that every host gets the same message.
+WriterConfig parse_writer(const Json& j, const std::string& path) {
+  require_object(j, path, "an object {\"id\", \"count\"}");
+  reject_unknown_keys(j, path, {"id", "count"});
+  const Json* id = find_key(j, "id");
+  const Json* count = find_key(j, "count");
+  if (!count) fail(join(path, "count"), "required but missing");
+  if (!id) fail(join(path, "id"), "required but missing");
+  WriterConfig writer;
+  writer.count = static_cast<uint32_t>(read_unsigned(*count, join(path, "count"), 1, kMaxWriters,
+                                                     "an integer from 1 to " + std::to_string(kMaxWriters)));
+  writer.id = static_cast<uint32_t>(read_unsigned(*id, join(path, "id"), 0, writer.count - 1,
+                                                  "an integer from 0 to " + std::to_string(writer.count - 1) +
+                                                      " (writer.count is " + std::to_string(writer.count) + ")"));
+  return writer;
+}
+
 BackpressureConfig parse_backpressure(const Json& j, const std::string& path) {
   const std::initializer_list<std::pair<std::string_view, BackpressurePolicy>> policies = {
       {"block", BackpressurePolicy::block},
@@ -579,7 +597,7 @@ Config parse_config(std::string_view json_text) {
   reject_unknown_keys(doc, "",
                       {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",
                        "memoryLimit", "queryMemoryLimit", "workers", "backpressure", "affinity",
-                       "resumeFromStep", "verifyOnOpen", "durability", "commitIntervalMs", "schemaEvolution"});
+                       "resumeFromStep", "verifyOnOpen", "durability", "commitIntervalMs", "schemaEvolution", "writer"});
   Config config;
 
   const Json* streams = find_key(doc, "streams");
@@ -632,6 +650,15 @@ Config parse_config(std::string_view json_text) {
     config.durability = read_choice<Durability>(
         *value, "durability",
         {{"ack-after-accept", Durability::ack_after_accept}, {"ack-after-fsync", Durability::ack_after_fsync}});
+  if (const Json* value = find_key(doc, "writer")) {
+    config.writer = parse_writer(*value, "writer");
+    // A shared dataset's readers union the writers' manifests; merging their
+    // realtime logs as well is not built yet (docs/adr/0020-shared-datasets.md).
+    for (const StreamConfig& stream : config.streams)
+      if (stream.route != StreamRoute::batch)
+        fail(join(join("streams", stream.name), "route"),
+             "only \"batch\" is supported in a shared dataset (writer is set)");
+  }
   if (const Json* value = find_key(doc, "schemaEvolution"))
     config.schema_evolution = read_choice<SchemaEvolution>(
         *value, "schemaEvolution", {{"strict", SchemaEvolution::strict}, {"additive", SchemaEvolution::additive}});

@@ -111,6 +111,17 @@ struct AffinityConfig {
 // byte and compares the whole file's CRC-32C.
 enum class VerifyMode { footer, full };
 
+// One of `count` cooperating writers of a shared dataset (docs/adr/0020-shared-datasets.md):
+// from C the MPI rank and size. 0 <= id < count; count >= 1.
+struct WriterConfig {
+  uint32_t id = 0;
+  uint32_t count = 1;
+};
+
+// The bound on `writer.count`: a shared dataset lists its writers' directories
+// on every open and every read, so the count is kept to what that stays fast for.
+inline constexpr uint32_t kMaxWriters = 65536;
+
 struct Config {
   std::vector<StreamConfig> streams;  // in the order the document lists them; at least one
   CompressionConfig compression;
@@ -137,6 +148,9 @@ struct Config {
   // What a reopened dataset accepts as a change of a stream's schema
   // (core/schema_evolution.hpp): strict, the default, accepts none.
   SchemaEvolution schema_evolution = SchemaEvolution::strict;
+  // Set: the dataset is shared, and this ingestor is one of its writers.
+  // Unset: a single-writer dataset, laid out exactly as before shared datasets.
+  std::optional<WriterConfig> writer;
 
   const StreamConfig* find_stream(std::string_view name) const noexcept;
   // The stream's own commitIntervalMs, else the dataset's.
