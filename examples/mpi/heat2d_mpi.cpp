@@ -129,8 +129,9 @@ int main(int argc, char** argv) {
   MPI_Type_commit(&column);
 
   const std::string path = per_rank ? std::string(args[0]) + "/writer=" + std::to_string(rank) : args[0];
-  const std::string writer =
-      per_rank || size == 1 ? "" : R"(, "writer": {"id": )" + std::to_string(rank) + ", \"count\": " + std::to_string(size) + "}";
+  const std::string writer = per_rank || size == 1 ? ""
+                                                  : R"(, "writer": {"id": )" + std::to_string(rank) +
+                                                        ", \"count\": " + std::to_string(size) + "}";
   const std::string config = R"({"streams": {"heat": {"columns": {"u": "float64"}, "grid": [)" +
                              std::to_string(ny) + ", " + std::to_string(nx) + R"(], "block": {"offset": [)" +
                              std::to_string(b.oy) + ", " + std::to_string(b.ox) + R"(], "shape": [)" +
@@ -147,7 +148,8 @@ int main(int argc, char** argv) {
 
     for (int step = 0; step <= steps; ++step) {
       if (step % every == 0) {
-        for (int i = 0; i < b.sy; ++i) std::memcpy(&frame[static_cast<std::size_t>(i) * b.sx], &u[b.at(i, 0)], b.sx * sizeof(double));
+        for (int i = 0; i < b.sy; ++i)
+          std::memcpy(&frame[static_cast<std::size_t>(i) * b.sx], &u[b.at(i, 0)], b.sx * sizeof(double));
         ingestor.ingest("heat", step, step * kR, {simingest::array("u", frame)});
       }
       if (step == steps) break;
@@ -168,7 +170,9 @@ int main(int argc, char** argv) {
       u.swap(next);
     }
     ingestor.close();
-    if (rank == 0) std::printf("heat2d_mpi: %d ranks (%dx%d) wrote %d steps of %dx%d to %s\n", size, dims[0], dims[1], steps, ny, nx, args[0]);
+    if (rank == 0)
+      std::printf("heat2d_mpi: %d ranks (%dx%d) wrote %d steps of %dx%d to %s\n", size, dims[0], dims[1], steps, ny,
+                  nx, args[0]);
   } catch (const simingest::Error& e) {
     std::fprintf(stderr, "heat2d_mpi: rank %d: simingest error %d (%s): %s\n", rank, static_cast<int>(e.status()),
                  simingest::status_string(e.status()), e.what());

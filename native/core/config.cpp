@@ -383,7 +383,8 @@ StreamConfig parse_stream(const std::string& name, const Json& j, const std::str
     stream.block = parse_grid_block(*block, join(path, "block"), stream.grid);
     stream.decomposed = true;
     for (const ColumnConfig& column : stream.columns)
-      if (column.name == kCellColumn) fail(join(columns_path, kCellColumn), "reserved: a stream with a block stores each row's global cell index in it");
+      if (column.name == kCellColumn)
+        fail(join(columns_path, kCellColumn), "reserved: a stream with a block stores each row's global cell index in it");
   }
   if (const Json* partition = find_key(j, "partition"))
     stream.partition = parse_partition(*partition, join(path, "partition"));

@@ -219,7 +219,8 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
     }
     // Last, so every reader that finds a column by its declared position
     // (step, time, then the columns) reads the files as before.
-    if (stream_config.block) stream->file_schema.columns.push_back({kCellColumn, Dtype::int64, ColumnEncoding::automatic});
+    if (stream_config.block)
+      stream->file_schema.columns.push_back({kCellColumn, Dtype::int64, ColumnEncoding::automatic});
     stream->file_metadata.push_back({"simingest.version", SIMINGEST_VERSION_STRING});
     stream->file_metadata.push_back({"simingest.stream", stream_config.name});
     stream->file_metadata.push_back({"simingest.schema", stream->schema_json});

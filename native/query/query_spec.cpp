@@ -73,7 +73,8 @@ ResolvedQuery resolve_query(const StreamConfig& stream, const QuerySpec& spec) {
   resolved.stream = stream.name;
   resolved.spec = spec;
   if (spec.assemble && !stream.decomposed)
-    throw Error(Status::invalid_argument, prefix + "assemble needs a grid stream written in blocks (config \"block\")");
+    throw Error(Status::invalid_argument,
+                prefix + "assemble needs a grid stream written in blocks (config \"block\")");
   // Assembly places each row by its cell, which the result then leaves out.
   const auto add_cell = [&] {
     if (spec.assemble) resolved.columns.push_back({kCellColumn, Dtype::int64, stream.columns.size()});
@@ -87,7 +88,8 @@ ResolvedQuery resolve_query(const StreamConfig& stream, const QuerySpec& spec) {
   std::unordered_set<std::string> seen;
   for (const std::string& name : *spec.columns) {
     if (spec.assemble && name == kCellColumn)
-      throw Error(Status::unknown_column, prefix + "column \"cell\" places the rows of an assembled field: leave it out");
+      throw Error(Status::unknown_column,
+                  prefix + "column \"cell\" places the rows of an assembled field: leave it out");
     if (is_reserved_column_name(name))
       throw Error(Status::unknown_column, prefix + "column " + quote_name(name) +
                                               " is always returned first: leave it out of the columns");
