@@ -159,6 +159,14 @@ export interface Config {
    * table. docs/ON_DISK.md "Schema evolution".
    */
   schemaEvolution?: 'strict' | 'additive';
+  /**
+   * Open the dataset as writer `id` of `count` cooperating writers (e.g. MPI rank and size): each
+   * writer commits into its own part `writer=<id>/` with its own manifest and lock, and readers
+   * (`openDataset`, inspect) see the union of every writer's committed files. Two processes with
+   * the same id: `ERR_DATASET_LOCKED`; a count other than the one the dataset was created with:
+   * `ERR_CONFIG`. Only `route: 'batch'` streams. docs/adr/0020-shared-datasets.md.
+   */
+  writer?: { id: number; count: number };
 }
 
 /** The declared dtype of a column, whichever way the config spelled it. */

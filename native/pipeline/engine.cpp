@@ -172,6 +172,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   storage::OpenOptions open_options;
   open_options.resume_from_step = impl->config.resume_from_step;
   open_options.verify_full = impl->config.verify_on_open == VerifyMode::full;
+  if (impl->config.writer) open_options.writer = storage::SharedWriter{impl->config.writer->id, impl->config.writer->count};
   impl->dataset = storage::Dataset::open(path, open_options);
   impl->recovery_json = impl->dataset->recovery().to_json();
   impl->durable_steps = impl->dataset->durable_steps();

@@ -37,6 +37,7 @@ _TOP = {
     "durability": "durability",
     "commit_interval_ms": "commitIntervalMs",
     "schema_evolution": "schemaEvolution",
+    "writer": "writer",
 }
 _STREAM = {
     "columns": "columns",
@@ -106,6 +107,14 @@ def _stream(value: Any) -> Any:
     )
 
 
+def _writer(value: Any) -> Any:
+    """`writer=(comm.rank, comm.size)` → {"id": rank, "count": size}; a mapping
+    (or anything else, for the engine to judge) passes through."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return {"id": value[0], "count": value[1]}
+    return value
+
+
 def config_document(settings: Mapping[str, Any]) -> Dict[str, Any]:
     """The camelCase document for keyword arguments / a config mapping."""
     return _rename(
@@ -115,6 +124,7 @@ def config_document(settings: Mapping[str, Any]) -> Dict[str, Any]:
             "streams": _each_value(_stream),
             "compression": lambda v: _rename(v, _COMPRESSION),
             "backpressure": lambda v: _rename(v, _BACKPRESSURE),
+            "writer": _writer,
         },
     )
 
