@@ -17,13 +17,11 @@
 // with -ffp-contract=off, so no fused multiply-add changes a rounding; the
 // decomposition changes no operand, so every rank count gives the same field).
 //
-// Each rank opens the dataset as writer `rank` of `size` (`writer: {id, count}`)
-// with its block declared in the stream config (`block: {offset, shape}`). With
-// --dataset-per-rank, rank r writes its own dataset <dataset>/writer=<r>
-// instead (for builds without shared datasets; readers then take the hive
-// directory, docs/MULTI_WRITER.md).
+// Each rank opens the dataset as writer `rank` of `size` (`writer: {id, count}`,
+// docs/adr/0020-shared-datasets.md) with its block declared in the stream
+// config (`block: {offset, shape}`); one rank alone writes a plain dataset.
 //
-// Usage: mpirun -np 4 heat2d_mpi <dataset> [nx ny steps every] [--dataset-per-rank]
+// Usage: mpirun -np 4 heat2d_mpi <dataset> [nx ny steps every]
 #include <mpi.h>
 
 #include <array>
@@ -96,14 +94,9 @@ int main(int argc, char** argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
 
-  bool per_rank = false;
-  std::vector<const char*> args;
-  for (int a = 1; a < argc; ++a) {
-    if (std::strcmp(argv[a], "--dataset-per-rank") == 0) per_rank = true;
-    else args.push_back(argv[a]);
-  }
+  const std::vector<const char*> args(argv + 1, argv + argc);
   if (args.size() != 1 && args.size() != 5) {
-    if (rank == 0) std::fprintf(stderr, "usage: %s <dataset> [nx ny steps every] [--dataset-per-rank]\n", argv[0]);
+    if (rank == 0) std::fprintf(stderr, "usage: %s <dataset> [nx ny steps every]\n", argv[0]);
     MPI_Finalize();
     return 2;
   }
@@ -128,10 +121,8 @@ int main(int argc, char** argv) {
   MPI_Type_vector(b.sy, 1, b.w(), MPI_DOUBLE, &column);
   MPI_Type_commit(&column);
 
-  const std::string path = per_rank ? std::string(args[0]) + "/writer=" + std::to_string(rank) : args[0];
-  const std::string writer = per_rank || size == 1 ? ""
-                                                  : R"(, "writer": {"id": )" + std::to_string(rank) +
-                                                        ", \"count\": " + std::to_string(size) + "}";
+  const std::string writer =
+      size == 1 ? "" : R"(, "writer": {"id": )" + std::to_string(rank) + ", \"count\": " + std::to_string(size) + "}";
   const std::string config = R"({"streams": {"heat": {"columns": {"u": "float64"}, "grid": [)" +
                              std::to_string(ny) + ", " + std::to_string(nx) + R"(], "block": {"offset": [)" +
                              std::to_string(b.oy) + ", " + std::to_string(b.ox) + R"(], "shape": [)" +
@@ -140,7 +131,7 @@ int main(int argc, char** argv) {
 
   int status = 0;
   try {
-    simingest::Ingestor ingestor(path, config);
+    simingest::Ingestor ingestor(args[0], config);
     std::vector<double> u(static_cast<std::size_t>(b.sy + 2) * b.w(), 0.0), next = u;
     for (int i = 0; i < b.sy; ++i)
       for (int j = 0; j < b.sx; ++j) u[b.at(i, j)] = initial(b.oy + i, b.ox + j, ny, nx);

@@ -9,10 +9,11 @@ the same operations in the same order as the C++ example (and as `solve()` below
 runs single-process), so every rank count writes the same field, bit for bit. Ranks form a 2D
 Cartesian grid; each keeps a halo of one cell, exchanged with its four neighbours every step.
 
-Each rank opens the dataset as writer `rank` of `size` (``writer=(rank, size)``) with its block in
-the stream config; ``--dataset-per-rank``: rank r writes its own dataset <dataset>/writer=<r>.
+Each rank opens the dataset as writer `rank` of `size` (``writer=(rank, size)``,
+docs/adr/0020-shared-datasets.md) with its block in the stream config; one rank alone writes a
+plain dataset.
 
-Usage: mpirun -np 4 python3 heat2d_mpi.py <dataset> [nx ny steps every] [--dataset-per-rank]
+Usage: mpirun -np 4 python3 heat2d_mpi.py <dataset> [nx ny steps every]
 """
 import sys
 
@@ -65,10 +66,9 @@ def main(argv):
 
     import simingest
 
-    per_rank = "--dataset-per-rank" in argv
-    args = [a for a in argv if a != "--dataset-per-rank"]
+    args = argv
     if len(args) not in (1, 5):
-        sys.exit("usage: heat2d_mpi.py <dataset> [nx ny steps every] [--dataset-per-rank]")
+        sys.exit("usage: heat2d_mpi.py <dataset> [nx ny steps every]")
     nx, ny, steps, every = (int(a) for a in args[1:]) if len(args) == 5 else (256, 192, 200, 10)
 
     world = MPI.COMM_WORLD
@@ -81,9 +81,8 @@ def main(argv):
 
     stream = {"columns": {"u": "float64"}, "grid": [ny, nx], "block": {"offset": [oy, ox], "shape": [sy, sx]}}
     settings = {"workers": 1, "streams": {"heat": stream}}
-    path = f"{args[0]}/writer={cart.rank}" if per_rank else args[0]
-    if not per_rank and world.size > 1:
-        settings["writer"] = {"id": cart.rank, "count": world.size}
+    if world.size > 1:
+        settings["writer"] = (cart.rank, world.size)
 
     # The block with a halo of one cell; the global boundary's halo stays 0 and is never read.
     u = np.zeros((sy + 2, sx + 2))
@@ -93,7 +92,7 @@ def main(argv):
     gj = np.arange(ox, ox + sx)[None, :]
     interior = (gi > 0) & (gi < ny - 1) & (gj > 0) & (gj < nx - 1)
     send, recv = np.empty(sy), np.empty(sy)
-    with simingest.Ingestor(path, config=settings) as ingestor:
+    with simingest.Ingestor(args[0], config=settings) as ingestor:
         for step in range(steps + 1):
             if step % every == 0:
                 ingestor.ingest("heat", step=step, time=step * R, columns={"u": np.ascontiguousarray(u[1:-1, 1:-1])})

@@ -1,14 +1,11 @@
 """examples/mpi (issue 17 item 4): heat2d_mpi in C++ (mpicxx, FindMPI) and in Python (mpi4py), run
-by `mpirun --oversubscribe -np 4`, each rank ingesting its block of a 2D heat equation every few
-steps; the output read back and compared bit for bit with the same scheme run single-process in
-numpy (examples/mpi/heat2d_mpi.py `solve`), through the query API (assembled), Ray Data, Dask and
-DuckDB.
-
-Two layouts: the ranks share one dataset (`writer: {id, count}`, issue 17 item 1; skipped with the
-reason while this build lacks it) and `--dataset-per-rank` (<out>/writer=<r>, one dataset per
-rank), which external engines read as one hive-partitioned table. Skipped, with the reason, when
-mpirun is missing.
+by `mpirun --oversubscribe -np 4`, each rank a writer of one shared dataset (`writer: {id, count}`)
+ingesting its block of a 2D heat equation every few steps; the output read back and compared bit
+for bit with the same scheme run single-process in numpy (examples/mpi/heat2d_mpi.py `solve`),
+through the query API (assembled), Ray Data, Dask and DuckDB. Skipped, with the reason, when mpirun
+is missing.
 """
+import glob
 import importlib.util
 import os
 import pathlib
@@ -22,6 +19,8 @@ import pytest
 from simingest_under_test import REPO, load
 
 simingest = load()
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
 if shutil.which("mpirun") is None:
     pytest.skip("mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)", allow_module_level=True)
 pytest.importorskip("mpi4py")
@@ -61,22 +60,6 @@ def mpirun(*args):
     return run(["mpirun", "--oversubscribe", "-np", str(RANKS), *map(str, args)], env=env)
 
 
-def shared_datasets_supported(tmp):
-    """Whether this build lets two writers (`writer: {id, count}`, issue 17 item 1) hold one dataset."""
-    def writer(id):
-        return simingest.Ingestor(tmp / "probe", config={"writer": {"id": id, "count": 2},
-                                                         "streams": {"s": {"columns": {"x": "int32"}}}})
-    try:
-        with writer(0), writer(1):
-            return True
-    except simingest.ConfigError as error:
-        if "writer" in str(error):
-            return False
-        raise
-    except simingest.DatasetLockedError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def cpp_example(tmp_path_factory):
     """heat2d_mpi built with CMake's FindMPI against an installed simingest."""
@@ -95,26 +78,21 @@ def cpp_example(tmp_path_factory):
     return out / "heat2d_mpi"
 
 
-@pytest.fixture(scope="module", params=[("cpp", "shared"), ("python", "shared"), ("cpp", "per-rank"),
-                                        ("python", "per-rank")], ids="-".join)
+@pytest.fixture(scope="module", params=["cpp", "python"])
 def output(request, tmp_path_factory):
-    """(layout, directory) of one run of an example with 4 ranks."""
-    kind, layout = request.param
-    if layout == "shared" and not shared_datasets_supported(tmp_path_factory.mktemp("probe")):
-        pytest.skip("this build has no shared datasets (config `writer`, issue 17 item 1): the ranks cannot "
-                    "write one dataset")
+    """The dataset one run of an example with 4 ranks wrote."""
+    kind = request.param
     command = [request.getfixturevalue("cpp_example")] if kind == "cpp" else [sys.executable,
                                                                               EXAMPLE / "heat2d_mpi.py"]
-    out = tmp_path_factory.mktemp(f"heat-{kind}-{layout}")
-    mpirun(*command, out, NX, NY, STEPS, EVERY, *(["--dataset-per-rank"] if layout == "per-rank" else []))
-    return layout, out
+    out = tmp_path_factory.mktemp(f"heat-{kind}")
+    mpirun(*command, out, NX, NY, STEPS, EVERY)
+    return out
 
 
-def parquet_files(out):
-    """The data files of every writer's dataset: the hive layout lists only committed files, in-progress
-    ones are hidden (a leading '.') and skipped by the glob."""
-    files = sorted(str(p) for p in out.rglob("*.parquet")
-                   if "heat" in p.relative_to(out).parts and not any(part[0] in "._" for part in p.relative_to(out).parts))
+def parquet_files(out, writer="*"):
+    """The committed data files of the writers' parts (docs/MULTI_WRITER.md): files being written are
+    hidden ('.part-….parquet.inprogress'), so the glob never matches them."""
+    files = sorted(glob.glob(f"{out}/writer={writer}/heat/**/*.parquet", recursive=True))
     assert files, f"no Parquet files under {out}"
     return files
 
@@ -132,27 +110,25 @@ def expect_field(steps, cells, u):
 # ---- the query API ----
 
 
-def test_the_query_api_reads_the_field(output):
-    layout, out = output
-    if layout == "shared":
-        with simingest.open_dataset(out) as ds:
-            grids = ds.query("heat", as_grid=True, assemble=True)
-        assert grids["step"].tolist() == WANT_STEPS
-        assert np.array_equal(bits(grids["u"]), bits(np.stack([WANT[s] for s in WANT_STEPS])))
-        return
-    # One dataset per rank: each holds its block, placed by `cell`; together every cell once.
+def test_the_query_api_assembles_the_field(output):
+    with simingest.open_dataset(output) as ds:
+        grids = ds.query("heat", as_grid=True, assemble=True)
+    assert grids["step"].tolist() == WANT_STEPS
+    assert np.array_equal(bits(grids["u"]), bits(np.stack([WANT[s] for s in WANT_STEPS])))
+
+
+def test_every_rank_wrote_its_block_into_its_part(output):
+    """Each writer's part holds its own block, every cell of every step exactly once over all ranks."""
     seen = np.zeros((len(WANT_STEPS), CELLS), dtype=np.int64)
     for rank in range(RANKS):
-        with simingest.open_dataset(out / f"writer={rank}") as ds:
-            table = ds.query("heat", columns=["u", "cell"])
-        steps = table.column("step").to_numpy()
-        cells = table.column("cell").to_numpy()
-        u = table.column("u").to_numpy()
+        files = parquet_files(output, rank)
+        table = pa.concat_tables(pq.read_table(f, columns=["step", "u", "cell"]) for f in files)
+        steps, cells, u = (table.column(c).to_numpy() for c in ("step", "cell", "u"))
         for k, step in enumerate(WANT_STEPS):
             rows = steps == step
             assert np.array_equal(bits(u[rows]), bits(WANT[step].reshape(-1)[cells[rows]]))
             seen[k, cells[rows]] += 1
-    assert (seen == 1).all(), "every cell of every step written by exactly one rank"
+    assert (seen == 1).all()
 
 
 # ---- external engines: DuckDB, Dask, Ray Data ----
@@ -160,14 +136,14 @@ def test_the_query_api_reads_the_field(output):
 
 def test_duckdb_reads_the_field(output):
     duckdb = pytest.importorskip("duckdb")
-    files = parquet_files(output[1])
+    files = parquet_files(output)
     table = arrow_table(duckdb.sql(f"SELECT step, cell, u FROM read_parquet({files!r})"))
     expect_field(table.column("step").to_numpy(), table.column("cell").to_numpy(), table.column("u").to_numpy())
 
 
 def test_dask_reads_the_field(output):
     dd = pytest.importorskip("dask.dataframe")
-    frame = dd.read_parquet(parquet_files(output[1]), columns=["step", "cell", "u"]).compute(scheduler="synchronous")
+    frame = dd.read_parquet(parquet_files(output), columns=["step", "cell", "u"]).compute(scheduler="synchronous")
     expect_field(frame["step"].to_numpy(), frame["cell"].to_numpy(), frame["u"].to_numpy())
 
 
@@ -180,8 +156,6 @@ def ray():
 
 
 def test_ray_data_reads_the_field(ray, output):
-    import pyarrow as pa
-
-    refs = ray.data.read_parquet(parquet_files(output[1])).select_columns(["step", "cell", "u"]).to_arrow_refs()
+    refs = ray.data.read_parquet(parquet_files(output)).select_columns(["step", "cell", "u"]).to_arrow_refs()
     table = pa.concat_tables(ray.get(refs))
     expect_field(table.column("step").to_numpy(), table.column("cell").to_numpy(), table.column("u").to_numpy())
