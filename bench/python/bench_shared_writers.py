@@ -4,10 +4,12 @@ writers cost.
   throughput   the same total (FRAMES frames of a 256x256 float32 grid, two
                columns) written by 1, 2 and 4 writer processes of one shared
                dataset, each writing its share; wall time from start to every
-               process closed. Aggregate MB/s, and the ratio to one writer.
+               process closed, timed from the moment all are open. Aggregate
+               MB/s, and the ratio to one writer.
   commits      WRITERS processes each committing COMMITS times (a flush after
                every small frame), then the time to open the dataset for
-               reading + one query, and simingest_inspect_json, median of 5.
+               reading + one query, and simingest_inspect_json, median of 5;
+               the same for one single-writer dataset with as many commits.
 
   SIMINGEST_LIBRARY=build-rel/libsimingest.so python3 bench/python/bench_shared_writers.py \
       [--frames 400] [--writers 8] [--commits 1250]
@@ -39,9 +41,13 @@ STREAMS = {"fields": {"columns": {"u": "float32", "v": "float32"}, "grid": list(
 SMALL = {"diag": {"columns": {"e": "float64"}}}
 
 
-def write_share(path, writer, count, frames):
+def write_share(path, writer, count, frames, ready, go):
     u = np.random.default_rng(writer).random(GRID, dtype=np.float32)
-    with simingest.Ingestor(path, streams=STREAMS, writer=(writer, count), workers=2) as ingestor:
+    # As many encoding threads in all as the machine has cores (2 here).
+    workers = max(1, 2 // count)
+    with simingest.Ingestor(path, streams=STREAMS, writer=(writer, count), workers=workers) as ingestor:
+        ready.wait()  # every process started, imported and opened: time the writing only
+        go.wait()
         for i in range(frames):
             ingestor.ingest("fields", step=i, time=float(i), columns={"u": u, "v": u})
 
@@ -53,14 +59,17 @@ def throughput(total_frames):
     for count in (1, 2, 4):
         with tempfile.TemporaryDirectory() as top:
             path = f"{top}/ds"
-            processes = [context.Process(target=write_share, args=(path, k, count, total_frames // count))
+            ready, go = context.Barrier(count + 1), context.Event()
+            processes = [context.Process(target=write_share, args=(path, k, count, total_frames // count, ready, go))
                          for k in range(count)]
-            start = time.perf_counter()
             for p in processes:
                 p.start()
+            ready.wait()
+            start = time.perf_counter()
+            go.set()
             for p in processes:
                 p.join()
-            seconds = time.perf_counter() - start
+            seconds = time.perf_counter() - start  # first ingest to every writer closed (all committed)
             assert all(p.exitcode == 0 for p in processes)
         out[f"{count}_writers"] = {"seconds": round(seconds, 3), "MBps": round(bytes_total / seconds / 1e6, 1)}
     for count in (2, 4):
@@ -70,7 +79,8 @@ def throughput(total_frames):
 
 def commit_many(path, writer, count, commits):
     latencies = []
-    with simingest.Ingestor(path, streams=SMALL, writer=(writer, count), workers=1) as ingestor:
+    shared = {"writer": (writer, count)} if count else {}
+    with simingest.Ingestor(path, streams=SMALL, workers=1, **shared) as ingestor:
         for step in range(commits):
             ingestor.ingest("diag", step=step, time=float(step), columns={"e": np.array([step * 0.5])})
             start = time.perf_counter()
@@ -79,7 +89,23 @@ def commit_many(path, writer, count, commits):
     return latencies
 
 
+def read_times(path, frames):
+    open_query, inspect = [], []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        with simingest.open_dataset(path) as ds:
+            ds.query("diag", steps=(0, 0))
+        open_query.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        report = simingest.inspect_dataset(path)
+        inspect.append(time.perf_counter() - t0)
+    assert report["streams"][0]["frames"] == frames
+    return round(statistics.median(open_query) * 1e3, 1), round(statistics.median(inspect) * 1e3, 1)
+
+
 def commits(writers, per_writer):
+    """`writers` processes committing `per_writer` times each, and, for scale,
+    one single-writer dataset with as many commits."""
     with tempfile.TemporaryDirectory() as top:
         path = f"{top}/ds"
         context = multiprocessing.get_context("spawn")
@@ -88,17 +114,10 @@ def commits(writers, per_writer):
             latencies = [x for part in pool.starmap(commit_many, [(path, k, writers, per_writer) for k in range(writers)])
                          for x in part]
         write_seconds = time.perf_counter() - start
-        open_query, inspect = [], []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            with simingest.open_dataset(path) as ds:
-                rows = ds.query("diag", steps=(0, 0)).num_rows
-            open_query.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            report = simingest.inspect_dataset(path)
-            inspect.append(time.perf_counter() - t0)
-        assert rows == writers
-        assert report["streams"][0]["frames"] == writers * per_writer
+        shared_open, shared_inspect = read_times(path, writers * per_writer)
+        single = f"{top}/single"
+        commit_many(single, 0, 0, writers * per_writer)
+        single_open, single_inspect = read_times(single, writers * per_writer)
         latencies.sort()
         return {
             "writers": writers,
@@ -106,8 +125,9 @@ def commits(writers, per_writer):
             "write_seconds": round(write_seconds, 2),
             "commit_latency_ms_p50": round(latencies[len(latencies) // 2] * 1e3, 2),
             "commit_latency_ms_p99": round(latencies[int(len(latencies) * 0.99)] * 1e3, 2),
-            "open_and_query_ms_median": round(statistics.median(open_query) * 1e3, 1),
-            "inspect_ms_median": round(statistics.median(inspect) * 1e3, 1),
+            "open_and_query_ms_median": shared_open,
+            "inspect_ms_median": shared_inspect,
+            "single_writer_same_commits": {"open_and_query_ms_median": single_open, "inspect_ms_median": single_inspect},
         }
 
 
