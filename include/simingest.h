@@ -136,6 +136,11 @@ typedef enum simingest_status {
    * a second thread while a call on it was in progress. The second call did
    * nothing; the first one is unaffected. */
   SIMINGEST_ERR_BUSY = 22,
+  /* An assembled query (SIMINGEST_QUERY_ASSEMBLE) found a step whose blocks do
+   * not tile the grid: cells no committed block covers (a writer's block is
+   * missing) or cells two blocks cover (overlapping blocks). The message names
+   * the step and the cells. */
+  SIMINGEST_ERR_BLOCK_MISMATCH = 23,
   /* A bug in simingest. Please report the message. */
   SIMINGEST_ERR_INTERNAL = 99
 } simingest_status;
@@ -715,6 +720,14 @@ typedef struct simingest_query_spec {
 
 /* One record batch per frame instead of per stored row group. */
 #define SIMINGEST_QUERY_BATCH_PER_FRAME 1u
+/* A grid stream written in blocks (config `block`): one batch per step, in
+ * step order, holding the whole grid in C order, each row placed by the
+ * `cell` its writer stored (docs/MULTI_WRITER.md). The steps selected are
+ * held until the last row is read, within memory_limit. A step whose blocks
+ * leave cells uncovered or cover a cell twice fails get_next with
+ * SIMINGEST_ERR_BLOCK_MISMATCH naming the step and the cells. Other streams:
+ * INVALID_ARGUMENT. */
+#define SIMINGEST_QUERY_ASSEMBLE 2u
 
 #define SIMINGEST_QUERY_SPEC_INIT \
   { sizeof(simingest_query_spec), NULL, 0, 0, 0, 0, 0, 0.0, 0.0, 1, 0u, 0 }

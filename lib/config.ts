@@ -60,6 +60,12 @@ export interface StreamConfig {
   columns: Record<string, Dtype | ColumnOptions>;
   /** Extents of the grid a frame covers (rows in C order); absent: frames of any length. */
   grid?: number[];
+  /**
+   * This writer's block of `grid` (domain decomposition): frames hold the block's cells in C order,
+   * and each stored row carries its global C-order index in a `cell` column. `offset + shape` must
+   * lie inside the grid on every axis; route "batch" only. docs/MULTI_WRITER.md.
+   */
+  block?: { offset: number[]; shape: number[] };
   partition?: PartitionConfig;
   /** Default non-finite policy of the stream's columns. */
   nonFinite?: NonFinitePolicy;

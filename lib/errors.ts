@@ -25,6 +25,7 @@ export const STATUS_CODES = {
   20: 'ERR_RESOURCE_LIMIT',
   21: 'ERR_UNSAFE_LAYOUT',
   22: 'ERR_BUSY',
+  23: 'ERR_BLOCK_MISMATCH',
   99: 'ERR_INTERNAL',
 } as const;
 

@@ -39,6 +39,8 @@ export interface NativeQuerySpec {
   every?: number | bigint;
   /** One batch per frame (SIMINGEST_QUERY_BATCH_PER_FRAME). */
   perFrame: boolean;
+  /** The whole field of a decomposed grid per step (SIMINGEST_QUERY_ASSEMBLE). */
+  assemble?: boolean;
 }
 
 /** A column of a query result: its name and Arrow C data interface format ("f", "g", "l", …). */

@@ -365,8 +365,8 @@ AppenderConfig parse_appender(const Json& j, const std::string& path) {
 
 StreamConfig parse_stream(const std::string& name, const Json& j, const std::string& path) {
   require_object(j, path, "an object");
-  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite", "route", "realtime", "metadata",
-                                "commitIntervalMs", "appender"});
+  reject_unknown_keys(j, path, {"columns", "grid", "block", "partition", "nonFinite", "route", "realtime",
+                                "metadata", "commitIntervalMs", "appender"});
   StreamConfig stream;
   stream.name = name;
 
@@ -392,9 +392,19 @@ StreamConfig parse_stream(const std::string& name, const Json& j, const std::str
   }
 
   if (const Json* grid = find_key(j, "grid")) stream.grid = parse_grid(*grid, join(path, "grid"));
+  if (const Json* block = find_key(j, "block")) {
+    stream.block = parse_grid_block(*block, join(path, "block"), stream.grid);
+    stream.decomposed = true;
+    for (const ColumnConfig& column : stream.columns)
+      if (column.name == kCellColumn)
+        fail(join(columns_path, kCellColumn), "reserved: a stream with a block stores each row's global cell index in it");
+  }
   if (const Json* partition = find_key(j, "partition"))
     stream.partition = parse_partition(*partition, join(path, "partition"));
   parse_route(j, path, stream);
+  // The realtime log and its compaction write no `cell` column.
+  if (stream.block && stream.route != StreamRoute::batch)
+    fail(join(path, "block"), "applies to route \"batch\" only");
   if (const Json* metadata = find_key(j, "metadata"))
     stream.metadata_json = read_stream_metadata(*metadata, join(path, "metadata"));
   if (const Json* interval = find_key(j, "commitIntervalMs"))
@@ -692,7 +702,9 @@ std::string stream_schema_json(const StreamConfig& stream) {
     if (i > 0) out += ',';
     out += std::to_string(stream.grid[i]);
   }
-  out += "],\"partition\":";
+  out += ']';
+  if (stream.decomposed) out += ",\"blocks\":true";
+  out += ",\"partition\":";
   switch (stream.partition.kind) {
     case PartitionConfig::Kind::none: out += "{}"; break;
     case PartitionConfig::Kind::steps:

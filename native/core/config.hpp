@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/dtype.hpp"
+#include "core/grid_block.hpp"
 #include "core/format_choices.hpp"
 #include "core/schema_evolution.hpp"
 
@@ -72,6 +73,11 @@ struct StreamConfig {
   std::string name;
   std::vector<ColumnConfig> columns;  // in the order the document lists them
   std::vector<int64_t> grid;          // empty: no grid; else every extent > 0
+  // This writer's block of the grid (core/grid_block.hpp); frames hold its
+  // cells. `decomposed` is part of the schema: every file of the stream then
+  // carries the `cell` column (a dataset reader sees it without a block).
+  std::optional<GridBlock> block;
+  bool decomposed = false;
   PartitionConfig partition;
   StreamRoute route = StreamRoute::batch;
   RealtimeConfig realtime;

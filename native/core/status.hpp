@@ -36,6 +36,7 @@ enum class Status : int {
   resource_limit = SIMINGEST_ERR_RESOURCE_LIMIT,
   unsafe_layout = SIMINGEST_ERR_UNSAFE_LAYOUT,
   busy = SIMINGEST_ERR_BUSY,
+  block_mismatch = SIMINGEST_ERR_BLOCK_MISMATCH,
   internal = SIMINGEST_ERR_INTERNAL,
 };
 

@@ -55,6 +55,10 @@ void Engine::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Column
         const Dtype dtype = task.column == 0 ? Dtype::int64 : Dtype::float64;
         segments.push_back(parquet::ValueSegment{value, frame->rows, true});
         stats.merge(scalar_column_stats(dtype, value, frame->rows), dtype);
+      } else if (task.column == 2 + stream.config.columns.size()) {
+        // The `cell` column of a block: the same indices for every frame.
+        segments.push_back(parquet::ValueSegment{stream.cells.data(), frame->rows, false});
+        stats.merge(stream.cell_stats, Dtype::int64);
       } else {
         const auto& source = frame->columns[task.column - 2];
         segments.push_back(parquet::ValueSegment{source.data, frame->rows, source.is_scalar});

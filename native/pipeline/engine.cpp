@@ -200,6 +200,12 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
       stream->grid_rows = 1;
       for (int64_t extent : stream_config.grid) stream->grid_rows *= static_cast<uint64_t>(extent);
     }
+    if (stream_config.block) {
+      stream->grid_rows = stream_config.block->cells();
+      stream->cells = global_cells(*stream_config.block, stream_config.grid);
+      stream->cell_stats = scalar_column_stats(Dtype::int64, &stream->cells.front(), 1);
+      stream->cell_stats.merge(scalar_column_stats(Dtype::int64, &stream->cells.back(), 1), Dtype::int64);
+    }
     stream->file_schema.columns.push_back({"step", Dtype::int64, ColumnEncoding::automatic});
     stream->file_schema.columns.push_back({"time", Dtype::float64, ColumnEncoding::automatic});
     stream->column_index.reserve(stream->config.columns.size());
@@ -212,6 +218,10 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
       }
       stream->column_index.emplace(column.name, static_cast<uint32_t>(stream->column_index.size()));
     }
+    // Last, so every reader that finds a column by its declared position
+    // (step, time, then the columns) reads the files as before.
+    if (stream_config.block)
+      stream->file_schema.columns.push_back({kCellColumn, Dtype::int64, ColumnEncoding::automatic});
     stream->file_metadata.push_back({"simingest.version", SIMINGEST_VERSION_STRING});
     stream->file_metadata.push_back({"simingest.stream", stream_config.name});
     stream->file_metadata.push_back({"simingest.schema", stream->schema_json});
@@ -221,6 +231,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
         history != impl->dataset->schema_histories().end())
       stream->schema_history = storage::schema_history_json(history->second);
     if (!stream_config.grid.empty()) stream->file_metadata.push_back({"simingest.grid", grid_json(stream_config.grid)});
+    if (stream_config.block) stream->file_metadata.push_back({"simingest.block", grid_block_json(*stream_config.block)});
     stream->quantize_errors = std::make_unique<pipeline::QuantizeErrorTotals[]>(stream_config.columns.size());
     if (auto quantize = pipeline::quantize_metadata_json(stream_config, impl->config.page_bytes))
       stream->file_metadata.push_back({"simingest.quantize", std::move(*quantize)});

@@ -145,6 +145,8 @@ Status FrameAdmission::charge_budget(StreamState& stream, const simingest_column
   // bytes: no overflow), so a scalar-only frame on a huge grid is too large.
   charge.reserve = encode_reserve_bytes(shape.array_bytes + shape.scalar_width * shape.rows, shape.rows,
                                         ndeclared, config_.page_bytes);
+  if (!stream.cells.empty())  // the `cell` column's pages
+    charge.reserve += encode_reserve_bytes(shape.rows * sizeof(int64_t), shape.rows, 1, config_.page_bytes);
   if (stream.bloom_columns > 0)
     charge.reserve += static_cast<uint64_t>(std::ceil(stream.bloom_bytes_per_row * static_cast<double>(shape.rows))) +
                       32ull * stream.bloom_columns;

@@ -176,6 +176,10 @@ StreamConfig stream_config_from_schema(const std::string& stream, const std::str
     entry["partition"] = *partition;
   try {
     Config config = parse_config(document.dump());
+    // A decomposed grid's files carry the `cell` column; the blocks themselves
+    // are each writer's and live in the files (simingest.block), not here.
+    if (auto blocks = schema.find("blocks"); blocks != schema.end() && *blocks == true)
+      config.streams.front().decomposed = true;
     return std::move(config.streams.front());
   } catch (const Error& e) {
     throw Error(Status::corrupt, where + e.what());

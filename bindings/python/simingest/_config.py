@@ -42,6 +42,7 @@ _TOP = {
 _STREAM = {
     "columns": "columns",
     "grid": "grid",
+    "block": "block",
     "partition": "partition",
     "non_finite": "nonFinite",
     "route": "route",

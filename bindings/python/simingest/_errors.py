@@ -42,6 +42,7 @@ class Status(enum.IntEnum):
     ERR_RESOURCE_LIMIT = 20
     ERR_UNSAFE_LAYOUT = 21
     ERR_BUSY = 22
+    ERR_BLOCK_MISMATCH = 23
     ERR_INTERNAL = 99
 
 
@@ -156,6 +157,11 @@ class BusyError(SimingestError):
     """A handle that is not thread-safe (an appender) was used from a second thread at once."""
 
 
+class BlockMismatchError(SimingestError):
+    """An assembled query found a step whose blocks do not tile the grid: cells missing
+    (a writer's block absent) or covered twice (overlapping blocks); the message names them."""
+
+
 class InternalError(SimingestError):
     """A bug in simingest: please report the message."""
 
@@ -182,6 +188,7 @@ _CLASS_OF_STATUS: Dict[int, Type[SimingestError]] = {
     Status.ERR_RESOURCE_LIMIT: ResourceLimitError,
     Status.ERR_UNSAFE_LAYOUT: UnsafeLayoutError,
     Status.ERR_BUSY: BusyError,
+    Status.ERR_BLOCK_MISMATCH: BlockMismatchError,
     Status.ERR_INTERNAL: InternalError,
 }
 
