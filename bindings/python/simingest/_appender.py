@@ -36,6 +36,9 @@ def declare(lib: ctypes.CDLL, ingestor_pointer) -> None:
     #                                          simingest_appender** out);
     lib.simingest_appender_open.argtypes = [ingestor_pointer, ctypes.c_char_p, ctypes.POINTER(AppenderPointer)]
     lib.simingest_appender_open.restype = ctypes.c_int
+    # simingest_status simingest_appender_row_bytes(const simingest_appender* appender, size_t* out_bytes);
+    lib.simingest_appender_row_bytes.argtypes = [AppenderPointer, ctypes.POINTER(ctypes.c_size_t)]
+    lib.simingest_appender_row_bytes.restype = ctypes.c_int
     # simingest_status simingest_appender_append_row(simingest_appender* appender, int64_t step,
     #                                                double time, const void* values);
     lib.simingest_appender_append_row.argtypes = [AppenderPointer, ctypes.c_int64, ctypes.c_double, ctypes.c_void_p]

@@ -419,6 +419,9 @@ def _declare(lib: ctypes.CDLL) -> None:
         lib.simingest_unsubscribe.errcheck = on_close
     _declare_query(lib, on_handle, on_out_error)
     _declare_loan(lib)
+    from . import _appender  # its handle type lives with it; it imports nothing of this module
+
+    _appender.declare(lib, IngestorPointer)
 
 
 def _declare_loan(lib: ctypes.CDLL) -> None:
