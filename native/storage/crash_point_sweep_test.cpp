@@ -22,7 +22,7 @@
 
 #include "support/crash_workload.hpp"
 #include "support/fault_injecting_file_ops.hpp"
-#include "support/sanitizers.hpp"
+#include "support/sweep_stride.hpp"
 #include "support/scratch_directory.hpp"
 #include "support/tree_snapshot.hpp"
 
@@ -57,10 +57,7 @@ std::string renamed_but_unlisted(const std::vector<std::string>& log, uint64_t k
   return "";
 }
 
-uint64_t sweep_stride() {
-  if (const char* text = std::getenv("SIMINGEST_SWEEP_STRIDE")) return std::max(1, std::atoi(text));
-  return testing_support::kSanitized ? 4 : 1;
-}
+uint64_t sweep_stride() { return testing_support::sweep_stride(4); }
 
 class CrashPointSweep : public ::testing::Test {
  protected:

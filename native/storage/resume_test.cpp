@@ -27,7 +27,7 @@
 #include "storage/dataset.hpp"
 #include "support/fault_injecting_file_ops.hpp"
 #include "support/plain_parquet_reader.hpp"
-#include "support/sanitizers.hpp"
+#include "support/sweep_stride.hpp"
 #include "support/scratch_directory.hpp"
 
 namespace simingest::storage {
@@ -302,10 +302,7 @@ TEST_F(Resume, a_resume_before_the_first_step_retires_everything) {
 
 // Every k-th crash point (SIMINGEST_SWEEP_STRIDE, as the crash-point sweep of
 // recovery reads it); sanitized builds, several times slower, take every third.
-uint64_t crash_point_stride() {
-  if (const char* text = std::getenv("SIMINGEST_SWEEP_STRIDE")) return static_cast<uint64_t>(std::max(1, std::atoi(text)));
-  return testing_support::kSanitized ? 3 : 1;
-}
+uint64_t crash_point_stride() { return testing_support::sweep_stride(3); }
 
 // A crash at any file operation of a resume (the power goes: whatever was not
 // fsynced is undone) leaves a dataset that the next open, with or without
