@@ -32,7 +32,8 @@
 // --no-node, --no-query, --query-steps N (the read-side dataset, default 1000),
 // --no-realtime (also skips the tail latency), --realtime-frames N, --tail-frames N, --no-quantize, --quantize-frames N,
 // --no-serve, --serve-frames N, --no-latency, --latency-frames N, --no-route-cost,
-// --route-cost-repeat N (alternating batch/both runs each), --frames2d N,
+// --route-cost-repeat N (alternating batch/both runs each), --no-appender, --appender-rows N (C++),
+// --appender-rows-bindings N (Python, Node), --frames2d N,
 // --frames3d N, --small-frames N, --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
 // --memory-limit-mib N, --workers N, --repeat N (large-frame runs per
 // contender, the median is reported; default 3, 1 with --quick), --keep-output, --reference, --help.
@@ -43,6 +44,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quantizeSection, queryTargets, realtimeSection, serveSection, tailSection } from './sections.mjs';
 import { routeCostSection, subscribeLatencySection } from './sections_subscribe.mjs';
+import { appenderSection } from './sections_appender.mjs';
 import { referenceCommit, saveReport } from './results_store.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,7 +62,7 @@ function parseOptions(argv) {
   const numeric = ['frames2d', 'frames3d', 'small-frames', 'small-frames-bindings', 'slowdown-steps',
                    'slowdown-grid', 'memory-limit-mib', 'workers', 'long-gb', 'repeat', 'query-steps',
                    'realtime-frames', 'quantize-frames', 'serve-frames', 'latency-frames', 'route-cost-repeat',
-                   'tail-frames'];
+                   'tail-frames', 'appender-rows', 'appender-rows-bindings'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [key, inline] = arg.startsWith('--') ? arg.slice(2).split('=', 2) : [arg];
@@ -69,7 +71,7 @@ function parseOptions(argv) {
       process.exit(0);
     }
     if (['quick', 'long', 'skip-build', 'no-node', 'no-query', 'no-realtime', 'no-quantize', 'no-serve',
-         'keep-output', 'no-latency', 'no-route-cost', 'reference'].includes(key)) flags.add(key);
+         'keep-output', 'no-latency', 'no-route-cost', 'reference', 'no-appender'].includes(key)) flags.add(key);
     else if (numeric.includes(key)) values[key] = Number(inline ?? argv[++i]);
     else throw new Error(`bench: unknown option ${arg} (--help lists them)`);
   }
@@ -90,6 +92,7 @@ function parseOptions(argv) {
     noServe: flags.has('no-serve'),
     noLatency: flags.has('no-latency'),
     noRouteCost: flags.has('no-route-cost'),
+    noAppender: flags.has('no-appender'),
     keepOutput: flags.has('keep-output'),
     reference: flags.has('reference'),
     frames2d: option('frames2d', 240, 40),
@@ -109,6 +112,8 @@ function parseOptions(argv) {
     latencyFrames: option('latency-frames', 1_000_000, 200_000),
     routeCostRepeat: option('route-cost-repeat', 5, 2),
     tailFrames: option('tail-frames', 5000, 1000),
+    appenderRows: option('appender-rows', 10_000_000, 2_000_000),
+    appenderRowsBindings: option('appender-rows-bindings', 2_000_000, 500_000),
   };
 }
 
@@ -159,7 +164,7 @@ function build(options) {
   run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DSIMINGEST_BUILD_TESTS=OFF',
     '-DSIMINGEST_BUILD_BENCH=ON']);
   const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench', 'tail_latency_bench']),
-                   ...(options.noLatency ? [] : ['subscribe_latency_bench'])];
+                   ...(options.noLatency ? [] : ['subscribe_latency_bench']), ...(options.noAppender ? [] : ['appender_bench'])];
   run('cmake', ['--build', buildDir, '-j', process.env.SIMINGEST_BUILD_JOBS ?? '2', '--target', ...targets]);
 }
 
@@ -312,6 +317,12 @@ function evaluateTargets(report) {
   if (hc?.ratio) add('C++ ingest() ≤ 1.5× memcpy (median), frames back to back', `${hc.ratio.toFixed(2)}×`, hc.ratio <= 1.5);
   const hp = report.hostcostPaced;
   if (hp?.ratio) add('C++ ingest() ≤ 1.5× memcpy (median), frames at half capacity', `${hp.ratio.toFixed(2)}×`, hp.ratio <= 1.5);
+  const hn = report.hostcost.node;
+  if (hn?.ratio) add('Node ingest() of a 3 MiB frame ≤ 1.5× memcpy (median)', `${hn.ratio.toFixed(2)}×`, hn.ratio <= 1.5);
+  if (hn?.loanRatio) add('Node loaned frame (frameBegin + fill + commit) ≤ 1.5× memcpy (median)', `${hn.loanRatio.toFixed(2)}×`, hn.loanRatio <= 1.5);
+  const sdLoan = report.slowdown?.loanSlowdownPercent;
+  if (sdLoan !== undefined) add('demo solver slowdown ≤ 2 % at half capacity, fields sampled into loaned frames', `${sdLoan.toFixed(1)} %`, sdLoan <= 2);
+  else add('demo solver slowdown ≤ 2 % at half capacity, fields sampled into loaned frames', 'not measured', null);
   const sd = report.slowdown;
   if (sd?.slowdownPercent !== undefined) add('demo solver slowdown ≤ 5 % at half capacity', `${sd.slowdownPercent.toFixed(1)} %`, sd.slowdownPercent <= 5);
   else add('demo solver slowdown ≤ 5 % at half capacity', 'not measured', null);
@@ -349,6 +360,10 @@ function printReport(report) {
   console.log('\nhost thread ingest() vs copy of the same frame (median over frames, budget with room; frames back to back):');
   for (const [host, r] of Object.entries(report.hostcost)) {
     console.log(`  ${host.padEnd(7)} ${r.failed ? 'FAILED' : `ingest ${fmt(r.ingestMedianNs / 1e3)} us, copy ${fmt(r.memcpyMedianNs / 1e3)} us: ${fmt(r.ratio, 2)}×`}`);
+    if (r.loanMedianNs) {
+      console.log(`  ${''.padEnd(7)} loaned frame: fill + commit ${fmt(r.loanMedianNs / 1e3)} us = ${fmt(r.loanRatio, 2)}× copy; ` +
+        `frameBegin + commit alone ${fmt(r.loanOnlyMedianNs / 1e3)} us`);
+    }
   }
   const paced = report.hostcostPaced;
   if (paced?.ratio) {
@@ -361,6 +376,10 @@ function printReport(report) {
     console.log(`  ${sd.grid.join('x')} NavierStokes2d, ${sd.steps} steps, ${sd.framesPerStep} frame(s) of ${fmt(sd.frameBytes / MiB, 1)} MiB per step = ` +
       `${fmt(sd.ingestBytesPerSecond / 1e6)} MB/s (target ${fmt(sd.targetBytesPerSecond / 1e6)} MB/s = half of C++ capacity): ` +
       `${fmt(sd.solverSecondsWithout, 2)} s -> ${fmt(sd.solverSecondsWith, 2)} s = ${fmt(sd.slowdownPercent, 1)} %`);
+    if (sd.loanSlowdownPercent !== undefined) {
+      console.log(`  fields sampled into loaned frames: ${fmt(sd.solverSecondsWithout, 2)} s -> ` +
+        `${fmt(sd.solverSecondsWithLoan, 2)} s = ${fmt(sd.loanSlowdownPercent, 1)} %`);
+    }
   } else console.log(`  not measured: ${sd?.failed ?? sd?.skipped ?? 'n/a'}`);
   if (report.micro?.tasks) {
     console.log('\nNode micro-benchmarks (tinybench):');
@@ -520,6 +539,8 @@ async function main() {
     ['serve', !options.noServe && node.ok, 'simingest serve vs in-process (bench/node/serve_throughput.mjs)', serveSection],
     ['subscribeLatency', !options.noLatency, 'in-process subscriber latency, one-row frames at 100 k/s (bench/subscribe_latency_bench.cpp)', subscribeLatencySection],
     ['routeCost', !options.noRouteCost, 'TGV 2D routed "both" (everySteps 10) vs "batch" (bench_ingest routecost)', routeCostSection],
+    ['appender', !options.noAppender, 'appender: rows one call each, 8 float64 (bench/appender_bench.cpp, bench_appender.py/.mjs)',
+     (c, o) => appenderSection(c, o, node.ok)],
   ];
   const sectionTargets = [];
   for (const [name, enabled, title, section] of sections) {

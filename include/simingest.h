@@ -132,6 +132,15 @@ typedef enum simingest_status {
    * or not a directory, or a name is not valid UTF-8. simingest refuses to
    * follow or rewrite it (docs/adr/0011); the message names the path. */
   SIMINGEST_ERR_UNSAFE_LAYOUT = 21,
+  /* A handle that is not thread-safe (a simingest_appender) was called from
+   * a second thread while a call on it was in progress. The second call did
+   * nothing; the first one is unaffected. */
+  SIMINGEST_ERR_BUSY = 22,
+  /* An assembled query (SIMINGEST_QUERY_ASSEMBLE) found a step whose blocks do
+   * not tile the grid: cells no committed block covers (a writer's block is
+   * missing) or cells two blocks cover (overlapping blocks). The message names
+   * the step and the cells. */
+  SIMINGEST_ERR_BLOCK_MISMATCH = 23,
   /* A bug in simingest. Please report the message. */
   SIMINGEST_ERR_INTERNAL = 99
 } simingest_status;
@@ -240,6 +249,80 @@ SIMINGEST_API simingest_status simingest_notify_room(simingest_ingestor* ingesto
                                                      simingest_room_callback callback,
                                                      void* user_data);
 
+/* ---- Loaned frames (zero-copy ingest) -------------------------------------
+ * Instead of handing simingest_ingest() arrays to copy, a solver can borrow
+ * the engine's own buffer for a frame, compute its columns straight into it
+ * and commit it: the engine then encodes that very memory, no copy made
+ * (docs/adr/0022-loaned-frames.md).
+ *
+ *   simingest_frame* frame = NULL;               // reused by every later begin
+ *   simingest_frame_begin(ing, "fields", step, time, &frame);
+ *   simingest_frame_column(frame, "vx", &data, &length);   // write length values
+ *   simingest_frame_commit(frame);               // or simingest_frame_abort()
+ *   ...
+ *   simingest_frame_free(&frame);
+ *
+ * Ownership and lifetime: the column memory belongs to the engine; it may be
+ * written (and read) from begin until commit or abort, and never after.
+ * Writing past a column's `length` is undefined behaviour (it overwrites the
+ * next column or the engine's bookkeeping); AddressSanitizer builds of
+ * libsimingest poison the gaps between columns, so ASan reports such a write.
+ * The values start undefined (a recycled buffer): write every one.
+ * A loan is charged to the memory budget at begin exactly as the same frame
+ * given to simingest_ingest() is, and blocks, fails or is refused by the same
+ * backpressure policy, except that "drop" refuses a loan with
+ * SIMINGEST_ERR_BACKPRESSURE (there is nothing yet to drop).
+ * Only streams routed "batch" lend frames.
+ *
+ * Errors: the message of a failing frame call is simingest_last_error() of the
+ * frame's ingestor on the calling thread (of NULL once it is closed). A frame
+ * committed or aborted twice, or committed after an abort, gives
+ * SIMINGEST_ERR_INVALID_ARGUMENT saying how it ended; a frame still open when
+ * its ingestor closes is reclaimed (counted in stats "loans.leaked") and any
+ * later commit or abort gives SIMINGEST_ERR_CLOSED.
+ * Thread safety: one frame handle must not be used by two threads at once,
+ * nor while its ingestor is being closed; different frames of one ingestor
+ * may be begun, written and committed on any threads at once. */
+typedef struct simingest_frame simingest_frame;
+
+/* Begin a loaned frame of `stream` at `step`, `time` (checked as in
+ * simingest_ingest()); the stream must declare a grid, whose product is the
+ * frame's row count (else simingest_frame_begin_rows()). `*frame` must be
+ * NULL (a handle is allocated) or a handle of an earlier begin whose frame
+ * ended (it is reused: no allocation). On failure a handle allocated here is
+ * freed and *frame stays NULL; a reused one keeps its ended frame. */
+SIMINGEST_API simingest_status simingest_frame_begin(simingest_ingestor* ingestor, const char* stream,
+                                                     int64_t step, double time, simingest_frame** frame);
+/* As simingest_frame_begin() with an explicit row count, for streams without
+ * a grid (on a grid stream `rows` must be 0 or the grid's product). */
+SIMINGEST_API simingest_status simingest_frame_begin_rows(simingest_ingestor* ingestor, const char* stream,
+                                                          int64_t step, double time, size_t rows,
+                                                          simingest_frame** frame);
+/* The number of columns of the frame's stream (its declared columns). */
+SIMINGEST_API simingest_status simingest_frame_column_count(const simingest_frame* frame, size_t* out_count);
+/* The buffer of column `name` of an open frame: *out_data (64-byte aligned)
+ * holds *out_length elements of the declared dtype. An undeclared name gives
+ * SIMINGEST_ERR_UNKNOWN_COLUMN naming it. */
+SIMINGEST_API simingest_status simingest_frame_column(simingest_frame* frame, const char* name, void** out_data,
+                                                      size_t* out_length);
+/* The same by declared position (0 .. count-1), with its name (valid while
+ * the ingestor is open) and dtype; any out-parameter may be NULL. */
+SIMINGEST_API simingest_status simingest_frame_column_at(simingest_frame* frame, size_t index,
+                                                         const char** out_name, simingest_dtype* out_dtype,
+                                                         void** out_data, size_t* out_length);
+/* Hand the frame to the engine: its "reject" columns are scanned for
+ * non-finite values (SIMINGEST_ERR_NON_FINITE refuses the frame and gives its
+ * buffer back), then the buffer is enqueued as simingest_ingest() enqueues
+ * its copy, in this call's order among the stream's frames. Either way the
+ * frame has ended: its memory must not be touched again. */
+SIMINGEST_API simingest_status simingest_frame_commit(simingest_frame* frame);
+/* End the frame without writing it; its buffer goes back to the engine. */
+SIMINGEST_API simingest_status simingest_frame_abort(simingest_frame* frame);
+/* Free a frame handle and set *frame to NULL; NULL or a pointer to NULL is a
+ * no-op. A frame still open is given back and counted as leaked. May be
+ * called after the ingestor is closed. */
+SIMINGEST_API void simingest_frame_free(simingest_frame** frame);
+
 /* Return when every frame ingested (by any thread) before this call began is
  * committed: written, fsynced, renamed into place and listed in the manifest.
  * Files open at that moment are closed, so readers see the data at once.
@@ -278,6 +361,76 @@ SIMINGEST_API simingest_status simingest_stats_json(simingest_ingestor* ingestor
  * *out_json is owned by the caller: free it with simingest_free().
  * Thread safety: any thread. */
 SIMINGEST_API simingest_status simingest_checkpoint(simingest_ingestor* ingestor, char** out_json);
+
+/* ---- Appender (rows one at a time) ------------------------------------------
+ * For data that comes a row at a time (diagnostics of every solver step): an
+ * appender gathers rows of one stream in column buffers inside the library,
+ * allocated once when it opens, and hands them to the engine as one frame
+ * every `appender.rows` rows (stream configuration, default 65536), once the
+ * first pending row is `appender.intervalMs` old (default 100; checked at
+ * each append, so a quiet appender keeps its rows until its next append or
+ * flush), before a row of another partition, and at flush and close. Each row
+ * keeps its own step and time in the dataset and in queries. Appending a row
+ * is one copy into those buffers: no allocation, no lock.
+ * Streams with a grid, and streams routed "realtime" or "both", take no
+ * appender (SIMINGEST_ERR_INVALID_ARGUMENT at open). docs/adr/0021-appender.md.
+ *
+ * Thread safety: an appender is for one thread at a time. A call made while
+ * another thread's call on the same appender is in progress returns
+ * SIMINGEST_ERR_BUSY and does nothing. Several appenders (of the same stream
+ * or not) may be used from several threads at once. */
+typedef struct simingest_appender simingest_appender;
+
+/* Open an appender of `stream`. On success *out receives a handle to release
+ * with simingest_appender_close(); on failure *out is untouched and the
+ * message is simingest_last_error(ingestor). Statuses: INVALID_ARGUMENT (a
+ * NULL argument, a grid stream, a stream routed realtime or both),
+ * UNKNOWN_STREAM, CLOSED, OUT_OF_MEMORY (its buffers: appender.rows rows).
+ * Thread safety: any thread. */
+SIMINGEST_API simingest_status simingest_appender_open(simingest_ingestor* ingestor, const char* stream,
+                                                       simingest_appender** out);
+
+/* Bytes of one row of values: the sum of the widths of the stream's columns. */
+SIMINGEST_API simingest_status simingest_appender_row_bytes(const simingest_appender* appender, size_t* out_bytes);
+
+/* Append one row: `values` holds the stream's columns in declared order,
+ * packed without padding, each in its declared dtype and native byte order
+ * (e.g. eight float64 columns: 64 bytes, a double[8]); any alignment. It is
+ * copied before the call returns. The library cannot check the layout of
+ * raw bytes: a host binding checks arity and types (Node, Python do).
+ * `time` must be finite, and values of a column under nonFinite "reject" must
+ * be finite (INVALID_ARGUMENT, NON_FINITE; counted as rejected frames).
+ * When the row makes the pending rows due (see above) they are handed to the
+ * engine first, which applies the backpressure policy like
+ * simingest_ingest(); its failure is returned. On any failure this row was
+ * not appended; pending rows stay pending for the next hand-off. After
+ * resumeFromStep a row with a step the dataset holds is skipped (OK).
+ * Statuses besides those: CLOSED (the ingestor closed), BUSY, and those of
+ * simingest_ingest(). The message is simingest_appender_last_error(). */
+SIMINGEST_API simingest_status simingest_appender_append_row(simingest_appender* appender, int64_t step,
+                                                             double time, const void* values);
+
+/* Hand the pending rows to the engine now, as one frame (as if
+ * simingest_ingest() of it returned: queries see them; simingest_flush() on
+ * the ingestor makes them durable). No rows pending: OK, nothing is done.
+ * Statuses: CLOSED, BUSY, those of simingest_ingest(). */
+SIMINGEST_API simingest_status simingest_appender_flush(simingest_appender* appender);
+
+/* Flush the appender, free it and set *appender to NULL. NULL or a pointer to
+ * NULL is a no-op returning OK. If the final flush fails the handle is freed
+ * all the same and the failure is returned (message:
+ * simingest_appender_last_error(NULL)). An appender may outlive its ingestor:
+ * simingest_close() and simingest_close_async() hand every open appender's
+ * pending rows to the engine before it closes; the appender then refuses
+ * every call but this one with SIMINGEST_ERR_CLOSED. Closing an ingestor
+ * must not race with a call on one of its appenders. */
+SIMINGEST_API simingest_status simingest_appender_close(simingest_appender** appender);
+
+/* The message of the calling thread's last failed call on an appender
+ * (`appender` is not consulted beyond that: the record is per thread, like
+ * simingest_last_error()), or "". Valid until that thread's next appender
+ * call. Never NULL. */
+SIMINGEST_API const char* simingest_appender_last_error(const simingest_appender* appender);
 
 /* ---- Completion without waiting (event-loop hosts) -------------------------
  *
@@ -567,6 +720,14 @@ typedef struct simingest_query_spec {
 
 /* One record batch per frame instead of per stored row group. */
 #define SIMINGEST_QUERY_BATCH_PER_FRAME 1u
+/* A grid stream written in blocks (config `block`): one batch per step, in
+ * step order, holding the whole grid in C order, each row placed by the
+ * `cell` its writer stored (docs/MULTI_WRITER.md). The steps selected are
+ * held until the last row is read, within memory_limit. A step whose blocks
+ * leave cells uncovered or cover a cell twice fails get_next with
+ * SIMINGEST_ERR_BLOCK_MISMATCH naming the step and the cells. Other streams:
+ * INVALID_ARGUMENT. */
+#define SIMINGEST_QUERY_ASSEMBLE 2u
 
 #define SIMINGEST_QUERY_SPEC_INIT \
   { sizeof(simingest_query_spec), NULL, 0, 0, 0, 0, 0, 0.0, 0.0, 1, 0u, 0 }

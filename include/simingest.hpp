@@ -10,6 +10,11 @@
 //                                          simingest::scalar("energy", energy)});
 //   ingestor.close();  // or let the destructor close (it cannot report a failure)
 //
+// Zero copy: a LoanedFrame lends the engine's buffers (simingest.h "Loaned frames"):
+//   simingest::LoanedFrame frame = ingestor.begin_frame("fields", step, time);
+//   auto vx = frame.column<float>("vx");   // compute vx[0 .. vx.size) in place
+//   frame.commit();
+//
 // Thread safety is that of the C ABI: one Ingestor may be used from any number
 // of threads at once, except that close(), destruction and moves must not race
 // with other calls.
@@ -141,6 +146,168 @@ inline std::string inspect_json(const std::string& path) {
   return out;
 }
 
+// A column of a loaned frame: `size` elements of T in engine memory, valid
+// until the frame is committed or aborted.
+template <typename T>
+struct ColumnBuffer {
+  T* data = nullptr;
+  std::size_t size = 0;
+  T* begin() const noexcept { return data; }
+  T* end() const noexcept { return data + size; }
+  T& operator[](std::size_t i) const noexcept { return data[i]; }
+};
+
+// Owns one simingest_frame handle (simingest.h "Loaned frames"): the engine
+// lends the frame's column buffers, the caller writes them, commit() hands
+// them over without a copy. Move-only. Destroying a frame still open aborts
+// it; the handle is reused by Ingestor::begin_frame(frame, ...), so a loop
+// that keeps one LoanedFrame allocates nothing per step.
+class LoanedFrame {
+ public:
+  LoanedFrame() noexcept = default;
+  LoanedFrame(LoanedFrame&& other) noexcept
+      : handle_(std::exchange(other.handle_, nullptr)), ingestor_(other.ingestor_), open_(std::exchange(other.open_, false)) {}
+  LoanedFrame& operator=(LoanedFrame&& other) noexcept {
+    if (this != &other) {
+      release();
+      handle_ = std::exchange(other.handle_, nullptr);
+      ingestor_ = other.ingestor_;
+      open_ = std::exchange(other.open_, false);
+    }
+    return *this;
+  }
+  LoanedFrame(const LoanedFrame&) = delete;
+  LoanedFrame& operator=(const LoanedFrame&) = delete;
+  ~LoanedFrame() { release(); }
+
+  // The buffer of column `name`, whose dtype must be T's (else Error
+  // SIMINGEST_ERR_DTYPE_MISMATCH naming it).
+  template <typename T>
+  ColumnBuffer<T> column(const char* name) {
+    std::size_t count = 0;
+    check(simingest_frame_column_count(handle_, &count));
+    for (std::size_t i = 0; i < count; ++i) {
+      const char* column_name = nullptr;
+      simingest_dtype dtype{};
+      void* data = nullptr;
+      std::size_t length = 0;
+      check(simingest_frame_column_at(handle_, i, &column_name, &dtype, &data, &length));
+      if (std::strcmp(column_name, name) != 0) continue;
+      if (dtype != dtype_of<T>::value)
+        throw Error(SIMINGEST_ERR_DTYPE_MISMATCH, std::string("simingest: column \"") + name +
+                                                      "\" has dtype " + std::to_string(dtype) + ", not " +
+                                                      std::to_string(dtype_of<T>::value));
+      return ColumnBuffer<T>{static_cast<T*>(data), length};
+    }
+    void* data = nullptr;
+    std::size_t length = 0;
+    check(simingest_frame_column(handle_, name, &data, &length));  // throws: unknown column
+    return {};
+  }
+  // The untyped buffer of column `name` and its length in elements.
+  void* column_data(const char* name, std::size_t* length) {
+    void* data = nullptr;
+    std::size_t count = 0;
+    check(simingest_frame_column(handle_, name, &data, &count));
+    if (length != nullptr) *length = count;
+    return data;
+  }
+
+  void commit() {
+    open_ = false;
+    check(simingest_frame_commit(handle_));
+  }
+  void abort() {
+    open_ = false;
+    check(simingest_frame_abort(handle_));
+  }
+  bool is_open() const noexcept { return open_; }
+  simingest_frame* native_handle() const noexcept { return handle_; }
+
+ private:
+  friend class Ingestor;
+
+  void release() noexcept {
+    if (open_) simingest_frame_abort(handle_);  // a failure cannot be reported from here
+    simingest_frame_free(&handle_);
+    open_ = false;
+  }
+  void check(simingest_status status) const {
+    if (status == SIMINGEST_OK) return;
+    if (handle_ == nullptr) throw Error(status, "simingest: the frame was never begun");
+    // Once the ingestor is closed its messages are recorded under NULL.
+    const char* message = simingest_last_error(ingestor_);
+    throw Error(status, *message ? message : simingest_last_error(nullptr));
+  }
+
+  simingest_frame* handle_ = nullptr;
+  const simingest_ingestor* ingestor_ = nullptr;
+  bool open_ = false;
+// Owns one simingest_appender: rows of one stream, one call per row
+// (simingest.h "Appender"). Move-only; the destructor closes it (handing the
+// pending rows to the engine, a failure unreported: call close() to see it).
+// One thread at a time; it may outlive its Ingestor (then append() throws
+// SIMINGEST_ERR_CLOSED).
+//
+//   simingest::Appender joints = ingestor.appender("joints");
+//   double q[8] = {...};
+//   joints.append(step, time, q);          // the stream's columns, packed
+//   joints.append_values(step, time, 1.0, 2.0f, int32_t{3});  // each value its column's type
+class Appender {
+ public:
+  Appender() = default;
+  explicit Appender(simingest_appender* handle) noexcept : handle_(handle) {}
+  Appender(Appender&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  Appender& operator=(Appender&& other) noexcept {
+    if (this != &other) {
+      simingest_appender_close(&handle_);
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  Appender(const Appender&) = delete;
+  Appender& operator=(const Appender&) = delete;
+  ~Appender() { simingest_appender_close(&handle_); }
+
+  // One row: row_bytes() bytes, the stream's columns in declared order, packed.
+  void append(int64_t step, double time, const void* values) {
+    check(simingest_appender_append_row(open_handle(), step, time, values));
+  }
+  // One row given as values, each of its column's element type (packed here).
+  template <typename... T>
+  void append_values(int64_t step, double time, T... values) {
+    static_assert(sizeof...(T) > 0, "a row has at least one value");
+    unsigned char row[(sizeof(T) + ...)];
+    std::size_t at = 0;
+    ((std::memcpy(row + at, &values, sizeof(T)), at += sizeof(T)), ...);
+    append(step, time, row);
+  }
+  // Hands the pending rows to the engine now (no rows: nothing).
+  void flush() { check(simingest_appender_flush(open_handle())); }
+  std::size_t row_bytes() const {
+    std::size_t bytes = 0;
+    check(simingest_appender_row_bytes(open_handle(), &bytes));
+    return bytes;
+  }
+  // Flushes and frees the appender; throws if that flush failed (freed either way).
+  void close() {
+    const simingest_status status = simingest_appender_close(&handle_);
+    if (status != SIMINGEST_OK) throw Error(status, simingest_appender_last_error(nullptr));
+  }
+  bool is_open() const noexcept { return handle_ != nullptr; }
+  simingest_appender* native_handle() const noexcept { return handle_; }
+
+ private:
+  simingest_appender* open_handle() const {
+    if (!handle_) throw Error(SIMINGEST_ERR_CLOSED, "simingest: the appender is closed");
+    return handle_;
+  }
+  void check(simingest_status status) const {
+    if (status != SIMINGEST_OK) throw Error(status, simingest_appender_last_error(handle_));
+  }
+  simingest_appender* handle_ = nullptr;
+};
+
 // Owns one simingest_ingestor. Move-only; the destructor closes it.
 class Ingestor {
  public:
@@ -201,6 +368,20 @@ class Ingestor {
     return true;
   }
 
+  // Lends a frame of `stream` (simingest_frame_begin_rows(); `rows` 0: the
+  // grid's product). Write its columns, then commit() it.
+  LoanedFrame begin_frame(const char* stream, int64_t step, double time, std::size_t rows = 0) {
+    LoanedFrame frame;
+    begin_frame(frame, stream, step, time, rows);
+    return frame;
+  }
+  // The same into `frame`, reusing its handle; `frame` must not be open.
+  void begin_frame(LoanedFrame& frame, const char* stream, int64_t step, double time, std::size_t rows = 0) {
+    check(simingest_frame_begin_rows(open_handle(), stream, step, time, rows, &frame.handle_));
+    frame.ingestor_ = handle_;
+    frame.open_ = true;
+  }
+
   // Returns when every frame ingested before the call is committed.
   void flush() { check(simingest_flush(open_handle())); }
 
@@ -234,6 +415,13 @@ class Ingestor {
     const simingest_status status = simingest_close(&handle_);
     // The handle is gone: a failed close leaves its message under NULL.
     if (status != SIMINGEST_OK) throw Error(status, simingest_last_error(nullptr));
+  }
+
+  // An appender of `stream` (simingest_appender_open()).
+  Appender appender(const std::string& stream) {
+    simingest_appender* handle = nullptr;
+    check(simingest_appender_open(open_handle(), stream.c_str(), &handle));
+    return Appender(handle);
   }
 
   bool is_open() const noexcept { return handle_ != nullptr; }

@@ -60,6 +60,12 @@ export interface StreamConfig {
   columns: Record<string, Dtype | ColumnOptions>;
   /** Extents of the grid a frame covers (rows in C order); absent: frames of any length. */
   grid?: number[];
+  /**
+   * This writer's block of `grid` (domain decomposition): frames hold the block's cells in C order,
+   * and each stored row carries its global C-order index in a `cell` column. `offset + shape` must
+   * lie inside the grid on every axis; route "batch" only. docs/MULTI_WRITER.md.
+   */
+  block?: { offset: number[]; shape: number[] };
   partition?: PartitionConfig;
   /** Default non-finite policy of the stream's columns. */
   nonFinite?: NonFinitePolicy;
@@ -77,6 +83,12 @@ export interface StreamConfig {
   metadata?: { [key: string]: JsonValue };
   /** This stream's `commitIntervalMs` (overrides the dataset's; 0: never). */
   commitIntervalMs?: number;
+  /**
+   * A row appender's hand-off (`Ingestor.appender()`, ADR 0021): its rows go to the engine as one
+   * frame once `rows` have gathered (1..16777216, default 65536) or the first pending row is
+   * `intervalMs` old (checked at each append; default 100, 0: no limit), and at flush/close.
+   */
+  appender?: { rows?: number; intervalMs?: number };
 }
 
 /** The realtime log of a `realtime` or `both` stream (docs/ON_DISK.md "The realtime log"). */
@@ -153,6 +165,14 @@ export interface Config {
    * table. docs/ON_DISK.md "Schema evolution".
    */
   schemaEvolution?: 'strict' | 'additive';
+  /**
+   * Open the dataset as writer `id` of `count` cooperating writers (e.g. MPI rank and size): each
+   * writer commits into its own part `writer=<id>/` with its own manifest and lock, and readers
+   * (`openDataset`, inspect) see the union of every writer's committed files. Two processes with
+   * the same id: `ERR_DATASET_LOCKED`; a count other than the one the dataset was created with:
+   * `ERR_CONFIG`. Only `route: 'batch'` streams. docs/adr/0020-shared-datasets.md.
+   */
+  writer?: { id: number; count: number };
 }
 
 /** The declared dtype of a column, whichever way the config spelled it. */

@@ -24,6 +24,8 @@ export const STATUS_CODES = {
   19: 'ERR_DATASET_LOST',
   20: 'ERR_RESOURCE_LIMIT',
   21: 'ERR_UNSAFE_LAYOUT',
+  22: 'ERR_BUSY',
+  23: 'ERR_BLOCK_MISMATCH',
   99: 'ERR_INTERNAL',
 } as const;
 

@@ -2,8 +2,10 @@
 // twice: one copy of the addon state and one SimingestError class, so
 // `instanceof` holds for errors whether the caller imported or required.
 export {
+  Appender,
   Dataset,
   Ingestor,
+  LoanedFrame,
   nativeVersion,
   SimingestError,
   STATUS_CODES,

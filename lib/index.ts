@@ -1,6 +1,7 @@
 // simingest: ingest the arrays of a running simulation into a crash-safe,
 // time-partitioned Parquet dataset without stalling the solver.
 export { Ingestor, nativeVersion, type WritableOptions } from './ingestor.js';
+export { Appender } from './appender.js';
 export { SimingestError, STATUS_CODES, type SimingestErrorCode } from './errors.js';
 export type {
   BackpressurePolicy,
@@ -30,6 +31,7 @@ export type {
   StageStats,
 } from './stats.js';
 export { Dataset } from './dataset.js';
+export { LoanedFrame, type LoanedColumn } from './loaned_frame.js';
 export type { QueryOptions, ResultArray } from './query.js';
 export type { GridResult } from './query_grid.js';
 export type { SubscribedFrame, SubscribeOptions, SubscribePolicy } from './subscription.js';

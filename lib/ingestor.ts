@@ -4,9 +4,11 @@
 import { Writable } from 'node:stream';
 import type * as Arrow from 'apache-arrow';
 import { framesFromArrow, isArrowInput, type ArrowInput } from './arrow.js';
-import type { Config } from './config.js';
+import { Appender, rowLayout } from './appender.js';
+import { declaredDtype, type Config } from './config.js';
 import { expectArgument, SimingestError } from './errors.js';
 import { prepareFrame, type Frame, type PreparedFrame } from './frame.js';
+import { LoanedFrame } from './loaned_frame.js';
 import addon, { WOULD_BLOCK, type NativeIngestor } from './native.js';
 import type { QueryOptions } from './query.js';
 import type { GridResult } from './query_grid.js';
@@ -45,6 +47,7 @@ export class Ingestor implements AsyncDisposable {
   readonly #native: NativeIngestor;
   readonly #config: Config;
   readonly #path: string;
+  readonly #appenders = new Set<Appender>();
   // Tail of the ingests that wait for room, in call order. While it is set,
   // new ingests queue behind it, so frames enter the engine in call order.
   #waiting: Promise<void> | null = null;
@@ -235,11 +238,60 @@ export class Ingestor implements AsyncDisposable {
   }
 
   /**
+   * Lends a frame of `stream` (zero copy): its columns are typed arrays over
+   * the engine's own buffer (see LoanedFrame). Write every element, then
+   * commit(). `rows` is the row count of a stream without a grid (leave it out
+   * on a grid stream). Under the `block` policy this waits on the JavaScript
+   * thread when the budget is full, like nothing else here: keep loans for
+   * frames the budget holds comfortably. close() reclaims frames still open.
+   */
+  frameBegin(stream: string, step: number | bigint, time: number, rows?: number): LoanedFrame {
+    if (this.#closing) throw closedError();
+    expectArgument(typeof stream === 'string', 'a string', 'stream', stream);
+    expectArgument(
+      (typeof step === 'number' && Number.isSafeInteger(step)) || typeof step === 'bigint',
+      'a safe integer or a bigint',
+      'step',
+      step,
+    );
+    expectArgument(typeof time === 'number', 'a number', 'time', time);
+    expectArgument(
+      rows === undefined || (Number.isSafeInteger(rows) && rows > 0),
+      'a positive integer',
+      'rows',
+      rows,
+    );
+    return new LoanedFrame(this.#native.frameBegin(stream, step, time, rows ?? 0));
+  }
+
+  /**
    * Lets waiting frames in, commits everything and releases the dataset.
    * Calling it again returns the same promise.
    */
+  /**
+   * An appender of `stream`: rows one call each (`append(step, time, values)`,
+   * ADR 0021). Its rows gather in the engine and go in as one frame every
+   * `appender.rows` rows or `appender.intervalMs` ms, and at its flush()/close();
+   * each keeps its own step and time. close() of the ingestor closes it first.
+   */
+  appender(stream: string): Appender {
+    if (this.#closing) throw closedError();
+    expectArgument(typeof stream === 'string', 'a string', 'stream', stream);
+    const streams = this.#config.streams as Record<string, { columns?: Record<string, unknown> } | undefined>;
+    const names = Object.prototype.hasOwnProperty.call(streams, stream) ? Object.keys(streams[stream]?.columns ?? {}) : [];
+    const layout = rowLayout(names, names.map((name) => declaredDtype(this.#config, stream, name)!));
+    const staging = new ArrayBuffer(Math.max(8, layout.bytes));
+    const native = new addon.NativeAppender(this.#native, stream, staging);
+    const appender = new Appender(native, stream, layout, staging, (a) => this.#appenders.delete(a));
+    this.#appenders.add(appender);
+    return appender;
+  }
+
   close(): Promise<void> {
     if (!this.#closing) {
+      // Here, on this thread: the engine's close runs on its closing thread,
+      // which must not hand over rows while this thread may still append.
+      for (const appender of [...this.#appenders]) appender.close();
       const waiting = this.#waiting;
       this.#closing = (async () => {
         if (waiting) await waiting;

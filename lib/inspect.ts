@@ -120,6 +120,27 @@ export interface DatasetSummary {
   quarantined: QuarantinedFile[];
   /** Every committed file, in commit order. */
   fileList: FileListing[];
+  /** A shared dataset (config `writer`): its writers and the whole job's checkpoint. */
+  writers?: SharedWriters;
+}
+
+/** The writers of a shared dataset (docs/adr/0020-shared-datasets.md). */
+export interface SharedWriters {
+  /** The writer count every writer gave. */
+  count: number;
+  /** Writers that have written a manifest so far. */
+  present: number;
+  writers: Array<{
+    id: number;
+    /** Its directory, `writer=<id>`. */
+    path: string;
+    manifestSource: string;
+    files: number;
+    /** Per stream its last durable step; null before its first commit. */
+    lastDurableSteps: Record<string, number | null>;
+  }>;
+  /** Per stream the last step durable on every writer (resume the job from it); null while any writer has none. */
+  jobDurableSteps: Record<string, number | null>;
 }
 
 /**
@@ -194,7 +215,17 @@ export function formatFileList(summary: DatasetSummary): string {
 export function formatSummary(summary: DatasetSummary): string {
   const lines: string[] = [];
   lines.push(`dataset ${summary.path}  (manifest v${summary.formatVersion}, ${summary.files} files, ${formatBytes(summary.bytes)})`);
-  if (summary.manifestSource !== 'manifest.json') {
+  if (summary.writers !== undefined) {
+    // A shared dataset: the union of its writers' manifests (docs/adr/0020-shared-datasets.md).
+    const w = summary.writers;
+    const job = Object.entries(w.jobDurableSteps).map(([stream, step]) => `${stream} ${step ?? '-'}`).join(', ');
+    lines.push(`  shared by ${w.count} writers (${w.present} present); last step durable on every writer: ${job || '-'}`);
+    for (const writer of w.writers) {
+      if (writer.manifestSource !== 'manifest.json') {
+        lines.push(`  ${writer.path} read from ${writer.manifestSource}; opening that writer repairs it`);
+      }
+    }
+  } else if (summary.manifestSource !== 'manifest.json') {
     lines.push(`  read from ${summary.manifestSource}; opening the dataset repairs it`);
   }
   for (const stream of summary.streams) {

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import nodeGypBuild = require('node-gyp-build');
 import { SimingestError } from './errors.js';
+import type { NativeLoanedFrame } from './loaned_frame.js';
 import type { NativeSubscribe } from './subscription.js';
 
 export interface NativeIngestor {
@@ -26,6 +27,8 @@ export interface NativeIngestor {
   query(stream: string, spec: NativeQuerySpec): NativeQueryStream;
   /** simingest_subscribe(): frames go to `emit`, the end as emit(null, error | null). */
   subscribe: NativeSubscribe;
+  /** simingest_frame_begin_rows(): a loaned frame (rows 0: the grid's product). */
+  frameBegin(stream: string, step: number | bigint, time: number, rows: number): NativeLoanedFrame;
 }
 
 /** What lib/query.ts hands the addon (already checked). */
@@ -36,6 +39,8 @@ export interface NativeQuerySpec {
   every?: number | bigint;
   /** One batch per frame (SIMINGEST_QUERY_BATCH_PER_FRAME). */
   perFrame: boolean;
+  /** The whole field of a decomposed grid per step (SIMINGEST_QUERY_ASSEMBLE). */
+  assemble?: boolean;
 }
 
 /** A column of a query result: its name and Arrow C data interface format ("f", "g", "l", …). */
@@ -63,8 +68,17 @@ export interface NativeDataset {
   close(): void;
 }
 
+/** simingest_appender_* (native/node/appender.cpp); the row's values are in the staging buffer. */
+export interface NativeAppender {
+  appendRow(step: number | bigint, time: number): void;
+  flush(): void;
+  close(): void;
+  rowBytes(): number;
+}
+
 interface Addon {
   NativeIngestor: { open(path: string, configJson: string): Promise<NativeIngestor> };
+  NativeAppender: new (ingestor: NativeIngestor, stream: string, staging: ArrayBuffer) => NativeAppender;
   NativeDataset: { open(path: string): Promise<NativeDataset> };
   setErrorClass(errorClass: typeof SimingestError): void;
   version(): string;

@@ -15,6 +15,12 @@ export interface QueryOptions {
   columns?: string[];
   /** Only every n-th step, counted from `steps[0]` (else from step 0). Default 1. */
   every?: number | bigint;
+  /**
+   * A grid stream written in blocks (config `block`): one batch per step holding the whole grid in
+   * C order, each writer's rows placed by their stored `cell` (docs/MULTI_WRITER.md). A step whose
+   * blocks leave cells uncovered or overlap fails with ERR_BLOCK_MISMATCH naming step and cells.
+   */
+  assemble?: boolean;
 }
 
 /** A column of a result: a typed array of its dtype. */
@@ -102,6 +108,10 @@ export function nativeSpec(options: QueryOptions | undefined, perFrame: boolean)
   if (o.every !== undefined) {
     expectArgument(isInteger(o.every), 'an integer', 'options.every', o.every);
     spec.every = o.every;
+  }
+  if (o.assemble !== undefined) {
+    expectArgument(typeof o.assemble === 'boolean', 'true or false', 'options.assemble', o.assemble);
+    spec.assemble = o.assemble;
   }
   return spec;
 }

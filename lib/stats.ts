@@ -133,5 +133,7 @@ export interface Stats extends StreamStats {
   recovery: RecoveryReport;
   /** Only when a stream is routed `realtime` or `both`. */
   realtime?: RealtimeStats;
+  /** Loaned frames (LoanedFrame): begun, and how they ended; `leaked` were reclaimed at close or freed while open. */
+  loans: { begun: number; committed: number; aborted: number; refused: number; leaked: number; open: number };
   stages: Record<'validate' | 'queue' | 'stats' | 'encode' | 'compress' | 'write' | 'fsync', StageStats>;
 }

@@ -21,6 +21,7 @@ as_root apt-get update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   cmake g++ make pkg-config libzstd-dev libxxhash-dev nlohmann-json3-dev libgtest-dev \
   zlib1g-dev \
+  openmpi-bin libopenmpi-dev \
   python3 python3-pip python3-venv \
   chromium \
   clang libclang-rt-14-dev  # the fuzzers (docs/FUZZING.md): clang and libFuzzer's runtime
@@ -34,9 +35,13 @@ fi
 # pip names; the import names differ for grpcio (grpc) and grpcio-tools (grpc_tools).
 # zstandard: fastavro's reader of the realtime log's zstandard blocks on Python < 3.14 without
 # backports.zstd (test/python/test_realtime_log.py). prometheus_client: its exposition parser checks
-# GET /metrics (test/node/server_prometheus.test.ts).
-python_modules=(pyarrow duckdb polars pandas numpy pytest fastavro zstandard grpcio grpcio-tools prometheus_client)
-python_imports=(pyarrow duckdb polars pandas numpy pytest fastavro zstandard grpc grpc_tools prometheus_client)
+# GET /metrics (test/node/server_prometheus.test.ts). mpi4py, ray, dask[dataframe]: the MPI examples
+# and the readers of a dataset many writers share (test/python/test_mpi_examples.py, docs/MULTI_WRITER.md);
+# aiohttp: ray.data.read_parquet imports fsspec's HTTP filesystem for every path, which needs it.
+python_modules=(pyarrow duckdb polars pandas numpy pytest fastavro zstandard grpcio grpcio-tools prometheus_client
+  mpi4py ray "dask[dataframe]" aiohttp)
+python_imports=(pyarrow duckdb polars pandas numpy pytest fastavro zstandard grpc grpc_tools prometheus_client
+  mpi4py ray dask.dataframe aiohttp)
 if python3 -c "import $(IFS=,; echo "${python_imports[*]}")" 2>/dev/null; then
   echo "already installed: ${python_modules[*]}"
 else

@@ -235,11 +235,14 @@ export class NavierStokes2d {
   /**
    * Velocity, pressure and vorticity on the grid at the current time, as
    * float32, and the diagnostics of the same state computed in float64.
+   * `into`: arrays of nx*ny values to write the fields into instead of new
+   * ones, e.g. the columns of a LoanedFrame (the engine's own buffers: the
+   * fields are then computed where they are encoded, with no copy).
    */
-  sample(): { fields: Fields; diagnostics: Diagnostics } {
+  sample(into?: Fields): { fields: Fields; diagnostics: Diagnostics } {
     const { nx, ny } = this;
     const size = nx * ny;
-    const out: Fields = {
+    const out: Fields = into ?? {
       vx: new Float32Array(size),
       vy: new Float32Array(size),
       p: new Float32Array(size),

@@ -24,11 +24,13 @@ const TABLE: Record<SimingestErrorCode, Mapping> = {
   ERR_SCHEMA_CONFLICT: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
   ERR_DATASET_LOCKED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
   ERR_UNSAFE_LAYOUT: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
+  ERR_BLOCK_MISMATCH: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
   // The server cannot take it now: retrying later may succeed.
   ERR_BACKPRESSURE: { http: 503, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
   ERR_RESOURCE_LIMIT: { http: 503, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
   ERR_OUT_OF_MEMORY: { http: 503, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
   ERR_CLOSED: { http: 503, grpc: GrpcStatus.UNAVAILABLE },
+  ERR_BUSY: { http: 503, grpc: GrpcStatus.UNAVAILABLE },
   ERR_NO_SPACE: { http: 507, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
   // The server or its storage failed.
   ERR_IO: { http: 500, grpc: GrpcStatus.INTERNAL },

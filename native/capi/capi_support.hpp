@@ -10,7 +10,9 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/status.hpp"
 #include "pipeline/engine.hpp"
@@ -18,6 +20,11 @@
 
 struct simingest_ingestor {
   std::unique_ptr<simingest::Engine> engine;
+  // The appenders open on it (appender_capi.cpp): closing the ingestor hands
+  // their pending rows to the engine and detaches them, before the engine
+  // closes. The mutex guards the list only.
+  std::mutex appenders_mutex;
+  std::vector<simingest_appender*> appenders;
   // Set by simingest_close_async(): every call but simingest_close is refused.
   std::atomic<bool> closing{false};
   // simingest_close_async()'s thread: closes the engine, then calls back.
@@ -89,6 +96,12 @@ simingest_status guarded(Handle handle, Body&& body) noexcept {
     return fail(handle, Status::internal, "internal error: unknown exception");
   }
 }
+
+// Hands every open appender's pending rows to the engine and detaches it
+// (appender_capi.cpp); called by both closes before the engine closes. The
+// first hand-off failure is returned (message recorded for the ingestor on
+// this thread); SIMINGEST_OK otherwise.
+simingest_status detach_appenders(simingest_ingestor* handle) noexcept;
 
 // NULL, or closing since simingest_close_async(): the failure to return, else OK.
 inline simingest_status check_usable(simingest_ingestor* handle) noexcept {

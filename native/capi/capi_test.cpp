@@ -650,7 +650,7 @@ TEST(CApiStatus, every_status_has_its_own_description) {
       SIMINGEST_ERR_IO, SIMINGEST_ERR_CLOSED, SIMINGEST_ERR_OUT_OF_MEMORY,
       SIMINGEST_ERR_DATASET_LOCKED, SIMINGEST_WOULD_BLOCK, SIMINGEST_ERR_NO_SPACE,
       SIMINGEST_ERR_CORRUPT, SIMINGEST_ERR_DATASET_LOST, SIMINGEST_ERR_RESOURCE_LIMIT,
-      SIMINGEST_ERR_UNSAFE_LAYOUT, SIMINGEST_ERR_INTERNAL};
+      SIMINGEST_ERR_UNSAFE_LAYOUT, SIMINGEST_ERR_BUSY, SIMINGEST_ERR_BLOCK_MISMATCH, SIMINGEST_ERR_INTERNAL};
   std::set<std::string> seen;
   for (simingest_status status : all) {
     const char* text = simingest_status_string(status);
@@ -660,7 +660,7 @@ TEST(CApiStatus, every_status_has_its_own_description) {
     EXPECT_TRUE(seen.insert(text).second) << "duplicate description " << text;
   }
   EXPECT_STREQ(simingest_status_string(SIMINGEST_ERR_UNKNOWN_STREAM), "unknown stream");
-  for (int bad : {-1, 22, 50, 98, 100, 1 << 20})
+  for (int bad : {-1, 24, 50, 98, 100, 1 << 20})
     EXPECT_STREQ(simingest_status_string(static_cast<simingest_status>(bad)), "unknown status")
         << bad;
 }

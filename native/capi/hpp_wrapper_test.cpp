@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <cstdlib>
 #include <limits>
 #include <filesystem>
@@ -165,9 +166,97 @@ TEST_F(HppWrapper, moving_transfers_ownership_and_the_destructor_closes) {
   EXPECT_TRUE(again.is_open());
 }
 
+TEST_F(HppWrapper, an_appender_packs_values_and_throws_with_the_status_and_message) {
+  static_assert(!std::is_copy_constructible_v<simingest::Appender>, "move-only");
+  simingest::Ingestor ingestor(path_, kConfig);
+  simingest::Appender rows = ingestor.appender("diagnostics");
+  EXPECT_EQ(rows.row_bytes(), 12u);  // float64 then int32, packed
+  rows.append_values(0, 0.0, 1.5, int32_t{3});
+  unsigned char packed[12];
+  const double energy = 2.5;
+  const int32_t count = 4;
+  std::memcpy(packed, &energy, 8);
+  std::memcpy(packed + 8, &count, 4);
+  rows.append(1, 0.1, packed);
+  try {
+    rows.append_values(2, 0.2, std::numeric_limits<double>::infinity(), int32_t{5});
+    FAIL() << "expected a throw";
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_NON_FINITE);
+    EXPECT_STREQ(e.what(), "stream \"diagnostics\": appended row at step 2: column \"energy\" is +Infinity but its "
+                           "nonFinite policy is \"reject\"");
+  }
+  try {
+    (void)ingestor.appender("fields");
+    FAIL() << "expected a throw";
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_INVALID_ARGUMENT);
+  }
+  simingest::Appender moved = std::move(rows);
+  EXPECT_FALSE(rows.is_open());
+  moved.close();
+  EXPECT_THROW(moved.append_values(3, 0.3, 1.0, int32_t{1}), simingest::Error);
+  ingestor.flush();
+  EXPECT_EQ(json::parse(ingestor.stats_json())["streams"]["diagnostics"]["rowsCommitted"], 2);
+}
+
 TEST(HppVersion, version_matches_the_header) {
   EXPECT_STREQ(simingest::version(), SIMINGEST_VERSION_STRING);
   EXPECT_STREQ(simingest::status_string(SIMINGEST_ERR_UNKNOWN_STREAM), "unknown stream");
+}
+
+}  // namespace
+
+namespace {
+
+static_assert(!std::is_copy_constructible_v<simingest::LoanedFrame>, "move-only");
+static_assert(std::is_nothrow_move_constructible_v<simingest::LoanedFrame>, "movable");
+
+// LoanedFrame: typed column buffers over the engine's memory, commit without
+// a copy, a handle reused across frames, and misuse as simingest::Error.
+TEST_F(HppWrapper, a_loaned_frame_commits_what_was_written_and_reports_misuse) {
+  simingest::Ingestor ingestor(path_, kConfig);
+  simingest::LoanedFrame frame;
+  for (int64_t step = 0; step < 3; ++step) {
+    ingestor.begin_frame(frame, "fields", step, step * 0.5);
+    EXPECT_TRUE(frame.is_open());
+    auto vx = frame.column<float>("vx");
+    ASSERT_EQ(vx.size, 6u);
+    for (std::size_t i = 0; i < vx.size; ++i) vx[i] = static_cast<float>(step + i);
+    auto n = frame.column<uint16_t>("n");
+    for (auto& value : n) value = 7;
+    frame.commit();
+    EXPECT_FALSE(frame.is_open());
+  }
+  try {
+    frame.commit();
+    FAIL() << "a second commit must throw";
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(e.what(), "loaned frame (stream \"fields\", step 2): cannot commit: it was already committed");
+  }
+  {
+    simingest::LoanedFrame open = ingestor.begin_frame("fields", 9, 0.0);
+    try {
+      open.column<double>("vx");
+      FAIL() << "a dtype mismatch must throw";
+    } catch (const simingest::Error& e) {
+      EXPECT_EQ(e.status(), SIMINGEST_ERR_DTYPE_MISMATCH);
+    }
+    try {
+      open.column<float>("vy");
+      FAIL() << "an unknown column must throw";
+    } catch (const simingest::Error& e) {
+      EXPECT_EQ(e.status(), SIMINGEST_ERR_UNKNOWN_COLUMN);
+      EXPECT_STREQ(e.what(), "loaned frame (stream \"fields\", step 9): unknown column \"vy\"");
+    }
+  }  // destroyed open: aborted
+  ingestor.flush();
+  const json stats = json::parse(ingestor.stats_json());
+  EXPECT_EQ(stats["streams"]["fields"]["framesCommitted"], 3);
+  EXPECT_EQ(stats["loans"]["committed"], 3);
+  EXPECT_EQ(stats["loans"]["aborted"], 1);
+  EXPECT_EQ(stats["loans"]["open"], 0);
 }
 
 }  // namespace

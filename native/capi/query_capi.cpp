@@ -27,7 +27,7 @@ using simingest::capi::last_dataset_error;
 using simingest::capi::succeed;
 using simingest::query::QuerySpec;
 
-constexpr uint32_t kKnownFlags = SIMINGEST_QUERY_BATCH_PER_FRAME;
+constexpr uint32_t kKnownFlags = SIMINGEST_QUERY_BATCH_PER_FRAME | SIMINGEST_QUERY_ASSEMBLE;
 
 // The C spec as a QuerySpec. Checks what the struct alone can show (size,
 // NULLs, flags); ranges and columns are checked against the stream by
@@ -58,6 +58,7 @@ QuerySpec convert_spec(const simingest_query_spec* spec) {
   if ((spec->flags & ~kKnownFlags) != 0)
     throw Error(Status::invalid_argument, "query: spec.flags has unknown bits " + std::to_string(spec->flags & ~kKnownFlags));
   out.batch_per_frame = (spec->flags & SIMINGEST_QUERY_BATCH_PER_FRAME) != 0;
+  out.assemble = (spec->flags & SIMINGEST_QUERY_ASSEMBLE) != 0;
   out.memory_limit = spec->memory_limit;
   return out;
 }

@@ -137,10 +137,13 @@ simingest_status simingest_close_async(simingest_ingestor* ingestor, simingest_c
   ingestor->closing.store(true, std::memory_order_release);
   const simingest_status status = guarded(ingestor, [&] {
     ingestor->closer = simingest::pipeline::start_thread("the closing thread", [ingestor, callback, user_data] {
-      const simingest_status closed = guarded(nullptr, [ingestor] {
+      const simingest_status detached = simingest::capi::detach_appenders(ingestor);
+      simingest_status closed = guarded(nullptr, [ingestor] {
         ingestor->engine->close();
         return succeed();
       });
+      if (closed == SIMINGEST_OK && detached != SIMINGEST_OK)
+        closed = fail(nullptr, static_cast<Status>(detached), last_error.message);
       // last_error is this thread's own, set by guarded() just above.
       callback(user_data, closed, closed == SIMINGEST_OK ? "" : last_error.message.c_str());
       // Nothing here may touch `ingestor`: simingest_close() may free it now.
@@ -164,10 +167,15 @@ simingest_status simingest_close(simingest_ingestor** ingestor) {
       handle->closer.join();
     }
   }
-  const simingest_status status = guarded(nullptr, [&] {
+  const simingest_status detached = simingest::capi::detach_appenders(handle);
+  std::string detach_message = detached == SIMINGEST_OK ? std::string() : last_error.message;
+  simingest_status status = guarded(nullptr, [&] {
     handle->engine->close();
     return succeed();
   });
+  // Rows an appender still held that the engine refused are this close's failure.
+  if (status == SIMINGEST_OK && detached != SIMINGEST_OK)
+    status = fail(nullptr, static_cast<Status>(detached), std::move(detach_message));
   try {
     delete handle;
   } catch (...) {

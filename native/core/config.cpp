@@ -350,10 +350,23 @@ int64_t read_commit_interval(const Json& j, const std::string& path) {
   return read_signed(j, path, 0, 2147483647, "an integer from 0 (never) to 2147483647 milliseconds");
 }
 
+// A row appender's hand-off (ADR 0021). The row bound keeps one appender's
+// buffer (rows x row bytes) well inside any sensible memory budget.
+AppenderConfig parse_appender(const Json& j, const std::string& path) {
+  require_object(j, path, "an object");
+  reject_unknown_keys(j, path, {"rows", "intervalMs"});
+  AppenderConfig appender;
+  if (const Json* rows = find_key(j, "rows"))
+    appender.rows = read_signed(*rows, join(path, "rows"), 1, 16777216, "an integer from 1 to 16777216");
+  if (const Json* interval = find_key(j, "intervalMs"))
+    appender.interval_ms = read_commit_interval(*interval, join(path, "intervalMs"));
+  return appender;
+}
+
 StreamConfig parse_stream(const std::string& name, const Json& j, const std::string& path) {
   require_object(j, path, "an object");
-  reject_unknown_keys(j, path, {"columns", "grid", "partition", "nonFinite", "route", "realtime", "metadata",
-                                "commitIntervalMs"});
+  reject_unknown_keys(j, path, {"columns", "grid", "block", "partition", "nonFinite", "route", "realtime",
+                                "metadata", "commitIntervalMs", "appender"});
   StreamConfig stream;
   stream.name = name;
 
@@ -379,13 +392,25 @@ StreamConfig parse_stream(const std::string& name, const Json& j, const std::str
   }
 
   if (const Json* grid = find_key(j, "grid")) stream.grid = parse_grid(*grid, join(path, "grid"));
+  if (const Json* block = find_key(j, "block")) {
+    stream.block = parse_grid_block(*block, join(path, "block"), stream.grid);
+    stream.decomposed = true;
+    for (const ColumnConfig& column : stream.columns)
+      if (column.name == kCellColumn)
+        fail(join(columns_path, kCellColumn), "reserved: a stream with a block stores each row's global cell index in it");
+  }
   if (const Json* partition = find_key(j, "partition"))
     stream.partition = parse_partition(*partition, join(path, "partition"));
   parse_route(j, path, stream);
+  // The realtime log and its compaction write no `cell` column.
+  if (stream.block && stream.route != StreamRoute::batch)
+    fail(join(path, "block"), "applies to route \"batch\" only");
   if (const Json* metadata = find_key(j, "metadata"))
     stream.metadata_json = read_stream_metadata(*metadata, join(path, "metadata"));
   if (const Json* interval = find_key(j, "commitIntervalMs"))
     stream.commit_interval_ms = read_commit_interval(*interval, join(path, "commitIntervalMs"));
+  if (const Json* appender = find_key(j, "appender"))
+    stream.appender = parse_appender(*appender, join(path, "appender"));
   return stream;
 }
 
@@ -403,6 +428,24 @@ CompressionConfig parse_compression(const Json& j, const std::string& path) {
         read_signed(*level, join(path, "level"), -7, 19, "an integer from -7 to 19"));
   }
   return compression;
+}
+
+// {"id": <0..count-1>, "count": <1..kMaxWriters>}; id is checked against
+// count here so that every host gets the same message.
+WriterConfig parse_writer(const Json& j, const std::string& path) {
+  require_object(j, path, "an object {\"id\", \"count\"}");
+  reject_unknown_keys(j, path, {"id", "count"});
+  const Json* id = find_key(j, "id");
+  const Json* count = find_key(j, "count");
+  if (!count) fail(join(path, "count"), "required but missing");
+  if (!id) fail(join(path, "id"), "required but missing");
+  WriterConfig writer;
+  writer.count = static_cast<uint32_t>(read_unsigned(*count, join(path, "count"), 1, kMaxWriters,
+                                                     "an integer from 1 to " + std::to_string(kMaxWriters)));
+  writer.id = static_cast<uint32_t>(read_unsigned(*id, join(path, "id"), 0, writer.count - 1,
+                                                  "an integer from 0 to " + std::to_string(writer.count - 1) +
+                                                      " (writer.count is " + std::to_string(writer.count) + ")"));
+  return writer;
 }
 
 BackpressureConfig parse_backpressure(const Json& j, const std::string& path) {
@@ -570,7 +613,7 @@ Config parse_config(std::string_view json_text) {
   reject_unknown_keys(doc, "",
                       {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",
                        "memoryLimit", "queryMemoryLimit", "workers", "backpressure", "affinity",
-                       "resumeFromStep", "verifyOnOpen", "durability", "commitIntervalMs", "schemaEvolution"});
+                       "resumeFromStep", "verifyOnOpen", "durability", "commitIntervalMs", "schemaEvolution", "writer"});
   Config config;
 
   const Json* streams = find_key(doc, "streams");
@@ -623,6 +666,15 @@ Config parse_config(std::string_view json_text) {
     config.durability = read_choice<Durability>(
         *value, "durability",
         {{"ack-after-accept", Durability::ack_after_accept}, {"ack-after-fsync", Durability::ack_after_fsync}});
+  if (const Json* value = find_key(doc, "writer")) {
+    config.writer = parse_writer(*value, "writer");
+    // A shared dataset's readers union the writers' manifests; merging their
+    // realtime logs as well is not built yet (docs/adr/0020-shared-datasets.md).
+    for (const StreamConfig& stream : config.streams)
+      if (stream.route != StreamRoute::batch)
+        fail(join(join("streams", stream.name), "route"),
+             "only \"batch\" is supported in a shared dataset (writer is set)");
+  }
   if (const Json* value = find_key(doc, "schemaEvolution"))
     config.schema_evolution = read_choice<SchemaEvolution>(
         *value, "schemaEvolution", {{"strict", SchemaEvolution::strict}, {"additive", SchemaEvolution::additive}});
@@ -650,7 +702,9 @@ std::string stream_schema_json(const StreamConfig& stream) {
     if (i > 0) out += ',';
     out += std::to_string(stream.grid[i]);
   }
-  out += "],\"partition\":";
+  out += ']';
+  if (stream.decomposed) out += ",\"blocks\":true";
+  out += ",\"partition\":";
   switch (stream.partition.kind) {
     case PartitionConfig::Kind::none: out += "{}"; break;
     case PartitionConfig::Kind::steps:

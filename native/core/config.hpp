@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/dtype.hpp"
+#include "core/grid_block.hpp"
 #include "core/format_choices.hpp"
 #include "core/schema_evolution.hpp"
 
@@ -60,10 +61,23 @@ struct RealtimeConfig {
   bool compact = true;
 };
 
+// A row appender's hand-off (stream key `appender`, ADR 0021): its rows go to
+// the engine as one frame once `rows` have gathered or `interval_ms` has
+// passed since the first of them (checked at each append), and at flush.
+struct AppenderConfig {
+  int64_t rows = 65536;      // 1 .. 16777216
+  int64_t interval_ms = 100; // 0: no time limit
+};
+
 struct StreamConfig {
   std::string name;
   std::vector<ColumnConfig> columns;  // in the order the document lists them
   std::vector<int64_t> grid;          // empty: no grid; else every extent > 0
+  // This writer's block of the grid (core/grid_block.hpp); frames hold its
+  // cells. `decomposed` is part of the schema: every file of the stream then
+  // carries the `cell` column (a dataset reader sees it without a block).
+  std::optional<GridBlock> block;
+  bool decomposed = false;
   PartitionConfig partition;
   StreamRoute route = StreamRoute::batch;
   RealtimeConfig realtime;
@@ -72,6 +86,7 @@ struct StreamConfig {
   std::string metadata_json;
   // commitIntervalMs of this stream; unset: the dataset's (Config::commit_interval_ms).
   std::optional<int64_t> commit_interval_ms;
+  AppenderConfig appender;
 };
 
 // When ingest() of a frame on the realtime path returns: once the frame is
@@ -105,6 +120,17 @@ struct AffinityConfig {
 // byte and compares the whole file's CRC-32C.
 enum class VerifyMode { footer, full };
 
+// One of `count` cooperating writers of a shared dataset (docs/adr/0020-shared-datasets.md):
+// from C the MPI rank and size. 0 <= id < count; count >= 1.
+struct WriterConfig {
+  uint32_t id = 0;
+  uint32_t count = 1;
+};
+
+// The bound on `writer.count`: a shared dataset lists its writers' directories
+// on every open and every read, so the count is kept to what that stays fast for.
+inline constexpr uint32_t kMaxWriters = 65536;
+
 struct Config {
   std::vector<StreamConfig> streams;  // in the order the document lists them; at least one
   CompressionConfig compression;
@@ -131,6 +157,9 @@ struct Config {
   // What a reopened dataset accepts as a change of a stream's schema
   // (core/schema_evolution.hpp): strict, the default, accepts none.
   SchemaEvolution schema_evolution = SchemaEvolution::strict;
+  // Set: the dataset is shared, and this ingestor is one of its writers.
+  // Unset: a single-writer dataset, laid out exactly as before shared datasets.
+  std::optional<WriterConfig> writer;
 
   const StreamConfig* find_stream(std::string_view name) const noexcept;
   // The stream's own commitIntervalMs, else the dataset's.

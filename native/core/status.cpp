@@ -29,6 +29,8 @@ const char* status_string(Status status) noexcept {
     case Status::dataset_lost: return "dataset no longer at its path";
     case Status::resource_limit: return "system resource limit reached";
     case Status::unsafe_layout: return "unsafe dataset layout";
+    case Status::busy: return "handle in use by another thread";
+    case Status::block_mismatch: return "blocks do not tile the grid";
     case Status::internal: return "internal error";
   }
   return "unknown status";

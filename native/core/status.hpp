@@ -35,6 +35,8 @@ enum class Status : int {
   dataset_lost = SIMINGEST_ERR_DATASET_LOST,
   resource_limit = SIMINGEST_ERR_RESOURCE_LIMIT,
   unsafe_layout = SIMINGEST_ERR_UNSAFE_LAYOUT,
+  busy = SIMINGEST_ERR_BUSY,
+  block_mismatch = SIMINGEST_ERR_BLOCK_MISMATCH,
   internal = SIMINGEST_ERR_INTERNAL,
 };
 

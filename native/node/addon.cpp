@@ -2,9 +2,11 @@
 // load time, before any other export is used.
 #include <napi.h>
 
+#include "appender.hpp"
 #include "dataset.hpp"
 #include "ingestor.hpp"
 #include "inspect.hpp"
+#include "loaned_frame.hpp"
 #include "query_stream.hpp"
 #include "simingest.h"
 #include "simingest_error.hpp"
@@ -45,7 +47,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->query_stream_class = Napi::Persistent(query_stream);
   Napi::Function dataset = Dataset::Define(env);
   data->dataset_class = Napi::Persistent(dataset);
+  data->loaned_frame_class = Napi::Persistent(LoanedFrame::Define(env));
   exports.Set("NativeDataset", dataset);
+  exports.Set("NativeAppender", Appender::Define(env));
   exports.Set("setErrorClass", Napi::Function::New<SetErrorClass>(env, "setErrorClass"));
   exports.Set("version", Napi::Function::New<Version>(env, "version"));
   exports.Set("statusString", Napi::Function::New<StatusString>(env, "statusString"));

@@ -77,6 +77,7 @@ Napi::Function Ingestor::Define(Napi::Env env) {
                          InstanceMethod<&Ingestor::IsClosed>("isClosed"),
                          InstanceMethod<&Ingestor::Query>("query"),
                          InstanceMethod<&Ingestor::Subscribe>("subscribe"),
+                         InstanceMethod<&Ingestor::FrameBegin>("frameBegin"),
                          StaticMethod<&Ingestor::Open>("open"),
                      });
 }
@@ -106,6 +107,7 @@ Ingestor::~Ingestor() {
   // Reached when the object is collected without close() (nothing can be
   // pending then: pending work keeps the object referenced) or at teardown.
   if (torn_down_) return;
+  ReclaimLoans();  // before the engine takes their buffers back
   if (handle_ != nullptr) simingest_close(&handle_);
   if (!channel_released_) {
     teardown_hook_.Remove(Env());
@@ -115,10 +117,24 @@ Ingestor::~Ingestor() {
 
 void Ingestor::CloseAtTeardown(Ingestor* self) {
   self->torn_down_ = true;
+  // JavaScript is gone: nothing can touch the loans' arrays any more; only
+  // their owner pointer must not outlive this.
+  for (LoanState* loan = self->loans_; loan != nullptr; loan = loan->next) {
+    loan->owner = nullptr;
+    loan->reclaimed = true;
+  }
+  self->loans_ = nullptr;
   // Pending flushes and rooms are called back (posted to the channel, which
   // Node frees right after this hook) and every engine thread is joined
   // before this returns; a close in progress is waited for.
   if (self->handle_ != nullptr) simingest_close(&self->handle_);
+}
+
+simingest_ingestor* Ingestor::HandleForAppender(Napi::Env env, Napi::Object object) {
+  Ingestor* self = Unwrap(object);
+  if (self == nullptr) ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "appender: not an ingestor");
+  self->ThrowIfClosed(env);
+  return self->handle_;
 }
 
 void Ingestor::ThrowIfClosed(Napi::Env env) const {
@@ -212,6 +228,7 @@ Napi::Value Ingestor::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ThrowIfClosed(env);
   closing_ = true;
+  ReclaimLoans();
   try {
     return Register(env, Completion::Kind::close,
                     [&](Completion* done) { return simingest_close_async(handle_, &Ingestor::OnDone, done); });
@@ -255,6 +272,35 @@ Napi::Value Ingestor::Subscribe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ThrowIfClosed(env);
   return simingest_node::Subscribe(env, handle_, info);
+}
+
+Napi::Value Ingestor::FrameBegin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfClosed(env);
+  return LoanedFrame::Begin(env, this, Value(), handle_, info);
+}
+
+void Ingestor::AdoptLoan(LoanState* loan) {
+  loan->owner = this;
+  loan->prev = nullptr;
+  loan->next = loans_;
+  if (loans_ != nullptr) loans_->prev = loan;
+  loans_ = loan;
+}
+
+void Ingestor::ForgetLoan(LoanState* loan) {
+  if (loan->prev != nullptr) loan->prev->next = loan->next;
+  else loans_ = loan->next;
+  if (loan->next != nullptr) loan->next->prev = loan->prev;
+  loan->prev = loan->next = nullptr;
+}
+
+void Ingestor::ReclaimLoans() {
+  while (loans_ != nullptr) {
+    LoanState* loan = loans_;
+    loan->reclaimed = true;
+    loan->DetachAll();  // leaves the list
+  }
 }
 
 Napi::Value Ingestor::IsClosed(const Napi::CallbackInfo& info) {

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "frame_values.hpp"
+#include "loaned_frame.hpp"
 #include "simingest.h"
 
 namespace simingest_node {
@@ -65,6 +66,13 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   Ingestor(const Ingestor&) = delete;
   Ingestor& operator=(const Ingestor&) = delete;
 
+  // The loans still open (loaned_frame.hpp): detached when this closes.
+  void AdoptLoan(LoanState* loan);
+  void ForgetLoan(LoanState* loan);
+  // The handle of the NativeIngestor `object`, for opening an appender
+  // (appender.cpp); throws ERR_CLOSED once its close began.
+  static simingest_ingestor* HandleForAppender(Napi::Env env, Napi::Object object);
+
  private:
   friend void SettleCompletion(Napi::Env, Napi::Function, Ingestor*, Completion*);
 
@@ -85,6 +93,10 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   // plans (the batches come from the stream's next(), on the pool), so it runs
   // here, on the JavaScript thread, like every other use of the handle.
   Napi::Value Query(const Napi::CallbackInfo& info);
+  // (stream, step, time, rows) -> NativeLoanedFrame (loaned_frame.cpp)
+  Napi::Value FrameBegin(const Napi::CallbackInfo& info);
+  // Detaches every open loan's typed arrays before the engine reclaims them.
+  void ReclaimLoans();
   // (stream, fromStep | null, emit) -> subscription handle (subscription.cpp)
   Napi::Value Subscribe(const Napi::CallbackInfo& info);
 
@@ -115,6 +127,7 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   std::vector<napi_value> elements_;  // names[i], dtypes[i], values[i] fetched (see ingest_nowait.cpp)
   bool in_ingest_ = false;            // inside IngestNowait: a nested call is refused
 
+  LoanState* loans_ = nullptr;            // open loans (JavaScript thread only)
   simingest_ingestor* handle_ = nullptr;  // JavaScript thread only
   CompletionChannel tsfn_;
   Napi::Env::CleanupHook<void (*)(Ingestor*), Ingestor> teardown_hook_;

@@ -71,6 +71,7 @@ void ReadQuerySpec(Napi::Env env, Napi::Value value, QuerySpecArgs* out) {
   Napi::Value every = spec.Get("every");
   if (!every.IsUndefined()) c.every = StepArgument(env, every);
   if (spec.Get("perFrame").ToBoolean().Value()) c.flags |= SIMINGEST_QUERY_BATCH_PER_FRAME;
+  if (spec.Get("assemble").ToBoolean().Value()) c.flags |= SIMINGEST_QUERY_ASSEMBLE;
 }
 
 }  // namespace simingest_node

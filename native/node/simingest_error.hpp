@@ -19,6 +19,7 @@ struct AddonData {
   Napi::FunctionReference ingestor_class;
   Napi::FunctionReference query_stream_class;
   Napi::FunctionReference dataset_class;
+  Napi::FunctionReference loaned_frame_class;
 };
 
 // A SimingestError(message, status) value; falls back to a plain Error when

@@ -2,6 +2,7 @@
 // finish a row group hands it to the commit thread and returns the frames'
 // buffers to the pool: from here on only the encoded pages are held.
 #include "core/names.hpp"
+#include "kernels/column_stats_kernel.hpp"
 #include "pipeline/engine_impl.hpp"
 
 namespace simingest {
@@ -41,12 +42,23 @@ void Engine::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Column
   try {
     for (const Frame* frame : group.frames) {
       if (frame->rows == 0) continue;
-      if (task.column < 2) {
+      if (task.column < 2 && frame->row_steps != nullptr) {
+        // Appended rows: step and time are arrays (ADR 0021).
+        const void* values = task.column == 0 ? static_cast<const void*>(frame->row_steps)
+                                              : static_cast<const void*>(frame->row_times);
+        const Dtype dtype = task.column == 0 ? Dtype::int64 : Dtype::float64;
+        segments.push_back(parquet::ValueSegment{values, frame->rows, false});
+        stats.merge(compute_column_stats(dtype, values, frame->rows), dtype);
+      } else if (task.column < 2) {
         const void* value = task.column == 0 ? static_cast<const void*>(&frame->step)
                                              : static_cast<const void*>(&frame->time);
         const Dtype dtype = task.column == 0 ? Dtype::int64 : Dtype::float64;
         segments.push_back(parquet::ValueSegment{value, frame->rows, true});
         stats.merge(scalar_column_stats(dtype, value, frame->rows), dtype);
+      } else if (task.column == 2 + stream.config.columns.size()) {
+        // The `cell` column of a block: the same indices for every frame.
+        segments.push_back(parquet::ValueSegment{stream.cells.data(), frame->rows, false});
+        stats.merge(stream.cell_stats, Dtype::int64);
       } else {
         const auto& source = frame->columns[task.column - 2];
         segments.push_back(parquet::ValueSegment{source.data, frame->rows, source.is_scalar});
@@ -57,7 +69,14 @@ void Engine::Impl::encode_chunk(const pipeline::ChunkTask& task, parquet::Column
     // One allocation per chunk, within the frames' encode reservation
     // (frame.hpp): compressed pages never need more than this.
     out.bytes.reserve(chunk_capacity(column.dtype, segments, config.page_bytes));
-    if (task.column < 2) {
+    // Step and time are one dictionary run per frame, unless appended rows
+    // brought arrays of their own values: then a dictionary would hold one
+    // entry per row (its hashing was a third of the appender's cost), so the
+    // chunk takes the array encoding (DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT;
+    // ADR 0021), which every reader decodes like any column.
+    bool arrays = false;
+    for (const auto& segment : segments) arrays |= !segment.is_scalar;
+    if (task.column < 2 && !arrays) {
       encoder.encode_dictionary(column, segments.data(), segments.size(), stats, out);
     } else {
       encoder.encode(column, segments.data(), segments.size(), stats, out);

@@ -42,7 +42,8 @@ void journal_row_group(OpenFile& open, const RowGroup& group) {
 }  // namespace
 
 // The time index entry of a row group just written at `first_row` of its file.
-storage::RowGroupIndex index_row_group(const RowGroup& group, const parquet::FileSchema& schema, int64_t first_row) {
+storage::RowGroupIndex index_row_group(const RowGroup& group, const parquet::FileSchema& schema, std::size_t declared,
+                                       int64_t first_row) {
   storage::RowGroupIndex index;
   index.first_row = first_row;
   index.rows = static_cast<int64_t>(group.rows);
@@ -54,7 +55,7 @@ storage::RowGroupIndex index_row_group(const RowGroup& group, const parquet::Fil
   index.time_max = group.time_max;
   // The chunks carry the statistics the encoder was given (chunk_encoding.cpp):
   // step and time first, then the declared columns.
-  for (std::size_t c = 2; c < group.chunks.size(); ++c)
+  for (std::size_t c = 2; c < 2 + declared; ++c)
     index.columns.push_back(storage::column_index_stats(schema.columns[c].dtype, group.chunks[c].stats));
   if (storage::records_frames(index.rows, index.frames)) {
     int64_t row = first_row;
@@ -197,7 +198,7 @@ void CommitWriter::write_row_group(StreamState& stream, StreamCommitState& state
     journal_row_group(open, group);
     open.row_group_metadata.push_back(open.writer->last_row_group_metadata());
     engine_.stage_write.record(monotonic_ns() - started);
-    open.entry.row_group_index.push_back(index_row_group(group, stream.file_schema, first_row));
+    open.entry.row_group_index.push_back(index_row_group(group, stream.file_schema, stream.config.columns.size(), first_row));
     open.entry.step_min = std::min(open.entry.step_min, group.step_min);
     open.entry.step_max = std::max(open.entry.step_max, group.step_max);
     open.entry.time_min = std::min(open.entry.time_min, group.time_min);

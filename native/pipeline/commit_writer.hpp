@@ -33,7 +33,10 @@ struct StreamState;
 
 // The time index entry (manifest rowGroupIndex) of `group`, just written at
 // `first_row` of its file; also used by log compaction (log_compaction.hpp).
-storage::RowGroupIndex index_row_group(const RowGroup& group, const parquet::FileSchema& schema, int64_t first_row);
+// `declared`: the stream's declared columns, whose statistics the manifest
+// keeps (a block's `cell` column after them has none there).
+storage::RowGroupIndex index_row_group(const RowGroup& group, const parquet::FileSchema& schema, std::size_t declared,
+                                       int64_t first_row);
 
 // The commit thread's view of a stream: its open file.
 struct OpenFile {

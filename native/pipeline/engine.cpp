@@ -172,6 +172,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
   storage::OpenOptions open_options;
   open_options.resume_from_step = impl->config.resume_from_step;
   open_options.verify_full = impl->config.verify_on_open == VerifyMode::full;
+  if (impl->config.writer) open_options.writer = storage::SharedWriter{impl->config.writer->id, impl->config.writer->count};
   impl->dataset = storage::Dataset::open(path, open_options);
   impl->recovery_json = impl->dataset->recovery().to_json();
   impl->durable_steps = impl->dataset->durable_steps();
@@ -199,6 +200,12 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
       stream->grid_rows = 1;
       for (int64_t extent : stream_config.grid) stream->grid_rows *= static_cast<uint64_t>(extent);
     }
+    if (stream_config.block) {
+      stream->grid_rows = stream_config.block->cells();
+      stream->cells = global_cells(*stream_config.block, stream_config.grid);
+      stream->cell_stats = scalar_column_stats(Dtype::int64, &stream->cells.front(), 1);
+      stream->cell_stats.merge(scalar_column_stats(Dtype::int64, &stream->cells.back(), 1), Dtype::int64);
+    }
     stream->file_schema.columns.push_back({"step", Dtype::int64, ColumnEncoding::automatic});
     stream->file_schema.columns.push_back({"time", Dtype::float64, ColumnEncoding::automatic});
     stream->column_index.reserve(stream->config.columns.size());
@@ -211,6 +218,10 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
       }
       stream->column_index.emplace(column.name, static_cast<uint32_t>(stream->column_index.size()));
     }
+    // Last, so every reader that finds a column by its declared position
+    // (step, time, then the columns) reads the files as before.
+    if (stream_config.block)
+      stream->file_schema.columns.push_back({kCellColumn, Dtype::int64, ColumnEncoding::automatic});
     stream->file_metadata.push_back({"simingest.version", SIMINGEST_VERSION_STRING});
     stream->file_metadata.push_back({"simingest.stream", stream_config.name});
     stream->file_metadata.push_back({"simingest.schema", stream->schema_json});
@@ -220,6 +231,7 @@ std::unique_ptr<Engine> Engine::open(const std::string& path, std::string_view c
         history != impl->dataset->schema_histories().end())
       stream->schema_history = storage::schema_history_json(history->second);
     if (!stream_config.grid.empty()) stream->file_metadata.push_back({"simingest.grid", grid_json(stream_config.grid)});
+    if (stream_config.block) stream->file_metadata.push_back({"simingest.block", grid_block_json(*stream_config.block)});
     stream->quantize_errors = std::make_unique<pipeline::QuantizeErrorTotals[]>(stream_config.columns.size());
     if (auto quantize = pipeline::quantize_metadata_json(stream_config, impl->config.page_bytes))
       stream->file_metadata.push_back({"simingest.quantize", std::move(*quantize)});
@@ -269,6 +281,8 @@ Status Engine::ingest(const char* stream, int64_t step, double time, const simin
   return impl_->admission.admit(stream, step, time, columns, ncolumns, nowait, message);
 }
 
+const std::shared_ptr<pipeline::LoanLedger>& Engine::loans() const noexcept { return impl_->loans; }
+
 void Engine::notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept {
   impl_->admission.notify_room(bytes, callback, user);
 }
@@ -295,6 +309,8 @@ void Engine::flush() {
 void Engine::close() {
   Impl& impl = *impl_;
   if (impl.closed.exchange(true, std::memory_order_acq_rel)) return;
+  // Loans still open are leaked: their buffers go back before the budget closes.
+  impl.loans->reclaim_all();
   // Before the flush: a barrier it sent later would find the workers stopped.
   impl.commit_timer.stop();
   Status status = Status::ok;
@@ -445,6 +461,9 @@ std::string Engine::stats_json() const {
   stages["fsync"] = stage_json(impl.stage_fsync);
   out["stages"] = stages;
   if (!impl.realtime.empty()) out["realtime"] = realtime_stats_json(impl);
+  const pipeline::LoanCounters loans = impl.loans->counters();
+  out["loans"] = {{"begun", loans.begun},         {"committed", loans.committed}, {"aborted", loans.aborted},
+                  {"refused", loans.refused},     {"leaked", loans.leaked},       {"open", loans.open}};
   return out.dump();
 }
 

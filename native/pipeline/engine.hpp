@@ -15,11 +15,16 @@
 
 #include "core/status.hpp"
 #include "pipeline/numa_topology.hpp"
+#include "pipeline/row_appender.hpp"
 #include "pipeline/subscriptions.hpp"
 #include "query/query_spec.hpp"
 #include "simingest.h"
 
 namespace simingest {
+
+namespace pipeline {
+class LoanLedger;
+}
 
 // Hooks for tests; hosts leave them alone.
 struct EngineOptions {
@@ -81,6 +86,18 @@ class Engine {
   Status subscribe(const char* stream, const pipeline::SubscribeOptions& options,
                    simingest_subscription_callback callback, void* user,
                    std::unique_ptr<pipeline::Subscription>& out, std::string& message) noexcept;
+
+  // Loaned frames (zero-copy ingest; pipeline/frame_loan.hpp): the ledger
+  // that begins, commits and aborts them. Handles keep it, so it outlives
+  // the engine; close() reclaims the loans still open.
+  const std::shared_ptr<pipeline::LoanLedger>& loans() const noexcept;
+  // A row appender of one stream (engine_appender.cpp, ADR 0021). On
+  // failure returns nullptr with `status` and `message` set: unknown_stream,
+  // invalid_argument (a NULL or badly named stream, a grid stream, a stream
+  // routed realtime or both), closed. Never throws. The appender must be
+  // destroyed before this engine.
+  std::unique_ptr<pipeline::RowAppender> open_appender(const char* stream, Status& status,
+                                                       std::string& message) noexcept;
 
   struct Impl;
 

@@ -41,6 +41,7 @@
 #include "pipeline/flush_ticket.hpp"
 #include "pipeline/frame.hpp"
 #include "pipeline/frame_admission.hpp"
+#include "pipeline/frame_loan.hpp"
 #include "pipeline/frame_queues.hpp"
 #include "pipeline/engine.hpp"
 #include "pipeline/memory_budget.hpp"
@@ -102,6 +103,8 @@ struct Engine::Impl {
   pipeline::FrameAdmission admission{config, streams, stream_index, unattributed, budget, pool, frame_queues,
                                      closed, failure, stage_validate, realtime, commit_timer,
                                      *subscriptions};
+  // Loaned frames (frame_loan.hpp): shared with their handles, which may outlive the engine.
+  std::shared_ptr<pipeline::LoanLedger> loans = std::make_shared<pipeline::LoanLedger>(admission);
 
   pipeline::CommitWriter commit_writer{*this};
   // Footers of committed files, read once for all of this engine's queries.

@@ -34,26 +34,42 @@ struct HeldFrames {
 // outlive the ingestor. The batches count against the query's memory from
 // here (a selection that does not fit fails the query with resource_limit).
 void make_held_batches(const std::vector<Frame*>& held, const query::ResolvedQuery& resolved,
-                       const StreamConfig& config, const std::shared_ptr<query::QueryMemory>& memory,
-                       query::StreamSnapshot& snapshot) {
+                       const StreamConfig& config, const std::vector<int64_t>& cells,
+                       const std::shared_ptr<query::QueryMemory>& memory, query::StreamSnapshot& snapshot) {
   // Views of the held frames, valid while they are held.
   std::vector<query::MemoryFrame> views;
   views.reserve(held.size());
   const std::size_t ndeclared = config.columns.size();
-  for (const Frame* frame : held) {
-    if (!resolved.selects(frame->step, frame->time)) continue;
+  // One view of `rows` rows from `first` on, all of one step and time.
+  const auto add_view = [&](const Frame* frame, int64_t step, double time, uint64_t first, uint64_t rows) {
+    if (!resolved.selects(step, time)) return;
     query::MemoryFrame view;
-    view.step = frame->step;
-    view.time = frame->time;
-    view.rows = frame->rows;
-    view.columns.assign(ndeclared, nullptr);
-    view.is_scalar.assign(ndeclared, false);
+    view.step = step;
+    view.time = time;
+    view.rows = rows;
+    // A block's `cell` column follows the declared ones (the engine's, not the
+    // frame's); grid streams take no appender, so `first` is 0 where it exists.
+    view.columns.assign(ndeclared + (cells.empty() ? 0 : 1), nullptr);
+    view.is_scalar.assign(view.columns.size(), false);
     for (const auto& column : resolved.columns) {
+      if (column.declared_index == ndeclared) {
+        view.columns[ndeclared] = reinterpret_cast<const unsigned char*>(cells.data());
+        continue;
+      }
       const auto& source = frame->columns[column.declared_index];
-      view.columns[column.declared_index] = static_cast<const unsigned char*>(source.data);
+      const std::size_t offset = source.is_scalar ? 0 : first * dtype_size(config.columns[column.declared_index].dtype);
+      view.columns[column.declared_index] = static_cast<const unsigned char*>(source.data) + offset;
       view.is_scalar[column.declared_index] = source.is_scalar;
     }
     views.push_back(std::move(view));
+  };
+  for (const Frame* frame : held) {
+    if (frame->row_steps == nullptr) {
+      add_view(frame, frame->step, frame->time, 0, frame->rows);
+      continue;
+    }
+    // Appended rows (ADR 0021): each row is a frame of its own step and time.
+    for (uint64_t r = 0; r < frame->rows; ++r) add_view(frame, frame->row_steps[r], frame->row_times[r], r, 1);
   }
   std::size_t next = 0;
   while (auto batch = query::next_memory_batch(views, next, resolved, memory, config.name))
@@ -100,7 +116,7 @@ Status Engine::query(const char* stream_name, const query::QuerySpec& spec, Arro
                           });
     }
     auto memory = std::make_shared<query::QueryMemory>(limit);
-    make_held_batches(ticket.frames, resolved, stream.config, memory, snapshot);
+    make_held_batches(ticket.frames, resolved, stream.config, stream.cells, memory, snapshot);
     query::make_query_stream(std::move(snapshot), std::move(resolved), std::move(memory), impl.footers, out);
     return Status::ok;
   } catch (const Error& e) {

@@ -48,6 +48,14 @@ struct Frame {
   std::atomic<uint32_t> holds{1};
   uint32_t ncolumns = 0;
   FrameColumn* columns = nullptr;  // inside buffer
+  // A frame of appended rows (row_appender.hpp, ADR 0021) keeps each row's
+  // own step and time: arrays of `rows` inside the buffer; `step`/`time` are
+  // then the first row's. nullptr for every other frame, whose rows share
+  // `step` and `time`. The ranges span every row of either kind.
+  const int64_t* row_steps = nullptr;
+  const double* row_times = nullptr;
+  int64_t step_min = 0, step_max = 0;
+  double time_min = 0, time_max = 0;
 };
 
 // Bytes of the header and column table, rounded up so array data that follows

@@ -80,8 +80,8 @@ Status FrameAdmission::admit(const char* stream_c_name, int64_t step, double tim
 
     frame->kind = Frame::Kind::data;
     frame->stream = stream->index;
-    frame->step = step;
-    frame->time = time;
+    frame->step = frame->step_min = frame->step_max = step;
+    frame->time = frame->time_min = frame->time_max = time;
     frame->rows = shape.rows;
     frame->bytes_in = shape.bytes_in;
     frame->buffer_charge = charge.buffer.capacity;
@@ -90,11 +90,7 @@ Status FrameAdmission::admit(const char* stream_c_name, int64_t step, double tim
     frame->ncolumns = static_cast<uint32_t>(ndeclared);
     frame->partition = partition_of(*stream, step, time_partition);
 
-    stream->counters.frames_accepted.fetch_add(1, std::memory_order_relaxed);
-    stream->counters.bytes_in.fetch_add(shape.bytes_in, std::memory_order_relaxed);
-    frame->seq = stream->next_seq.fetch_add(1, std::memory_order_acq_rel);
-    enqueue(frame);
-    commit_timer_.frame_enqueued(*stream);  // after the seq is taken: see its invariant
+    accept(*stream, frame);
     stage_validate_.record(monotonic_ns() - started_ns);
     if (stream->config.route == StreamRoute::both && takes_realtime(stream->config.realtime, step))
       return admit_realtime(*stream, step, time, columns, shape, false, message);
@@ -149,6 +145,8 @@ Status FrameAdmission::charge_budget(StreamState& stream, const simingest_column
   // bytes: no overflow), so a scalar-only frame on a huge grid is too large.
   charge.reserve = encode_reserve_bytes(shape.array_bytes + shape.scalar_width * shape.rows, shape.rows,
                                         ndeclared, config_.page_bytes);
+  if (!stream.cells.empty())  // the `cell` column's pages
+    charge.reserve += encode_reserve_bytes(shape.rows * sizeof(int64_t), shape.rows, 1, config_.page_bytes);
   if (stream.bloom_columns > 0)
     charge.reserve += static_cast<uint64_t>(std::ceil(stream.bloom_bytes_per_row * static_cast<double>(shape.rows))) +
                       32ull * stream.bloom_columns;
@@ -168,13 +166,16 @@ Status FrameAdmission::charge_budget(StreamState& stream, const simingest_column
   charge.held = false;
   const auto& policy = config_.backpressure;
   Status status = Status::ok;
-  if (policy.policy != BackpressurePolicy::block) {
+  // A loaned frame (columns NULL) has no values yet to scan, and nothing to
+  // drop: its host is about to write into the buffer, so "drop" refuses it
+  // like "error" (ADR 0022).
+  if (policy.policy != BackpressurePolicy::block && columns != nullptr) {
     if ((status = refuse_non_finite(stream, columns, shape, message)) != Status::ok) {
       recycle(charge.buffer);
       return status;
     }
   }
-  if (policy.policy == BackpressurePolicy::drop) {
+  if (policy.policy == BackpressurePolicy::drop && columns != nullptr) {
     recycle(charge.buffer);
     stream.counters.count_dropped_at_admission(shape.bytes_in);
     return Status::ok;
@@ -182,7 +183,7 @@ Status FrameAdmission::charge_budget(StreamState& stream, const simingest_column
   const std::string full = stream_prefix(stream) + "memory budget full (" + mib(budget_.used()) +
                            " of " + mib(budget_.limit()) + " in use, the frame needs " +
                            mib(total) + ")";
-  if (policy.policy == BackpressurePolicy::error) {
+  if (policy.policy != BackpressurePolicy::block) {
     recycle(charge.buffer);
     return reject(stream, Status::backpressure, full, message);
   }
@@ -220,8 +221,9 @@ Status FrameAdmission::wait_for_room(StreamState& stream, const simingest_column
         if (make_room(charge.need)) return Status::ok;
         if (deadline_ns >= 0 && monotonic_ns() >= deadline_ns) {
           recycle(charge.buffer);
-          if (Status refused = refuse_non_finite(stream, columns, shape, message); refused != Status::ok)
-            return refused;
+          if (columns != nullptr)
+            if (Status refused = refuse_non_finite(stream, columns, shape, message); refused != Status::ok)
+              return refused;
           return reject(stream, Status::backpressure,
                                   full + " after waiting " + std::to_string(policy.timeout_ms) + " ms", message);
         }
@@ -240,16 +242,8 @@ Status FrameAdmission::wait_for_room(StreamState& stream, const simingest_column
 // A refused frame gives its buffer and reservation back.
 Status FrameAdmission::copy_and_scan(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
                                    FrameCharge& charge, Frame*& frame, std::string& message) {
+  if (Status status = ensure_buffer(stream, charge, message); status != Status::ok) return status;
   Buffer& buffer = charge.buffer;
-  if (buffer.data == nullptr) {
-    try {
-      buffer = pools_.allocate(charge.buffer_bytes, charge.node);
-    } catch (const std::bad_alloc&) {
-      budget_.release(charge.need);
-      message = stream_prefix(stream) + "out of memory allocating " + mib(charge.buffer_bytes);
-      return Status::out_of_memory;
-    }
-  }
   const auto& declared = stream.config.columns;
   const std::size_t ndeclared = declared.size();
   frame = new (buffer.data) Frame();
@@ -288,6 +282,26 @@ Status FrameAdmission::copy_and_scan(StreamState& stream, const simingest_column
     }
   }
   return Status::ok;
+}
+
+Status FrameAdmission::ensure_buffer(StreamState& stream, FrameCharge& charge, std::string& message) {
+  if (charge.buffer.data != nullptr) return Status::ok;
+  try {
+    charge.buffer = pools_.allocate(charge.buffer_bytes, charge.node);
+  } catch (const std::bad_alloc&) {
+    budget_.release(charge.need);
+    message = stream_prefix(stream) + "out of memory allocating " + mib(charge.buffer_bytes);
+    return Status::out_of_memory;
+  }
+  return Status::ok;
+}
+
+void FrameAdmission::accept(StreamState& stream, Frame* frame) noexcept {
+  stream.counters.frames_accepted.fetch_add(1, std::memory_order_relaxed);
+  stream.counters.bytes_in.fetch_add(frame->bytes_in, std::memory_order_relaxed);
+  frame->seq = stream.next_seq.fetch_add(1, std::memory_order_acq_rel);
+  enqueue(frame);
+  commit_timer_.frame_enqueued(stream);  // after the seq is taken: see its invariant
 }
 
 void FrameAdmission::enqueue(Frame* frame) noexcept {

@@ -50,6 +50,20 @@
 namespace simingest::pipeline {
 
 struct StreamState;
+struct FrameLoan;
+
+// Rows gathered by a RowAppender (row_appender.hpp), handed over as one
+// frame whose rows keep their own step and time (ADR 0021). Every array
+// has `rows` elements; `columns` lists the stream's columns in declared order.
+struct RowBatch {
+  const simingest_column* columns = nullptr;
+  const int64_t* steps = nullptr;
+  const double* times = nullptr;
+  uint64_t rows = 0;
+  int64_t partition = 0;  // every row's (the appender cuts a batch where it changes)
+  int64_t step_min = 0, step_max = 0;
+  double time_min = 0, time_max = 0;
+};
 
 // What admission took from the budget and the pool for one frame.
 struct FrameCharge {
@@ -96,6 +110,22 @@ class FrameAdmission {
   Status admit(const char* stream, int64_t step, double time, const simingest_column* columns,
                std::size_t ncolumns, bool nowait, std::string& message) noexcept;
 
+  // Loaned frames (frame_loan_admission.cpp, through LoanLedger): begin
+  // charges the budget as ingest() does and lays out a buffer with `rows`
+  // values of every column for the host to write; commit scans the
+  // `nonFinite: "reject"` columns in place and enqueues the very buffer (the
+  // tail of admit() without the copy); give_back recycles it (abort, leak,
+  // a refused commit). Never throw.
+  Status begin_loan(const char* stream, int64_t step, double time, uint64_t rows, FrameLoan& loan,
+                    std::string& message) noexcept;
+  Status commit_loan(FrameLoan& loan, std::string& message) noexcept;
+  void give_back_loan(FrameLoan& loan) noexcept;
+  // A RowAppender's rows as one frame (frame_admission_rows.cpp): charged,
+  // copied and enqueued like admit()'s, under the same invariant. The
+  // appender checked time, partition, non-finite values and the resume skip
+  // row by row. Never throws.
+  Status admit_rows(StreamState& stream, const RowBatch& batch, std::string& message) noexcept;
+
   // Engine::notify_room: calls back once about `bytes` of arrays might fit.
   void notify_room(std::size_t bytes, simingest_room_callback callback, void* user) noexcept;
 
@@ -129,6 +159,12 @@ class FrameAdmission {
                        FrameCharge& charge, const std::string& full, std::string& message);
   Status copy_and_scan(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
                        FrameCharge& charge, Frame*& frame, std::string& message);
+  // The charge's buffer, allocated now if the cache had none; on failure the
+  // charge is released.
+  Status ensure_buffer(StreamState& stream, FrameCharge& charge, std::string& message);
+  // A data frame, laid out and checked, leaves admission: counted, given its
+  // seq, enqueued, and the commit timer told.
+  void accept(StreamState& stream, Frame* frame) noexcept;
   void enqueue(Frame* frame) noexcept;
   // The router's realtime leg: one record into the stream's log, a copy to
   // each subscriber, then under ack-after-fsync the wait for its fsync. `scan`: check nonFinite "reject"

@@ -72,7 +72,10 @@ Status measure(StreamState& stream, const simingest_column* columns, FrameShape&
     } else if (shape.rows != stream.grid_rows) {
       return reject(stream, Status::length_mismatch,
                     column_prefix(stream, declared[rows_from]) + "has " + std::to_string(shape.rows) +
-                        " values but the grid " + grid_text(stream.config.grid) + " needs " +
+                        (stream.config.block
+                             ? " values but the block " + grid_text(stream.config.block->shape) + " of the grid "
+                             : std::string(" values but the grid ")) +
+                        grid_text(stream.config.grid) + " needs " +
                         std::to_string(stream.grid_rows),
                     message);
     }

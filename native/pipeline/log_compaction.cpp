@@ -161,7 +161,7 @@ class Compactor {
     if (!file_) begin_file(group);
     const int64_t first_row = writer_->rows_written();
     writer_->append_row_group(static_cast<int64_t>(group.rows), group.chunks.data(), group.chunks.size());
-    entry_.row_group_index.push_back(index_row_group(group, schema, first_row));
+    entry_.row_group_index.push_back(index_row_group(group, schema, schema.columns.size() - 2, first_row));
     entry_.step_min = std::min(entry_.step_min, group.step_min);
     entry_.step_max = std::max(entry_.step_max, group.step_max);
     entry_.time_min = std::min(entry_.time_min, group.time_min);

@@ -77,22 +77,32 @@ class StreamSequencer {
         building_ = std::make_unique<RowGroup>();
         building_->stream = stream;
         building_->partition = next->partition;
-        building_->step_min = building_->step_max = next->step;
-        building_->time_min = building_->time_max = next->time;
+        building_->step_min = next->step_min;
+        building_->step_max = next->step_max;
+        building_->time_min = next->time_min;
+        building_->time_max = next->time_max;
       }
       RowGroup& group = *building_;
       group.frames.push_back(next);
-      group.frame_spans.push_back(FrameSpan{next->step, next->time, next->rows});
-      ++group.frame_count;
+      if (next->row_steps != nullptr) {
+        // Appended rows are each a frame of the index (a row of its own step and time).
+        group.frame_spans.reserve(group.frame_spans.size() + next->rows);
+        for (uint64_t r = 0; r < next->rows; ++r)
+          group.frame_spans.push_back(FrameSpan{next->row_steps[r], next->row_times[r], 1});
+      } else {
+        group.frame_spans.push_back(FrameSpan{next->step, next->time, next->rows});
+      }
+      // An appended row counts as a frame (ADR 0021), here and in the counters.
+      group.frame_count += next->row_steps != nullptr ? next->rows : 1;
       group.rows += next->rows;
       group.bytes_in += next->bytes_in;
       group.raw_bytes += next->bytes_in + 16 * next->rows;
       group.encode_reserve += next->encode_reserve;
       group.charge += next->buffer_charge + next->encode_reserve;
-      group.step_min = std::min(group.step_min, next->step);
-      group.step_max = std::max(group.step_max, next->step);
-      group.time_min = std::min(group.time_min, next->time);
-      group.time_max = std::max(group.time_max, next->time);
+      group.step_min = std::min(group.step_min, next->step_min);
+      group.step_max = std::max(group.step_max, next->step_max);
+      group.time_min = std::min(group.time_min, next->time_min);
+      group.time_max = std::max(group.time_max, next->time_max);
       // Small frames cost more budget than their bytes: cap the charge too, so
       // a row group never holds more than a quarter of the budget.
       if (group.raw_bytes >= limits.row_group_target || group.charge >= limits.charge_cap)

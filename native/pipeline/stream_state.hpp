@@ -35,7 +35,12 @@ struct StreamState {
   // version this run writes.
   nlohmann::ordered_json schema_history = nlohmann::ordered_json::array();
   int64_t schema_version = 1;
-  uint64_t grid_rows = 0;  // product of the grid, 0 without a grid
+  uint64_t grid_rows = 0;  // cells of a frame: of the block if any, else of the grid; 0 without a grid
+  // With a block: the global C-order cell index of each of a frame's rows,
+  // written as the last column (`cell`) of every row group; shared by every
+  // frame, so a frame costs no allocation for it. Its statistics, once.
+  std::vector<int64_t> cells;
+  ColumnStats cell_stats;
   // The bloom filters a frame's rows may need once encoded (bytes per row, and
   // columns with a filter: at least one 32-byte block each), charged with its
   // encode reservation.

@@ -176,6 +176,10 @@ StreamConfig stream_config_from_schema(const std::string& stream, const std::str
     entry["partition"] = *partition;
   try {
     Config config = parse_config(document.dump());
+    // A decomposed grid's files carry the `cell` column; the blocks themselves
+    // are each writer's and live in the files (simingest.block), not here.
+    if (auto blocks = schema.find("blocks"); blocks != schema.end() && *blocks == true)
+      config.streams.front().decomposed = true;
     return std::move(config.streams.front());
   } catch (const Error& e) {
     throw Error(Status::corrupt, where + e.what());
@@ -187,10 +191,25 @@ DatasetReader::DatasetReader(const std::string& root) {
   const std::filesystem::path absolute = std::filesystem::absolute(root, ec);
   root_ = ec ? root : absolute.lexically_normal().string();
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+  shared_ = storage::shared_writer_count(root_).has_value();
   manifest();
 }
 
 std::shared_ptr<const storage::Manifest> DatasetReader::manifest() const {
+  if (shared_) {
+    // The same texts of the same writers always make the same union.
+    storage::SharedManifestTexts texts = storage::read_shared_manifest_texts(root_);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (cached_ && texts == cached_shared_texts_) return cached_;
+    }
+    auto loaded =
+        std::make_shared<const storage::Manifest>(storage::union_of_writers(storage::load_writer_manifests(root_, texts)));
+    std::lock_guard<std::mutex> lock(mutex_);
+    cached_shared_texts_ = std::move(texts);
+    cached_ = loaded;
+    return loaded;
+  }
   // Keyed on the very texts the cached manifest was loaded from: the same
   // texts always load the same manifest, and each copy is read once a query.
   storage::ManifestTexts texts = storage::read_manifest_texts(root_);

@@ -21,12 +21,16 @@
 #include "simingest.h"
 #include "storage/manifest.hpp"
 #include "storage/manifest_store.hpp"
+#include "storage/shared_dataset.hpp"
 
 namespace simingest::query {
 
 class DatasetReader {
  public:
-  // Opens the dataset at `root`, reading its manifest once to check it.
+  // Opens the dataset at `root`, reading its manifest once to check it. A
+  // shared dataset (storage/shared_dataset.hpp) reads as the union of its
+  // writers' manifests, each read once per query: a consistent snapshot, in
+  // which every writer's part is a prefix of that writer's commits.
   // Throws Error(io) when `root` holds no manifest (not a simingest dataset)
   // or it cannot be read, Error(corrupt) when no copy passes its checks.
   explicit DatasetReader(const std::string& root);
@@ -66,6 +70,9 @@ class DatasetReader {
   // Lock: `mutex_` guards the cache.
   mutable std::mutex mutex_;
   mutable storage::ManifestTexts cached_texts_;  // what cached_ was loaded from
+  // A shared dataset: the writers' texts cached_ was loaded from.
+  bool shared_ = false;
+  mutable storage::SharedManifestTexts cached_shared_texts_;
   mutable std::shared_ptr<const storage::Manifest> cached_;
 };
 

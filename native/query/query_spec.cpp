@@ -72,23 +72,38 @@ ResolvedQuery resolve_query(const StreamConfig& stream, const QuerySpec& spec) {
   ResolvedQuery resolved;
   resolved.stream = stream.name;
   resolved.spec = spec;
+  if (spec.assemble && !stream.decomposed)
+    throw Error(Status::invalid_argument,
+                prefix + "assemble needs a grid stream written in blocks (config \"block\")");
+  // Assembly places each row by its cell, which the result then leaves out.
+  const auto add_cell = [&] {
+    if (spec.assemble) resolved.columns.push_back({kCellColumn, Dtype::int64, stream.columns.size()});
+  };
   if (!spec.columns) {
     for (std::size_t i = 0; i < stream.columns.size(); ++i)
       resolved.columns.push_back({stream.columns[i].name, stream.columns[i].dtype, i});
+    add_cell();
     return resolved;
   }
   std::unordered_set<std::string> seen;
   for (const std::string& name : *spec.columns) {
+    if (spec.assemble && name == kCellColumn)
+      throw Error(Status::unknown_column,
+                  prefix + "column \"cell\" places the rows of an assembled field: leave it out");
     if (is_reserved_column_name(name))
       throw Error(Status::unknown_column, prefix + "column " + quote_name(name) +
                                               " is always returned first: leave it out of the columns");
     std::size_t i = 0;
     while (i < stream.columns.size() && stream.columns[i].name != name) ++i;
-    if (i == stream.columns.size()) throw Error(Status::unknown_column, prefix + "unknown column " + quote_name(name));
+    // A decomposed grid's files store `cell` after the declared columns
+    // (core/grid_block.hpp); asked for by name only.
+    const bool cell = i == stream.columns.size() && stream.decomposed && name == kCellColumn;
+    if (i == stream.columns.size() && !cell) throw Error(Status::unknown_column, prefix + "unknown column " + quote_name(name));
     if (!seen.insert(name).second)
       throw Error(Status::unknown_column, prefix + "column " + quote_name(name) + " is named twice");
-    resolved.columns.push_back({name, stream.columns[i].dtype, i});
+    resolved.columns.push_back({name, cell ? Dtype::int64 : stream.columns[i].dtype, i});
   }
+  add_cell();
   return resolved;
 }
 

@@ -29,6 +29,9 @@ struct QuerySpec {
   std::optional<TimeRange> time;
   int64_t every = 1;  // >= 1; anchored at steps->from, else at step 0
   bool batch_per_frame = false;
+  // A decomposed grid's whole field per step (query/field_assembly.hpp); the
+  // resolved columns then end with `cell`, which the result leaves out.
+  bool assemble = false;
   uint64_t memory_limit = 0;  // bytes of batches alive at once; 0: the caller's default
 };
 

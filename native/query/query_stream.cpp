@@ -9,6 +9,7 @@
 #include "parquet/metadata_reader.hpp"
 #include "parquet/thrift_compact_reader.hpp"
 #include "query/arrow_export.hpp"
+#include "query/field_assembly.hpp"
 #include "query/file_source.hpp"
 #include "query/row_group_reader.hpp"
 
@@ -36,17 +37,23 @@ class QueryStream {
       : snapshot_(std::move(snapshot)),
         query_(std::move(query)),
         memory_(std::move(memory)),
-        footers_(std::move(footers)) {}
+        footers_(std::move(footers)) {
+    output_columns_ = query_.columns;
+    if (query_.spec.assemble) {
+      output_columns_.pop_back();  // `cell`: it placed the rows
+      assembler_ = std::make_unique<FieldAssembler>(memory_, output_columns_, snapshot_.config.grid, snapshot_.stream);
+    }
+  }
 
   int get_schema(ArrowSchema* out) noexcept {
-    return guarded([&] { export_schema(query_.columns, out); });
+    return guarded([&] { export_schema(output_columns_, out); });
   }
 
   int get_next(ArrowArray* out) noexcept {
     if (status_ != Status::ok) return errno_of(status_);
     return guarded([&] {
-      if (!next_file_batch(out) && !next_memory_batch(out) && !next_made_batch(out))
-        *out = ArrowArray{};  // the end: release == NULL
+      if (assembler_) return next_assembled(out);
+      if (!next_raw_batch(out)) *out = ArrowArray{};  // the end: release == NULL
     });
   }
 
@@ -78,6 +85,27 @@ class QueryStream {
       error_.clear();
     }
     return errno_of(status);
+  }
+
+  bool next_raw_batch(ArrowArray* out) { return next_file_batch(out) || next_memory_batch(out) || next_made_batch(out); }
+
+  // Every row is read before the first step is handed out: a step's blocks
+  // may sit in any file of any writer.
+  void next_assembled(ArrowArray* out) {
+    if (!assembled_) {
+      ArrowArray batch{};
+      while (next_raw_batch(&batch)) {
+        struct Release {
+          ArrowArray& a;
+          ~Release() {
+            if (a.release) a.release(&a);
+          }
+        } release{batch};
+        assembler_->add(batch);
+      }
+      assembled_ = true;
+    }
+    if (!assembler_->next(out)) *out = ArrowArray{};
   }
 
   // ---- files ----
@@ -178,6 +206,9 @@ class QueryStream {
 
   StreamSnapshot snapshot_;
   ResolvedQuery query_;
+  std::vector<OutputColumn> output_columns_;  // query_.columns without an assembly's `cell`
+  std::unique_ptr<FieldAssembler> assembler_;  // set for an assembled query
+  bool assembled_ = false;                     // every row is in assembler_
   std::shared_ptr<QueryMemory> memory_;
   std::shared_ptr<FooterCache> footers_;
 

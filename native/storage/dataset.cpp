@@ -87,9 +87,11 @@ std::string utc_now_text(const char* format) {
 
 std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOptions& options) {
   std::unique_ptr<Dataset> dataset(new Dataset());
-  dataset->root_ = resolved_root(path);
+  // A shared dataset's writer is the single writer of its own part.
+  dataset->root_ = resolved_root(options.writer ? claim_shared_writer(path, *options.writer) : path);
   const std::string& root = dataset->root_;
   make_directories_inside(root, meta_directory(root));  // refuses a link (Error(unsafe_layout))
+  if (!options.writer) refuse_shared_without_writer(root);
 
   const std::string lock_path = meta_directory(root) + "/lock";
   dataset->lock_fd_ = open_lock_file(lock_path);
@@ -100,6 +102,9 @@ std::unique_ptr<Dataset> Dataset::open(const std::string& path, const OpenOption
     rc = ::flock(dataset->lock_fd_, LOCK_EX | LOCK_NB);
   } while (rc != 0 && errno == EINTR);
   if (rc != 0) {
+    if (errno == EWOULDBLOCK && options.writer)
+      throw Error(Status::dataset_locked, root + ": writer " + std::to_string(options.writer->id) +
+                                              " of the shared dataset is open in another ingestor");
     if (errno == EWOULDBLOCK)
       throw Error(Status::dataset_locked, root + ": dataset is open in another ingestor");
     throw io_error("lock " + lock_path, errno);

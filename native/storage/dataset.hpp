@@ -60,6 +60,7 @@
 #include "storage/manifest.hpp"  // ColumnBytes, ManifestFile
 #include "storage/manifest_store.hpp"
 #include "storage/recovery_report.hpp"
+#include "storage/shared_dataset.hpp"
 
 namespace simingest::storage {
 
@@ -144,6 +145,11 @@ struct OpenOptions {
   // committed files still under their hidden name) — the crash sweep's
   // negative control, which must then see violations.
   bool recover = true;
+  // Set: open the path as this writer of a shared dataset
+  // (storage/shared_dataset.hpp); the Dataset is then the writer's part,
+  // rooted at <path>/writer=<id>. Unset: a single-writer dataset, which a
+  // shared one at the path refuses with Error(config).
+  std::optional<SharedWriter> writer;
 };
 
 class Dataset {

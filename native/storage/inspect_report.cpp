@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "storage/durable_steps.hpp"
 #include "storage/index_statistics.hpp"
 #include "storage/manifest_store.hpp"
 #include "storage/quarantined_json.hpp"
 #include "storage/parquet_schema_report.hpp"
+#include "storage/shared_dataset.hpp"
 
 namespace simingest::storage {
 
@@ -209,14 +211,12 @@ std::string manifest_source(const std::string& root, const LoadedManifest& loade
 
 }  // namespace
 
-std::string inspect_report_json(const std::string& root) {
-  const LoadedManifest loaded = load_manifest_copies(root);
-  if (!loaded.manifest)
-    throw Error(Status::io, root + "/_simingest/" + kManifestName + ": not a simingest dataset (no manifest)");
-  const Manifest& manifest = *loaded.manifest;
-  const std::string source =
-      root + "/_simingest/" + (loaded.from_backup ? kManifestBackupName : kManifestName);
+namespace {
 
+// The part of the report every dataset has, from the manifest a reader sees
+// (a shared dataset's: the union of its writers', storage/shared_dataset.hpp).
+Json dataset_report(const std::string& root, const Manifest& manifest, const std::string& source,
+                    const std::string& source_text) {
   Json streams = Json::array();
   for (const auto& [name, schema] : manifest.streams)
     streams.push_back(stream_summary(root, name, schema, manifest, source));
@@ -226,12 +226,56 @@ std::string inspect_report_json(const std::string& root) {
   Json out;
   out["path"] = root;
   out["formatVersion"] = manifest.version;
-  out["manifestSource"] = manifest_source(root, loaded);
+  out["manifestSource"] = source_text;
   out["streams"] = std::move(streams);
   out["files"] = manifest.files.size();
   out["bytes"] = bytes;
   out["quarantined"] = quarantined_json(manifest.quarantined);
   out["fileList"] = file_listing(manifest);
+  return out;
+}
+
+// "writers": the count, each present writer's manifest source and last
+// durable steps, and the whole job's checkpoint (the last step durable on
+// every writer; null for a stream some writer has not committed yet).
+Json writers_report(const std::string& root, uint32_t count, const std::vector<WriterManifest>& writers) {
+  Json list = Json::array();
+  for (const WriterManifest& writer : writers) {
+    DurableSteps steps;
+    steps.reset(writer.loaded.manifest->files);
+    Json last = Json::object();
+    for (const auto& stream : writer.loaded.manifest->streams) {
+      const std::optional<int64_t> step = steps.last_step(stream.first);
+      last[stream.first] = step ? Json(*step) : Json(nullptr);
+    }
+    const std::string part = root + "/" + writer_directory(writer.id);
+    list.push_back({{"id", writer.id},
+                    {"path", writer_directory(writer.id)},
+                    {"manifestSource", manifest_source(part, writer.loaded)},
+                    {"files", writer.loaded.manifest->files.size()},
+                    {"lastDurableSteps", std::move(last)}});
+  }
+  Json job = Json::object();
+  for (const auto& [stream, step] : job_durable_steps(writers, count)) job[stream] = step ? Json(*step) : Json(nullptr);
+  return {{"count", count}, {"present", writers.size()}, {"writers", std::move(list)}, {"jobDurableSteps", std::move(job)}};
+}
+
+}  // namespace
+
+std::string inspect_report_json(const std::string& root) {
+  Json out;
+  if (const std::optional<uint32_t> count = shared_writer_count(root)) {
+    const std::vector<WriterManifest> writers = load_writer_manifests(root, read_shared_manifest_texts(root));
+    const std::string source = root + "/" + writer_directory(0) + "/_simingest/" + kManifestName;
+    out = dataset_report(root, union_of_writers(writers), source, "writers");
+    out["writers"] = writers_report(root, *count, writers);
+  } else {
+    const LoadedManifest loaded = load_manifest_copies(root);
+    if (!loaded.manifest)
+      throw Error(Status::io, root + "/_simingest/" + kManifestName + ": not a simingest dataset (no manifest)");
+    const std::string source = root + "/_simingest/" + (loaded.from_backup ? kManifestBackupName : kManifestName);
+    out = dataset_report(root, *loaded.manifest, source, manifest_source(root, loaded));
+  }
   // Replace, not throw, on invalid UTF-8 in a name: the report still prints.
   return out.dump(2, ' ', false, Json::error_handler_t::replace);
 }

@@ -34,6 +34,13 @@ namespace simingest::storage {
 // missing)" / "manifest.bak.json (manifest.json damaged: <why>)". Throws
 // Error(io) naming the manifest path when `root` holds no manifest,
 // Error(corrupt) (as load_manifest_copies) when no copy is good.
+//
+// A shared dataset (storage/shared_dataset.hpp) is reported as the union of
+// its writers' manifests ("manifestSource": "writers", every path under its
+// writer's directory) plus "writers": { "count", "present", "writers": [ {
+// "id", "path", "manifestSource", "files", "lastDurableSteps": {stream: step
+// or null} } ], "jobDurableSteps": {stream: the last step durable on every
+// writer, or null} }.
 std::string inspect_report_json(const std::string& root);
 
 }  // namespace simingest::storage

@@ -19,6 +19,8 @@ namespace simingest::storage {
 // "ok" is true when no manifest copy is damaged or missing and every file
 // passes. Throws (as load_manifest_copies) Error(io) when `root` holds no
 // manifest or a copy cannot be read, Error(corrupt) when no copy is good.
+// A shared dataset (storage/shared_dataset.hpp) reports "manifestSource":
+// "writers" and every writer's copies and files, paths under its directory.
 std::string verify_report_json(const std::string& root);
 
 }  // namespace simingest::storage

@@ -27,6 +27,7 @@ A dataset lives for a few trials (a "generation" of kills): the next writer
 appends to the recovered dataset from where its data ends.
 
   python test/crash/kill9.py --trials 500 [--seed N] [--keep DIR]
+  python test/crash/kill9.py --writers 4 --seconds 60 [--seed N]   (kill9_writers.py)
 prints one line per failing trial and a summary; exits 1 on any failure.
 """
 from __future__ import annotations
@@ -475,6 +476,13 @@ def run(trials: int, seed: Optional[int] = None, workdir: Optional[Path] = None,
 
 
 def main(argv=None) -> int:
+    # --writers N: N processes sharing one dataset, killed at random while the
+    # others keep writing (issue 17); its own harness, kill9_writers.py.
+    argv = sys.argv[1:] if argv is None else argv
+    if any(arg == "--writers" or arg.startswith("--writers=") for arg in argv):
+        import kill9_writers
+
+        return kill9_writers.main(argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=20)

@@ -218,8 +218,8 @@ def test_status_numbers_match_the_loaded_library():
         "ERR_NON_FINITE": 8, "ERR_BACKPRESSURE": 9, "ERR_FRAME_TOO_LARGE": 10,
         "ERR_SCHEMA_CONFLICT": 11, "ERR_IO": 12, "ERR_CLOSED": 13, "ERR_OUT_OF_MEMORY": 14,
         "ERR_DATASET_LOCKED": 15, "WOULD_BLOCK": 16, "ERR_NO_SPACE": 17, "ERR_CORRUPT": 18,
-        "ERR_DATASET_LOST": 19, "ERR_RESOURCE_LIMIT": 20, "ERR_UNSAFE_LAYOUT": 21,
-        "ERR_INTERNAL": 99,
+        "ERR_DATASET_LOST": 19, "ERR_RESOURCE_LIMIT": 20, "ERR_UNSAFE_LAYOUT": 21, "ERR_BUSY": 22,
+        "ERR_BLOCK_MISMATCH": 23, "ERR_INTERNAL": 99,
     }
     for name, number in expected.items():
         assert simingest.Status[name] == number

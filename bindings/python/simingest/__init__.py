@@ -19,6 +19,8 @@ from ._errors import (
     DatasetLostError,
     ResourceLimitError,
     UnsafeLayoutError,
+    BusyError,
+    BlockMismatchError,
     DatasetLockedError,
     DtypeMismatchError,
     FrameTooLargeError,
@@ -39,6 +41,7 @@ from ._errors import (
 from ._frame import DTYPE_CODES
 from ._dataset import Dataset, open_dataset
 from ._ingestor import Ingestor
+from ._loan import LoanedFrame
 from ._query_stream import QueryStream
 from ._inspect import inspect_dataset, verify_dataset
 from ._native import LibraryNotFoundError, LibraryVersionError, library_path, status_string
@@ -62,11 +65,14 @@ __all__ = [
     "DatasetLostError",
     "ResourceLimitError",
     "UnsafeLayoutError",
+    "BusyError",
+    "BlockMismatchError",
     "DTYPE_CODES",
     "DatasetLockedError",
     "DtypeMismatchError",
     "FrameTooLargeError",
     "Ingestor",
+    "LoanedFrame",
     "InternalError",
     "InvalidArgumentError",
     "LengthMismatchError",

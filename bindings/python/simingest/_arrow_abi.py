@@ -81,6 +81,8 @@ class QuerySpec(ctypes.Structure):
 
 # SIMINGEST_QUERY_BATCH_PER_FRAME: one record batch per frame.
 QUERY_BATCH_PER_FRAME = 1
+# SIMINGEST_QUERY_ASSEMBLE: a decomposed grid's whole field, one batch per step.
+QUERY_ASSEMBLE = 2
 
 
 class DatasetHandle(ctypes.Structure):

@@ -37,16 +37,20 @@ _TOP = {
     "durability": "durability",
     "commit_interval_ms": "commitIntervalMs",
     "schema_evolution": "schemaEvolution",
+    "writer": "writer",
 }
 _STREAM = {
     "columns": "columns",
     "grid": "grid",
+    "block": "block",
     "partition": "partition",
     "non_finite": "nonFinite",
     "route": "route",
     "realtime": "realtime",
     "commit_interval_ms": "commitIntervalMs",
+    "appender": "appender",
 }
+_APPENDER = {"rows": "rows", "interval_ms": "intervalMs"}
 _REALTIME = {
     "every_steps": "everySteps",
     "sync_every_ms": "syncEveryMs",
@@ -101,8 +105,17 @@ def _stream(value: Any) -> Any:
             "columns": _each_value(_column),
             "partition": lambda v: _rename(v, _PARTITION),
             "realtime": lambda v: _rename(v, _REALTIME),
+            "appender": lambda v: _rename(v, _APPENDER),
         },
     )
+
+
+def _writer(value: Any) -> Any:
+    """`writer=(comm.rank, comm.size)` → {"id": rank, "count": size}; a mapping
+    (or anything else, for the engine to judge) passes through."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return {"id": value[0], "count": value[1]}
+    return value
 
 
 def config_document(settings: Mapping[str, Any]) -> Dict[str, Any]:
@@ -114,6 +127,7 @@ def config_document(settings: Mapping[str, Any]) -> Dict[str, Any]:
             "streams": _each_value(_stream),
             "compression": lambda v: _rename(v, _COMPRESSION),
             "backpressure": lambda v: _rename(v, _BACKPRESSURE),
+            "writer": _writer,
         },
     )
 

@@ -41,6 +41,8 @@ class Status(enum.IntEnum):
     ERR_DATASET_LOST = 19
     ERR_RESOURCE_LIMIT = 20
     ERR_UNSAFE_LAYOUT = 21
+    ERR_BUSY = 22
+    ERR_BLOCK_MISMATCH = 23
     ERR_INTERNAL = 99
 
 
@@ -151,6 +153,15 @@ class UnsafeLayoutError(StorageError):
     """A part of the dataset is a symbolic link, not a directory, or not valid UTF-8; refused."""
 
 
+class BusyError(SimingestError):
+    """A handle that is not thread-safe (an appender) was used from a second thread at once."""
+
+
+class BlockMismatchError(SimingestError):
+    """An assembled query found a step whose blocks do not tile the grid: cells missing
+    (a writer's block absent) or covered twice (overlapping blocks); the message names them."""
+
+
 class InternalError(SimingestError):
     """A bug in simingest: please report the message."""
 
@@ -176,6 +187,8 @@ _CLASS_OF_STATUS: Dict[int, Type[SimingestError]] = {
     Status.ERR_DATASET_LOST: DatasetLostError,
     Status.ERR_RESOURCE_LIMIT: ResourceLimitError,
     Status.ERR_UNSAFE_LAYOUT: UnsafeLayoutError,
+    Status.ERR_BUSY: BusyError,
+    Status.ERR_BLOCK_MISMATCH: BlockMismatchError,
     Status.ERR_INTERNAL: InternalError,
 }
 

@@ -12,9 +12,10 @@ from typing import Any, Dict, Mapping, Optional, Union
 
 from . import _native
 from ._config import config_document, config_json, declared_dtypes
-from ._errors import ClosedError, InvalidArgumentError, Status
+from ._errors import ClosedError, InvalidArgumentError, Status, error_for
 from ._frame import prepare_columns
 from ._frame_plan import FramePlan, build_plan
+from ._loan import LoanedFrame
 from ._query import Queryable, Source
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
@@ -211,6 +212,23 @@ class Ingestor(Queryable):
         finally:
             self._leave()
 
+    def frame_begin(self, stream: str, step: int, time: float, rows: Optional[int] = None) -> "LoanedFrame":
+        """Lends a frame of `stream`: its columns are numpy arrays over the engine's own
+        buffer (`simingest.LoanedFrame`). Write them, then ``commit()`` (no copy is made);
+        or use it as a context manager. `rows`: the row count of a stream without a grid
+        (on a grid stream the grid's product). The ingestor must stay open until the
+        frame ends; closing it reclaims a frame still open (counted as leaked)."""
+        if not isinstance(step, int) or not _INT64_MIN <= step <= _INT64_MAX:
+            raise InvalidArgumentError(Status.ERR_INVALID_ARGUMENT, f"step: expected an int64 but received {step!r}")
+        spec = self._stream_configs.get(stream)
+        grid = spec.get("grid") if isinstance(spec, Mapping) else None
+        handle = self._enter()
+        try:
+            return LoanedFrame(self, handle, stream, step, float(time), int(rows or 0),
+                               tuple(grid) if grid else None)
+        finally:
+            self._leave()
+
     def _plan(self, stream: str, columns: Dict[Any, Any]) -> Optional[FramePlan]:
         """This thread's plan for frames of `stream` with these names and value types."""
         # Names then value types: the tuple's length fixes where one ends. ingest()
@@ -276,6 +294,26 @@ class Ingestor(Queryable):
             return AsyncSubscription(self._lib, handle, stream, from_step, queue_frames, policy, max_buffered)
         finally:
             self._leave()
+
+    def appender(self, stream: str):
+        """An `Appender` of `stream`: rows one call each, ``append(step, time, *values)``
+        (ADR 0021). Close it (or use it as a context manager) before closing the
+        ingestor, or let the ingestor's close hand its pending rows to the engine; after
+        that every call on it raises `ClosedError`."""
+        from ._appender import Appender, AppenderPointer, declare
+
+        declare(self._lib, _native.IngestorPointer)
+        dtypes = self._dtypes.get(stream)
+        handle = self._enter()
+        try:
+            out = AppenderPointer()
+            status = self._lib.simingest_appender_open(handle, stream.encode("utf-8"), ctypes.byref(out))
+            if status:
+                text = self._lib.simingest_last_error(handle)
+                raise error_for(status, text.decode("utf-8", "replace") if text else "")
+        finally:
+            self._leave()
+        return Appender(self._lib, out, stream, dtypes or {})
 
     def flush(self) -> None:
         """Returns once every frame ingested before the call is committed and visible to readers."""

@@ -27,7 +27,10 @@ def inspect_dataset(path: PathLike) -> Dict[str, Any]:
     ``columns`` with dtype and raw/stored bytes, ``grid``, ``partitioning``,
     ``partitions``, ``files``, ``frames``, ``rows``, ``rowGroups``, ``bytes``,
     ``steps`` and ``time`` ranges, ``index`` statistics, ``parquetSchema``),
-    ``files``, ``bytes``, ``quarantined`` and ``fileList``.
+    ``files``, ``bytes``, ``quarantined`` and ``fileList``. A shared dataset
+    (``writer=``) reports the union of its writers plus ``writers``: ``count``,
+    ``present``, per writer its ``lastDurableSteps``, and ``jobDurableSteps``,
+    the last step durable on every writer (the whole job's checkpoint).
     Read-only and lock-free: works while an `Ingestor` holds the dataset.
     Raises StorageError when ``path`` holds no dataset, CorruptDatasetError
     when no manifest copy is good.

@@ -127,6 +127,13 @@ class IngestorHandle(ctypes.Structure):
 IngestorPointer = ctypes.POINTER(IngestorHandle)
 
 
+class FrameHandle(ctypes.Structure):
+    """Opaque `simingest_frame` (a loaned frame); only pointers to it are used."""
+
+
+FramePointer = ctypes.POINTER(FrameHandle)
+
+
 class CColumn(ctypes.Structure):
     """`simingest_column`."""
 
@@ -411,6 +418,55 @@ def _declare(lib: ctypes.CDLL) -> None:
         lib.simingest_unsubscribe.restype = ctypes.c_int
         lib.simingest_unsubscribe.errcheck = on_close
     _declare_query(lib, on_handle, on_out_error)
+    _declare_loan(lib)
+    from . import _appender  # its handle type lives with it; it imports nothing of this module
+
+    _appender.declare(lib, IngestorPointer)
+
+
+def _declare_loan(lib: ctypes.CDLL) -> None:
+    """Loaned frames (simingest.h "Loaned frames"). No errcheck: the message of a
+    failure belongs to the frame's ingestor, which only _loan.LoanedFrame knows."""
+    if not hasattr(lib, "simingest_frame_begin_rows"):
+        return  # a library built before loaned frames
+    frame_pp = ctypes.POINTER(FramePointer)
+    # simingest_status simingest_frame_begin(simingest_ingestor* ingestor, const char* stream,
+    #     int64_t step, double time, simingest_frame** frame);
+    lib.simingest_frame_begin.argtypes = [
+        IngestorPointer, ctypes.c_char_p, ctypes.c_int64, ctypes.c_double, frame_pp
+    ]
+    lib.simingest_frame_begin.restype = ctypes.c_int
+    # simingest_status simingest_frame_begin_rows(simingest_ingestor* ingestor, const char* stream,
+    #     int64_t step, double time, size_t rows, simingest_frame** frame);
+    lib.simingest_frame_begin_rows.argtypes = [
+        IngestorPointer, ctypes.c_char_p, ctypes.c_int64, ctypes.c_double, ctypes.c_size_t, frame_pp
+    ]
+    lib.simingest_frame_begin_rows.restype = ctypes.c_int
+    # simingest_status simingest_frame_column_count(const simingest_frame* frame, size_t* out_count);
+    lib.simingest_frame_column_count.argtypes = [FramePointer, ctypes.POINTER(ctypes.c_size_t)]
+    lib.simingest_frame_column_count.restype = ctypes.c_int
+    # simingest_status simingest_frame_column(simingest_frame* frame, const char* name, void** out_data,
+    #     size_t* out_length);
+    lib.simingest_frame_column.argtypes = [
+        FramePointer, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)
+    ]
+    lib.simingest_frame_column.restype = ctypes.c_int
+    # simingest_status simingest_frame_column_at(simingest_frame* frame, size_t index, const char** out_name,
+    #     simingest_dtype* out_dtype, void** out_data, size_t* out_length);
+    lib.simingest_frame_column_at.argtypes = [
+        FramePointer, ctypes.c_size_t, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int),
+        ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)
+    ]
+    lib.simingest_frame_column_at.restype = ctypes.c_int
+    # simingest_status simingest_frame_commit(simingest_frame* frame);
+    lib.simingest_frame_commit.argtypes = [FramePointer]
+    lib.simingest_frame_commit.restype = ctypes.c_int
+    # simingest_status simingest_frame_abort(simingest_frame* frame);
+    lib.simingest_frame_abort.argtypes = [FramePointer]
+    lib.simingest_frame_abort.restype = ctypes.c_int
+    # void simingest_frame_free(simingest_frame** frame);
+    lib.simingest_frame_free.argtypes = [frame_pp]
+    lib.simingest_frame_free.restype = None
 
 
 _lock = threading.Lock()
@@ -445,6 +501,7 @@ def status_string(status: int) -> str:
 
 __all__ = [
     "CColumn",
+    "FramePointer",
     "IngestorPointer",
     "LibraryNotFoundError",
     "LibraryVersionError",

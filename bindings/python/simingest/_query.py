@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 import numpy as np
 
-from ._arrow_abi import QUERY_BATCH_PER_FRAME
+from ._arrow_abi import QUERY_ASSEMBLE, QUERY_BATCH_PER_FRAME
 from ._errors import InvalidArgumentError, Status, error_for
 from ._query_spec import PreparedSpec, encode_stream
 from ._query_stream import QueryStream, _pyarrow
@@ -31,14 +31,16 @@ def open_stream(
     every: int,
     per_frame: bool = False,
     memory_limit: Optional[int] = None,
+    assemble: bool = False,
 ) -> QueryStream:
     encoded = encode_stream(stream)
-    spec = PreparedSpec(columns, steps, time, every, QUERY_BATCH_PER_FRAME if per_frame else 0, memory_limit)
+    flags = (QUERY_BATCH_PER_FRAME if per_frame else 0) | (QUERY_ASSEMBLE if assemble else 0)
+    spec = PreparedSpec(columns, steps, time, every, flags, memory_limit)
 
     def rerun() -> QueryStream:
         return open_stream(
             source, stream, columns=columns, steps=steps, time=time, every=every, per_frame=per_frame,
-            memory_limit=memory_limit,
+            memory_limit=memory_limit, assemble=assemble,
         )
 
     result = QueryStream(rerun)
@@ -154,12 +156,15 @@ class Queryable:
         *,
         per_frame: bool = False,
         memory_limit: Optional[int] = None,
+        assemble: bool = False,
     ) -> QueryStream:
         """The raw result as a `QueryStream` (``__arrow_c_stream__``): hand it to
-        ``pyarrow.table``, ``polars.DataFrame`` or DuckDB without a copy."""
+        ``pyarrow.table``, ``polars.DataFrame`` or DuckDB without a copy.
+        ``assemble=True``: a grid stream written in blocks, one batch per step holding
+        the whole grid in C order (BlockMismatchError when blocks are missing or overlap)."""
         return open_stream(
             self._query_source(), stream, columns=columns, steps=steps, time=time, every=every, per_frame=per_frame,
-            memory_limit=memory_limit,
+            memory_limit=memory_limit, assemble=assemble,
         )
 
     def query(
@@ -172,17 +177,25 @@ class Queryable:
         as_grid: bool = False,
         *,
         memory_limit: Optional[int] = None,
+        assemble: bool = False,
     ) -> Any:
         """Frames of `stream` whose step is in ``steps=(from, to)`` and time in
         ``time=(t0, t1)`` (inclusive), every `every`-th step, with `step`, `time`
         and `columns` (default all). A pyarrow.Table when pyarrow is importable,
         else a dict of numpy arrays; ``as_grid=True``: a dict of arrays shaped
-        (frames, *grid) plus "step" and "time" per frame."""
+        (frames, *grid) plus "step" and "time" per frame. ``assemble=True``: a grid
+        written in blocks by several writers, one whole field per step (with
+        ``as_grid``: arrays shaped (steps, *grid)); BlockMismatchError names the
+        step and cells when blocks are missing or overlap."""
         if as_grid:
             grid = grid_of(self._stream_schema(stream), stream)
-            result = self.query_stream(stream, steps, time, columns, every, per_frame=True, memory_limit=memory_limit)
+            result = self.query_stream(
+                stream, steps, time, columns, every, per_frame=True, memory_limit=memory_limit, assemble=assemble
+            )
             return stack_frames(result, grid)
-        return collect(self.query_stream(stream, steps, time, columns, every, memory_limit=memory_limit))
+        return collect(
+            self.query_stream(stream, steps, time, columns, every, memory_limit=memory_limit, assemble=assemble)
+        )
 
     def scan(
         self,

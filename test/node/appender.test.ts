@@ -1,0 +1,115 @@
+// The appender from Node (ADR 0021): rows one call each, read back with DuckDB
+// bit-exactly, each row with its own step and time; bad rows refused with
+// SimingestError codes naming the problem.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Ingestor, SimingestError, type Config } from 'simingest';
+import { readStream, scratchDir } from './helpers';
+
+const NAMES = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7'];
+
+const config: Config = {
+  streams: {
+    joints: { columns: Object.fromEntries(NAMES.map((n) => [n, 'float64' as const])), appender: { rows: 1000, intervalMs: 0 } },
+    mixed: { columns: { f: 'float32', i8: 'int8', u16: 'uint16', i64: 'int64', u64: 'uint64' } },
+    checked: { columns: { a: 'int32', b: { dtype: 'float64', nonFinite: 'reject' } } },
+    grid: { columns: { v: 'float32' }, grid: [2, 2] },
+  },
+  workers: 2,
+};
+
+function rowOf(step: number): number[] {
+  const values = NAMES.map((_, j) => step * 1.5 + j / 7);
+  // NaN payloads are checked from Python (numpy keeps the bits; a JS number may not).
+  if (step % 89 === 0) values[5] = -0;
+  return values;
+}
+
+function bits(value: unknown): bigint {
+  return new BigUint64Array(new Float64Array([Number(value)]).buffer)[0]!;
+}
+
+test('rows appended from arrays and typed arrays keep their own step and time (DuckDB reads them bit-exact)', async (t) => {
+  const dir = scratchDir(t);
+  const ing = await Ingestor.open(dir, config);
+  const app = ing.appender('joints');
+  const steps: number[] = [];
+  for (let s = 0; s < 2500; ++s) {
+    const step = s * 3 - 40;
+    steps.push(step);
+    // Half as plain arrays, half as a Float64Array (copied in one go).
+    app.append(step, step / 100, s % 2 ? rowOf(step) : new Float64Array(rowOf(step)));
+  }
+  app.flush();
+  const stats = ing.stats();
+  assert.equal(stats.streams.joints!.framesAccepted, 2500);  // a row counts as a frame
+  app.close();
+  await ing.close();
+  const rows = await readStream(dir, 'joints');
+  assert.deepEqual(rows.step!.map(Number), steps);
+  for (let i = 0; i < steps.length; ++i) {
+    assert.equal(bits(rows.time![i]), bits(steps[i]! / 100), `time of row ${i}`);
+    const expected = rowOf(steps[i]!);
+    for (let j = 0; j < NAMES.length; ++j)
+      assert.equal(bits(rows[NAMES[j]!]![i]), bits(expected[j]), `row ${i} ${NAMES[j]}`);
+  }
+});
+
+test('every dtype is packed in its column\'s width and read back exactly', async (t) => {
+  const dir = scratchDir(t);
+  const ing = await Ingestor.open(dir, config);
+  const app = ing.appender('mixed');
+  app.append(0, 0, [1.5, -128, 65535, -(2n ** 63n), 2n ** 64n - 1n]);
+  app.append(1n, 0.5, [-0.25, 127, 0, 2n ** 63n - 1n, 0]);
+  app.append(2, 1, [3, -1, 7, -5, 2n ** 63n]);
+  await ing.close();  // closes the appender first, handing its rows over
+  assert.equal(app.closed, true);
+  const rows = await readStream(dir, 'mixed');
+  assert.deepEqual(rows.step!.map(Number), [0, 1, 2]);
+  assert.deepEqual(rows.f, [1.5, -0.25, 3]);
+  assert.deepEqual(rows.i8, [-128, 127, -1]);
+  assert.deepEqual(rows.u16, [65535, 0, 7]);
+  assert.deepEqual(rows.i64, [-(2n ** 63n), 2n ** 63n - 1n, -5n]);
+  assert.deepEqual(rows.u64, [2n ** 64n - 1n, 0n, 2n ** 63n]);
+});
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof SimingestError, String(error));
+    return `${error.code}: ${error.message}`;
+  }
+  return 'no error';
+}
+
+test('bad rows are refused with a code and a message naming the problem', async (t) => {
+  const dir = scratchDir(t);
+  const ing = await Ingestor.open(dir, config);
+  assert.match(code(() => ing.appender('nope')), /^ERR_UNKNOWN_STREAM: /);
+  assert.equal(code(() => ing.appender('grid')),
+               'ERR_INVALID_ARGUMENT: appender: stream "grid": a stream with a grid takes whole frames, not rows');
+  const app = ing.appender('checked');
+  assert.equal(code(() => app.append(1, 0.5, [1, 2, 3])),
+               'ERR_INVALID_ARGUMENT: appender: stream "checked": a row has 2 values (a, b) but 3 were given');
+  assert.match(code(() => app.append(1, 0.5, [1.5, 2])), /^ERR_DTYPE_MISMATCH: Expected an integer from -2147483648 to 2147483647 for columns\.a but received number 1\.5/);
+  assert.match(code(() => app.append(1, 0.5, [1, '2' as unknown as number])), /^ERR_DTYPE_MISMATCH: Expected a number for values\[1\] \(column b\)/);
+  assert.match(code(() => app.append(1.5, 0.5, [1, 2])), /^ERR_INVALID_ARGUMENT: Expected a safe integer or a bigint for step/);
+  assert.equal(code(() => app.append(1, 0.5, [1, NaN])),
+               'ERR_NON_FINITE: stream "checked": appended row at step 1: column "b" is NaN but its nonFinite policy is "reject"');
+  assert.match(code(() => app.append(1, Infinity, [1, 2])), /^ERR_INVALID_ARGUMENT: stream "checked": time must be finite/);
+  app.flush();  // no rows: nothing to do, not an error
+  assert.equal(ing.stats().streams.checked!.framesAccepted, 0);
+  app.append(1, 0.5, [1, 2]);
+  app.close();
+  app.close();  // twice: nothing
+  assert.equal(code(() => app.append(2, 0.5, [1, 2])), 'ERR_CLOSED: appender: the appender is closed');
+  const late = ing.appender('checked');
+  late.append(3, 1.5, [3, 4]);
+  await ing.close();
+  assert.equal(code(() => late.append(4, 2, [4, 5])), 'ERR_CLOSED: appender: the appender is closed');
+  assert.match(code(() => ing.appender('checked')), /^ERR_CLOSED: /);
+  const rows = await readStream(dir, 'checked');
+  assert.deepEqual(rows.step!.map(Number), [1, 3]);
+  assert.deepEqual(rows.a, [1, 3]);
+});
