@@ -243,6 +243,8 @@ class LoanedFrame {
   simingest_frame* handle_ = nullptr;
   const simingest_ingestor* ingestor_ = nullptr;
   bool open_ = false;
+};
+
 // Owns one simingest_appender: rows of one stream, one call per row
 // (simingest.h "Appender"). Move-only; the destructor closes it (handing the
 // pending rows to the engine, a failure unreported: call close() to see it).
