@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
 sys.path.insert(0, HERE)
 
 import simingest  # noqa: E402
-from workload import CONFIG, STREAMS, frame, time_of  # noqa: E402
+from workload import CONFIG, STREAMS, ingest_round  # noqa: E402
 
 
 def announce(word):
@@ -49,10 +49,7 @@ def write(dataset, record_path, start_json, seed):
     announce("ready")
     until_flush = rng.randint(1, 12)
     while True:
-        for stream in STREAMS:
-            step = next_step[stream]
-            ing.ingest(stream, step=step, time=time_of(step), columns=frame(stream, step))
-            next_step[stream] = step + 1
+        ingest_round(ing, next_step)
         until_flush -= 1
         if until_flush == 0:
             last = {s: next_step[s] - 1 for s in STREAMS}

@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent.parent / "bindings" / "python"))
 
-from workload import CONFIG, expected_columns, frame, rows_of, time_of  # noqa: E402
+from workload import CONFIG, expected_columns, ingest_round, rows_of  # noqa: E402
 
 SHARED_CONFIG = {**CONFIG, "streams": {k: v for k, v in CONFIG["streams"].items() if v.get("route", "batch") == "batch"}}
 STREAMS = tuple(SHARED_CONFIG["streams"])
@@ -56,10 +56,7 @@ def child(dataset, writer, count, record_path, seed):
     sys.stdout.flush()
     until_flush = rng.randint(1, 12)
     while True:
-        for stream in STREAMS:
-            step = next_step[stream]
-            ing.ingest(stream, step=step, time=time_of(step), columns=frame(stream, step))
-            next_step[stream] = step + 1
+        ingest_round(ing, next_step, STREAMS)
         until_flush -= 1
         if until_flush == 0:
             ing.flush()

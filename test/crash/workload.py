@@ -65,3 +65,12 @@ def expected_columns(stream, step):
 
 def time_of(step):
     return step * 0.25
+
+
+def ingest_round(ing, next_step, streams=STREAMS):
+    """One frame of each of `streams` at its next step (the writers' loop of
+    kill9_child.py and kill9_writers.py); advances `next_step`."""
+    for stream in streams:
+        step = next_step[stream]
+        ing.ingest(stream, step=step, time=time_of(step), columns=frame(stream, step))
+        next_step[stream] = step + 1
