@@ -4,9 +4,9 @@
 #include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <utility>
 
+#include "core/config_document.hpp"
 #include "core/config_limits.hpp"
 #include "core/names.hpp"
 #include "core/status.hpp"
@@ -27,15 +27,7 @@ constexpr const char* kNameRule = "a name matching [A-Za-z_][A-Za-z0-9_]{0,63}";
   throw Error(Status::config, path + ": " + message);
 }
 
-// A key as it appears in a path: valid names as they are, anything else quoted
-// and escaped, since unknown keys are arbitrary user text.
-std::string path_component(std::string_view key) {
-  return is_valid_name(key) ? std::string(key) : quote_name(key);
-}
-
-std::string join(const std::string& path, std::string_view key) {
-  return path.empty() ? path_component(key) : path + "." + path_component(key);
-}
+std::string join(const std::string& path, std::string_view key) { return config_path_join(path, key); }
 
 // What the document holds, for "expected X but received Y": strings quoted,
 // numbers and literals as written, containers by kind (their text could be huge).
@@ -497,108 +489,6 @@ AffinityConfig parse_affinity(const Json& j, const std::string& path) {
 }
 
 // Bytes of parser messages may come from the document ("last read: '…'").
-std::string escape_message(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x7f) {
-      out += "\\x";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// nlohmann::json keeps the last of duplicate keys without a word, which would
-// silently drop a column or a stream. The parser callback sees every key as it
-// is read, so duplicates are rejected here, with the path of the second one.
-class DuplicateKeyCheck {
- public:
-  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
-    switch (event) {
-      case Json::parse_event_t::object_start:
-      case Json::parse_event_t::array_start:
-        count_array_element();
-        levels_.push_back(Level{event == Json::parse_event_t::object_start, {}, {}, 0});
-        break;
-      case Json::parse_event_t::object_end:
-      case Json::parse_event_t::array_end:
-        if (!levels_.empty()) levels_.pop_back();
-        break;
-      case Json::parse_event_t::key: {
-        Level& level = levels_.back();  // keys only occur inside objects
-        level.current = parsed.get_ref<const std::string&>();
-        if (!level.keys.insert(level.current).second) fail(path(), "duplicate key");
-        break;
-      }
-      case Json::parse_event_t::value:
-        count_array_element();
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct Level {
-    bool is_object;
-    std::set<std::string> keys;
-    std::string current;  // the key being read, or "[i]" in an array
-    std::size_t next_index;
-  };
-
-  void count_array_element() {
-    if (!levels_.empty() && !levels_.back().is_object)
-      levels_.back().current = "[" + std::to_string(levels_.back().next_index++) + "]";
-  }
-
-  std::string path() const {
-    std::string out;
-    for (const Level& level : levels_) {
-      if (!level.is_object)
-        out += level.current;
-      else
-        out = join(out, level.current);
-    }
-    return out;
-  }
-
-  std::vector<Level> levels_;
-};
-
-Json parse_document(std::string_view text) {
-  check_config_document_limits(text);  // before a tree of unbounded size or depth is built
-  try {
-    DuplicateKeyCheck check;
-    return Json::parse(text.data(), text.data() + text.size(),
-                       [&check](int depth, Json::parse_event_t event, Json& parsed) {
-                         return check(depth, event, parsed);
-                       });
-  } catch (const Json::parse_error& e) {
-    // e.what(): "[json.exception.parse_error.101] parse error at line L, column C: <reason>"
-    std::string_view what = e.what();
-    const auto bracket = what.find("] ");
-    if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
-    std::string where = "byte " + std::to_string(e.byte);
-    const auto line = what.find(" at line ");
-    const auto colon = what.find(": ");
-    if (line != std::string_view::npos && colon != std::string_view::npos && line < colon) {
-      where += " (" + std::string(what.substr(line + 4, colon - line - 4)) + ")";
-      what.remove_prefix(colon + 2);
-    }
-    throw Error(Status::config, "config: malformed JSON: " + where + ": " + escape_message(what));
-  } catch (const Json::exception& e) {
-    // e.g. out_of_range: "number overflow parsing '1e400'"
-    std::string_view what = e.what();
-    const auto bracket = what.find("] ");
-    if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
-    throw Error(Status::config, "config: malformed JSON: " + escape_message(what));
-  }
-}
-
 }  // namespace
 
 const StreamConfig* Config::find_stream(std::string_view name) const noexcept {
@@ -608,7 +498,7 @@ const StreamConfig* Config::find_stream(std::string_view name) const noexcept {
 }
 
 Config parse_config(std::string_view json_text) {
-  const Json doc = parse_document(json_text);
+  const Json doc = parse_config_document(json_text);
   if (!doc.is_object()) expected("config", "an object", doc);
   reject_unknown_keys(doc, "",
                       {"streams", "compression", "rowGroupBytes", "pageBytes", "fileBytes",

@@ -1,0 +1,28 @@
+// The configuration document as JSON: parsed in one pass into an
+// insertion-ordered tree (streams and columns keep the order the document
+// lists them, which is the column order of the Parquet files), with duplicate
+// keys rejected by path, and the helpers that name a place in the document.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace simingest {
+
+// `path.key`, with `key` quoted and escaped unless it is a valid name (keys
+// are arbitrary user text), or `key` alone at the root.
+std::string config_path_join(const std::string& path, std::string_view key);
+
+// Control and non-ASCII bytes as \xHH, so a message quoting the document
+// stays one printable line.
+std::string escape_message(std::string_view text);
+
+// Throws Error(config): over a limit of config_limits.hpp (checked before any
+// tree is built), malformed JSON ("config: malformed JSON: byte N (line L,
+// column C): <reason>"), or a duplicate key ("<path>: duplicate key").
+// Linear in the document's size: keys are appended, never searched for, since
+// a duplicate is refused before it would be inserted.
+nlohmann::ordered_json parse_config_document(std::string_view text);
+
+}  // namespace simingest
