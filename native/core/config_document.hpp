@@ -8,11 +8,9 @@
 #include <string>
 #include <string_view>
 
-namespace simingest {
+#include "core/ordered_json.hpp"  // config_path_join
 
-// `path.key`, with `key` quoted and escaped unless it is a valid name (keys
-// are arbitrary user text), or `key` alone at the root.
-std::string config_path_join(const std::string& path, std::string_view key);
+namespace simingest {
 
 // Control and non-ASCII bytes as \xHH, so a message quoting the document
 // stays one printable line.
@@ -21,8 +19,7 @@ std::string escape_message(std::string_view text);
 // Throws Error(config): over a limit of config_limits.hpp (checked before any
 // tree is built), malformed JSON ("config: malformed JSON: byte N (line L,
 // column C): <reason>"), or a duplicate key ("<path>: duplicate key").
-// Linear in the document's size: keys are appended, never searched for, since
-// a duplicate is refused before it would be inserted.
+// Linear in the document's size (parse_ordered_json).
 nlohmann::ordered_json parse_config_document(std::string_view text);
 
 }  // namespace simingest

@@ -10,6 +10,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/ordered_json.hpp"
 #include "core/status.hpp"
 #include "kernels/crc32c.hpp"
 #include "storage/quarantined_json.hpp"
@@ -286,7 +287,7 @@ std::string serialize_manifest(const Manifest& manifest) {
       stream["schemaVersion"] = history->second.size();
       stream["schemaHistory"] = schema_history_json(history->second);
     }
-    streams[name] = std::move(stream);
+    append_member(streams, name, std::move(stream));  // names come from a map: no search
   }
   document["streams"] = std::move(streams);
   Json files = Json::array();
@@ -328,7 +329,7 @@ std::string serialize_manifest(const Manifest& manifest) {
   if (!manifest.realtime_compacted.empty()) {
     Json compacted = Json::object();
     for (const auto& [stream, mark] : manifest.realtime_compacted)
-      compacted[stream] = Json{{"segment", mark.segment}, {"records", mark.records}};
+      append_member(compacted, stream, Json{{"segment", mark.segment}, {"records", mark.records}});
     document["realtimeCompacted"] = std::move(compacted);
   }
 
@@ -343,7 +344,7 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
   ManifestReader reader(source);
   Json document;
   try {
-    document = Json::parse(text);
+    document = parse_ordered_json(text);
   } catch (const Json::parse_error& e) {
     throw Error(Status::corrupt, source + ": corrupt manifest: " + e.what());
   }
