@@ -43,6 +43,18 @@ function loadGridCase(c, frames = c.frames) {
   return result;
 }
 
+// The JavaScript thread's scheduler counters (Linux /proc/<pid>/task/<tid>/schedstat:
+// ns on a CPU, ns runnable but waiting for one, time slices); null elsewhere.
+// How late a timer ran is bounded below by the time its thread waited for a CPU.
+function mainThreadSchedstat() {
+  try {
+    const [runNs, waitNs, slices] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { runNs, waitNs, slices };
+  } catch {
+    return null;
+  }
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const n = sorted.length;
@@ -56,6 +68,7 @@ async function throughput() {
   const ingestor = await Ingestor.open(spec.out, spec.config);
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
+  const sched0 = mainThreadSchedstat();
   const start = performance.now();
   for (let i = 0; i < frames; i++) {
     const columns = {};
@@ -65,6 +78,7 @@ async function throughput() {
   const ingestSeconds = (performance.now() - start) / 1e3;
   await ingestor.flush();
   delay.disable();
+  const sched1 = mainThreadSchedstat();
   const stats = ingestor.stats();
   await ingestor.close();
   const seconds = (performance.now() - start) / 1e3;
@@ -75,6 +89,9 @@ async function throughput() {
     peakRssBytes: procStatusBytes('VmHWM'), rssAfterLoadBytes,
     // How late a 1 ms timer ran while frames streamed in and were flushed.
     eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+    // Meanwhile, the JavaScript thread's time on a CPU and waiting for one.
+    ...(sched0 && sched1 ? { mainThread: { cpuMs: (sched1.runNs - sched0.runNs) / 1e6, runnableWaitMs: (sched1.waitNs - sched0.waitNs) / 1e6,
+                                           slices: sched1.slices - sched0.slices } } : {}),
   };
 }
 
