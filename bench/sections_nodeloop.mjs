@@ -22,7 +22,7 @@ export function nodeLoopSection(ctx, options, nodeOk) {
   const script = path.join(ctx.benchDir, 'node', 'bench_ingest.mjs');
   const c = ctx.manifest.cases.tgv2d;
   const runs = Math.max(3, options.repeat);
-  const result = { loop: [], hostcost: [], slowdown: null };
+  const result = { loop: [], slowdown: null };
   const targets = [];
   const runMode = (mode, name, spec) => {
     rmSync(spec.out, { recursive: true, force: true });
@@ -54,25 +54,32 @@ export function nodeLoopSection(ctx, options, nodeOk) {
                  target: 'issue 15 goal 6: Node event loop while ingesting TGV 2D at full speed via ingest(): 1 ms timer delay max ≤ 20 ms, every run',
                  measured: `max ${spread('max')} ms over ${runs} runs`, met: worstMax <= 20 });
 
-  // Goal 5: the host thread's cost of one 3 MiB frame, every run.
-  for (let r = 0; r < runs; r++) {
-    const out = path.join(ctx.outRoot, 'nodeloop-hostcost');
-    const h = runMode('hostcost', 'nodeloop-hostcost',
-                      { ...c, stream: 'fields', out, config: ctx.simingestConfig(c, options, { memoryLimit: 4096 * MiB }) });
-    result.hostcost.push({ ...h, load: Number(load()) });
-    console.log(`   Node ingest() of a ${(c.elements * c.fields.length * 4 / MiB).toFixed(0)} MiB frame, run ${r + 1}: ` +
-                `${h.ratio.toFixed(2)}× memcpy (${(h.ingestMedianNs / 1e3).toFixed(0)} vs ${(h.memcpyMedianNs / 1e3).toFixed(0)} µs), ` +
-                `loaned frame fill + commit ${h.loanRatio.toFixed(2)}×, begin + commit only ${(h.loanOnlyMedianNs / 1e3).toFixed(0)} µs (load ${load()})`);
-  }
-  const ratios = result.hostcost.map((h) => h.ratio);
-  const loanRatios = result.hostcost.map((h) => h.loanRatio);
-  targets.push({ goal: 5, host: 'node', target: 'issue 15 goal 5: Node ingest() of a 3 MiB frame ≤ 1.5× memcpy, every run',
-                 measured: `${ratios.map((v) => v.toFixed(2)).join(' / ')}× over ${runs} runs`, met: Math.max(...ratios) <= 1.5 });
-  targets.push({ goal: 5, host: 'node', target: 'issue 15 goal 5: Node loaned 3 MiB frame, filled + committed, ≤ 1.5× memcpy, every run',
-                 measured: `${loanRatios.map((v) => v.toFixed(2)).join(' / ')}× over ${runs} runs`, met: Math.max(...loanRatios) <= 1.5 });
-
-  // Goal 5: the demo solver with loaned frames at half of the Node host's own capacity.
+  // Goal 5: the host thread's cost of one 3 MiB frame, every run; frames back
+  // to back (they outrun the encoders: fresh engine buffers) and paced at half
+  // of the Node host's capacity measured above (as from a solver: recycled ones).
   const capacity = result.loop.map((d) => d.mbPerSecond).sort((a, b) => a - b)[Math.floor(runs / 2)] * 1e6;
+  const frameMiB = (c.elements * c.fields.length * 4 / MiB).toFixed(0);
+  for (const [key, pace, how] of [['hostcost', 0, 'back to back'], ['hostcostPaced', 0.5 * capacity, 'paced at half capacity']]) {
+    result[key] = [];
+    for (let r = 0; r < runs; r++) {
+      const out = path.join(ctx.outRoot, 'nodeloop-hostcost');
+      const h = runMode('hostcost', 'nodeloop-hostcost', { ...c, stream: 'fields', out, paceBytesPerSecond: pace,
+                        config: ctx.simingestConfig(c, options, { memoryLimit: 4096 * MiB }) });
+      result[key].push({ ...h, load: Number(load()) });
+      console.log(`   Node ingest() of a ${frameMiB} MiB frame, ${how}, run ${r + 1}: ` +
+                  `${h.ratio.toFixed(2)}× memcpy (${(h.ingestMedianNs / 1e3).toFixed(0)} vs ${(h.memcpyMedianNs / 1e3).toFixed(0)} µs), ` +
+                  `loaned frame fill + commit ${h.loanRatio.toFixed(2)}×, begin + commit only ${(h.loanOnlyMedianNs / 1e3).toFixed(0)} µs ` +
+                  `(engine memory peak ${(h.memoryPeak / MiB).toFixed(0)} MiB, load ${load()})`);
+    }
+    const ratios = result[key].map((h) => h.ratio);
+    const loanRatios = result[key].map((h) => h.loanRatio);
+    targets.push({ goal: 5, host: 'node', target: `issue 15 goal 5: Node ingest() of a 3 MiB frame ≤ 1.5× memcpy, every run (${how})`,
+                   measured: `${ratios.map((v) => v.toFixed(2)).join(' / ')}× over ${runs} runs`, met: Math.max(...ratios) <= 1.5 });
+    targets.push({ goal: 5, host: 'node', target: `issue 15 goal 5: Node loaned 3 MiB frame, filled + committed, ≤ 1.5× memcpy, every run (${how})`,
+                   measured: `${loanRatios.map((v) => v.toFixed(2)).join(' / ')}× over ${runs} runs`, met: Math.max(...loanRatios) <= 1.5 });
+  }
+
+  // Goal 5: the demo solver with loaned frames at half of the Node host's capacity.
   const n = options.slowdownGrid;
   const s = runMode('slowdown', 'nodeloop-slowdown', {
     grid: n, steps: options.slowdownSteps, loadFraction: 0.5, capacityBytesPerSecond: capacity,
@@ -81,12 +88,14 @@ export function nodeLoopSection(ctx, options, nodeOk) {
               compression: { codec: 'zstd', level: 1 }, memoryLimit: options.memoryLimitMiB * MiB,
               workers: options.workers, backpressure: 'block' },
   });
-  rmSync(path.join(ctx.outRoot, 'nodeloop-slowdown-loan'), { recursive: true, force: true });
   result.slowdown = { ...s, load: Number(load()) };
-  const drift = Math.abs(s.solverSecondsAfter / s.solverSecondsBefore - 1) * 100;
-  console.log(`   demo solver ${n}² at half capacity (${s.framesPerStep} frame(s)/step): loaned frames ${s.loanSlowdownPercent.toFixed(1)} %, ` +
-              `ingest() ${s.slowdownPercent.toFixed(1)} %; solver alone drifted ${drift.toFixed(1)} % between before and after (load ${load()})`);
+  const alone = s.solverSecondsAlone;
+  const drift = (Math.max(...alone) / Math.min(...alone) - 1) * 100;
+  const pct = (values) => values.map((v) => v.toFixed(1)).join(' / ');
+  console.log(`   demo solver ${n}² at half capacity (${s.framesPerStep} frame(s)/step), alternated runs: loaned frames ${pct(s.loanSlowdownPercentRuns)} %, ` +
+              `ingest() ${pct(s.slowdownPercentRuns)} %; the solver-alone runs (${pct(alone)} s) spread ${drift.toFixed(1)} % (load ${load()})`);
   targets.push({ goal: 5, host: 'node', target: 'issue 15 goal 5: demo solver slowdown ≤ 2 % at half capacity, fields sampled into loaned frames',
-                 measured: `${s.loanSlowdownPercent.toFixed(1)} % (solver alone drifted ${drift.toFixed(1)} %)`, met: s.loanSlowdownPercent <= 2 });
+                 measured: `${s.loanSlowdownPercent.toFixed(1)} % (runs ${pct(s.loanSlowdownPercentRuns)} %; solver alone spread ${drift.toFixed(1)} %)`,
+                 met: s.loanSlowdownPercent <= 2 });
   return { result, targets };
 }
