@@ -128,6 +128,9 @@ export class Ingestor implements AsyncDisposable {
    * Ingests one frame (typed arrays or scalars per column), or every frame of
    * an apache-arrow Table/RecordBatch. Resolves once the data is copied into
    * the engine: the arrays may be reused then, and must not change before.
+   * A loop awaiting each ingest() gives the event loop a turn about every
+   * millisecond (timers and I/O run), also while the engine has room for
+   * every frame at once.
    */
   ingest(stream: string, input: Frame | ArrowInput): Promise<void> {
     try {
