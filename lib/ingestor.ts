@@ -38,6 +38,14 @@ const ignore = (): void => undefined;
 // and saves an allocation and a microtask per small frame.
 const COPIED: Promise<void> = Promise.resolve();
 
+// How long ingests the engine copies at once may hold the event loop before
+// one of them resolves through a macrotask instead (see Ingestor.#copied).
+// A caller that awaits each ingest() continues in microtasks, which never let
+// timers or I/O run: with room in the budget, 160 frames of 3 MiB (copy plus
+// the first-touch page faults of fresh engine buffers, ~0.5 ms each) went by
+// before a 1 ms timer could fire (docs/PERFORMANCE.md, issue 15 goal 6).
+const EVENT_LOOP_SLICE_MS = 1;
+
 export interface WritableOptions {
   /** Frames buffered by the Writable before write() returns false (default 4). */
   highWaterMark?: number;
@@ -52,6 +60,13 @@ export class Ingestor implements AsyncDisposable {
   // new ingests queue behind it, so frames enter the engine in call order.
   #waiting: Promise<void> | null = null;
   #closing: Promise<void> | null = null;
+  // performance.now() of the first copy since the event loop last had a turn
+  // (-1: it has had one since; a setImmediate scheduled with that first copy
+  // resets it). See #copied.
+  #sliceStart = -1;
+  readonly #endSlice = (): void => {
+    this.#sliceStart = -1;
+  };
   readonly #source: QuerySource = {
     open: (stream, spec) => {
       if (this.#closing) throw closedError();
@@ -113,6 +128,9 @@ export class Ingestor implements AsyncDisposable {
    * Ingests one frame (typed arrays or scalars per column), or every frame of
    * an apache-arrow Table/RecordBatch. Resolves once the data is copied into
    * the engine: the arrays may be reused then, and must not change before.
+   * A loop awaiting each ingest() gives the event loop a turn about every
+   * millisecond (timers and I/O run), also while the engine has room for
+   * every frame at once.
    */
   ingest(stream: string, input: Frame | ArrowInput): Promise<void> {
     try {
@@ -147,8 +165,24 @@ export class Ingestor implements AsyncDisposable {
     return this.#native.ingestNowait(frame.stream, frame.step, frame.time, frame.names, frame.dtypes, frame.values);
   }
 
+  // What an ingest the engine copied at once returns. Within a slice of
+  // EVENT_LOOP_SLICE_MS the settled COPIED (no allocation, one microtask);
+  // past it a promise settled by setImmediate, so a caller awaiting each
+  // ingest() lets timers and I/O run about every slice. The frame is copied
+  // either way: only when the caller's await continues differs.
+  #copied(): Promise<void> {
+    const now = performance.now();
+    if (this.#sliceStart < 0) {
+      this.#sliceStart = now;
+      setImmediate(this.#endSlice);
+      return COPIED;
+    }
+    if (now - this.#sliceStart < EVENT_LOOP_SLICE_MS) return COPIED;
+    return new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
   #submit(frame: PreparedFrame): Promise<void> {
-    if (this.#waiting === null && this.#callNative(frame) !== WOULD_BLOCK) return COPIED;
+    if (this.#waiting === null && this.#callNative(frame) !== WOULD_BLOCK) return this.#copied();
     const done = (this.#waiting ?? Promise.resolve()).then(() => this.#ingestWhenRoom(frame));
     // The tail is cleared in the same reaction that settles it, which runs
     // before the reactions of whoever awaits `done`: a flush() called as soon

@@ -6,8 +6,8 @@
 //                          and the event loop's delay meanwhile (1 ms resolution histogram)
 //   small SPEC.json        one-row frames of eight float64 scalars (numbers)
 //   hostcost SPEC.json     the event-loop thread's ingest() vs TypedArray.set of the same frame
-//   slowdown SPEC.json     the demo solver (simingest/demo) alone vs ingesting every step
-import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
+//   slowdown SPEC.json     the demo solver (simingest/demo) alone vs ingesting every step (alternated runs)
+import { readFileSync, openSync, readSync, closeSync, mkdirSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Ingestor } from 'simingest';
 
@@ -43,6 +43,18 @@ function loadGridCase(c, frames = c.frames) {
   return result;
 }
 
+// The JavaScript thread's scheduler counters (Linux /proc/<pid>/task/<tid>/schedstat:
+// ns on a CPU, ns runnable but waiting for one, time slices); null elsewhere.
+// How late a timer ran is bounded below by the time its thread waited for a CPU.
+function mainThreadSchedstat() {
+  try {
+    const [runNs, waitNs, slices] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { runNs, waitNs, slices };
+  } catch {
+    return null;
+  }
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const n = sorted.length;
@@ -56,6 +68,11 @@ async function throughput() {
   const ingestor = await Ingestor.open(spec.out, spec.config);
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
+  // The histogram's first sample is taken at its timer's first callback: a
+  // loop that blocked from the start would not be in it at all (162 frames,
+  // ~2 s at load 9, went unrecorded this way). Let that callback run first.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const sched0 = mainThreadSchedstat();
   const start = performance.now();
   for (let i = 0; i < frames; i++) {
     const columns = {};
@@ -65,6 +82,7 @@ async function throughput() {
   const ingestSeconds = (performance.now() - start) / 1e3;
   await ingestor.flush();
   delay.disable();
+  const sched1 = mainThreadSchedstat();
   const stats = ingestor.stats();
   await ingestor.close();
   const seconds = (performance.now() - start) / 1e3;
@@ -75,6 +93,9 @@ async function throughput() {
     peakRssBytes: procStatusBytes('VmHWM'), rssAfterLoadBytes,
     // How late a 1 ms timer ran while frames streamed in and were flushed.
     eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+    // Meanwhile, the JavaScript thread's time on a CPU and waiting for one.
+    ...(sched0 && sched1 ? { mainThread: { cpuMs: (sched1.runNs - sched0.runNs) / 1e6, runnableWaitMs: (sched1.waitNs - sched0.waitNs) / 1e6,
+                                           slices: sched1.slices - sched0.slices } } : {}),
   };
 }
 
@@ -119,8 +140,20 @@ async function hostcost() {
   const loanNs = [];
   const loanOnlyNs = [];
   const loans = typeof ingestor.frameBegin === 'function';
+  // paceBytesPerSecond > 0: the frames of each iteration arrive at that rate,
+  // as from a solver (the C++ contender's paced mode): the workers keep up and
+  // give buffers back, so the host writes into memory already faulted in.
+  // Unpaced, the frames outrun the encoders and nearly every one lands in a
+  // fresh engine buffer, whose first-touch page faults the host thread pays.
+  const pace = spec.paceBytesPerSecond ?? 0;
+  const iterationBytes = (loans ? 3 : 1) * spec.elements * spec.fields.length * (spec.dtype === 'float32' ? 4 : 8);
+  const pacedStart = performance.now();
   let step = 0;
   for (let i = 0; i < spec.frames; i++) {
+    if (pace > 0) {
+      const wait = pacedStart + (i * iterationBytes * 1e3) / pace - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     const columns = {};
     for (const name of spec.fields) columns[name] = data[name][i];
     // The first of them reads the frame from memory, the others from
@@ -149,14 +182,14 @@ async function hostcost() {
   const g = median(ingestNs);
   const loan = loans ? { loanMedianNs: median(loanNs), loanRatio: median(loanNs) / m,
                          loanOnlyMedianNs: median(loanOnlyNs) } : {};
-  return { frames: spec.frames, memcpyMedianNs: m, ingestMedianNs: g, ratio: g / m, ...loan,
+  return { frames: spec.frames, paceBytesPerSecond: pace, memcpyMedianNs: m, ingestMedianNs: g, ratio: g / m, ...loan,
            memoryPeak: stats.memoryPeak, memoryLimit: stats.memoryLimit };
 }
 
-// The demo solver, once without ingesting, once ingesting `framesPerStep`
+// The demo solver alone and ingesting `framesPerStep`
 // frames of its fields every step (chosen so that the ingest load is
-// `loadFraction` of `capacityBytesPerSecond`), then without again; the
-// baseline is the mean of the two runs without, which absorbs slow drift of a
+// `loadFraction` of `capacityBytesPerSecond`), alternated (see below); the
+// baseline of each run is the mean of the solver-alone runs around it, which absorbs slow drift of a
 // shared machine. Solver time includes sample() (the fields a solver hands
 // over) in every run; only the ingest calls differ.
 async function slowdown() {
@@ -193,31 +226,46 @@ async function slowdown() {
     return (performance.now() - start) / 1e3;
   };
   for (let s = 0; s < 3; s++) { solver.advance(); solver.sample(); }  // JIT warm-up
-  const before = await runSolver(null, 0, 0);
+  // Alternated, so that a slow spell of a shared machine does not fall on one
+  // kind of run only: alone, ingest, loan, alone, loan, ingest, alone; each
+  // run with ingest is compared with the mean of the solver-alone runs on
+  // either side of it.
+  const alone = [await runSolver(null, 0, 0)];
   const frameBytes = 4 * n * n * 4;
-  const stepSeconds = before / steps;
+  const stepSeconds = alone[0] / steps;
   const framesPerStep = Math.max(1, Math.round((spec.loadFraction * spec.capacityBytesPerSecond * stepSeconds) / frameBytes));
-  const ingestor = await Ingestor.open(spec.out, spec.config);
-  const withIngest = await runSolver(ingestor, framesPerStep, 0);
-  const closeStart = performance.now();
-  await ingestor.close();
-  const closeSeconds = (performance.now() - closeStart) / 1e3;
-  let withLoan;
-  if (typeof Ingestor.prototype.frameBegin === 'function') {
-    const loaned = await Ingestor.open(`${spec.out}-loan`, spec.config);
-    withLoan = await runSolver(loaned, framesPerStep, 0, true);
-    await loaned.close();
+  const loans = typeof Ingestor.prototype.frameBegin === 'function';
+  mkdirSync(spec.out, { recursive: true });
+  const withIngest = [];
+  const withLoan = [];
+  let closeSeconds = 0;
+  const runWith = async (loan, k) => {
+    const ingestor = await Ingestor.open(`${spec.out}/${loan ? 'loan' : 'ingest'}-${k}`, spec.config);
+    const seconds = await runSolver(ingestor, framesPerStep, 0, loan);
+    const closeStart = performance.now();
+    await ingestor.close();
+    if (!loan) closeSeconds = (performance.now() - closeStart) / 1e3;
+    (loan ? withLoan : withIngest).push(seconds);
+  };
+  for (let k = 0; k < 2; k++) {
+    const order = loans ? (k === 0 ? [false, true] : [true, false]) : [false];
+    for (const loan of order) await runWith(loan, k);
+    alone.push(await runSolver(null, 0, 0));
   }
-  const after = await runSolver(null, 0, 0);
-  const baseline = (before + after) / 2;
+  const slowdownOf = (runs) => runs.map((seconds, k) => (seconds / ((alone[k] + alone[k + 1]) / 2) - 1) * 100);
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+  const ingestSlowdowns = slowdownOf(withIngest);
+  const loanSlowdowns = slowdownOf(withLoan);
+  const baseline = mean(alone);
   return {
     grid: [n, n], steps, framesPerStep, frameBytes,
-    solverSecondsWithout: baseline, solverSecondsBefore: before, solverSecondsAfter: after,
-    solverSecondsWith: withIngest, closeSeconds,
-    ingestBytesPerSecond: (steps * framesPerStep * frameBytes) / withIngest,
+    solverSecondsWithout: baseline, solverSecondsBefore: alone[0], solverSecondsAfter: alone[alone.length - 1],
+    solverSecondsAlone: alone, solverSecondsWith: mean(withIngest), solverSecondsWithRuns: withIngest, closeSeconds,
+    ingestBytesPerSecond: (steps * framesPerStep * frameBytes) / mean(withIngest),
     targetBytesPerSecond: spec.loadFraction * spec.capacityBytesPerSecond,
-    slowdownPercent: (withIngest / baseline - 1) * 100,
-    ...(withLoan === undefined ? {} : { solverSecondsWithLoan: withLoan, loanSlowdownPercent: (withLoan / baseline - 1) * 100 }),
+    slowdownPercent: mean(ingestSlowdowns), slowdownPercentRuns: ingestSlowdowns,
+    ...(loans ? { solverSecondsWithLoan: mean(withLoan), solverSecondsWithLoanRuns: withLoan,
+                  loanSlowdownPercent: mean(loanSlowdowns), loanSlowdownPercentRuns: loanSlowdowns } : {}),
   };
 }
 

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <cstdlib>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -155,6 +157,54 @@ TEST_F(EngineBackpressure, nowait_reports_would_block_instead_of_waiting) {
   const auto s = stats(*ingestor);
   EXPECT_EQ(s["framesAccepted"], step - 1);  // the refused frame was not accepted
   EXPECT_EQ(s["framesRejected"], 0);
+}
+
+// notify_room() answers "room" only once the frame that was refused fits: a
+// frame of whole 2 MiB pages charges more than its bytes, and an answer given
+// on the bytes alone sent an event-loop host round and round (room at once,
+// WOULD_BLOCK again) until a frame left the budget.
+TEST_F(EngineBackpressure, room_is_announced_only_when_the_refused_frame_fits) {
+  // 3 MiB frames, each charged ~7.03 MiB (a buffer of two 2 MiB pages plus
+  // the reserve for its pages), against a budget that leaves ~6.5 MiB free
+  // once three are in: more than the frame's bytes and reserve (~6.03 MiB),
+  // less than its charge. A slow commit keeps the budget full meanwhile.
+  auto ingestor = Engine::open(
+      root_, R"({"streams":{"f":{"columns":{"v":"float64"}}},"memoryLimit":28916288,"rowGroupBytes":3145728,)"
+             R"("workers":2,"backpressure":"block"})",
+      EngineOptions{100});
+  std::vector<double> big(393216, 0.25);  // 3 MiB
+  simingest_column column{"v", SIMINGEST_FLOAT64, big.data(), big.size()};
+  std::string message;
+  int step = 0;
+  for (int round = 0; round < 4; ++round) {
+    Status status = Status::ok;
+    for (int guard = 0; guard < 100 && status == Status::ok; ++guard)
+      if ((status = ingestor->ingest("f", step, 0.0, &column, 1, true, message)) == Status::ok) ++step;
+    ASSERT_EQ(status, Status::would_block) << message;
+    struct Room {
+      std::mutex mutex;
+      std::condition_variable told;
+      bool done = false;
+      simingest_status status = SIMINGEST_OK;
+    } room;
+    ingestor->notify_room(big.size() * sizeof(double), [](void* user, simingest_status answer) {
+      auto* r = static_cast<Room*>(user);
+      std::lock_guard<std::mutex> lock(r->mutex);
+      r->status = answer;
+      r->done = true;
+      r->told.notify_all();
+    }, &room);
+    {
+      std::unique_lock<std::mutex> lock(room.mutex);
+      room.told.wait(lock, [&] { return room.done; });
+    }
+    ASSERT_EQ(room.status, SIMINGEST_OK);
+    // Told "room": the very frame that was refused goes in now.
+    EXPECT_EQ(ingestor->ingest("f", step, 0.0, &column, 1, true, message), Status::ok) << "round " << round << ": " << message;
+    ++step;
+  }
+  EXPECT_EQ(stats(*ingestor)["framesAccepted"], step);
+  ingestor->close();
 }
 
 }  // namespace

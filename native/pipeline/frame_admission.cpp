@@ -188,6 +188,7 @@ Status FrameAdmission::charge_budget(StreamState& stream, const simingest_column
     return reject(stream, Status::backpressure, full, message);
   }
   if (nowait) {
+    last_would_block_charge_.store(total, std::memory_order_relaxed);  // see room_estimate()
     recycle(charge.buffer);
     message = full;
     return Status::would_block;
@@ -364,13 +365,22 @@ void FrameAdmission::notify_room(std::size_t bytes, simingest_room_callback call
   }
 }
 
-uint64_t FrameAdmission::room_estimate(std::size_t array_bytes) const noexcept {
+// An estimate below what charge_budget() then asks sent an event-loop host
+// (Node) round and round: told "room" at once, refused with WOULD_BLOCK,
+// asking again, until a frame left the budget (475 k round trips for 240
+// TGV 2D frames, the JavaScript thread burning a core the encoders needed;
+// issue 15 goal 6). So the buffer is counted as BufferPool allocates it
+// (whole 2 MiB pages from 2 MiB on), and the exact charge of the last frame
+// refused with WOULD_BLOCK, which is the frame a host asks about next,
+// covers what the byte count cannot tell (rows, scalars, cell and bloom columns).
+uint64_t FrameAdmission::room_estimate(std::size_t array_bytes) noexcept {
   std::size_t widest = 0;
   for (const auto& stream : streams_) widest = std::max(widest, stream->config.columns.size());
   const uint64_t padded = array_bytes + 64 * widest;
-  const uint64_t estimate = frame_header_bytes(widest) + padded +
+  const uint64_t estimate = BufferPool::capacity_for(frame_header_bytes(widest) + padded) +
                             encode_reserve_bytes(padded, 0, widest, config_.page_bytes);
-  return std::min<uint64_t>(estimate, budget_.limit());
+  const uint64_t refused = last_would_block_charge_.exchange(0, std::memory_order_relaxed);
+  return std::min<uint64_t>(std::max(estimate, refused), budget_.limit());
 }
 
 }  // namespace simingest::pipeline

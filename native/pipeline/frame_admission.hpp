@@ -171,8 +171,9 @@ class FrameAdmission {
   // columns first (a realtime-only frame; the batch copy scanned the others).
   Status admit_realtime(StreamState& stream, int64_t step, double time, const simingest_column* columns,
                         const FrameShape& shape, bool scan, std::string& message);
-  // The charge of a frame of `array_bytes` on the widest stream (notify_room).
-  uint64_t room_estimate(std::size_t array_bytes) const noexcept;
+  // The charge of a frame of `array_bytes` on the widest stream, at least that
+  // of the last frame refused with WOULD_BLOCK (notify_room).
+  uint64_t room_estimate(std::size_t array_bytes) noexcept;
 
   const Config& config_;
   const Streams& streams_;
@@ -193,6 +194,7 @@ class FrameAdmission {
   // cut them so they can be encoded and freed.
   std::atomic<int64_t> row_groups_in_flight_{0};
   std::atomic<bool> relief_pending_{false};
+  std::atomic<uint64_t> last_would_block_charge_{0};  // total charge of the last nowait refusal (room_estimate)
   std::atomic<uint32_t> relief_remaining_{0};
 };
 
