@@ -46,6 +46,7 @@ import { quantizeSection, queryTargets, realtimeSection, serveSection, tailSecti
 import { routeCostSection, subscribeLatencySection } from './sections_subscribe.mjs';
 import { appenderSection } from './sections_appender.mjs';
 import { nodeLoopSection } from './sections_nodeloop.mjs';
+import { loopSection } from './sections_loop.mjs';
 import { referenceCommit, saveReport } from './results_store.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -543,6 +544,7 @@ async function main() {
     ['appender', !options.noAppender, 'appender: rows one call each, 8 float64 (bench/appender_bench.cpp, bench_appender.py/.mjs)',
      (c, o) => appenderSection(c, o, node.ok)],
     ['nodeLoop', node.ok, 'issue 15 goals 6 and 5, Node: event loop, ingest() vs memcpy, loaned-frame solver slowdown (bench/sections_nodeloop.mjs)', (c, o) => nodeLoopSection(c, o, node.ok)],
+    ['loop', true, 'issue 15 goal 3: small frames in a solver loop (bench/loop_bench.cpp, bench_loop.py/.mjs)', (c, o) => loopSection(c, o, node.ok)],
   ];
   const sectionTargets = [];
   for (const [name, enabled, title, section] of sections) {

@@ -13,6 +13,7 @@
 #include <sched.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <thread>
@@ -51,8 +52,9 @@ class FrameQueues {
 
   // The calling worker's own node first, then the other nodes' in turn.
   bool pop(Frame*& frame) noexcept;
-  // Looks again for a few microseconds if no other worker is spinning.
+  // Looks again for up to kSpinWindow if no other worker is spinning.
   bool spin_pop(Frame*& frame) noexcept;
+  static constexpr std::chrono::microseconds kSpinWindow{50};
 
   std::size_t depth() const noexcept;
 

@@ -16,6 +16,8 @@ simingest = load()
 
 pa = pytest.importorskip("pyarrow")
 ds = pytest.importorskip("pyarrow.dataset")
+pq = pytest.importorskip("pyarrow.parquet")
+CColumn = simingest._native.CColumn
 
 DTYPES = ["float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
 NAN_WITH_PAYLOAD = np.frombuffer(struct.pack("<Q", 0x7FF8_0000_DEAD_BEEF), dtype=np.float64)[0]
@@ -115,9 +117,11 @@ def test_fast_path_passes_numpy_arrays_by_pointer(tmp_path):
         def __getattr__(self, name):
             return getattr(self._lib, name)
 
-        def simingest_ingest(self, handle, stream, step, time, columns, ncolumns):
-            seen.append([(columns[i].name, columns[i].data, columns[i].length) for i in range(ncolumns)])
-            return self._lib.simingest_ingest(handle, stream, step, time, columns, ncolumns)
+        def simingest_ingest_by_address(self, handle, stream, step, time, columns, ncolumns):
+            # The fast path's call: simingest_ingest with the pointers as addresses.
+            table = (CColumn * ncolumns).from_address(columns)
+            seen.append([(c.name, c.data, c.length) for c in table])
+            return self._lib.simingest_ingest_by_address(handle, stream, step, time, columns, ncolumns)
 
     config = {"streams": {"s": {"columns": {"x": "float64", "k": "int64"}}}}
     with simingest.Ingestor(tmp_path / "ds", config=config) as ing:
@@ -128,6 +132,22 @@ def test_fast_path_passes_numpy_arrays_by_pointer(tmp_path):
         assert plans_of(ing)
     assert [call[0] for call in seen] == [(b"x", x.ctypes.data, 5) for x in arrays]
     assert all(call[1][0] == b"k" and call[1][2] == (1 << 64) - 1 for call in seen)
+
+
+def test_fast_path_failure_raises_the_engine_message(tmp_path):
+    # The fast path checks the status itself (no errcheck): a refusal must raise
+    # the same typed error, with the engine's message, as the general path.
+    config = {"streams": {"s": {"columns": {"x": {"dtype": "float64", "nonFinite": "reject"}}}}}
+    with simingest.Ingestor(tmp_path / "ds", config=config) as ing:
+        ing.ingest("s", 0, 0.0, {"x": 1.0})
+        assert plans_of(ing)
+        with pytest.raises(simingest.SimingestError) as raised:
+            ing.ingest("s", 1, 0.0, {"x": float("nan")})
+        assert raised.value.status == simingest.Status.ERR_NON_FINITE
+        assert "x" in str(raised.value)
+        ing.ingest("s", 2, 0.0, {"x": 2.0})
+    steps = pq.read_table(next((tmp_path / "ds" / "s").glob("part=*/*.parquet"))).column("step").to_pylist()
+    assert steps == [0, 2]
 
 
 @pytest.mark.parametrize(

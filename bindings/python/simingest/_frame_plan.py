@@ -81,7 +81,7 @@ def _scalar_types(dtype: str) -> frozenset:
 class FramePlan:
     """The C call's arguments for one (stream, column names, value types)."""
 
-    __slots__ = ("stream", "columns", "count", "busy", "_pack", "_buffer", "_scalars", "_arrays")
+    __slots__ = ("stream", "columns", "address", "count", "busy", "_pack", "_buffer", "_scalars", "_arrays")
 
     def __init__(
         self,
@@ -93,6 +93,7 @@ class FramePlan:
         self.stream = stream
         self.count = len(names)
         self.columns = (CColumn * self.count)()
+        self.address = ctypes.addressof(self.columns)  # for simingest_ingest_by_address
         self.busy = False
         scalars = [i for i in range(self.count) if not is_array[i]]
         layout = struct.Struct("=" + "".join(_SLOT_FORMAT[dtypes[i]] for i in scalars))

@@ -101,6 +101,8 @@ class Ingestor(Queryable):
             encoded_path, text, ctypes.byref(handle), ctypes.byref(error)
         )
         self._handle = handle
+        # The handle as a plain address, for the fast path's call (valid while _handle is).
+        self._address = ctypes.cast(handle, ctypes.c_void_p).value
 
     # ---- guard: no call may race with close() ------------------------------
 
@@ -150,11 +152,13 @@ class Ingestor(Queryable):
                     if self._closing or not self._handle:
                         raise ClosedError(Status.ERR_CLOSED, "the ingestor is closed")
                     self._calls += 1
-                    handle = self._handle
+                    address = self._address
                 plan.busy = True
                 try:
                     if plan.fill(columns.values()):
-                        self._lib.simingest_ingest(handle, plan.stream, step, time, plan.columns, plan.count)
+                        status = self._lib.simingest_ingest_by_address(address, plan.stream, step, time, plan.address, plan.count)
+                        if status:
+                            _native.raise_for_status(self._lib, self._handle, status)
                         return
                 finally:
                     plan.busy = False
