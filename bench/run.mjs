@@ -470,7 +470,9 @@ async function main() {
                 compression: { codec: 'zstd', level: 1 }, memoryLimit: options.memoryLimitMiB * MiB,
                 workers: options.workers, backpressure: 'block' },
     };
-    rmSync(spec.out, { recursive: true, force: true });
+    // bench_ingest.mjs slowdown also writes `${spec.out}-loan` (the loaned-frame run).
+    const clean = () => [spec.out, `${spec.out}-loan`].forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+    clean();
     try {
       report.slowdown = runJson(process.execPath, [path.join(benchDir, 'node', 'bench_ingest.mjs'), 'slowdown', writeSpec('slowdown-node', spec)]);
       console.log(`   slowdown ${report.slowdown.slowdownPercent.toFixed(1)} % (${report.slowdown.framesPerStep} frames/step)`);
@@ -478,7 +480,7 @@ async function main() {
       failures.push(`slowdown: ${error.message}`);
       report.slowdown = { failed: error.message };
     } finally {
-      rmSync(spec.out, { recursive: true, force: true });
+      clean();
     }
   }
 
