@@ -3,9 +3,11 @@
 //
 //   1. builds libsimingest and bench_ingest in Release (build-bench/);
 //   2. generates the frames once (bench/python/frames.py -> bench/.data/);
-//   3. writes every large-frame case with pyarrow, C++, Python and Node, each
-//      in its own process, and reads every output back (bench/python/verify.py:
-//      bit-identical or the run fails);
+//   3. writes every large-frame case (tgv2d, noisy, tgv3d) with pyarrow, C++,
+//      Python and Node, each in its own process, simingest with its DEFAULT
+//      configuration plus one C++ "tuned" line, repetitions alternated
+//      (bench/sections_throughput.mjs), and reads every output back
+//      (bench/python/verify.py: bit-identical or the run fails);
 //   4. small frames/s, the host thread's ingest() vs memcpy, the demo solver's
 //      slowdown, Node micro-benchmarks (tinybench), optionally --long (peak RSS
 //      over 10 GB);
@@ -20,7 +22,8 @@
 //      in-process ingest (issue 14, bench/node/serve_throughput.mjs);
 //      in-process subscriber latency at 100 k one-row frames/s and the cost
 //      of route "both" on TGV 2D (issue 13, bench/sections_subscribe.mjs);
-//   9. prints the table and writes bench/results/local/latest.json plus a
+//   9. prints the table, the targets, the "issue 15 goals" table grouped by
+//      goal and host (bench/goals.mjs), and writes bench/results/local/latest.json plus a
 //      timestamped copy (ignored by git); with --reference, on a clean tree
 //      only, bench/results/reference/<time>-<commit>.json to be committed
 //      (bench/results_store.mjs).
@@ -35,8 +38,9 @@
 // --route-cost-repeat N (alternating batch/both runs each), --no-appender, --appender-rows N (C++),
 // --appender-rows-bindings N (Python, Node), --frames2d N,
 // --frames3d N, --small-frames N, --small-frames-bindings N, --slowdown-steps N, --slowdown-grid N,
-// --memory-limit-mib N, --workers N, --repeat N (large-frame runs per
-// contender, the median is reported; default 3, 1 with --quick), --keep-output, --reference, --help.
+// --memory-limit-mib N, --workers N (both for the "cpp tuned" line and the other
+// sections), --repeat N (alternated large-frame runs per contender, min / median /
+// max reported; default 5, 2 with --quick), --keep-output, --reference, --help.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -48,6 +52,8 @@ import { appenderSection } from './sections_appender.mjs';
 import { nodeLoopSection } from './sections_nodeloop.mjs';
 import { loopSection } from './sections_loop.mjs';
 import { referenceCommit, saveReport } from './results_store.mjs';
+import { throughputSection } from './sections_throughput.mjs';
+import { goalTable, hygieneTarget } from './goals.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(root, 'bench');
@@ -106,7 +112,7 @@ function parseOptions(argv) {
     memoryLimitMiB: option('memory-limit-mib', 512, 512),
     workers: option('workers', os.cpus().length, os.cpus().length),
     longGB: option('long-gb', 10, 10),
-    repeat: option('repeat', 3, 1),
+    repeat: option('repeat', 5, 2),
     querySteps: option('query-steps', 1000, 200),
     realtimeFrames: option('realtime-frames', 2_000_000, 200_000),
     quantizeFrames: option('quantize-frames', 20, 5),
@@ -183,10 +189,6 @@ function nodeAvailable(options) {
   return result.status === 0 ? { ok: true } : { ok: false, why: (result.stderr || '').trim().split('\n').slice(-3).join(' ') };
 }
 
-function grids(manifest) {
-  return ['tgv2d', 'tgv3d'].map((name) => manifest.cases[name]);
-}
-
 // Row group of whole frames near 64 MiB, counted as the engine counts it
 // (field bytes + 16 bytes of step and time per row): both writers then cut
 // row groups at the same frames.
@@ -226,10 +228,10 @@ function contenderCommand(host, mode, specFile) {
 }
 
 // One contender on one case: run, verify, measure the output, clean up.
-function runContender(results, failures, key, host, mode, spec, options, verify = true) {
-  const label = `${key} ${host}`;
+function runContender(failures, key, host, mode, spec, options, verify = true, name = host) {
+  const label = `${key} ${name}`;
   rmSync(spec.out, { recursive: true, force: true });
-  const specFile = writeSpec(`${key}-${host}`, { ...spec, host });
+  const specFile = writeSpec(`${key}-${name.replace(/ /g, '-')}`, { ...spec, host });
   try {
     const [command, args, runOptions] = contenderCommand(host, mode, specFile);
     const result = runJson(command, args, runOptions);
@@ -254,19 +256,6 @@ function runContender(results, failures, key, host, mode, spec, options, verify 
   }
 }
 
-// The run of median throughput (all runs' MB/s kept in `samples`); a failed
-// run anywhere makes the contender's entry the failure.
-function medianRun(runs) {
-  const failed = runs.find((r) => r.failed);
-  if (failed) return failed;
-  const sorted = [...runs].sort((a, b) => a.mbPerSecond - b.mbPerSecond);
-  const median = { ...sorted[Math.floor((sorted.length - 1) / 2)] };
-  median.verified = runs[0].verified;
-  median.filesWritten = runs[0].filesWritten;
-  median.samples = runs.map((r) => r.mbPerSecond);
-  return median;
-}
-
 function summary(r) {
   if (r.mbPerSecond) return `${r.mbPerSecond.toFixed(0)} MB/s, ratio ${r.compressionRatio.toFixed(3)}, peak RSS ${(r.peakRssBytes / MiB).toFixed(0)} MiB${r.verified ? ', verified identical' : ''}`;
   if (r.framesPerSecond) return `${(r.framesPerSecond / 1e3).toFixed(0)} k frames/s committed (${(r.callsPerSecond / 1e3).toFixed(0)} k calls/s), verified identical`;
@@ -281,15 +270,16 @@ function fmt(value, digits = 0) {
 
 function printTable(report) {
   const lines = [];
-  lines.push('| case | contender | MB/s | × pyarrow | compression ratio | peak RSS MiB (input held) |');
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: |');
+  lines.push('| case | contender | MB/s median (min–max) | spread | × pyarrow median (min–max) | compression ratio | peak RSS MiB (input held) |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [name, byHost] of Object.entries(report.throughput)) {
-    const base = byHost.pyarrow?.mbPerSecond;
-    for (const host of ['pyarrow', 'cpp', 'python', 'node']) {
+    for (const host of ['pyarrow', 'cpp', 'python', 'node', 'cpp tuned']) {
       const r = byHost[host];
       if (!r) continue;
-      if (r.failed) { lines.push(`| ${name} | ${host} | FAILED | | | |`); continue; }
-      lines.push(`| ${name} | ${host} | ${fmt(r.mbPerSecond)} | ${fmt(base ? r.mbPerSecond / base : undefined, 2)} | ` +
+      if (r.failed) { lines.push(`| ${name} | ${host} | FAILED | | | | |`); continue; }
+      const q = r.ratioToPyarrow;
+      lines.push(`| ${name} | ${host} | ${fmt(r.mb.median)} (${fmt(r.mb.min)}–${fmt(r.mb.max)}) | ${fmt(r.mb.spread, 2)}× | ` +
+        `${q ? `${fmt(q.median, 2)} (${fmt(q.min, 2)}–${fmt(q.max, 2)})` : '—'} | ` +
         `${fmt(r.compressionRatio, 3)} | ${fmt(r.peakRssBytes / MiB)} (${fmt(r.rssAfterLoadBytes / MiB)}) |`);
     }
   }
@@ -298,15 +288,10 @@ function printTable(report) {
 
 function evaluateTargets(report) {
   const targets = [];
-  const add = (target, measured, met) => targets.push({ target, measured, met });
+  const add = (target, measured, met, goal, host) => targets.push({ target, measured, met, goal, host });
   for (const [name, byHost] of Object.entries(report.throughput)) {
-    const p = byHost.pyarrow;
+    // ≥ 5× pyarrow and the compression ratio are issue 15 goal 1's entries (bench/sections_throughput.mjs).
     const c = byHost.cpp;
-    if (p?.mbPerSecond && c?.mbPerSecond) {
-      const ratio = c.mbPerSecond / p.mbPerSecond;
-      add(`${name}: throughput ≥ 5× pyarrow`, `${ratio.toFixed(2)}× (${fmt(c.mbPerSecond)} vs ${fmt(p.mbPerSecond)} MB/s)`, ratio >= 5);
-      add(`${name}: compression ratio ≥ pyarrow's`, `${c.compressionRatio.toFixed(3)} vs ${p.compressionRatio.toFixed(3)}`, c.compressionRatio >= p.compressionRatio);
-    }
     for (const host of ['python', 'node']) {
       const b = byHost[host];
       if (b?.mbPerSecond && c?.mbPerSecond) {
@@ -320,11 +305,12 @@ function evaluateTargets(report) {
   const hp = report.hostcostPaced;
   if (hp?.ratio) add('C++ ingest() ≤ 1.5× memcpy (median), frames at half capacity', `${hp.ratio.toFixed(2)}×`, hp.ratio <= 1.5);
   const hn = report.hostcost.node;
-  if (hn?.ratio) add('Node ingest() of a 3 MiB frame ≤ 1.5× memcpy (median)', `${hn.ratio.toFixed(2)}×`, hn.ratio <= 1.5);
-  if (hn?.loanRatio) add('Node loaned frame (frameBegin + fill + commit) ≤ 1.5× memcpy (median)', `${hn.loanRatio.toFixed(2)}×`, hn.loanRatio <= 1.5);
+  if (hn?.ratio) add('issue 15 goal 5: Node ingest() of a 3 MiB frame ≤ 1.5× memcpy (median)', `${hn.ratio.toFixed(2)}×`, hn.ratio <= 1.5, 5, 'node');
+  if (hn?.loanRatio) add('issue 15 goal 5: Node loaned frame (frameBegin + fill + commit) ≤ 1.5× memcpy (median)', `${hn.loanRatio.toFixed(2)}×`, hn.loanRatio <= 1.5, 5, 'node');
   const sdLoan = report.slowdown?.loanSlowdownPercent;
-  if (sdLoan !== undefined) add('demo solver slowdown ≤ 2 % at half capacity, fields sampled into loaned frames', `${sdLoan.toFixed(1)} %`, sdLoan <= 2);
-  else add('demo solver slowdown ≤ 2 % at half capacity, fields sampled into loaned frames', 'not measured', null);
+  const loanSlowdown = 'issue 15 goal 5: demo solver slowdown ≤ 2 % at half capacity, fields sampled into loaned frames';
+  if (sdLoan !== undefined) add(loanSlowdown, `${sdLoan.toFixed(1)} %`, sdLoan <= 2, 5, 'node');
+  else add(loanSlowdown, 'not measured', null, 5, 'node');
   const sd = report.slowdown;
   if (sd?.slowdownPercent !== undefined) add('demo solver slowdown ≤ 5 % at half capacity', `${sd.slowdownPercent.toFixed(1)} %`, sd.slowdownPercent <= 5);
   else add('demo solver slowdown ≤ 5 % at half capacity', 'not measured', null);
@@ -397,6 +383,8 @@ function printReport(report) {
   for (const t of report.targets) {
     console.log(`  ${t.met === null ? '  n/a' : t.met ? '  met' : '  GAP'}  ${t.target}: ${t.measured}`);
   }
+  console.log('\n== issue 15 goals (entries with a goal, grouped; C++, Python, Node)\n');
+  console.log(goalTable(report.targets));
   console.log(`\nload average at start ${report.machine.loadavgStart.map((v) => v.toFixed(2)).join(' ')}, at end ${report.machine.loadavgEnd.map((v) => v.toFixed(2)).join(' ')}`);
 }
 
@@ -436,20 +424,10 @@ async function main() {
   if (!node.ok) console.log(`== Node contender skipped: ${node.why}`);
   const hosts = ['pyarrow', 'cpp', 'python', ...(node.ok ? ['node'] : [])];
 
-  for (const c of grids(manifest)) {
-    console.log(`== ${c.title}: ${c.frames} frames of ${(frameBytes(c) / MiB).toFixed(1)} MiB, ${rowGroupFrames(c)} frame(s) per row group`);
-    // Repetitions interleave the contenders, so that a slow spell of a shared
-    // machine does not fall on one of them only; each output is verified once.
-    const runs = Object.fromEntries(hosts.map((host) => [host, []]));
-    for (let r = 0; r < options.repeat; r++) {
-      for (const host of hosts) {
-        const spec = { ...c, stream: 'fields', out: path.join(outRoot, `${c.name}-${host}`),
-                       config: simingestConfig(c, options), rowGroupFrames: rowGroupFrames(c) };
-        runs[host].push(runContender(report, failures, c.name, host, 'throughput', spec, options, r === 0));
-      }
-    }
-    report.throughput[c.name] = Object.fromEntries(hosts.map((host) => [host, medianRun(runs[host])]));
-  }
+  const ctx = { run, runJson, writeSpec, python, root, benchDir, buildDir, outRoot, manifest, simingestConfig, frameBytes,
+                runContender };
+  const throughput = throughputSection(ctx, options, hosts, failures);
+  report.throughput = throughput.result;
 
   const small = manifest.cases.small;
   console.log(`== ${small.title}`);
@@ -460,7 +438,7 @@ async function main() {
                    // frames) the engine stalls once the budget is full of frames of the
                    // unsealed row group (see docs/PERFORMANCE.md).
                    config: simingestConfig(small, options, { rowGroupBytes: MiB }) };
-    report.small[host] = runContender(report, failures, 'small', host, 'small', spec, options);
+    report.small[host] = runContender(failures, 'small', host, 'small', spec, options);
   }
 
   const c2 = manifest.cases.tgv2d;
@@ -468,7 +446,7 @@ async function main() {
   for (const host of hosts.filter((h) => h !== 'pyarrow')) {
     const spec = { ...c2, stream: 'fields', out: path.join(outRoot, `hostcost-${host}`),
                    config: simingestConfig(c2, options, { memoryLimit: 4096 * MiB }) };
-    report.hostcost[host] = runContender(report, failures, 'hostcost', host, 'hostcost', spec, options);
+    report.hostcost[host] = runContender(failures, 'hostcost', host, 'hostcost', spec, options);
   }
   // The same frames from C++ arriving at half of the C++ capacity, as from a
   // solver: the workers keep up and return buffers, so the host copies into
@@ -478,7 +456,7 @@ async function main() {
     const spec = { ...c2, stream: 'fields', out: path.join(outRoot, 'hostcost-cpp-paced'),
                    paceBytesPerSecond: 0.5 * paceCapacity * 1e6,
                    config: simingestConfig(c2, options, { memoryLimit: 4096 * MiB }) };
-    report.hostcostPaced = runContender(report, failures, 'hostcost', 'cpp', 'hostcost', spec, options);
+    report.hostcostPaced = runContender(failures, 'hostcost', 'cpp', 'hostcost', spec, options);
   }
 
   const capacity = report.throughput.tgv2d?.cpp?.mbPerSecond;
@@ -494,7 +472,9 @@ async function main() {
                 compression: { codec: 'zstd', level: 1 }, memoryLimit: options.memoryLimitMiB * MiB,
                 workers: options.workers, backpressure: 'block' },
     };
-    rmSync(spec.out, { recursive: true, force: true });
+    // bench_ingest.mjs slowdown also writes `${spec.out}-loan` (the loaned-frame run).
+    const clean = () => [spec.out, `${spec.out}-loan`].forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+    clean();
     try {
       report.slowdown = runJson(process.execPath, [path.join(benchDir, 'node', 'bench_ingest.mjs'), 'slowdown', writeSpec('slowdown-node', spec)]);
       console.log(`   slowdown ${report.slowdown.slowdownPercent.toFixed(1)} % (${report.slowdown.framesPerStep} frames/step)`);
@@ -502,7 +482,7 @@ async function main() {
       failures.push(`slowdown: ${error.message}`);
       report.slowdown = { failed: error.message };
     } finally {
-      rmSync(spec.out, { recursive: true, force: true });
+      clean();
     }
   }
 
@@ -533,7 +513,6 @@ async function main() {
 
   // Issues 13, 16 and 14 (bench/sections.mjs): each section's JSON goes in
   // the report under its name, its goals join the targets.
-  const ctx = { run, runJson, writeSpec, python, root, benchDir, buildDir, outRoot, manifest, simingestConfig };
   const sections = [
     ['realtime', !options.noRealtime, 'realtime log: engine vs fastavro and avsc (bench/realtime_log_bench.cpp)', realtimeSection],
     ['tail', !options.noRealtime, 'realtime log tailed by another process: latency (bench/tail_latency_bench.cpp)', tailSection],
@@ -577,7 +556,8 @@ async function main() {
 
   report.machine.loadavgEnd = os.loadavg();
   report.seconds = (Date.now() - started) / 1e3;
-  report.targets = [...evaluateTargets(report), ...(report.query?.cases ? queryTargets(report.query) : []), ...sectionTargets];
+  report.targets = [...throughput.targets, ...evaluateTargets(report), ...(report.query?.cases ? queryTargets(report.query) : []),
+                    ...sectionTargets, hygieneTarget(root, options.reference, report.git.dirty)];
   report.failures = failures;
   report.table = printTable(report);
   printReport(report);

@@ -3,9 +3,10 @@
 Configured as issue 5 describes the fastest thing a user reaches for today:
 ZSTD level 1, BYTE_STREAM_SPLIT and no dictionary for the float fields,
 dictionary for `step` and `time` (as simingest stores them), 1 MiB data pages,
-and the row-group size simingest uses on the same case (`rowGroupFrames`
-frames per row group). The file is fsynced after close, because simingest's
-"committed" includes fsync.
+and `rowGroupFrames` frames per write_table call, each call one row group:
+1 since issue 15 (one batch per frame, as its user writes frames as they
+come). The file is fsynced after close, because simingest's "committed"
+includes fsync.
 
 Usage: bench_pyarrow.py SPEC.json  (written by bench/run.mjs); prints one JSON object.
 """
