@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
@@ -165,6 +166,34 @@ TEST_F(FrameLoan, committed_frames_are_in_the_file_bit_exact_beside_ingested_one
       EXPECT_EQ(id[row], static_cast<uint64_t>(step * 1000 + i)) << "row " << row;
       EXPECT_EQ(p[row], bits(std::ldexp(1.0 + i, -static_cast<int>(step)))) << "row " << row;
     }
+}
+
+// The row group index records each frame's step and time range; a loaned
+// frame's must be its own, or the next open finds the manifest inconsistent
+// with the files (it did: ERR_CORRUPT, "steps 0..0" for frames at steps 1-3).
+TEST_F(FrameLoan, loaned_frames_index_their_step_and_time_and_the_dataset_reopens) {
+  simingest_frame* frame = nullptr;
+  for (int64_t step = 1; step <= 3; ++step) {
+    ASSERT_EQ(simingest_frame_begin(ingestor_, "fields", step, 0.29, &frame), SIMINGEST_OK) << error();
+    fill(frame, step);
+    ASSERT_EQ(simingest_frame_commit(frame), SIMINGEST_OK) << error();
+  }
+  simingest_frame_free(&frame);
+  ASSERT_EQ(simingest_close(&ingestor_), SIMINGEST_OK);
+
+  const json manifest = json::parse(std::ifstream(path_ + "/_simingest/manifest.json"));
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (const auto& file : manifest["files"])
+    for (const auto& group : file["rowGroupIndex"]) {
+      lo = std::min(lo, group["stepMin"].get<int64_t>());
+      hi = std::max(hi, group["stepMax"].get<int64_t>());
+      EXPECT_EQ(group["timeMin"], 0.29);
+      EXPECT_EQ(group["timeMax"], 0.29);
+    }
+  EXPECT_EQ(lo, 1);
+  EXPECT_EQ(hi, 3);
+  char* message = nullptr;
+  ASSERT_EQ(simingest_open(path_.c_str(), kConfig, &ingestor_, &message), SIMINGEST_OK) << (message ? message : "");
 }
 
 TEST_F(FrameLoan, a_stream_without_grid_takes_its_row_count) {

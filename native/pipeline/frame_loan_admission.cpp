@@ -92,8 +92,10 @@ Status FrameAdmission::begin_loan(const char* stream_c_name, int64_t step, doubl
     poison_loan_gap(cursor, static_cast<std::size_t>(base + charge.buffer.capacity - cursor));
     frame->kind = Frame::Kind::data;
     frame->stream = stream->index;
-    frame->step = step;
-    frame->time = time;
+    // The row group index takes each frame's step and time range from these
+    // (a frame of the appender spans several); a loan is one step.
+    frame->step = frame->step_min = frame->step_max = step;
+    frame->time = frame->time_min = frame->time_max = time;
     frame->rows = rows;
     frame->bytes_in = shape.bytes_in;
     frame->buffer_charge = charge.buffer.capacity;
