@@ -45,6 +45,7 @@ import { fileURLToPath } from 'node:url';
 import { quantizeSection, queryTargets, realtimeSection, serveSection, tailSection } from './sections.mjs';
 import { routeCostSection, subscribeLatencySection } from './sections_subscribe.mjs';
 import { appenderSection } from './sections_appender.mjs';
+import { commitPathSection } from './sections_commitpath.mjs';
 import { referenceCommit, saveReport } from './results_store.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -541,6 +542,7 @@ async function main() {
     ['routeCost', !options.noRouteCost, 'TGV 2D routed "both" (everySteps 10) vs "batch" (bench_ingest routecost)', routeCostSection],
     ['appender', !options.noAppender, 'appender: rows one call each, 8 float64 (bench/appender_bench.cpp, bench_appender.py/.mjs)',
      (c, o) => appenderSection(c, o, node.ok)],
+    ['commitPath', true, 'issue 15 goal 2: the commit path, TGV 2D from C++ by I/O path (bench/sections_commitpath.mjs)', commitPathSection],
   ];
   const sectionTargets = [];
   for (const [name, enabled, title, section] of sections) {

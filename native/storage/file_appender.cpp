@@ -17,19 +17,13 @@ namespace simingest::storage {
 // Invariant (every path): staging_ holds the bytes of file offsets
 // [staged_offset_, staged_offset_ + staged_), the descriptor's position is
 // staged_offset_, and every byte before staged_offset_ is in the kernel.
-// Direct and uring: staged_offset_ is a multiple of kDirectAlignment.
-// Uring: bytes before staged_offset_ may still be in flight in the ring, and
-// the descriptor's position is staged_offset_ only after drain_ring().
+// Direct: staged_offset_ is a multiple of kDirectAlignment.
 
 namespace {
 
 CommitIo parse_commit_io() noexcept {
   const char* value = std::getenv("SIMINGEST_COMMIT_IO");
-  if (value == nullptr) return CommitIo::buffered;
-  if (std::strcmp(value, "write-behind") == 0) return CommitIo::write_behind;
-  if (std::strcmp(value, "direct") == 0) return CommitIo::direct;
-  if (std::strcmp(value, "uring") == 0) return CommitIo::uring;
-  return CommitIo::buffered;
+  return value != nullptr && std::strcmp(value, "buffered") == 0 ? CommitIo::buffered : CommitIo::direct;
 }
 
 }  // namespace
@@ -42,9 +36,7 @@ CommitIo commit_io() noexcept {
 const char* commit_io_name(CommitIo io) noexcept {
   switch (io) {
     case CommitIo::buffered: return "buffered";
-    case CommitIo::write_behind: return "write-behind";
     case CommitIo::direct: return "direct";
-    case CommitIo::uring: return "uring";
   }
   return "buffered";
 }
@@ -57,13 +49,9 @@ FileAppender::FileAppender(int fd, const std::string& path, CommitIo io, bool st
     io_ = is_direct() ? CommitIo::buffered : io_;
     return;
   }
-  if (io_ == CommitIo::uring && !(ring_ = DirectWriteRing::create())) io_ = CommitIo::direct;
-  for (unsigned i = 0; i < (io_ == CommitIo::uring ? DirectWriteRing::kSlots : 1); ++i) {
-    void* memory = nullptr;
-    if (::posix_memalign(&memory, kDirectAlignment, kStagingBytes) != 0) throw std::bad_alloc();
-    buffers_[i].reset(static_cast<unsigned char*>(memory));
-  }
-  staging_ = buffers_[0].get();
+  void* memory = nullptr;
+  if (::posix_memalign(&memory, kDirectAlignment, kStagingBytes) != 0) throw std::bad_alloc();
+  staging_.reset(static_cast<unsigned char*>(memory));
   capacity_ = kStagingBytes;
   if (is_direct() && !set_direct(true)) io_ = CommitIo::buffered;
 }
@@ -82,19 +70,16 @@ void FileAppender::append(const unsigned char* bytes, std::size_t size) {
     hand_over();
     write_through(bytes, size);
     staged_offset_ += size;
-    if (io_ == CommitIo::write_behind) write_behind();
     return;
   }
   while (size > 0) {
     const std::size_t n = std::min(capacity_ - staged_, size);
-    std::memcpy(staging_ + staged_, bytes, n);
+    std::memcpy(staging_.get() + staged_, bytes, n);
     staged_ += n;
     bytes += n;
     size -= n;
     if (staged_ == capacity_) {
-      if (io_ == CommitIo::uring)
-        submit_full_buffer();
-      else if (io_ == CommitIo::direct)
+      if (io_ == CommitIo::direct)
         write_direct_blocks();  // capacity_ is aligned: the whole buffer goes
       else
         hand_over();
@@ -103,17 +88,15 @@ void FileAppender::append(const unsigned char* bytes, std::size_t size) {
 }
 
 void FileAppender::hand_over() {
-  if (io_ == CommitIo::uring) drain_ring();
   if (is_direct()) {
     write_direct_blocks();
     if (staged_ > 0) write_direct_tail();
     return;
   }
   if (staged_ == 0) return;
-  write_through(staging_, staged_);
+  write_through(staging_.get(), staged_);
   staged_offset_ += staged_;
   staged_ = 0;
-  if (io_ == CommitIo::write_behind) write_behind();
 }
 
 // Writes all of it at the descriptor's position. In direct mode an EINVAL
@@ -144,10 +127,10 @@ void FileAppender::fall_back_to_buffered() {
 void FileAppender::write_direct_blocks() {
   const std::size_t whole = staged_ & ~(kDirectAlignment - 1);
   if (whole == 0) return;
-  write_through(staging_, whole);
+  write_through(staging_.get(), whole);
   staged_offset_ += whole;
   staged_ -= whole;
-  if (staged_ > 0) std::memmove(staging_, staging_ + whole, staged_);
+  if (staged_ > 0) std::memmove(staging_.get(), staging_.get() + whole, staged_);
 }
 
 // The partial block at the end goes through the page cache and stays staged:
@@ -156,51 +139,12 @@ void FileAppender::write_direct_blocks() {
 // never sees the older copy).
 void FileAppender::write_direct_tail() {
   if (!set_direct(false)) throw io_error("fcntl(O_DIRECT off) " + path_, errno);
-  const CommitIo direct_io = io_;
   io_ = CommitIo::buffered;  // for write_through's error handling
-  write_through(staging_, staged_);
+  write_through(staging_.get(), staged_);
   if (::lseek(fd_, static_cast<off_t>(staged_offset_), SEEK_SET) < 0) throw io_error("seek " + path_, errno);
   // If O_DIRECT cannot be switched back on, the file goes on buffered: the
   // invariant holds either way (the tail is staged at staged_offset_).
-  if (set_direct(true)) io_ = direct_io;
-}
-
-// A full buffer (aligned, at an aligned offset) goes to the ring; the next
-// buffer is reused only once its own earlier write has completed.
-void FileAppender::submit_full_buffer() {
-  ring_->submit(slot_, fd_, staging_, staged_, staged_offset_, path_);
-  staged_offset_ += staged_;
-  staged_ = 0;
-  slot_ = (slot_ + 1) % DirectWriteRing::kSlots;
-  staging_ = buffers_[slot_].get();
-  ring_->wait(slot_);
-}
-
-// Every queued write has completed and the descriptor's position is back at
-// staged_offset_ (ring writes carry their own offsets and do not move it).
-void FileAppender::drain_ring() {
-  for (unsigned slot = 0; slot < DirectWriteRing::kSlots; ++slot) ring_->wait(slot);
-  if (::lseek(fd_, static_cast<off_t>(staged_offset_), SEEK_SET) < 0) throw io_error("seek " + path_, errno);
-}
-
-// Starts write-back of each whole window handed over, and once the window
-// before it has been written back, drops that one from the page cache.
-// Failures are ignored on purpose: this is advice; fsync at the commit
-// reports any write-back error and decides durability.
-void FileAppender::write_behind() {
-  const uint64_t end = staged_offset_;
-  while (end - behind_started_ >= kWriteBehindWindow) {
-    ::sync_file_range(fd_, static_cast<off_t>(behind_started_), static_cast<off_t>(kWriteBehindWindow),
-                      SYNC_FILE_RANGE_WRITE);
-    behind_started_ += kWriteBehindWindow;
-  }
-  while (behind_started_ - behind_dropped_ > kWriteBehindWindow) {
-    ::sync_file_range(fd_, static_cast<off_t>(behind_dropped_), static_cast<off_t>(kWriteBehindWindow),
-                      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-    ::posix_fadvise(fd_, static_cast<off_t>(behind_dropped_), static_cast<off_t>(kWriteBehindWindow),
-                    POSIX_FADV_DONTNEED);
-    behind_dropped_ += kWriteBehindWindow;
-  }
+  if (set_direct(true)) io_ = CommitIo::direct;
 }
 
 }  // namespace simingest::storage

@@ -1,35 +1,29 @@
 // How a file being written (PendingFile) hands its bytes to the kernel: the
-// commit thread's I/O path (issue 15 goal 2, docs/adr/00NN-commit-path-io.md).
+// commit thread's I/O path (issue 15 goal 2, docs/adr/0024-commit-path-io.md).
 //
-//   buffered      write() from a 4 MiB staging buffer (writes of 4 MiB or
-//                 more go straight from the caller's bytes); the page cache
-//                 holds the file until the kernel writes it back or fsync
-//                 forces it.
-//   write-behind  buffered, plus sync_file_range(SYNC_FILE_RANGE_WRITE) of
-//                 every 8 MiB written, so write-back runs while the file
-//                 grows instead of all at its fsync, and
-//                 posix_fadvise(DONTNEED) of the window before it once it is
-//                 written back, so the page cache does not balloon.
-//   direct        O_DIRECT writes of whole 4 KiB blocks from an aligned
-//                 staging buffer: no copy into the page cache. The unaligned
-//                 tail a journal record or the commit needs in the kernel is
-//                 written through the page cache (O_DIRECT off for that
-//                 write) and rewritten by the next direct write of its block.
-//                 A file system that refuses O_DIRECT (EINVAL, e.g. tmpfs on
-//                 older kernels) gets the buffered path for the rest of the
-//                 file.
-//   uring         direct, with each full staging buffer written by io_uring
-//                 (storage/direct_write_ring.hpp) while the commit thread
-//                 fills a second one; direct where liburing or io_uring is
-//                 not available.
+//   direct    (the default) O_DIRECT writes of whole 4 KiB blocks from an
+//             aligned 4 MiB staging buffer: no copy into the page cache,
+//             which was ⅔–⅘ of the commit thread's CPU. The unaligned tail a
+//             journal record or the commit needs in the kernel is written
+//             through the page cache (O_DIRECT off for that one write) and
+//             rewritten by the next direct write of its block. A file system
+//             that refuses O_DIRECT (EINVAL on fcntl or write, e.g. tmpfs on
+//             older kernels) gets the buffered path for the rest of the file.
+//   buffered  write() from the staging buffer (appends of 4 MiB or more go
+//             straight from the caller's bytes); the page cache holds the
+//             file until write-back or fsync.
 //
 // Whatever the path, hand_over() leaves every byte appended so far in the
 // kernel (what a journal record and fsync need), so the durability rules of
 // storage/durable_io.hpp and the commit protocol of storage/dataset.hpp are
-// unchanged: fsync(file) still makes every byte durable.
+// unchanged: fsync(file) still makes every byte durable, and a crash leaves
+// the same torn tail a buffered writer would (bytes the kernel had, cut
+// anywhere), which recovery already handles.
 //
-// Chosen for the trial by SIMINGEST_COMMIT_IO (buffered | write-behind |
-// direct | uring), read once per process; unset or unknown: the default.
+// SIMINGEST_COMMIT_IO=buffered (read once per process) selects the buffered
+// path: an escape hatch and the bench's comparison (bench/sections_commitpath.mjs),
+// not a configuration key. The trial's other paths (sync_file_range
+// write-behind, io_uring) lost and were removed (ADR 0024).
 #pragma once
 
 #include <cstddef>
@@ -37,11 +31,9 @@
 #include <memory>
 #include <string>
 
-#include "storage/direct_write_ring.hpp"
-
 namespace simingest::storage {
 
-enum class CommitIo { buffered, write_behind, direct, uring };
+enum class CommitIo { buffered, direct };
 
 // The process's I/O path for files being written (SIMINGEST_COMMIT_IO).
 CommitIo commit_io() noexcept;
@@ -67,36 +59,26 @@ class FileAppender {
 
   static constexpr std::size_t kStagingBytes = 4u << 20;
   static constexpr std::size_t kDirectAlignment = 4096;
-  static constexpr uint64_t kWriteBehindWindow = 8u << 20;
 
  private:
   struct AlignedFree {
     void operator()(unsigned char* p) const noexcept;
   };
   void write_through(const unsigned char* bytes, std::size_t size);
-  void write_behind();
   void write_direct_blocks();
   void write_direct_tail();
   void fall_back_to_buffered();
-  void submit_full_buffer();
-  void drain_ring();
+
   bool set_direct(bool on) noexcept;
-  bool is_direct() const noexcept { return io_ == CommitIo::direct || io_ == CommitIo::uring; }
+  bool is_direct() const noexcept { return io_ == CommitIo::direct; }
 
   int fd_;
   std::string path_;
   CommitIo io_;
-  // The staging buffers: one, or (uring) one per ring slot.
-  std::unique_ptr<unsigned char, AlignedFree> buffers_[DirectWriteRing::kSlots];
-  unsigned char* staging_ = nullptr;  // the one being filled: buffers_[slot_]
-  unsigned slot_ = 0;
-  // Declared after the buffers: destroyed first, it drains writes into them.
-  std::unique_ptr<DirectWriteRing> ring_;
+  std::unique_ptr<unsigned char, AlignedFree> staging_;
   std::size_t capacity_ = 0;
   std::size_t staged_ = 0;        // bytes waiting in staging_
   uint64_t staged_offset_ = 0;    // file offset of staging_[0]
-  uint64_t behind_started_ = 0;   // write-behind: written back (or started) up to here
-  uint64_t behind_dropped_ = 0;   // write-behind: dropped from the page cache up to here
 };
 
 }  // namespace simingest::storage
