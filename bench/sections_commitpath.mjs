@@ -64,9 +64,11 @@ export function commitPathSection(ctx, options) {
     measured: `O_DIRECT (default) ${chosen.mbPerSecond.toFixed(0)} MB/s, commit thread ${chosen.commitCpuSeconds.toFixed(2)} s = ` +
       `${chosen.commitCpuPercent.toFixed(0)} % of CPU; page cache ${before.mbPerSecond.toFixed(0)} MB/s, ` +
       `${before.commitCpuSeconds.toFixed(2)} s = ${before.commitCpuPercent.toFixed(0)} %`,
-    // Met while the default path keeps the commit thread's CPU well below the
-    // page-cache path's (at most half) and is not slower (within 5 %).
-    met: chosen.commitCpuSeconds <= 0.5 * before.commitCpuSeconds && chosen.mbPerSecond >= 0.95 * before.mbPerSecond,
+    // Met while the default path keeps the commit thread's CPU at most half the
+    // page-cache path's: the goal is the CPU. MB/s is shown beside it, not
+    // judged: on the shared 2-core machine the two paths' MB/s ranges overlap
+    // run to run (docs/PERFORMANCE.md, "Issue 15 goal 2").
+    met: chosen.commitCpuSeconds <= 0.5 * before.commitCpuSeconds,
   }];
   return { result, targets };
 }
