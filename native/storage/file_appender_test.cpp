@@ -70,8 +70,8 @@ TEST_P(FileAppenderTest, every_path_writes_the_same_bytes_and_hands_all_of_them_
 
 INSTANTIATE_TEST_SUITE_P(CommitIo, FileAppenderTest,
                          testing::Values(CommitIo::buffered, CommitIo::direct),
-                         [](const testing::TestParamInfo<CommitIo>& info) {
-                           return std::string(commit_io_name(info.param));
+                         [](const testing::TestParamInfo<CommitIo>& param_info) {
+                           return std::string(commit_io_name(param_info.param));
                          });
 
 TEST(FileAppenderDirectTest, stays_direct_on_a_file_system_that_supports_it) {
