@@ -72,7 +72,7 @@ inline std::string utc_now_iso8601() { return utc_now_text("%Y-%m-%dT%H:%M:%SZ")
 
 // A file being written. Bytes are staged (4 MiB, allocated once per file)
 // and written in large sequential writes through the process's commit I/O
-// path (storage/file_appender.hpp: O_DIRECT, or buffered). After write() throws, the file is
+// path (storage/file_appender.hpp: buffered, or O_DIRECT opt-in). After write() throws, the file is
 // unusable and must be dropped. Destroying an uncommitted PendingFile removes
 // it (and its journal) from disk.
 //
