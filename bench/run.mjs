@@ -51,6 +51,7 @@ import { routeCostSection, subscribeLatencySection } from './sections_subscribe.
 import { appenderSection } from './sections_appender.mjs';
 import { nodeLoopSection } from './sections_nodeloop.mjs';
 import { loopSection } from './sections_loop.mjs';
+import { commitPathSection } from './sections_commitpath.mjs';
 import { referenceCommit, saveReport } from './results_store.mjs';
 import { throughputSection } from './sections_throughput.mjs';
 import { goalTable, hygieneTarget } from './goals.mjs';
@@ -524,6 +525,7 @@ async function main() {
      (c, o) => appenderSection(c, o, node.ok)],
     ['nodeLoop', node.ok, 'issue 15 goals 6 and 5, Node: event loop, ingest() vs memcpy, loaned-frame solver slowdown (bench/sections_nodeloop.mjs)', (c, o) => nodeLoopSection(c, o, node.ok)],
     ['loop', true, 'issue 15 goal 3: small frames in a solver loop (bench/loop_bench.cpp, bench_loop.py/.mjs)', (c, o) => loopSection(c, o, node.ok)],
+    ['commitPath', true, 'issue 15 goal 2: the commit path, TGV 2D from C++ by I/O path (bench/sections_commitpath.mjs)', commitPathSection],
   ];
   const sectionTargets = [];
   for (const [name, enabled, title, section] of sections) {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -30,6 +31,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "thread_cpu.hpp"
 
 namespace {
 
@@ -133,6 +136,7 @@ json memory_fields(uint64_t rss_after_load) {
 json run_throughput(const json& spec) {
   GridCase c = load_grid_case(spec);
   const uint64_t rss_after_load = proc_status_bytes("VmRSS");
+  const auto cpu_at_open = bench::thread_cpu_seconds();  // the host's CPU spent loading frames
   simingest::Ingestor ingestor(spec.at("out").get<std::string>(), config_text(spec));
   const std::string stream = spec.at("stream").get<std::string>();
   const auto start = Clock::now();
@@ -143,10 +147,15 @@ json run_throughput(const json& spec) {
   const double ingest_seconds = seconds_since(start);
   ingestor.flush();
   const json stats = stats_of(ingestor);
+  auto thread_cpu = bench::thread_cpu_seconds();  // before close() ends the engine's threads
+  for (const auto& [name, seconds] : cpu_at_open) thread_cpu[name] -= seconds;
   ingestor.close();
   const double seconds = seconds_since(start);
+  const char* commit_io = std::getenv("SIMINGEST_COMMIT_IO");
   json result = {{"seconds", seconds},
                  {"ingestSeconds", ingest_seconds},
+                 {"threadCpuSeconds", thread_cpu},
+                 {"commitIo", commit_io ? commit_io : "default"},
                  {"frames", c.frames},
                  {"fieldBytes", c.frames * c.frame_bytes()},
                  {"memoryPeak", stats.at("memoryPeak")},

@@ -78,6 +78,7 @@ void WorkerPool::start(unsigned count, std::vector<std::vector<int>> cpus,
   for (unsigned i = 0; i < count; ++i)
     threads_.push_back(start_thread("worker thread " + std::to_string(i + 1) + " of " + std::to_string(count),
                                     [this, i, loop] {
+                                      ::pthread_setname_np(::pthread_self(), "si-worker");  // for profiles
                                       if (!placements_.empty()) place(i);
                                       loop(i);
                                     }));

@@ -248,7 +248,7 @@ std::unique_ptr<PendingFile> Dataset::begin_file(const std::string& stream, int6
   file->stream_ = stream;
   file->partition_ = partition;
   file->directory_ = directory;
-  file->buffer_.reserve(PendingFile::kBufferBytes);
+  file->appender_ = std::make_unique<FileAppender>(file->fd_, file->inprogress_path_, commit_io(), true);
   if (journal) {
     // Created before the directory fsync, so that one fsync makes both names durable.
     file->journal_path_ = file->inprogress_path_ + kJournalSuffix;

@@ -56,6 +56,7 @@
 #include "storage/dataset_identity.hpp"
 #include "storage/durable_io.hpp"
 #include "storage/durable_steps.hpp"
+#include "storage/file_appender.hpp"
 #include "storage/journal.hpp"
 #include "storage/manifest.hpp"  // ColumnBytes, ManifestFile
 #include "storage/manifest_store.hpp"
@@ -69,8 +70,9 @@ std::string utc_now_text(const char* format);
 // "2026-12-06T10:30:00Z": the committedAt of a manifest entry.
 inline std::string utc_now_iso8601() { return utc_now_text("%Y-%m-%dT%H:%M:%SZ"); }
 
-// A file being written. Bytes are buffered (4 MiB, allocated once per file)
-// and written in large sequential writes. After write() throws, the file is
+// A file being written. Bytes are staged (4 MiB, allocated once per file)
+// and written in large sequential writes through the process's commit I/O
+// path (storage/file_appender.hpp: buffered, or O_DIRECT opt-in). After write() throws, the file is
 // unusable and must be dropped. Destroying an uncommitted PendingFile removes
 // it (and its journal) from disk.
 //
@@ -104,7 +106,6 @@ class PendingFile : public parquet::ByteSink {
  private:
   friend class Dataset;
   friend class Retirement;  // a file it cuts keeps the schema version of the one it replaces
-  static constexpr std::size_t kBufferBytes = 4u << 20;
   PendingFile() = default;
   void flush_buffer();
   int fd_ = -1;
@@ -123,7 +124,7 @@ class PendingFile : public parquet::ByteSink {
   std::string final_path_;        // absolute
   std::string directory_;         // absolute
   uint64_t size_ = 0;
-  std::vector<unsigned char> buffer_;
+  std::unique_ptr<FileAppender> appender_;  // writes to fd_; set once fd_ is open
   bool committed_ = false;
   // The schema version its entry records; 0: the stream's newest (every file
   // the pipeline writes).

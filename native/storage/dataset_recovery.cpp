@@ -130,6 +130,8 @@ void Dataset::salvage_or_remove(const std::string& relative_dir, const std::stri
   std::unique_ptr<PendingFile> file(new PendingFile());
   file->remove_if_uncommitted_ = false;
   file->fd_ = open_file(inprogress, O_WRONLY | O_APPEND | O_NOFOLLOW, 0, "open").release();
+  // Unstaged and buffered: only the footer is written, straight through.
+  file->appender_ = std::make_unique<FileAppender>(file->fd_, inprogress, CommitIo::buffered, false);
   file->stream_ = plan.header.stream;
   file->partition_ = plan.header.partition;
   file->relative_path_ = relative_final;

@@ -11,10 +11,6 @@
 
 namespace simingest::storage {
 
-// buffer_ has kBufferBytes of capacity reserved by Dataset::begin_file and is
-// never grown past it, so it is allocated once per file; its size() is the
-// number of bytes waiting to be written.
-
 PendingFile::~PendingFile() {
   FileOps& ops = file_ops();
   if (fd_ >= 0) ops.close(fd_);
@@ -31,32 +27,11 @@ void PendingFile::write(const void* data, std::size_t size) {
   if (fd_ < 0) throw Error(Status::internal, inprogress_path_ + ": write to a closed file");
   const auto* bytes = static_cast<const unsigned char*>(data);
   crc32c_ = kernels::crc32c_extend(crc32c_, bytes, size);
-  const std::size_t capacity = buffer_.capacity();
-  if (size >= capacity) {
-    // Large enough to be a good sequential write on its own: no copy.
-    flush_buffer();
-    write_all(fd_, bytes, size, inprogress_path_);
-    size_ += size;
-    return;
-  }
-  std::size_t room = capacity - buffer_.size();
-  if (size > room) {
-    buffer_.insert(buffer_.end(), bytes, bytes + room);
-    flush_buffer();
-    bytes += room;
-    size_ += room;
-    size -= room;
-  }
-  buffer_.insert(buffer_.end(), bytes, bytes + size);
+  appender_->append(bytes, size);
   size_ += size;
-  if (buffer_.size() == capacity) flush_buffer();
 }
 
-void PendingFile::flush_buffer() {
-  if (buffer_.empty()) return;
-  write_all(fd_, buffer_.data(), buffer_.size(), inprogress_path_);
-  buffer_.clear();  // keeps the capacity
-}
+void PendingFile::flush_buffer() { appender_->hand_over(); }
 
 void PendingFile::journal_row_group(JournalRecord& record) {
   if (journal_fd_ < 0) throw Error(Status::internal, inprogress_path_ + ": file has no journal");
