@@ -4,7 +4,10 @@
 // run to a committed, closed dataset; bench/python/bench_appender.py
 // --verify reads the rows back with pyarrow.
 //
-// Usage: appender_bench OUT_DIR ROWS   -> one JSON line.
+// Usage: appender_bench OUT_DIR ROWS [HANDOFF_ROWS]   -> one JSON line.
+// HANDOFF_ROWS sets the stream's appender.rows (the configuration default
+// when absent): docs/PERFORMANCE.md "Issue 15 goal 4" compares hand-off sizes
+// that fit the L2 cache with the default.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -22,15 +25,16 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: appender_bench OUT_DIR ROWS\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: appender_bench OUT_DIR ROWS [HANDOFF_ROWS]\n");
     return 2;
   }
   const std::string out = argv[1];
   const int64_t rows = std::atoll(argv[2]);
+  const std::string appender = argc == 4 ? std::string(R"(, "appender": {"rows": )") + argv[3] + "}" : "";
   const std::string config = R"({"streams": {"joints": {"columns": {
       "q0": "float64", "q1": "float64", "q2": "float64", "q3": "float64",
-      "q4": "float64", "q5": "float64", "q6": "float64", "q7": "float64"}}}})";
+      "q4": "float64", "q5": "float64", "q6": "float64", "q7": "float64"})" + appender + "}}}";
   try {
     const auto start = std::chrono::steady_clock::now();
     simingest::Ingestor ingestor(out, config);

@@ -29,7 +29,7 @@ struct RowGroup {
   std::vector<FlushTicket*> tickets;
   QueryTicket* query = nullptr;  // a query marker: snapshot the stream's files when its turn comes  // counted down once this row group is committed
   std::vector<Frame*> frames;  // emptied once encoded (buffers back in the pool)
-  std::vector<FrameSpan> frame_spans;  // every frame, in order; kept for the commit's index
+  std::vector<FrameSpan> frame_spans;  // every frame, in order, if the index records frames (records_frames)
   uint64_t frame_count = 0;
   uint64_t rows = 0;
   uint64_t bytes_in = 0;

@@ -24,6 +24,7 @@
 #include "pipeline/frame.hpp"
 #include "pipeline/query_ticket.hpp"
 #include "pipeline/row_group.hpp"
+#include "storage/row_group_index.hpp"
 
 namespace simingest::pipeline {
 
@@ -84,14 +85,6 @@ class StreamSequencer {
       }
       RowGroup& group = *building_;
       group.frames.push_back(next);
-      if (next->row_steps != nullptr) {
-        // Appended rows are each a frame of the index (a row of its own step and time).
-        group.frame_spans.reserve(group.frame_spans.size() + next->rows);
-        for (uint64_t r = 0; r < next->rows; ++r)
-          group.frame_spans.push_back(FrameSpan{next->row_steps[r], next->row_times[r], 1});
-      } else {
-        group.frame_spans.push_back(FrameSpan{next->step, next->time, next->rows});
-      }
       // An appended row counts as a frame (ADR 0021), here and in the counters.
       group.frame_count += next->row_steps != nullptr ? next->rows : 1;
       group.rows += next->rows;
@@ -124,10 +117,29 @@ class StreamSequencer {
       group = std::make_unique<RowGroup>();  // a marker: close the open file
       group->stream = stream;
     }
+    record_frame_spans(*group);
     group->seq = next_row_group_++;
     group->close_file = close_file;
     if (ticket != nullptr) group->tickets.push_back(ticket);
     sink.sealed(std::move(group));
+  }
+
+  // The spans the commit's time index records (commit_writer.cpp), taken
+  // while the frames' buffers are still held: none unless the index keeps
+  // frames for this row group (storage::records_frames), so a row group of
+  // appended rows (each row a frame, ADR 0021) costs nothing per row here.
+  static void record_frame_spans(RowGroup& group) {
+    if (!storage::records_frames(static_cast<int64_t>(group.rows), static_cast<int64_t>(group.frame_count))) return;
+    group.frame_spans.reserve(group.frame_count);
+    for (const Frame* frame : group.frames) {
+      if (frame->row_steps != nullptr) {
+        // Appended rows are each a frame of the index (a row of its own step and time).
+        for (uint64_t r = 0; r < frame->rows; ++r)
+          group.frame_spans.push_back(FrameSpan{frame->row_steps[r], frame->row_times[r], 1});
+      } else {
+        group.frame_spans.push_back(FrameSpan{frame->step, frame->time, frame->rows});
+      }
+    }
   }
 
   // The open row group's frames, held for a query (query_ticket.hpp): they
