@@ -7,7 +7,7 @@
 // and the CPU seconds of the commit thread ("si-commit", read from
 // /proc/self/task before close); the figure is the median with min–max.
 // The first run of each path is verified with pyarrow (bench/python/verify.py).
-// See docs/adr/0025-commit-path-io.md for the trial and docs/PERFORMANCE.md
+// See docs/adr/0025-commit-path-io.md for the trial and docs/PERFORMANCE_ISSUE15.md
 // ("Issue 15 goal 2: the commit path") for the profile.
 import { rmSync } from 'node:fs';
 import * as os from 'node:os';
@@ -66,7 +66,7 @@ export function commitPathSection(ctx, options) {
     // Met while the default path keeps the commit thread's CPU at most half the
     // page-cache path's: the goal is the CPU. MB/s is shown beside it, not
     // judged: on the shared 2-core machine the two paths' MB/s ranges overlap
-    // run to run (docs/PERFORMANCE.md, "Issue 15 goal 2").
+    // run to run (docs/PERFORMANCE_ISSUE15.md, "Issue 15 goal 2").
     met: chosen.commitCpuSeconds <= 0.5 * before.commitCpuSeconds,
   }];
   return { result, targets };

@@ -43,7 +43,7 @@ const COPIED: Promise<void> = Promise.resolve();
 // A caller that awaits each ingest() continues in microtasks, which never let
 // timers or I/O run: with room in the budget, 160 frames of 3 MiB (copy plus
 // the first-touch page faults of fresh engine buffers, ~0.5 ms each) went by
-// before a 1 ms timer could fire (docs/PERFORMANCE.md, issue 15 goal 6).
+// before a 1 ms timer could fire (docs/PERFORMANCE_ISSUE15.md, issue 15 goal 6).
 const EVENT_LOOP_SLICE_MS = 1;
 
 export interface WritableOptions {
