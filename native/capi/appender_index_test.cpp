@@ -64,16 +64,22 @@ std::vector<json> committed_row_groups(const std::string& path) {
   return groups;
 }
 
+// Appends rows first..first+count-1 through an appender, closes it and the
+// ingestor, and returns the committed row groups' index entries.
+std::vector<json> append_and_close(simingest_ingestor*& ingestor, const std::string& path, int64_t first,
+                                   int64_t count) {
+  simingest_appender* appender = nullptr;
+  EXPECT_EQ(simingest_appender_open(ingestor, "joints", &appender), SIMINGEST_OK);
+  append_rows(appender, first, count);
+  EXPECT_EQ(simingest_appender_close(&appender), SIMINGEST_OK);
+  EXPECT_EQ(simingest_close(&ingestor), SIMINGEST_OK);
+  return committed_row_groups(path);
+}
+
 TEST(AppenderIndex, a_row_group_of_appended_rows_only_records_no_frame_entries) {
   Dir dir;
   simingest_ingestor* ingestor = open_ingestor(dir.path);
-  simingest_appender* appender = nullptr;
-  ASSERT_EQ(simingest_appender_open(ingestor, "joints", &appender), SIMINGEST_OK);
-  append_rows(appender, 0, 300);
-  ASSERT_EQ(simingest_appender_close(&appender), SIMINGEST_OK);
-  ASSERT_EQ(simingest_close(&ingestor), SIMINGEST_OK);
-
-  const std::vector<json> groups = committed_row_groups(dir.path);
+  const std::vector<json> groups = append_and_close(ingestor, dir.path, 0, 300);
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_EQ(groups[0]["rows"], 300);
   EXPECT_EQ(groups[0]["frames"], 300);  // each appended row a frame
@@ -88,13 +94,7 @@ TEST(AppenderIndex, appended_rows_beside_a_whole_frame_are_each_a_one_row_entry)
   const simingest_column columns[2] = {{"q0", SIMINGEST_FLOAT64, q0.data(), kFrameRows},
                                        {"q1", SIMINGEST_FLOAT64, q1.data(), kFrameRows}};
   ASSERT_EQ(simingest_ingest(ingestor, "joints", 0, 0.0, columns, 2), SIMINGEST_OK) << simingest_last_error(ingestor);
-  simingest_appender* appender = nullptr;
-  ASSERT_EQ(simingest_appender_open(ingestor, "joints", &appender), SIMINGEST_OK);
-  append_rows(appender, 1, 4);
-  ASSERT_EQ(simingest_appender_close(&appender), SIMINGEST_OK);
-  ASSERT_EQ(simingest_close(&ingestor), SIMINGEST_OK);
-
-  const std::vector<json> groups = committed_row_groups(dir.path);
+  const std::vector<json> groups = append_and_close(ingestor, dir.path, 1, 4);
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_EQ(groups[0]["rows"], kFrameRows + 4);
   EXPECT_EQ(groups[0]["frames"], 5);
