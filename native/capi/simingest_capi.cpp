@@ -136,7 +136,7 @@ simingest_status simingest_close_async(simingest_ingestor* ingestor, simingest_c
   if (callback == nullptr) return fail(ingestor, Status::invalid_argument, "callback is NULL");
   ingestor->closing.store(true, std::memory_order_release);
   const simingest_status status = guarded(ingestor, [&] {
-    ingestor->closer = simingest::pipeline::start_thread("the closing thread", [ingestor, callback, user_data] {
+    ingestor->closer = simingest::pipeline::start_thread("the closing thread", "si-close", [ingestor, callback, user_data] {
       const simingest_status detached = simingest::capi::detach_appenders(ingestor);
       simingest_status closed = guarded(nullptr, [ingestor] {
         ingestor->engine->close();

@@ -20,7 +20,7 @@ void CommitIntervalTimer::start(RollOver roll_over) {
   if (!any) return;
   roll_over_ = std::move(roll_over);
   due_.reserve(streams_.size());
-  thread_ = start_thread("the commit interval timer", [this] { run(); });
+  thread_ = start_thread("the commit interval timer", "si-commit-timer", [this] { run(); });
 }
 
 void CommitIntervalTimer::stop() noexcept {

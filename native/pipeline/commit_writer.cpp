@@ -5,8 +5,6 @@
 // salvages the rest, storage/journal.hpp).
 #include "pipeline/commit_writer.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -72,7 +70,7 @@ storage::RowGroupIndex index_row_group(const RowGroup& group, const parquet::Fil
 
 void CommitWriter::start() {
   states_.resize(engine_.streams.size());
-  thread_ = start_thread("the commit thread", [this] { run(); });
+  thread_ = start_thread("the commit thread", "si-commit", [this] { run(); });
 }
 
 void CommitWriter::submit(RowGroup* group) {
@@ -91,9 +89,6 @@ void CommitWriter::stop() {
 }
 
 void CommitWriter::run() {
-  // Named so that per-thread profiles (perf --sort comm, /proc/<pid>/task/*/comm)
-  // can tell the commit thread's CPU from the workers' and the host's.
-  ::pthread_setname_np(::pthread_self(), "si-commit");
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     ready_.wait(lock, [this] { return !queue_.empty() || stop_; });

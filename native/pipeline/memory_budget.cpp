@@ -97,7 +97,7 @@ void MemoryBudget::notify_when_room(uint64_t bytes, RoomCallback callback, void*
         if (request.has_deadline) {
           if (!timer_thread_.joinable()) {
             try {
-              timer_thread_ = start_thread("the backpressure timer thread", [this] { run_timer(); });
+              timer_thread_ = start_thread("the backpressure timer thread", "si-backpressure", [this] { run_timer(); });
             } catch (...) {
               // Not registered after all: the caller answers (notify_room).
               requests_.pop_back();

@@ -80,7 +80,7 @@ void RealtimeLog::open(const std::string& root, const std::vector<const StreamCo
 
 void RealtimeLog::start() {
   if (logs_.empty()) return;
-  writer_ = start_thread("the realtime log writer", [this] { run_writer(); });
+  writer_ = start_thread("the realtime log writer", "si-realtime", [this] { run_writer(); });
 }
 
 const RealtimeCounters& RealtimeLog::counters(uint32_t slot) const noexcept { return logs_[slot]->counters; }

@@ -84,7 +84,7 @@ std::unique_ptr<Subscription> Subscriptions::subscribe(const StreamState& stream
   if (stopping_) throw Error(Status::closed, "the ingestor is closed");
   // Started by the first subscriber: an ingestor nobody follows has no such thread.
   if (!delivery_.joinable()) {
-    delivery_ = start_thread("the subscription delivery thread", [this] { run_delivery(); });
+    delivery_ = start_thread("the subscription delivery thread", "si-subscribe", [this] { run_delivery(); });
     delivery_id_ = delivery_.get_id();
   }
   subscribers_.push_back(std::move(subscriber));

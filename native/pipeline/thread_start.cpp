@@ -1,5 +1,7 @@
 #include "pipeline/thread_start.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cerrno>
 #include <system_error>
@@ -17,12 +19,15 @@ std::atomic<uint64_t> g_starts{0};
 
 }  // namespace
 
-std::thread start_thread(const std::string& what, std::function<void()> body) {
+std::thread start_thread(const std::string& what, const char* os_name, std::function<void()> body) {
   try {
     const uint64_t fail_at = g_fail_at.load(std::memory_order_acquire);
     if (fail_at != 0 && g_starts.fetch_add(1, std::memory_order_acq_rel) + 1 == fail_at)
       throw std::system_error(EAGAIN, std::generic_category());
-    return std::thread(std::move(body));
+    return std::thread([os_name, body = std::move(body)] {
+      ::pthread_setname_np(::pthread_self(), os_name);
+      body();
+    });
   } catch (const std::system_error& e) {
     throw Error(Status::resource_limit,
                 "could not start " + what + ": " + e.code().message() +

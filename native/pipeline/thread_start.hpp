@@ -13,8 +13,11 @@
 
 namespace simingest::pipeline {
 
-// Throws Error(resource_limit) "could not start <what>: <reason>".
-std::thread start_thread(const std::string& what, std::function<void()> body);
+// Throws Error(resource_limit) "could not start <what>: <reason>". `os_name`
+// (at most 15 characters) names the thread for the system, so per-thread
+// profiles (perf --sort comm, /proc/<pid>/task/*/comm) tell the engine's
+// threads apart.
+std::thread start_thread(const std::string& what, const char* os_name, std::function<void()> body);
 
 // Test-only: while alive, the `nth` start_thread call (1-based, counted from
 // construction, in any thread) fails as if the system had refused it (EAGAIN).

@@ -76,9 +76,8 @@ void WorkerPool::start(unsigned count, std::vector<std::vector<int>> cpus,
   placements_pending_ = placements_.size();
   threads_.reserve(count);
   for (unsigned i = 0; i < count; ++i)
-    threads_.push_back(start_thread("worker thread " + std::to_string(i + 1) + " of " + std::to_string(count),
+    threads_.push_back(start_thread("worker thread " + std::to_string(i + 1) + " of " + std::to_string(count), "si-worker",
                                     [this, i, loop] {
-                                      ::pthread_setname_np(::pthread_self(), "si-worker");  // for profiles
                                       if (!placements_.empty()) place(i);
                                       loop(i);
                                     }));

@@ -48,7 +48,7 @@ void FileAppender::AlignedFree::operator()(unsigned char* p) const noexcept { st
 FileAppender::FileAppender(int fd, const std::string& path, CommitIo io, bool staged)
     : fd_(fd), path_(path), io_(io) {
   if (!staged) {
-    io_ = is_direct() ? CommitIo::buffered : io_;
+    io_ = CommitIo::buffered;  // direct needs the aligned staging buffer
     return;
   }
   void* memory = nullptr;
@@ -101,20 +101,19 @@ void FileAppender::hand_over() {
   staged_ = 0;
 }
 
-// Writes all of it at the descriptor's position. In direct mode an EINVAL
-// means the file system refuses O_DIRECT (or its alignment): the rest of the
-// file takes the buffered path.
+// Writes all of it at the descriptor's position (buffered: write_all). In
+// direct mode an EINVAL means the file system refuses O_DIRECT (or its
+// alignment): the rest of the file takes the buffered path.
 void FileAppender::write_through(const unsigned char* bytes, std::size_t size) {
+  if (!is_direct()) return write_all(fd_, bytes, size, path_);
   FileOps& ops = file_ops();
   while (size > 0) {
     const ssize_t written = ops.write(fd_, bytes, size);
     if (written < 0) {
       if (errno == EINTR) continue;
-      if (errno == EINVAL && is_direct()) {
-        fall_back_to_buffered();
-        continue;
-      }
-      throw io_error("write " + path_, errno);
+      if (errno != EINVAL) throw io_error("write " + path_, errno);
+      fall_back_to_buffered();
+      return write_all(fd_, bytes, size, path_);
     }
     bytes += written;
     size -= static_cast<std::size_t>(written);
