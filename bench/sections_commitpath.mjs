@@ -12,16 +12,15 @@
 import { rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { quantiles } from './stats.mjs';
 
 const PATHS = ['direct', 'buffered'];
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+const median = (values) => quantiles(values).median;
+const spread = (values, digits) => {
+  const q = quantiles(values);
+  return `${q.median.toFixed(digits)} (${q.min.toFixed(digits)}–${q.max.toFixed(digits)})`;
 };
-const spread = (values, digits) =>
-  `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 
 export function commitPathSection(ctx, options) {
   const c = ctx.manifest.cases.tgv2d;

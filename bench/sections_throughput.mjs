@@ -16,6 +16,7 @@
 // run of the same round) and reported as median with min–max, beside each
 // contender's min / median / max MB/s and spread (max / min).
 import * as path from 'node:path';
+import { quantiles } from './stats.mjs';
 
 export const THROUGHPUT_CASES = ['tgv2d', 'noisy', 'tgv3d'];
 const HOSTS = ['cpp', 'python', 'node'];
@@ -25,13 +26,6 @@ export function defaultConfig(c) {
   const columns = Object.fromEntries(c.fields.map((name) => [name, c.dtype]));
   return { streams: { fields: c.grid.length ? { columns, grid: c.grid } : { columns } },
            compression: { codec: 'zstd', level: 1 } };
-}
-
-function quantiles(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  const median = n % 2 ? sorted[(n - 1) / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-  return { min: sorted[0], median, max: sorted[n - 1], spread: sorted[n - 1] / sorted[0] };
 }
 
 // contenders: [{ name, host, config, rowGroupFrames }]; returns name -> runs.
