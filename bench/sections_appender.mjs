@@ -33,5 +33,22 @@ export function appenderSection(ctx, options, nodeOk) {
       if (!options.keepOutput) rmSync(out, { recursive: true, force: true });
     }
   }
+  // The anchor's own appender beside them (Node's @duckdb/node-api): the same
+  // rows into a DuckDB database, checkpointed and copied to Parquet.
+  if (nodeOk) {
+    const out = path.join(ctx.outRoot, 'appender-duckdb');
+    rmSync(out, { recursive: true, force: true });
+    try {
+      const r = ctx.runJson(process.execPath, [path.join(ctx.benchDir, 'node', 'bench_duckdb_appender.mjs'), out,
+                                               String(options.appenderRowsBindings)]);
+      result.duckdb = r;
+      const node = result.node?.rowsPerSecond;
+      console.log(`   duckdb ${M(r.rowsPerSecond)} rows/s in a checkpointed database and a Parquet file, append loop ` +
+        `${M(r.appendRowsPerSecond)} rows/s (@duckdb/node-api appender, ${r.rows} rows, counted)` +
+        (node ? `; simingest from Node ${(node / r.rowsPerSecond).toFixed(2)}× that` : ''));
+    } finally {
+      if (!options.keepOutput) rmSync(out, { recursive: true, force: true });
+    }
+  }
   return { result, targets };
 }
