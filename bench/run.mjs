@@ -308,13 +308,7 @@ function evaluateTargets(report) {
   const hn = report.hostcost.node;
   if (hn?.ratio) add('issue 15 goal 5: Node ingest() of a 3 MiB frame ≤ 1.5× memcpy (median)', `${hn.ratio.toFixed(2)}×`, hn.ratio <= 1.5, 5, 'node');
   if (hn?.loanRatio) add('issue 15 goal 5: Node loaned frame (frameBegin + fill + commit) ≤ 1.5× memcpy (median)', `${hn.loanRatio.toFixed(2)}×`, hn.loanRatio <= 1.5, 5, 'node');
-  const sdLoan = report.slowdown?.loanSlowdownPercent;
-  const loanSlowdown = 'issue 15 goal 5: demo solver slowdown ≤ 2 % at half capacity, fields sampled into loaned frames';
-  if (sdLoan !== undefined) add(loanSlowdown, `${sdLoan.toFixed(1)} %`, sdLoan <= 2, 5, 'node');
-  else add(loanSlowdown, 'not measured', null, 5, 'node');
-  const sd = report.slowdown;
-  if (sd?.slowdownPercent !== undefined) add('demo solver slowdown ≤ 5 % at half capacity', `${sd.slowdownPercent.toFixed(1)} %`, sd.slowdownPercent <= 5);
-  else add('demo solver slowdown ≤ 5 % at half capacity', 'not measured', null);
+  // The demo solver's slowdown (ingest() ≤ 5 %, and goal 5 with loaned frames): the nodeLoop section.
   const floors = { cpp: 1e6, node: 250e3, python: 250e3 };
   for (const [host, floor] of Object.entries(floors)) {
     const r = report.small[host];
@@ -359,17 +353,6 @@ function printReport(report) {
     console.log(`  cpp, frames arriving at ${fmt(paced.paceBytesPerSecond / 1e6)} MB/s (half capacity): ` +
       `ingest ${fmt(paced.ingestMedianNs / 1e3)} us, copy ${fmt(paced.memcpyMedianNs / 1e3)} us: ${fmt(paced.ratio, 2)}×`);
   }
-  const sd = report.slowdown;
-  console.log('\ndemo solver slowdown:');
-  if (sd?.slowdownPercent !== undefined) {
-    console.log(`  ${sd.grid.join('x')} NavierStokes2d, ${sd.steps} steps, ${sd.framesPerStep} frame(s) of ${fmt(sd.frameBytes / MiB, 1)} MiB per step = ` +
-      `${fmt(sd.ingestBytesPerSecond / 1e6)} MB/s (target ${fmt(sd.targetBytesPerSecond / 1e6)} MB/s = half of C++ capacity): ` +
-      `${fmt(sd.solverSecondsWithout, 2)} s -> ${fmt(sd.solverSecondsWith, 2)} s = ${fmt(sd.slowdownPercent, 1)} %`);
-    if (sd.loanSlowdownPercent !== undefined) {
-      console.log(`  fields sampled into loaned frames: ${fmt(sd.solverSecondsWithout, 2)} s -> ` +
-        `${fmt(sd.solverSecondsWithLoan, 2)} s = ${fmt(sd.loanSlowdownPercent, 1)} %`);
-    }
-  } else console.log(`  not measured: ${sd?.failed ?? sd?.skipped ?? 'n/a'}`);
   if (report.micro?.tasks) {
     console.log('\nNode micro-benchmarks (tinybench):');
     for (const t of report.micro.tasks) {
@@ -410,7 +393,7 @@ async function main() {
     git: gitInfo(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavgStart: os.loadavg(), node: process.version },
     options,
-    throughput: {}, small: {}, hostcost: {}, slowdown: null, micro: null, long: null,
+    throughput: {}, small: {}, hostcost: {}, micro: null, long: null,
   };
   const failures = [];
 
@@ -458,33 +441,6 @@ async function main() {
                    paceBytesPerSecond: 0.5 * paceCapacity * 1e6,
                    config: simingestConfig(c2, options, { memoryLimit: 4096 * MiB }) };
     report.hostcostPaced = runContender(failures, 'hostcost', 'cpp', 'hostcost', spec, options);
-  }
-
-  const capacity = report.throughput.tgv2d?.cpp?.mbPerSecond;
-  if (!node.ok) report.slowdown = { skipped: `Node package unavailable (${node.why})` };
-  else if (!capacity) report.slowdown = { skipped: 'no C++ capacity measured' };
-  else {
-    console.log('== demo solver slowdown (simingest/demo NavierStokes2d, Node)');
-    const n = options.slowdownGrid;
-    const spec = {
-      grid: n, steps: options.slowdownSteps, loadFraction: 0.5, capacityBytesPerSecond: capacity * 1e6,
-      out: path.join(outRoot, 'slowdown-node'),
-      config: { streams: { fields: { columns: { vx: 'float32', vy: 'float32', p: 'float32', vorticity: 'float32' }, grid: [n, n] } },
-                compression: { codec: 'zstd', level: 1 }, memoryLimit: options.memoryLimitMiB * MiB,
-                workers: options.workers, backpressure: 'block' },
-    };
-    // bench_ingest.mjs slowdown also writes `${spec.out}-loan` (the loaned-frame run).
-    const clean = () => [spec.out, `${spec.out}-loan`].forEach((dir) => rmSync(dir, { recursive: true, force: true }));
-    clean();
-    try {
-      report.slowdown = runJson(process.execPath, [path.join(benchDir, 'node', 'bench_ingest.mjs'), 'slowdown', writeSpec('slowdown-node', spec)]);
-      console.log(`   slowdown ${report.slowdown.slowdownPercent.toFixed(1)} % (${report.slowdown.framesPerStep} frames/step)`);
-    } catch (error) {
-      failures.push(`slowdown: ${error.message}`);
-      report.slowdown = { failed: error.message };
-    } finally {
-      clean();
-    }
   }
 
   if (node.ok) {

@@ -186,86 +186,86 @@ async function hostcost() {
            memoryPeak: stats.memoryPeak, memoryLimit: stats.memoryLimit };
 }
 
-// The demo solver alone and ingesting `framesPerStep`
-// frames of its fields every step (chosen so that the ingest load is
-// `loadFraction` of `capacityBytesPerSecond`), alternated (see below); the
-// baseline of each run is the mean of the solver-alone runs around it, which absorbs slow drift of a
-// shared machine. Solver time includes sample() (the fields a solver hands
-// over) in every run; only the ingest calls differ.
+// One run of the demo solver (simingest/demo NavierStokes2d, `steps` steps
+// from the same initial state), in a process of its own (bench/slowdown.mjs
+// alternates the processes):
+//   alone           the solver and its sample() only;
+//   alone-detached  the same after one ArrayBuffer was detached in this process;
+//   ingest          + `framesPerStep` awaited ingest() calls of its fields per step;
+//   loan            the solver samples its fields straight into a loaned frame
+//                   (no copy); the step's further frames are loans filled from
+//                   those fields (a copy, as ingest() makes).
+// One process per run because a loan's commit detaches ArrayBuffers, and V8
+// then drops its "no ArrayBuffer was ever detached" assumption for the whole
+// process: measured here, every later solver run of the process was 35-45 %
+// slower, with or without simingest in it (see docs/PERFORMANCE_ISSUE15.md).
 async function slowdown() {
   const { NavierStokes2d } = await import('simingest/demo');
   const n = spec.grid;
+  const { steps, run, framesPerStep = 0 } = spec;
   const solver = new NavierStokes2d({ nx: n, ny: n, viscosity: 0.002, perturbation: 0.1 });
-  const steps = spec.steps;
-  // `loan`: the solver samples its fields straight into a loaned frame (no
-  // copy); the further frames of a step that make up the load are loans
-  // filled from those fields (a copy, as ingest() makes).
-  const runSolver = async (ingestor, framesPerStep, firstStep, loan = false) => {
-    const start = performance.now();
-    for (let s = 0; s < steps; s++) {
-      solver.advance();
-      if (loan && ingestor) {
-        const first = ingestor.frameBegin('fields', (firstStep + s) * framesPerStep, solver.time);
-        const { fields } = solver.sample(first.columns);
-        // At most two loans open at once, so their buffers cycle through the pool.
-        for (let r = 1; r < framesPerStep; r++) {
-          const frame = ingestor.frameBegin('fields', (firstStep + s) * framesPerStep + r, solver.time);
-          for (const name of ['vx', 'vy', 'p', 'vorticity']) frame.column(name).set(fields[name]);
-          frame.commit();
-        }
-        first.commit();
-        continue;
+  // JIT warm-up on a solver of its own, so that the timed one starts from the initial state.
+  const warm = new NavierStokes2d({ nx: n, ny: n, viscosity: 0.002, perturbation: 0.1 });
+  for (let s = 0; s < 3; s++) { warm.advance(); warm.sample(); }
+  if (run === 'alone-detached') {
+    const buffer = new ArrayBuffer(8);
+    structuredClone(buffer, { transfer: [buffer] });
+    if (buffer.byteLength !== 0) throw new Error('slowdown: the ArrayBuffer was not detached');
+  }
+  const ingestor = run === 'ingest' || run === 'loan' ? await Ingestor.open(spec.out, spec.config) : null;
+  const loan = run === 'loan';
+  if (loan && typeof ingestor.frameBegin !== 'function') throw new Error('slowdown: this package has no frameBegin()');
+  // Time on the solver's thread inside the ingest calls (the host's direct
+  // cost, free of the machine's drift between runs); `zeroCopy` is the begin
+  // + commit of the frame the solver sampled into.
+  let hostNs = 0;
+  let zeroCopyNs = 0;
+  const now = () => performance.now() * 1e6;
+  const sched0 = mainThreadSchedstat();
+  const start = performance.now();
+  for (let s = 0; s < steps; s++) {
+    solver.advance();
+    if (loan) {
+      let t0 = now();
+      const first = ingestor.frameBegin('fields', s * framesPerStep, solver.time);
+      let t1 = now();
+      zeroCopyNs += t1 - t0;
+      const { fields } = solver.sample(first.columns);
+      t0 = now();
+      // At most two loans open at once, so their buffers cycle through the pool.
+      for (let r = 1; r < framesPerStep; r++) {
+        const frame = ingestor.frameBegin('fields', s * framesPerStep + r, solver.time);
+        for (const name of ['vx', 'vy', 'p', 'vorticity']) frame.column(name).set(fields[name]);
+        frame.commit();
       }
-      const { fields } = solver.sample();
-      for (let r = 0; ingestor && r < framesPerStep; r++) {
-        const step = (firstStep + s) * framesPerStep + r;
-        await ingestor.ingest('fields', { step, time: solver.time,
-          columns: { vx: fields.vx, vy: fields.vy, p: fields.p, vorticity: fields.vorticity } });
-      }
+      t1 = now();
+      first.commit();
+      const t2 = now();
+      zeroCopyNs += t2 - t1;
+      hostNs += t2 - t0;
+      continue;
     }
-    return (performance.now() - start) / 1e3;
-  };
-  for (let s = 0; s < 3; s++) { solver.advance(); solver.sample(); }  // JIT warm-up
-  // Alternated, so that a slow spell of a shared machine does not fall on one
-  // kind of run only: alone, ingest, loan, alone, loan, ingest, alone; each
-  // run with ingest is compared with the mean of the solver-alone runs on
-  // either side of it.
-  const alone = [await runSolver(null, 0, 0)];
-  const frameBytes = 4 * n * n * 4;
-  const stepSeconds = alone[0] / steps;
-  const framesPerStep = Math.max(1, Math.round((spec.loadFraction * spec.capacityBytesPerSecond * stepSeconds) / frameBytes));
-  const loans = typeof Ingestor.prototype.frameBegin === 'function';
-  mkdirSync(spec.out, { recursive: true });
-  const withIngest = [];
-  const withLoan = [];
+    const { fields } = solver.sample();
+    if (!ingestor) continue;
+    const t0 = now();
+    for (let r = 0; r < framesPerStep; r++) {
+      await ingestor.ingest('fields', { step: s * framesPerStep + r, time: solver.time,
+        columns: { vx: fields.vx, vy: fields.vy, p: fields.p, vorticity: fields.vorticity } });
+    }
+    hostNs += now() - t0;
+  }
+  const seconds = (performance.now() - start) / 1e3;
+  const sched1 = mainThreadSchedstat();
   let closeSeconds = 0;
-  const runWith = async (loan, k) => {
-    const ingestor = await Ingestor.open(`${spec.out}/${loan ? 'loan' : 'ingest'}-${k}`, spec.config);
-    const seconds = await runSolver(ingestor, framesPerStep, 0, loan);
+  if (ingestor) {
     const closeStart = performance.now();
     await ingestor.close();
-    if (!loan) closeSeconds = (performance.now() - closeStart) / 1e3;
-    (loan ? withLoan : withIngest).push(seconds);
-  };
-  for (let k = 0; k < 2; k++) {
-    const order = loans ? (k === 0 ? [false, true] : [true, false]) : [false];
-    for (const loan of order) await runWith(loan, k);
-    alone.push(await runSolver(null, 0, 0));
+    closeSeconds = (performance.now() - closeStart) / 1e3;
   }
-  const slowdownOf = (runs) => runs.map((seconds, k) => (seconds / ((alone[k] + alone[k + 1]) / 2) - 1) * 100);
-  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
-  const ingestSlowdowns = slowdownOf(withIngest);
-  const loanSlowdowns = slowdownOf(withLoan);
-  const baseline = mean(alone);
   return {
-    grid: [n, n], steps, framesPerStep, frameBytes,
-    solverSecondsWithout: baseline, solverSecondsBefore: alone[0], solverSecondsAfter: alone[alone.length - 1],
-    solverSecondsAlone: alone, solverSecondsWith: mean(withIngest), solverSecondsWithRuns: withIngest, closeSeconds,
-    ingestBytesPerSecond: (steps * framesPerStep * frameBytes) / mean(withIngest),
-    targetBytesPerSecond: spec.loadFraction * spec.capacityBytesPerSecond,
-    slowdownPercent: mean(ingestSlowdowns), slowdownPercentRuns: ingestSlowdowns,
-    ...(loans ? { solverSecondsWithLoan: mean(withLoan), solverSecondsWithLoanRuns: withLoan,
-                  loanSlowdownPercent: mean(loanSlowdowns), loanSlowdownPercentRuns: loanSlowdowns } : {}),
+    run, grid: [n, n], steps, framesPerStep, frameBytes: 4 * n * n * 4, seconds, closeSeconds,
+    inCallSeconds: (hostNs + zeroCopyNs) / 1e9, zeroCopySeconds: zeroCopyNs / 1e9,
+    ...(sched0 && sched1 ? { cpuSeconds: (sched1.runNs - sched0.runNs) / 1e9, waitSeconds: (sched1.waitNs - sched0.waitNs) / 1e9 } : {}),
   };
 }
 
