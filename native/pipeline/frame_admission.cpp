@@ -205,6 +205,14 @@ bool FrameAdmission::make_room(uint64_t need) noexcept {
   return budget_.try_acquire(need);
 }
 
+bool FrameAdmission::take_cached_and_charge(FrameCharge& charge) noexcept {
+  if (charge.buffer.data == nullptr) {
+    charge.buffer = pools_.take(charge.buffer_bytes, charge.node);
+    if (charge.buffer.data != nullptr) charge.need = charge.reserve;
+  }
+  return budget_.try_acquire(charge.need) || make_room(charge.need);
+}
+
 // Waits in slices, re-checking that something will free memory: the row
 // groups holding it may need a seal marker to move on. On failure the
 // charge's buffer is given back.
@@ -218,8 +226,11 @@ Status FrameAdmission::wait_for_room(StreamState& stream, const simingest_column
     if (deadline_ns >= 0) slice = std::min<int64_t>(slice, std::max<int64_t>(0, (deadline_ns - monotonic_ns()) / 1000000));
     switch (budget_.acquire(charge.need, slice)) {
       case MemoryBudget::WaitResult::acquired: return Status::ok;
+      case MemoryBudget::WaitResult::offered:
+        if (take_cached_and_charge(charge)) return Status::ok;
+        break;
       case MemoryBudget::WaitResult::timed_out:
-        if (make_room(charge.need)) return Status::ok;
+        if (take_cached_and_charge(charge)) return Status::ok;
         if (deadline_ns >= 0 && monotonic_ns() >= deadline_ns) {
           recycle(charge.buffer);
           if (columns != nullptr)
@@ -326,8 +337,21 @@ void FrameAdmission::enqueue_marker(StreamState& stream, Frame::Kind kind, Flush
 
 void FrameAdmission::recycle(Buffer buffer) noexcept {
   if (buffer.data == nullptr) return;
-  // A waiting host needs the budget more than the next frame needs a warm buffer.
-  if (!budget_.has_waiters() && pools_.put(buffer)) return;
+  if (!budget_.has_waiters()) {
+    if (pools_.put(buffer)) return;
+  } else if (budget_.only_blocked_waiters() && pools_.put(buffer)) {
+    // Hosts wait in acquire() for room (backpressure "block", the budget full
+    // of frames in flight): hand the buffer, still charged and with its pages
+    // faulted in, to the one whose frame it fits. Freeing it instead made
+    // that host allocate a fresh one and fault in every page of it on its own
+    // thread, frame after frame (the kernel zeroing pages was ~22 % of a
+    // saturated run's CPU). A host it does not fit evicts it at once
+    // (take_cached_and_charge), which is the free below, one wake-up later.
+    budget_.offer();
+    return;
+  }
+  // A host waiting for a room notification (an event loop) needs the budget
+  // more than the next frame needs a warm buffer.
   BufferPool::free(buffer);
   budget_.release(buffer.capacity);
 }

@@ -155,6 +155,10 @@ class FrameAdmission {
   Status charge_budget(StreamState& stream, const simingest_column* columns, const FrameShape& shape, bool nowait,
                        FrameCharge& charge, std::string& message);
   bool make_room(uint64_t need) noexcept;
+  // A waiting frame takes a cached buffer that fits it, if one is there
+  // (already charged: the frame's charge drops to its reserve); then charges
+  // what it still needs, evicting idle cached buffers for it if need be.
+  bool take_cached_and_charge(FrameCharge& charge) noexcept;
   Status wait_for_room(StreamState& stream, const simingest_column* columns, const FrameShape& shape,
                        FrameCharge& charge, const std::string& full, std::string& message);
   Status copy_and_scan(StreamState& stream, const simingest_column* columns, const FrameShape& shape,

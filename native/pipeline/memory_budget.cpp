@@ -27,13 +27,16 @@ MemoryBudget::WaitResult MemoryBudget::acquire(uint64_t bytes, int64_t timeout_m
   if (try_acquire(bytes)) return WaitResult::acquired;
   const auto deadline = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0));
   std::unique_lock<std::mutex> lock(mutex_);
+  acquirers_.fetch_add(1, std::memory_order_seq_cst);
   sleepers_.fetch_add(1, std::memory_order_seq_cst);
+  const uint64_t offers_seen = offers_;
   WaitResult result = WaitResult::acquired;
   for (;;) {
     if (closed_) { result = WaitResult::closed; break; }
     // Re-checked under the lock: release() takes the lock before notifying,
     // so a release between this check and the wait cannot be missed.
     if (try_acquire(bytes)) break;
+    if (offers_ != offers_seen) { result = WaitResult::offered; break; }
     if (timeout_ms < 0) {
       room_.wait(lock);
     } else if (room_.wait_until(lock, deadline) == std::cv_status::timeout) {
@@ -42,7 +45,14 @@ MemoryBudget::WaitResult MemoryBudget::acquire(uint64_t bytes, int64_t timeout_m
     }
   }
   sleepers_.fetch_sub(1, std::memory_order_acq_rel);
+  acquirers_.fetch_sub(1, std::memory_order_acq_rel);
   return result;
+}
+
+void MemoryBudget::offer() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++offers_;
+  room_.notify_all();
 }
 
 void MemoryBudget::release(uint64_t bytes) noexcept {

@@ -23,7 +23,9 @@ class MemoryBudget {
  public:
   // The C ABI's callback type, so hosts' callbacks are called exactly as declared.
   using RoomCallback = simingest_room_callback;
-  enum class WaitResult { acquired, timed_out, closed };
+  // `offered`: offer() was called while waiting (a buffer the caller may
+  // take from the pool, charged already); the bytes were not acquired.
+  enum class WaitResult { acquired, timed_out, closed, offered };
 
   explicit MemoryBudget(uint64_t limit);
   ~MemoryBudget();  // close()s
@@ -32,7 +34,7 @@ class MemoryBudget {
 
   // Charges `bytes` if they fit now. Lock-free.
   bool try_acquire(uint64_t bytes) noexcept;
-  // Waits until `bytes` fit, `timeout_ms` passes (-1: never) or close().
+  // Waits until `bytes` fit, `timeout_ms` passes (-1: never), offer() or close().
   WaitResult acquire(uint64_t bytes, int64_t timeout_ms);
   void release(uint64_t bytes) noexcept;
 
@@ -47,6 +49,15 @@ class MemoryBudget {
 
   // True while a host waits in acquire() or for a room notification.
   bool has_waiters() const noexcept { return sleepers_.load(std::memory_order_acquire) > 0; }
+  // True while hosts wait and every one of them waits in acquire() (none for a
+  // room notification): offer() reaches them all.
+  bool only_blocked_waiters() const noexcept {
+    const int acquirers = acquirers_.load(std::memory_order_acquire);
+    return acquirers > 0 && sleepers_.load(std::memory_order_acquire) == acquirers;
+  }
+  // Wakes the hosts waiting in acquire() with `offered`: a buffer they may
+  // take was put in the pool, still charged (FrameAdmission::recycle).
+  void offer();
 
   uint64_t used() const noexcept { return used_.load(std::memory_order_relaxed); }
   uint64_t peak() const noexcept { return peak_.load(std::memory_order_relaxed); }
@@ -68,6 +79,8 @@ class MemoryBudget {
   std::atomic<uint64_t> used_{0};
   std::atomic<uint64_t> peak_{0};
   std::atomic<int> sleepers_{0};  // blocked acquirers + room requests
+  std::atomic<int> acquirers_{0};  // blocked acquirers
+  uint64_t offers_ = 0;            // under mutex_: offer() calls so far
 
   std::mutex mutex_;
   std::condition_variable room_;   // blocked acquirers

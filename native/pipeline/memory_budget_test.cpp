@@ -105,5 +105,29 @@ TEST(MemoryBudget, close_answers_pending_notifications_with_closed) {
   EXPECT_EQ(notes.last.load(), SIMINGEST_ERR_CLOSED);
 }
 
+// offer(): a host blocked in acquire() wakes with `offered` (nothing charged),
+// so it can take a buffer put in the pool for it; a room request is not a
+// blocked acquirer, so only_blocked_waiters() turns false while one waits.
+TEST(MemoryBudget, offer_wakes_blocked_acquirers_without_charging_them) {
+  MemoryBudget budget(100);
+  ASSERT_TRUE(budget.try_acquire(100));
+  EXPECT_FALSE(budget.only_blocked_waiters());
+  std::atomic<int> result{-1};
+  std::thread waiter([&] { result = static_cast<int>(budget.acquire(50, -1)); });
+  while (!budget.only_blocked_waiters()) std::this_thread::yield();
+  budget.offer();
+  waiter.join();
+  EXPECT_EQ(result.load(), static_cast<int>(MemoryBudget::WaitResult::offered));
+  EXPECT_EQ(budget.used(), 100u);
+  EXPECT_FALSE(budget.has_waiters());
+
+  std::atomic<int> calls{0};
+  budget.notify_when_room(50, [](void* user, simingest_status) { ++*static_cast<std::atomic<int>*>(user); }, &calls, -1);
+  EXPECT_TRUE(budget.has_waiters());
+  EXPECT_FALSE(budget.only_blocked_waiters());
+  budget.release(60);
+  EXPECT_EQ(calls.load(), 1);
+}
+
 }  // namespace
 }  // namespace simingest::pipeline
