@@ -179,15 +179,21 @@ export class ScalarPlans {
     const known = this.#byStream.get(frame.stream);
     if (known !== undefined && known.misses < RELEARN_AFTER_MISSES) return;
     const codes = frame.dtypes;
-    // A 0 marks a typed array, which keeps the full path.
-    for (let i = 0; i < codes.length; i += 1) if (codes[i] === 0) return;
+    // A 0 marks a typed array, which keeps the full path (as would a dtype this file does not know).
+    for (let i = 0; i < codes.length; i += 1) if (DTYPE_OF_CODE[codes[i]!] === undefined) return;
     let slot = this.#slots.get(frame.stream);
     if (slot === undefined) {
       slot = this.#slots.size;
       this.#slots.set(frame.stream, slot);
     }
     const staging = new ArrayBuffer(Math.max(8, 8 * codes.length));
-    this.#native.setScalarPlan(slot, frame.stream, frame.names, codes, staging);
+    try {
+      this.#native.setScalarPlan(slot, frame.stream, frame.names, codes, staging);
+    } catch {
+      // The frame is already in the engine: a plan that cannot be set (no
+      // memory for it) only leaves this stream on the full path.
+      return;
+    }
     const dtypes = codes.map((code) => DTYPE_OF_CODE[code]!);
     this.#byStream.set(frame.stream, new ScalarPlan(slot, [...frame.names], dtypes, staging));
   }
