@@ -54,31 +54,30 @@ function isDetached(buffer: ArrayBufferLike): boolean {
   return (buffer as { detached?: boolean }).detached === true;
 }
 
-/** Whether one value fits `dtype` (the error names it `columns.<name>`). */
-export function checkScalar(value: number | bigint, dtype: Dtype, name: string): void {
-  // The common case first, before the label string is built.
-  if ((dtype === 'float64' || dtype === 'float32') && typeof value === 'number') return;
-  const label = `columns.${name}`;
-  if (dtype === 'float32' || dtype === 'float64') {
-    expectArgument(typeof value === 'number', 'a number', label, value, 'ERR_DTYPE_MISMATCH');
-    return;
-  }
+/** Whether one value fits `dtype`: what checkScalar accepts, without building an error. */
+export function scalarFits(value: unknown, dtype: Dtype): boolean {
+  if (dtype === 'float64' || dtype === 'float32') return typeof value === 'number';
   if (dtype === 'int64' || dtype === 'uint64') {
     const [lo, hi] = dtype === 'int64' ? [INT64_MIN, INT64_MAX] : [0n, UINT64_MAX];
-    const ok =
+    return (
       (typeof value === 'bigint' && value >= lo && value <= hi) ||
-      (typeof value === 'number' && Number.isSafeInteger(value) && BigInt(value) >= lo);
-    expectArgument(ok, `a bigint or safe integer within ${dtype}`, label, value, 'ERR_DTYPE_MISMATCH');
-    return;
+      (typeof value === 'number' && Number.isSafeInteger(value) && BigInt(value) >= lo)
+    );
   }
   const [lo, hi] = INT_RANGES[dtype]!;
-  expectArgument(
-    typeof value === 'number' && Number.isInteger(value) && value >= lo && value <= hi,
-    `an integer from ${lo} to ${hi}`,
-    label,
-    value,
-    'ERR_DTYPE_MISMATCH',
-  );
+  return typeof value === 'number' && Number.isInteger(value) && value >= lo && value <= hi;
+}
+
+/** Whether one value fits `dtype` (the error names it `columns.<name>`). */
+export function checkScalar(value: number | bigint, dtype: Dtype, name: string): void {
+  if (scalarFits(value, dtype)) return;
+  const expected =
+    dtype === 'float32' || dtype === 'float64'
+      ? 'a number'
+      : dtype === 'int64' || dtype === 'uint64'
+        ? `a bigint or safe integer within ${dtype}`
+        : `an integer from ${INT_RANGES[dtype]![0]} to ${INT_RANGES[dtype]![1]}`;
+  expectArgument(false, expected, `columns.${name}`, value, 'ERR_DTYPE_MISMATCH');
 }
 
 // Declared dtypes by stream, looked up once per (config, stream, column): the

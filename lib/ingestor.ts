@@ -9,6 +9,7 @@ import { declaredDtype, type Config } from './config.js';
 import { expectArgument, SimingestError } from './errors.js';
 import { prepareFrame, type Frame, type PreparedFrame } from './frame.js';
 import { LoanedFrame } from './loaned_frame.js';
+import { NOT_PLANNED, ScalarPlans } from './scalar_plan.js';
 import addon, { WOULD_BLOCK, type NativeIngestor } from './native.js';
 import type { QueryOptions } from './query.js';
 import type { GridResult } from './query_grid.js';
@@ -56,6 +57,7 @@ export class Ingestor implements AsyncDisposable {
   readonly #config: Config;
   readonly #path: string;
   readonly #appenders = new Set<Appender>();
+  readonly #plans: ScalarPlans;
   // Tail of the ingests that wait for room, in call order. While it is set,
   // new ingests queue behind it, so frames enter the engine in call order.
   #waiting: Promise<void> | null = null;
@@ -79,6 +81,7 @@ export class Ingestor implements AsyncDisposable {
     this.#native = native;
     this.#config = config;
     this.#path = path;
+    this.#plans = new ScalarPlans(native);
   }
 
   /**
@@ -140,6 +143,9 @@ export class Ingestor implements AsyncDisposable {
         const frames = framesFromArrow(input).map((frame) => prepareFrame(this.#config, stream, frame));
         return Promise.all(frames.map((frame) => this.#submit(frame))).then(ignore);
       }
+      // A frame waiting for room needs its PreparedFrame: only one copied at
+      // once skips the full path.
+      if (this.#waiting === null && this.#plans.tryPlanned(stream, input) === 0) return this.#copied();
       return this.#submit(prepareFrame(this.#config, stream, input as Frame));
     } catch (error) {
       return Promise.reject(error);
@@ -155,14 +161,23 @@ export class Ingestor implements AsyncDisposable {
    */
   tryIngest(stream: string, frame: Frame): boolean {
     if (this.#closing) throw closedError();
-    const prepared = prepareFrame(this.#config, stream, frame);
     // Overtaking a waiting frame would break call order.
+    if (this.#waiting === null) {
+      // Small frames of scalars in their stream's usual layout (scalar_plan.ts);
+      // everything else, and everything refused in TypeScript, below.
+      const status = this.#plans.tryPlanned(stream, frame);
+      if (status !== NOT_PLANNED) return status !== WOULD_BLOCK;
+    }
+    const prepared = prepareFrame(this.#config, stream, frame);
     if (this.#waiting !== null) return false;
     return this.#callNative(prepared) !== WOULD_BLOCK;
   }
 
   #callNative(frame: PreparedFrame): number {
-    return this.#native.ingestNowait(frame.stream, frame.step, frame.time, frame.names, frame.dtypes, frame.values);
+    const status = this.#native.ingestNowait(frame.stream, frame.step, frame.time, frame.names, frame.dtypes, frame.values);
+    // Not thrown: the engine matched the columns, so the layout can be planned.
+    this.#plans.learn(frame);
+    return status;
   }
 
   // What an ingest the engine copied at once returns. Within a slice of

@@ -16,6 +16,10 @@ export interface NativeIngestor {
     dtypes: number[],
     values: unknown[],
   ): number;
+  /** Sets (or replaces) scalar plan `slot` (lib/scalar_plan.ts): 8 bytes of `staging` per column. */
+  setScalarPlan(slot: number, stream: string, names: string[], dtypes: number[], staging: ArrayBuffer): void;
+  /** The frame whose values are in plan `slot`'s staging: 0 when copied, 16 (WOULD_BLOCK); throws otherwise. */
+  ingestPlanned(slot: number, step: number | bigint, time: number): number;
   /** Resolves when `bytes` of frame data might fit; rejects on block timeout or close. */
   waitForRoom(bytes: number): Promise<void>;
   flush(): Promise<void>;

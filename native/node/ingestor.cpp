@@ -69,6 +69,8 @@ Napi::Function Ingestor::Define(Napi::Env env) {
   return DefineClass(env, "NativeIngestor",
                      {
                          InstanceMethod<&Ingestor::IngestNowait>("ingestNowait"),
+                         InstanceMethod<&Ingestor::SetScalarPlan>("setScalarPlan"),
+                         InstanceMethod<&Ingestor::IngestPlanned>("ingestPlanned"),
                          InstanceMethod<&Ingestor::WaitForRoom>("waitForRoom"),
                          InstanceMethod<&Ingestor::Flush>("flush"),
                          InstanceMethod<&Ingestor::Close>("close"),

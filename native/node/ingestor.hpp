@@ -26,11 +26,13 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "frame_values.hpp"
 #include "loaned_frame.hpp"
+#include "scalar_plan.hpp"
 #include "simingest.h"
 
 namespace simingest_node {
@@ -78,6 +80,12 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
 
   // (stream, step, time, names[], dtypes[], values[]) -> 0 (copied) or 16 (WOULD_BLOCK)
   Napi::Value IngestNowait(const Napi::CallbackInfo& info);
+  // (slot, stream, names[], dtypes[], staging) -> undefined: sets (or replaces)
+  // scalar plan `slot` (scalar_plan.cpp).
+  Napi::Value SetScalarPlan(const Napi::CallbackInfo& info);
+  // (slot, step, time) -> 0 (copied) or 16 (WOULD_BLOCK): the frame whose
+  // values lib/ wrote into plan `slot`'s staging buffer.
+  Napi::Value IngestPlanned(const Napi::CallbackInfo& info);
   // (bytes) -> Promise<void>, resolved when that much frame data might fit.
   Napi::Value WaitForRoom(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
@@ -126,6 +134,7 @@ class Ingestor : public Napi::ObjectWrap<Ingestor> {
   std::vector<ScalarSlot> scalars_;
   std::vector<napi_value> elements_;  // names[i], dtypes[i], values[i] fetched (see ingest_nowait.cpp)
   bool in_ingest_ = false;            // inside IngestNowait: a nested call is refused
+  std::vector<std::unique_ptr<ScalarPlan>> scalar_plans_;  // by slot; null: none set
 
   LoanState* loans_ = nullptr;            // open loans (JavaScript thread only)
   simingest_ingestor* handle_ = nullptr;  // JavaScript thread only

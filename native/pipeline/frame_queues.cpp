@@ -51,7 +51,15 @@ bool FrameQueues::spin_pop(Frame*& frame) noexcept {
 #endif
     found = pop(frame);
     // The clock is a vDSO read, but still dearer than a look at the queues.
-    if (!found && i % 16 == 0 && std::chrono::steady_clock::now() >= deadline) break;
+    if (!found && i % 16 == 0) {
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      // A worker woken by a host's post is often placed on the host's own CPU
+      // (the other one busy) and preempts it there; spinning on, it kept the
+      // host off its CPU for the whole window: 50-70 µs for ~5 % of a solver
+      // loop's frames (issue 15 goal 3, Node, second round). Yielding lets a
+      // runnable thread of this CPU go first; alone on it, this returns at once.
+      sched_yield();
+    }
   }
   spinning_.exchange(0, std::memory_order_seq_cst);
   if (!found) return pop(frame);
