@@ -12,7 +12,13 @@ value types) and holds:
   standard sizes: the integer codes check the range, `f` rejects a finite
   value that would overflow float32);
 - for numpy array columns, the slots whose data pointer and length are set
-  per call (the array is passed by pointer, as in the general path).
+  per call (the array is passed by pointer, as in the general path);
+- the arguments of `simingest_ingest_raw` as ctypes objects of the C
+  parameter types, so the call converts nothing: the column table's address
+  and count, built once, and a c_int64 and a c_double that the caller sets to
+  the frame's step and time;
+- its `key`, `shape_key()` of the frames it takes, which Ingestor.ingest()
+  compares with a frame's own before it uses the plan.
 
 What must stay true: a plan only ever produces the C call the general path
 produces for the same frame. It takes a frame only when every value's exact
@@ -81,20 +87,27 @@ def _scalar_types(dtype: str) -> frozenset:
 class FramePlan:
     """The C call's arguments for one (stream, column names, value types)."""
 
-    __slots__ = ("stream", "columns", "address", "count", "busy", "_pack", "_buffer", "_scalars", "_arrays")
+    __slots__ = ("key", "stream", "columns", "count", "busy", "c_step", "c_time", "c_columns", "c_count",
+                 "_pack", "_buffer", "_scalars", "_arrays")
 
     def __init__(
         self,
+        key: Tuple[Any, ...],
         stream: bytes,
         names: List[bytes],
         dtypes: List[str],
         is_array: List[bool],
     ) -> None:
+        self.key = key
         self.stream = stream
         self.count = len(names)
         self.columns = (CColumn * self.count)()
-        self.address = ctypes.addressof(self.columns)  # for simingest_ingest_by_address
         self.busy = False
+        # simingest_ingest_raw's arguments; step and time are set per call.
+        self.c_step = ctypes.c_int64()
+        self.c_time = ctypes.c_double()
+        self.c_columns = ctypes.c_void_p(ctypes.addressof(self.columns))
+        self.c_count = ctypes.c_size_t(self.count)
         scalars = [i for i in range(self.count) if not is_array[i]]
         layout = struct.Struct("=" + "".join(_SLOT_FORMAT[dtypes[i]] for i in scalars))
         assert layout.size == 8 * len(scalars)
@@ -140,6 +153,13 @@ class FramePlan:
         return True
 
 
+def shape_key(stream: str, columns: Mapping[Any, Any]) -> Tuple[Any, ...]:
+    """What a plan depends on: the stream, the column names in order, then the values'
+    exact types (the tuple's length fixes where the names end). Ingestor.ingest()
+    builds the same tuple inline."""
+    return (stream, *columns, *map(type, columns.values()))
+
+
 def build_plan(stream: str, columns: Mapping[Any, Any], declared: Mapping[str, str]) -> Optional[FramePlan]:
     """A plan for frames shaped like `columns`, or None when such frames take the general path."""
     if not columns:
@@ -166,4 +186,4 @@ def build_plan(stream: str, columns: Mapping[Any, Any], declared: Mapping[str, s
             dtypes.append(dtype)
     except UnicodeEncodeError:
         return None  # the general path raises it
-    return FramePlan(encoded_stream, names, dtypes, is_array)
+    return FramePlan(shape_key(stream, columns), encoded_stream, names, dtypes, is_array)
