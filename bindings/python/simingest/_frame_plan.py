@@ -35,8 +35,9 @@ use.
 from __future__ import annotations
 
 import ctypes
+import functools
 import struct
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -72,7 +73,8 @@ _INTEGER_SCALARS = frozenset({int}) | _NUMPY_INTEGERS
 _FLOAT32_SCALARS = frozenset({float, int, np.float64}) | _NUMPY_INTEGERS
 _FLOAT64_SCALARS = _FLOAT32_SCALARS | {np.float32}
 
-# What struct raises for a value that does not fit its slot.
+# What FramePlan.fill raises for a value it may not pass on: struct's for a value
+# that does not fit its slot, NotTaken (a ValueError) for an array.
 PACK_ERRORS = (struct.error, OverflowError, TypeError, ValueError)
 
 
@@ -84,11 +86,15 @@ def _scalar_types(dtype: str) -> frozenset:
     return _INTEGER_SCALARS
 
 
+class NotTaken(ValueError):
+    """An array column the plan may not pass on as it is (the general path says why)."""
+
+
 class FramePlan:
     """The C call's arguments for one (stream, column names, value types)."""
 
-    __slots__ = ("key", "stream", "columns", "count", "busy", "c_step", "c_time", "c_columns", "c_count",
-                 "_pack", "_buffer", "_scalars", "_arrays")
+    __slots__ = ("key", "stream", "columns", "count", "busy", "fill", "call", "c_step", "c_time",
+                 "c_columns", "c_count", "_pack", "_buffer", "_scalars", "_arrays")
 
     def __init__(
         self,
@@ -108,6 +114,7 @@ class FramePlan:
         self.c_time = ctypes.c_double()
         self.c_columns = ctypes.c_void_p(ctypes.addressof(self.columns))
         self.c_count = ctypes.c_size_t(self.count)
+        self.call: Optional[Callable[[], int]] = None  # set by bind()
         scalars = [i for i in range(self.count) if not is_array[i]]
         layout = struct.Struct("=" + "".join(_SLOT_FORMAT[dtypes[i]] for i in scalars))
         assert layout.size == 8 * len(scalars)
@@ -120,37 +127,37 @@ class FramePlan:
         for slot, i in enumerate(scalars):
             self.columns[i].data = base + 8 * slot
             self.columns[i].length = SCALAR
-        # None when every column is a scalar: then the values are packed as they come.
-        self._scalars: Optional[List[int]] = scalars if len(scalars) < self.count else None
+        self._scalars = scalars
         self._arrays: List[Tuple[int, np.dtype]] = [
             (i, _NUMPY_DTYPES[dtypes[i]]) for i in range(self.count) if is_array[i]
         ]
+        # fill(*values) writes one frame's values (the dict's values, in the plan's
+        # column order), or raises one of PACK_ERRORS, with nothing to undo, when a
+        # value is not one the plan may pass on. When every column is a scalar it is
+        # pack_into itself with the buffer bound: a partial costs less per call
+        # (~0.2 µs here) than a Python method around the same pack.
+        self.fill: Callable[..., None] = (
+            functools.partial(self._pack, self._buffer, 0) if not self._arrays else self._fill_with_arrays
+        )
 
-    def fill(self, values: Any) -> bool:
-        """Writes one frame's values (the dict's values, in the plan's column order).
-        False, with nothing to undo, when a value is not one the plan may pass on."""
-        if self._scalars is None:
-            try:
-                self._pack(self._buffer, 0, *values)
-            except PACK_ERRORS:
-                return False
-            return True
-        values = list(values)
-        try:
-            self._pack(self._buffer, 0, *[values[i] for i in self._scalars])
-        except PACK_ERRORS:
-            return False
+    def bind(self, function: Callable[..., int], handle: ctypes.c_void_p) -> None:
+        """call() becomes function(handle, stream, c_step, c_time, c_columns, c_count):
+        simingest_ingest_raw with the step and time last stored in c_step and c_time."""
+        self.call = functools.partial(function, handle, self.stream, self.c_step, self.c_time,
+                                      self.c_columns, self.c_count)
+
+    def _fill_with_arrays(self, *values: Any) -> None:
+        self._pack(self._buffer, 0, *[values[i] for i in self._scalars])
         columns = self.columns
         for i, dtype in self._arrays:
             array = values[i]
             # dtype equality also tells native from swapped byte order.
             if array.dtype != dtype or not array.ndim or not array.flags.c_contiguous:
-                return False
+                raise NotTaken(i)
             size = array.size
             # An empty array may have any pointer; the engine accepts NULL for length 0.
             columns[i].data = array.ctypes.data if size else None
             columns[i].length = size
-        return True
 
 
 def shape_key(stream: str, columns: Mapping[Any, Any]) -> Tuple[Any, ...]:

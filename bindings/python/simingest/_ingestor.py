@@ -15,7 +15,7 @@ from ._call_guard import LOCK_FREE, CallGuard
 from ._config import config_document, config_json, declared_dtypes
 from ._errors import ClosedError, InvalidArgumentError, Status, error_for
 from ._frame import prepare_columns
-from ._frame_plan import FramePlan, build_plan, shape_key
+from ._frame_plan import PACK_ERRORS, FramePlan, build_plan, shape_key
 from ._loan import LoanedFrame
 from ._query import Queryable, Source
 
@@ -134,12 +134,13 @@ class Ingestor(Queryable):
         # (or an earlier one). What it does not take goes the general way in _ingest,
         # which also uses the plan.
         if type(columns) is dict and type(stream) is str and type(step) is int and type(time) is float:
-            key = (stream, *columns, *map(type, columns.values()))  # shape_key(), inline
+            values = (*columns.values(),)  # one pass over the dict for the key and fill()
+            key = (stream, *columns, *map(type, values))  # shape_key(), inline
             try:
                 plan = self._local.last[stream]
-                if plan.key != key:
-                    plan = self._plan(stream, columns, key)
-            except (AttributeError, KeyError):
+            except (AttributeError, KeyError):  # this thread's first frame (of this stream)
+                plan = None
+            if plan is None or plan.key != key:
                 plan = self._plan(stream, columns, key)
             if plan is not None and not plan.busy and LOCK_FREE and -0x8000000000000000 <= step <= 0x7FFFFFFFFFFFFFFF:
                 guard = self._guard
@@ -150,14 +151,16 @@ class Ingestor(Queryable):
                         raise ClosedError(Status.ERR_CLOSED, "the ingestor is closed")
                     plan.busy = True
                     try:
-                        if plan.fill(columns.values()):
-                            plan.c_step.value = step
-                            plan.c_time.value = time
-                            status = self._lib.simingest_ingest_raw(
-                                self._c_handle, plan.stream, plan.c_step, plan.c_time, plan.c_columns, plan.c_count)
-                            if status:
-                                _native.raise_for_status(self._lib, self._handle, status)
-                            return
+                        plan.fill(*values)
+                    except PACK_ERRORS:
+                        pass  # the general path below takes it, or says why not
+                    else:
+                        plan.c_step.value = step
+                        plan.c_time.value = time
+                        status = plan.call()  # simingest_ingest_raw
+                        if status:
+                            _native.raise_for_status(self._lib, self._handle, status)
+                        return
                     finally:
                         plan.busy = False
                 finally:
@@ -202,9 +205,12 @@ class Ingestor(Queryable):
             if plan is not None and not plan.busy:
                 plan.busy = True  # a re-entrant call on this thread (a finalizer) goes the general way
                 try:
-                    if plan.fill(columns.values()):
-                        # `columns` keeps the arrays alive until the engine has copied them.
-                        return function(handle, plan.stream, step, time, plan.columns, plan.count)
+                    plan.fill(*columns.values())
+                except PACK_ERRORS:
+                    pass  # prepare_columns() below converts it or says why not
+                else:
+                    # `columns` keeps the arrays alive until the engine has copied them.
+                    return function(handle, plan.stream, step, time, plan.columns, plan.count)
                 finally:
                     plan.busy = False
             c_columns, keep = prepare_columns(stream, columns, self._dtypes.get(stream, {}), convert)
@@ -248,6 +254,8 @@ class Ingestor(Queryable):
                 plans.clear()
                 last.clear()
             plan = plans[key] = build_plan(stream, columns, self._dtypes.get(stream, {}))
+            if plan is not None:
+                plan.bind(self._lib.simingest_ingest_raw, self._c_handle)
         if plan is not None:
             last[stream] = plan
         return plan
