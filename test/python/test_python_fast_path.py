@@ -119,7 +119,7 @@ def test_fast_path_passes_numpy_arrays_by_pointer(tmp_path):
 
         def simingest_ingest_raw(self, handle, stream, step, time, columns, ncolumns):
             # The fast path's call: simingest_ingest with every argument a ctypes object.
-            table = (CColumn * ncolumns.value).from_address(columns.value)
+            table = columns._obj  # byref(the plan's simingest_column array)
             seen.append([(c.name, c.data, c.length) for c in table])
             return self._lib.simingest_ingest_raw(handle, stream, step, time, columns, ncolumns)
 

@@ -203,7 +203,7 @@ class IngestSpy:
 
     def simingest_ingest_raw(self, handle, stream, step, time, columns, ncolumns):
         # Ingestor.ingest()'s fast path: the same call with every argument a ctypes object.
-        table = (simingest._native.CColumn * ncolumns.value).from_address(columns.value)
+        table = columns._obj  # byref(the plan's simingest_column array)
         self.calls.append([(c.name, c.dtype, c.data, c.length) for c in table])
         return self._lib.simingest_ingest_raw(handle, stream, step, time, columns, ncolumns)
 

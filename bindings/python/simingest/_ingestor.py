@@ -98,8 +98,8 @@ class Ingestor(Queryable):
             encoded_path, text, ctypes.byref(handle), ctypes.byref(error)
         )
         self._handle = handle
-        # The handle as simingest_ingest_raw takes it (valid while _handle is).
-        self._c_handle = ctypes.c_void_p(ctypes.cast(handle, ctypes.c_void_p).value)
+        # The handle as an address, for FramePlan.bind (valid while _handle is).
+        self._address = ctypes.cast(handle, ctypes.c_void_p).value
 
     # ---- guard: no call may race with close() ------------------------------
 
@@ -255,7 +255,7 @@ class Ingestor(Queryable):
                 last.clear()
             plan = plans[key] = build_plan(stream, columns, self._dtypes.get(stream, {}))
             if plan is not None:
-                plan.bind(self._lib.simingest_ingest_raw, self._c_handle)
+                plan.bind(self._lib.simingest_ingest_raw, self._address)
         if plan is not None:
             last[stream] = plan
         return plan

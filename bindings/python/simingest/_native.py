@@ -348,10 +348,10 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.simingest_ingest.restype = ctypes.c_int
     lib.simingest_ingest.errcheck = on_handle
     # The same function with no argtypes, restype int and no errcheck, for
-    # Ingestor.ingest()'s fast path, which passes every argument as a ctypes
-    # object of the C parameter's own type, built once per FramePlan (c_void_p
-    # handle, bytes stream, c_int64 step, c_double time, c_void_p columns,
-    # c_size_t count): nothing is converted or checked per call. Converting six
+    # Ingestor.ingest()'s fast path, which passes every argument as ctypes
+    # would pass it after argtypes (FramePlan.bind: handle, columns and count
+    # as argument objects built once, bytes stream, c_int64 step and c_double
+    # time): nothing is converted or checked per call. Converting six
     # arguments through argtypes and calling errcheck cost ~1 µs of a small
     # frame's ~5 µs (issue 15 goal 3, docs/PERFORMANCE_ISSUE15.md). The caller
     # checks the status with raise_for_status().
