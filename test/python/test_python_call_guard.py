@@ -96,3 +96,44 @@ def test_close_while_threads_ingest_small_frames_keeps_every_accepted_frame(tmp_
     np.testing.assert_array_equal(step, expected)
     for k, n in enumerate(names):
         np.testing.assert_array_equal(table.column(n).to_numpy(), step + k / 8, err_msg=n)
+
+
+def test_a_keyboard_interrupt_as_the_fast_path_enters_leaves_no_call_counted(tmp_path):
+    # Python raises KeyboardInterrupt when a call returns; if the small-frame path's
+    # count of calls in progress were taken outside its try/finally, a Ctrl-C landing
+    # just after it would leave one call counted for ever and close() would wait for
+    # it for ever. The tracer raises it at the first instruction after that append.
+    import dis
+    import sys
+
+    from simingest import _ingestor
+
+    code = _ingestor.Ingestor.ingest.__code__
+    instructions = list(dis.get_instructions(code))
+    appends = [i for i, ins in enumerate(instructions) if ins.argval == "append"]
+    assert len(appends) == 1, "expected one append (the count of calls in progress) in ingest()"
+    call = next(i for i in range(appends[0], len(instructions))
+                if instructions[i].opname in ("CALL", "CALL_METHOD"))  # 3.11+, older
+    after = instructions[call + 1].offset  # the append has returned: where Python checks for signals
+
+    def tracer(frame, event, arg):
+        if frame.f_code is code:
+            frame.f_trace_opcodes = True
+            if event == "opcode" and frame.f_lasti == after:
+                sys.settrace(None)
+                frame.f_trace = None
+                raise KeyboardInterrupt
+        return tracer
+
+    config = {"streams": {"s": {"columns": {"x": "float64", "y": "float64"}}}}
+    ing = simingest.Ingestor(tmp_path / "ds", config=config)
+    ing.ingest("s", 0, 0.0, {"x": 1.0, "y": 2.0})  # the plan exists: the next call takes the fast path
+    sys.settrace(tracer)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ing.ingest("s", 1, 0.0, {"x": 1.0, "y": 2.0})
+    finally:
+        sys.settrace(None)
+    assert ing._guard.inflight == []
+    ing.close()  # returns: nothing is counted in
+    assert ds.dataset(tmp_path / "ds" / "s", partitioning="hive").count_rows() == 1

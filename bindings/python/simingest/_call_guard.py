@@ -52,7 +52,9 @@ class CallGuard:
             self.inflight.append(None)
 
     def enter_unlocked(self) -> None:
-        """enter() without the lock; only where LOCK_FREE. Ingestor.ingest() inlines it."""
+        """enter() without the lock; only where LOCK_FREE. Ingestor.ingest() inlines it,
+        with the append inside its try/finally: Python checks for signals as a call
+        returns, so a KeyboardInterrupt raised there must still find leave() ahead."""
         self.inflight.append(None)
         if self.closing:
             self.leave()

@@ -145,8 +145,10 @@ class Ingestor(Queryable):
             if plan is not None and not plan.busy and LOCK_FREE and -0x8000000000000000 <= step <= 0x7FFFFFFFFFFFFFFF:
                 guard = self._guard
                 inflight = guard.inflight
-                inflight.append(None)  # guard.enter_unlocked(), inline
                 try:
+                    # guard.enter_unlocked(), inline; inside the try, so that a
+                    # KeyboardInterrupt raised as the append returns still pops.
+                    inflight.append(None)
                     if guard.closing:
                         raise ClosedError(Status.ERR_CLOSED, "the ingestor is closed")
                     plan.busy = True
