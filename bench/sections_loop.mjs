@@ -42,6 +42,14 @@ export function loopSection(ctx, options, nodeOk) {
       const { p50, p99, max } = r.ingestNs;
       console.log(`   ${host.padEnd(6)} ingest p50 ${us(p50)}, p99 ${us(p99)}, max ${us(max)}; solver step p50 ${us(r.solverNs.p50)} ` +
                   `(${frames} frames, verified; load ${load.toFixed(1)})`);
+      if (host === 'python') {
+        // CPU of the calling thread per ingest(), back to back: what the binding costs
+        // without the preemption that the wall-clock percentiles above include.
+        rmSync(`${out}-cpu`, { recursive: true, force: true });
+        r.cpu = ctx.runJson(ctx.python, [path.join(ctx.benchDir, 'python', 'bench_ingest_cpu.py'), `${out}-cpu`, String(frames / 2)], { env });
+        rmSync(`${out}-cpu`, { recursive: true, force: true });
+        console.log(`   ${host.padEnd(6)} CPU per ingest() back to back ${us(r.cpu.cpuPerCallNs)} (time.thread_time_ns, dict building excluded)`);
+      }
       targets.push({ goal: 3, host, target: `issue 15 goal 3: host cost per small frame in a solver loop, p50 ≤ ${p50Target / 1e3} µs from ${host}`,
                      measured: `${us(p50)} (solver step ${us(r.solverNs.p50)}, load ${load.toFixed(1)})`, met: p50 <= p50Target });
       targets.push({ goal: 3, host, target: `issue 15 goal 3: p99 ≤ 10 × p50 in a solver loop from ${host}`,

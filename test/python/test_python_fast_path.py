@@ -117,11 +117,11 @@ def test_fast_path_passes_numpy_arrays_by_pointer(tmp_path):
         def __getattr__(self, name):
             return getattr(self._lib, name)
 
-        def simingest_ingest_by_address(self, handle, stream, step, time, columns, ncolumns):
-            # The fast path's call: simingest_ingest with the pointers as addresses.
-            table = (CColumn * ncolumns).from_address(columns)
+        def simingest_ingest_raw(self, handle, stream, step, time, columns, ncolumns):
+            # The fast path's call: simingest_ingest with every argument a ctypes object.
+            table = columns._obj  # byref(the plan's simingest_column array)
             seen.append([(c.name, c.data, c.length) for c in table])
-            return self._lib.simingest_ingest_by_address(handle, stream, step, time, columns, ncolumns)
+            return self._lib.simingest_ingest_raw(handle, stream, step, time, columns, ncolumns)
 
     config = {"streams": {"s": {"columns": {"x": "float64", "k": "int64"}}}}
     with simingest.Ingestor(tmp_path / "ds", config=config) as ing:

@@ -201,11 +201,11 @@ class IngestSpy:
                            for i in range(ncolumns)])
         return self._lib.simingest_ingest(handle, stream, step, time, columns, ncolumns)
 
-    def simingest_ingest_by_address(self, handle, stream, step, time, columns, ncolumns):
-        # Ingestor.ingest()'s fast path: the same call with the pointers as addresses.
-        table = (simingest._native.CColumn * ncolumns).from_address(columns)
+    def simingest_ingest_raw(self, handle, stream, step, time, columns, ncolumns):
+        # Ingestor.ingest()'s fast path: the same call with every argument a ctypes object.
+        table = columns._obj  # byref(the plan's simingest_column array)
         self.calls.append([(c.name, c.dtype, c.data, c.length) for c in table])
-        return self._lib.simingest_ingest_by_address(handle, stream, step, time, columns, ncolumns)
+        return self._lib.simingest_ingest_raw(handle, stream, step, time, columns, ncolumns)
 
 
 def test_numpy_arrays_are_passed_by_pointer_without_a_copy(tmp_path):

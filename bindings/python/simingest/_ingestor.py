@@ -11,10 +11,11 @@ import warnings
 from typing import Any, Dict, Mapping, Optional, Union
 
 from . import _native
+from ._call_guard import LOCK_FREE, CallGuard
 from ._config import config_document, config_json, declared_dtypes
 from ._errors import ClosedError, InvalidArgumentError, Status, error_for
 from ._frame import prepare_columns
-from ._frame_plan import FramePlan, build_plan
+from ._frame_plan import PACK_ERRORS, FramePlan, build_plan, shape_key
 from ._loan import LoanedFrame
 from ._query import Queryable, Source
 
@@ -86,14 +87,10 @@ class Ingestor(Queryable):
         self._stream_configs = dict(streams) if isinstance(streams, Mapping) else {}
         self._path = os.fspath(path)
         encoded_path = _encode_path(self._path)
-        self._calls = 0  # calls in progress; close() waits for them
-        self._closing = False
-        # Calls take the bare lock (cheaper than the Condition's Python-level
-        # enter/exit); close() waits on the Condition built on the same lock.
-        self._lock = threading.Lock()
-        self._state = threading.Condition(self._lock)
-        # Each thread's own FramePlans: a plan's buffers are written per call,
-        # so two threads must never share one.
+        self._guard = CallGuard()  # calls in progress; close() waits for them
+        # Each thread's own FramePlans (`plans`, by shape_key(), and `last`, the
+        # latest plan of each stream): a plan's buffers are written per call, so
+        # two threads must never share one.
         self._local = threading.local()
         handle = _native.IngestorPointer()
         error = ctypes.c_void_p()
@@ -101,24 +98,17 @@ class Ingestor(Queryable):
             encoded_path, text, ctypes.byref(handle), ctypes.byref(error)
         )
         self._handle = handle
-        # The handle as a plain address, for the fast path's call (valid while _handle is).
+        # The handle as an address, for FramePlan.bind (valid while _handle is).
         self._address = ctypes.cast(handle, ctypes.c_void_p).value
 
     # ---- guard: no call may race with close() ------------------------------
 
     def _enter(self) -> _native.IngestorPointer:
-        with self._lock:
-            if self._closing or not self._handle:
-                raise ClosedError(Status.ERR_CLOSED, "the ingestor is closed")
-            self._calls += 1
-            return self._handle
+        self._guard.enter()
+        return self._handle  # not None: close() clears it only after every call has left
 
     def _leave(self) -> None:
-        with self._lock:
-            self._calls -= 1
-            # Only close() waits, and it sets _closing before it does.
-            if self._calls == 0 and self._closing:
-                self._state.notify_all()
+        self._guard.leave()
 
     # ---- frames -------------------------------------------------------------
 
@@ -140,32 +130,45 @@ class Ingestor(Queryable):
         Under the "block" policy this waits for room in the memory budget.
         """
         # The fast path, inline because its cost per call is the point: built-in
-        # types and a dict shaped like an earlier frame of this thread. What it
-        # does not take goes the general way in _ingest, which also uses the plan.
+        # types and a dict shaped like the last frame of this stream on this thread
+        # (or an earlier one). What it does not take goes the general way in _ingest,
+        # which also uses the plan.
         if type(columns) is dict and type(stream) is str and type(step) is int and type(time) is float:
+            values = (*columns.values(),)  # one pass over the dict for the key and fill()
+            key = (stream, *columns, *map(type, values))  # shape_key(), inline
             try:
-                plan = self._local.plans[(stream, *columns, *map(type, columns.values()))]
-            except (AttributeError, KeyError):
-                plan = self._plan(stream, columns)
-            if plan is not None and not plan.busy and _INT64_MIN <= step <= _INT64_MAX:
-                with self._lock:  # _enter(), inline
-                    if self._closing or not self._handle:
-                        raise ClosedError(Status.ERR_CLOSED, "the ingestor is closed")
-                    self._calls += 1
-                    address = self._address
-                plan.busy = True
+                plan = self._local.last[stream]
+            except (AttributeError, KeyError):  # this thread's first frame (of this stream)
+                plan = None
+            if plan is None or plan.key != key:
+                plan = self._plan(stream, columns, key)
+            if plan is not None and not plan.busy and LOCK_FREE and -0x8000000000000000 <= step <= 0x7FFFFFFFFFFFFFFF:
+                guard = self._guard
+                inflight = guard.inflight
                 try:
-                    if plan.fill(columns.values()):
-                        status = self._lib.simingest_ingest_by_address(address, plan.stream, step, time, plan.address, plan.count)
+                    # guard.enter_unlocked(), inline; inside the try, so that a
+                    # KeyboardInterrupt raised as the append returns still pops.
+                    inflight.append(None)
+                    if guard.closing:
+                        raise ClosedError(Status.ERR_CLOSED, "the ingestor is closed")
+                    plan.busy = True
+                    try:
+                        plan.fill(*values)
+                    except PACK_ERRORS:
+                        pass  # the general path below takes it, or says why not
+                    else:
+                        plan.c_step.value = step
+                        plan.c_time.value = time
+                        status = plan.call()  # simingest_ingest_raw
                         if status:
                             _native.raise_for_status(self._lib, self._handle, status)
                         return
+                    finally:
+                        plan.busy = False
                 finally:
-                    plan.busy = False
-                    with self._lock:  # _leave(), inline
-                        self._calls -= 1
-                        if self._calls == 0 and self._closing:
-                            self._state.notify_all()
+                    inflight.pop()  # guard.leave(), inline
+                    if guard.closing:
+                        guard.wake_closer()
         self._ingest(self._lib.simingest_ingest, stream, step, time, columns, convert)
 
     def try_ingest(
@@ -204,9 +207,12 @@ class Ingestor(Queryable):
             if plan is not None and not plan.busy:
                 plan.busy = True  # a re-entrant call on this thread (a finalizer) goes the general way
                 try:
-                    if plan.fill(columns.values()):
-                        # `columns` keeps the arrays alive until the engine has copied them.
-                        return function(handle, plan.stream, step, time, plan.columns, plan.count)
+                    plan.fill(*columns.values())
+                except PACK_ERRORS:
+                    pass  # prepare_columns() below converts it or says why not
+                else:
+                    # `columns` keeps the arrays alive until the engine has copied them.
+                    return function(handle, plan.stream, step, time, plan.columns, plan.count)
                 finally:
                     plan.busy = False
             c_columns, keep = prepare_columns(stream, columns, self._dtypes.get(stream, {}), convert)
@@ -233,23 +239,27 @@ class Ingestor(Queryable):
         finally:
             self._leave()
 
-    def _plan(self, stream: str, columns: Dict[Any, Any]) -> Optional[FramePlan]:
-        """This thread's plan for frames of `stream` with these names and value types."""
-        # Names then value types: the tuple's length fixes where one ends. ingest()
-        # looks the same key up inline.
-        key = (stream, *columns, *map(type, columns.values()))
+    def _plan(self, stream: str, columns: Dict[Any, Any], key: Optional[tuple] = None) -> Optional[FramePlan]:
+        """This thread's plan for frames of `stream` with these names and value types
+        (`key`: their shape_key(), if the caller has it), now the stream's last plan."""
+        if key is None:
+            key = shape_key(stream, columns)
         local = self._local
         try:
-            plans = local.plans
+            plans, last = local.plans, local.last
         except AttributeError:
-            plans = local.plans = {}
+            plans, last = local.plans, local.last = {}, {}
         try:
-            return plans[key]
+            plan = plans[key]
         except KeyError:
-            pass
-        if len(plans) >= _MAX_PLANS:
-            plans.clear()
-        plan = plans[key] = build_plan(stream, columns, self._dtypes.get(stream, {}))
+            if len(plans) >= _MAX_PLANS:
+                plans.clear()
+                last.clear()
+            plan = plans[key] = build_plan(stream, columns, self._dtypes.get(stream, {}))
+            if plan is not None:
+                plan.bind(self._lib.simingest_ingest_raw, self._address)
+        if plan is not None:
+            last[stream] = plan
         return plan
 
     # ---- queries (query, scan, query_stream: see _query.Queryable) -----------
@@ -356,13 +366,9 @@ class Ingestor(Queryable):
         """Flushes, stops the engine's threads and releases the dataset. Waits for calls in
         progress on other threads. Raises if the final flush failed (the ingestor is closed
         either way). Closing a closed ingestor does nothing."""
-        with self._state:
-            if self._closing or not self._handle:
-                return
-            self._closing = True
-            while self._calls:
-                self._state.wait()
-            handle = self._handle
+        if not self._handle or not self._guard.begin_close():
+            return
+        handle = self._handle
         try:
             self._lib.simingest_close(ctypes.byref(handle))
         finally:
@@ -370,7 +376,7 @@ class Ingestor(Queryable):
 
     @property
     def closed(self) -> bool:
-        return self._closing or not self._handle
+        return self._guard.closing or not self._handle
 
     @property
     def path(self) -> str:

@@ -204,13 +204,6 @@ def raise_for_status(lib: ctypes.CDLL, handle, status: int) -> None:
     raise error_for(status, _message_of(handle, status, lib))
 
 
-# simingest_status simingest_ingest(simingest_ingestor*, const char* stream, int64_t step,
-#     double time, const simingest_column* columns, size_t ncolumns), the pointers as addresses.
-_INGEST_BY_ADDRESS = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_double, ctypes.c_void_p, ctypes.c_size_t
-)
-
-
 def _make_errchecks(lib: ctypes.CDLL):
     def on_handle(result, func, args):
         # simingest_ingest / _flush / _stats_json / _checkpoint / _notify_room: args[0] is the handle.
@@ -354,12 +347,16 @@ def _declare(lib: ctypes.CDLL) -> None:
     ]
     lib.simingest_ingest.restype = ctypes.c_int
     lib.simingest_ingest.errcheck = on_handle
-    # The same function through a prototype of plain addresses and no errcheck,
-    # for Ingestor.ingest()'s fast path: converting the handle and column
-    # pointers per call and calling errcheck cost about 1 µs of a small frame's
-    # ~8 µs host cost (issue 15 goal 3, docs/PERFORMANCE.md). The caller
+    # The same function with no argtypes, restype int and no errcheck, for
+    # Ingestor.ingest()'s fast path, which passes every argument as ctypes
+    # would pass it after argtypes (FramePlan.bind: handle, columns and count
+    # as argument objects built once, bytes stream, c_int64 step and c_double
+    # time): nothing is converted or checked per call. Converting six
+    # arguments through argtypes and calling errcheck cost ~1 µs of a small
+    # frame's ~5 µs (issue 15 goal 3, docs/PERFORMANCE_ISSUE15.md). The caller
     # checks the status with raise_for_status().
-    lib.simingest_ingest_by_address = _INGEST_BY_ADDRESS(("simingest_ingest", lib))
+    lib.simingest_ingest_raw = type(lib.simingest_ingest)(("simingest_ingest", lib))
+    lib.simingest_ingest_raw.restype = ctypes.c_int
     # simingest_status simingest_ingest_nowait(simingest_ingestor* ingestor, const char* stream,
     #     int64_t step, double time, const simingest_column* columns, size_t ncolumns);
     lib.simingest_ingest_nowait.argtypes = lib.simingest_ingest.argtypes
