@@ -43,6 +43,13 @@ def declare(lib: ctypes.CDLL, ingestor_pointer) -> None:
     #                                                double time, const void* values);
     lib.simingest_appender_append_row.argtypes = [AppenderPointer, ctypes.c_int64, ctypes.c_double, ctypes.c_void_p]
     lib.simingest_appender_append_row.restype = ctypes.c_int
+    # simingest_status simingest_appender_append_rows(simingest_appender* appender, size_t rows,
+    #     const int64_t* steps, const double* times, const void* values, size_t* out_appended);
+    lib.simingest_appender_append_rows.argtypes = [
+        AppenderPointer, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_size_t),
+    ]
+    lib.simingest_appender_append_rows.restype = ctypes.c_int
     # simingest_status simingest_appender_flush(simingest_appender* appender);
     lib.simingest_appender_flush.argtypes = [AppenderPointer]
     lib.simingest_appender_flush.restype = ctypes.c_int
@@ -90,6 +97,65 @@ class Appender:
         status = self._append_row(self._handle, step, time, self._address)
         if status:
             raise self._failure(status)
+
+    def append_rows(self, steps: Any, times: Any, values: Any) -> None:
+        """Appends many rows in one call, as `append()` would one at a time: row i has
+        step ``steps[i]``, time ``times[i]`` and the values ``values[i]``. `values` is a
+        2-D array (rows x columns, column order) when every column has one dtype, or a
+        structured array with one field per column in order; arrays of another dtype are
+        converted only where numpy calls it safe. For row data that is already in arrays:
+        the per-row call of `append()` costs far more than a row (issue 15 goal 4).
+        Stops at the first bad row; the rows before it are appended, and the error names
+        that row's index."""
+        import numpy as np
+
+        rows = _as(np.asarray(steps), np.dtype(np.int64), "steps")
+        n = len(rows) if rows.ndim == 1 else -1
+        when = _as(np.asarray(times), np.dtype(np.float64), "times")
+        table = self._values_array(np.asarray(values))
+        if n < 0 or when.ndim != 1 or len(when) != n or len(table) != n:
+            raise InvalidArgumentError(
+                Status.ERR_INVALID_ARGUMENT,
+                f'appender: stream "{self._stream}": steps, times and values must have one entry per row '
+                f"(shapes {np.shape(steps)}, {np.shape(times)}, {np.shape(values)})",
+            )
+        if n == 0:
+            return
+        status = self._lib.simingest_appender_append_rows(
+            self._handle, n, rows.ctypes.data, when.ctypes.data, table.ctypes.data, None
+        )
+        if status:
+            raise self._failure(status)
+
+    def _values_array(self, values: Any) -> Any:
+        """`values` as one C-contiguous block of packed rows, or raise naming the problem."""
+        import numpy as np
+
+        from ._frame import _NUMPY_DTYPES
+
+        kinds = [np.dtype(_NUMPY_DTYPES[self._dtypes[c]]).newbyteorder("=") for c in self._columns]
+        if values.dtype.names is not None:
+            packed = np.dtype([(c, k) for c, k in zip(self._columns, kinds)])
+            if values.dtype != packed or values.ndim != 1:
+                raise DtypeMismatchError(
+                    Status.ERR_DTYPE_MISMATCH,
+                    f'appender: stream "{self._stream}": a structured values array must have the packed '
+                    f"dtype {packed} (one field per column, in order) and one dimension, not {values.dtype}",
+                )
+            return np.ascontiguousarray(values)
+        if any(k != kinds[0] for k in kinds):
+            raise InvalidArgumentError(
+                Status.ERR_INVALID_ARGUMENT,
+                f'appender: stream "{self._stream}": its columns differ in dtype; pass a structured array',
+            )
+        table = _as(values, kinds[0], "values")
+        if table.ndim != 2 or table.shape[1] != self._arity:
+            raise InvalidArgumentError(
+                Status.ERR_INVALID_ARGUMENT,
+                f'appender: stream "{self._stream}": values must be rows x {self._arity} columns '
+                f"({', '.join(self._columns)}), not of shape {table.shape}",
+            )
+        return table
 
     def flush(self) -> None:
         """Hands the pending rows to the engine now (queries see them; `Ingestor.flush()`
@@ -148,3 +214,16 @@ class Appender:
                     f'appender: stream "{self._stream}": column "{column}": expected {dtype} but received {kind}',
                 )
         return InvalidArgumentError(Status.ERR_INVALID_ARGUMENT, f'appender: stream "{self._stream}": bad row')
+
+
+def _as(array: Any, dtype: Any, what: str) -> Any:
+    """`array` C-contiguous in `dtype`, converted only where numpy calls the cast safe."""
+    import numpy as np
+
+    if array.dtype != dtype:
+        if not np.can_cast(array.dtype, dtype, casting="safe"):
+            raise DtypeMismatchError(
+                Status.ERR_DTYPE_MISMATCH, f"appender: {what} must be {dtype} (or safely castable), not {array.dtype}"
+            )
+        array = array.astype(dtype)
+    return np.ascontiguousarray(array)
