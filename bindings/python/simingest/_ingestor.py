@@ -7,6 +7,7 @@ import json
 import operator
 import os
 import threading
+import weakref
 import warnings
 from typing import Any, Dict, Mapping, Optional, Union
 
@@ -87,6 +88,7 @@ class Ingestor(Queryable):
         self._path = os.fspath(path)
         encoded_path = _encode_path(self._path)
         self._calls = 0  # calls in progress; close() waits for them
+        self._appenders: "weakref.WeakSet" = weakref.WeakSet()
         self._closing = False
         # Calls take the bare lock (cheaper than the Condition's Python-level
         # enter/exit); close() waits on the Condition built on the same lock.
@@ -317,7 +319,9 @@ class Ingestor(Queryable):
                 raise error_for(status, text.decode("utf-8", "replace") if text else "")
         finally:
             self._leave()
-        return Appender(self._lib, out, stream, dtypes or {})
+        app = Appender(self._lib, out, stream, dtypes or {}, self._stream_configs.get(stream))
+        self._appenders.add(app)  # close() hands the rows waiting in its host buffer
+        return app
 
     def flush(self) -> None:
         """Returns once every frame ingested before the call is committed and visible to readers."""
@@ -363,10 +367,14 @@ class Ingestor(Queryable):
             while self._calls:
                 self._state.wait()
             handle = self._handle
+        # Rows waiting in an appender's host buffer reach the engine before it closes.
+        errors = [e for e in (app._detach() for app in list(self._appenders)) if e is not None]
         try:
             self._lib.simingest_close(ctypes.byref(handle))
         finally:
             self._handle = None
+        if errors:
+            raise errors[0]
 
     @property
     def closed(self) -> bool:
