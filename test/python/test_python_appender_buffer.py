@@ -89,6 +89,10 @@ def test_a_bad_row_is_refused_at_its_own_call_and_the_waiting_rows_before_it_are
             app.append(5, float("nan"), *row_of(5))
         with pytest.raises(simingest.InvalidArgumentError, match=r"a row has 8 values \(q0, .*q7\) but 7 were given"):
             app.append(5, 0.05, *row_of(5)[:7])
+        with pytest.raises(simingest.InvalidArgumentError, match=r"a row has 8 values \(q0, .*q7\) but 9 were given"):
+            app.append(5, 0.05, *row_of(5), 9.0)
+        with pytest.raises(simingest.InvalidArgumentError, match=r"but 0 were given"):
+            app.append(5, 0.05)
         with pytest.raises(simingest.InvalidArgumentError, match="step must be an int64, not 5.5"):
             app.append(5.5, 0.05, *row_of(5))
         with pytest.raises(simingest.InvalidArgumentError, match="time must be a number, not '0.05'"):

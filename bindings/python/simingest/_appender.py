@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import struct
 import threading
+from types import MethodType
 from _thread import get_ident as _get_ident
 from collections.abc import Mapping
 from typing import Any, Dict, Optional
@@ -25,9 +26,11 @@ import numpy as np
 
 from ._errors import BusyError, ClosedError, DtypeMismatchError, InvalidArgumentError, Status, error_for
 from ._frame import _NUMPY_DTYPES
+from ._append_fast import fast_append
 from ._row_buffer import HOST_ROWS, RowBuffer, failing_row_message, hand, reject_columns
 
 _INF = float("inf")
+_NEG_INF = -_INF
 
 # struct format characters of the column dtypes ("=": native byte order, no padding).
 _FORMAT = {
@@ -110,8 +113,9 @@ class Appender:
         self._owner: Optional[int] = None
         self._claim = threading.Lock()
         self._reject = reject_columns(stream_config, self._columns, dtypes)
-        if self._reject:
-            self.append = self._append_checked  # type: ignore[method-assign]
+        if not self._reject and self._arity:
+            # The same steps without the star's two tuples (_append_fast.py).
+            self.append = MethodType(fast_append(self._arity), self)  # type: ignore[method-assign]
 
     def append(self, step: int, time: float, *values: Any) -> None:
         """Appends one row; its values are copied before this returns."""
@@ -124,24 +128,11 @@ class Appender:
             raise self._row_error(step, time, values) from None
         offset += self._size
         self._offset = offset
-        # Not finite (or NaN): the engine refuses the row; hand it now so the error
-        # reaches this call, in the engine's words.
-        if offset == self._end or not -_INF < time < _INF:
-            self._hand()
-
-    def _append_checked(self, step: int, time: float, *values: Any) -> None:
-        """append() for a stream with nonFinite "reject" float columns: a row with a
-        non-finite value there goes to the engine at once, which refuses it."""
-        if self._owner != _get_ident():
-            self._take()
-        offset = self._offset
-        try:
-            self._pack(self._buffer, offset, step, time, *values)
-        except struct.error:
-            raise self._row_error(step, time, values) from None
-        offset += self._size
-        self._offset = offset
-        if offset == self._end or not -_INF < time < _INF or not all(-_INF < values[i] < _INF for i in self._reject):
+        # A time not finite, or a non-finite value in a nonFinite "reject" column: the
+        # engine refuses the row; hand it now so the error reaches this call, in the
+        # engine's words.
+        if (offset == self._end or not _NEG_INF < time < _INF
+                or not all(_NEG_INF < values[i] < _INF for i in self._reject)):
             self._hand()
 
     def append_rows(self, steps: Any, times: Any, values: Any) -> None:
