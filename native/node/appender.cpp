@@ -86,6 +86,7 @@ Napi::Value Appender::AppendRow(const Napi::CallbackInfo& info) {
 
 Napi::Value Appender::AppendRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  kept_from_ = 0;  // a call refused as a whole keeps every row
   simingest_appender* handle = OpenHandle(env);
   const size_t count = static_cast<size_t>(info[0].As<Napi::Number>().Int64Value());
   if (count > capacity_) ThrowError(env, SIMINGEST_ERR_INVALID_ARGUMENT, "appendRows: more rows than the buffers hold");
@@ -103,9 +104,12 @@ Napi::Value Appender::AppendRows(const Napi::CallbackInfo& info) {
   // the engine's own message, an earlier one is named by its step.
   const char* text = simingest_appender_last_error(handle_);
   std::string message = text != nullptr && text[0] != '\0' ? text : simingest_status_string(status);
+  // (No such prefix: the call was refused as a whole, e.g. busy; no row to name.)
   const std::string prefix = "appender: row " + std::to_string(taken) + ": ";
-  if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
-  if (taken + 1 < count) message = "appender: the row at step " + std::to_string(steps64_[taken]) + ": " + message;
+  if (message.compare(0, prefix.size(), prefix) == 0) {
+    message.erase(0, prefix.size());
+    if (taken + 1 < count) message = "appender: the row at step " + std::to_string(steps64_[taken]) + ": " + message;
+  }
   ThrowError(env, status, message);
 }
 

@@ -154,3 +154,23 @@ test('thousands of rows through full batches and a partial one read back exactly
   for (let s = 0; s < count; s += 97)
     for (let j = 0; j < NAMES.length; ++j) assert.equal(bits(rows[NAMES[j]!]![s]), bits(rowOf(s)[j]), `row ${s} ${NAMES[j]}`);
 });
+
+test('a row the engine refuses at a later hand-off is named by its step; the rows after it still go in', async (t) => {
+  const dir = scratchDir(t);
+  const ing = await Ingestor.open(dir, { ...config, streams: { ...config.streams,
+    timed: { columns: { x: 'float64' }, partition: { time: 2.5 } } } });
+  const app = ing.appender('timed');
+  // A time past the last time partition is the engine's check alone: the row
+  // waits JavaScript-side like any other, and the hand-off at flush() finds it.
+  for (const [step, time] of [[0, 0], [1, 1], [2, 1e300], [3, 3], [4, 4]] as const) app.append(step, time, [step * 0.5]);
+  assert.match(code(() => app.flush()),
+               /^ERR_INVALID_ARGUMENT: appender: the row at step 2: stream "timed": time 1\S*e\+300 is beyond the last partition/);
+  // The rows before it are in the engine's buffer (the flush stopped at the error).
+  assert.equal(ing.stats().streams.timed!.framesAccepted, 0);
+  app.flush();  // the rows after it waited and go now
+  assert.equal(ing.stats().streams.timed!.framesAccepted, 4);
+  await ing.close();
+  const rows = await readStream(dir, 'timed');
+  assert.deepEqual(rows.step!.map(Number), [0, 1, 3, 4]);
+  assert.deepEqual(rows.x, [0, 0.5, 1.5, 2]);
+});

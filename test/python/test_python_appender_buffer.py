@@ -22,6 +22,7 @@ def config(rows=65536):
         "streams": {
             "joints": {"columns": {n: "float64" for n in NAMES}, "appender": {"rows": rows, "intervalMs": 0}},
             "other": {"columns": {"a": "int16", "b": "float32"}},
+            "timed": {"columns": {"x": "float64"}, "partition": {"time": 2.5}},
         },
         "workers": 2,
     }
@@ -169,3 +170,24 @@ def test_two_threads_appending_at_once_lose_no_accepted_row_and_tear_none(tmp_pa
     assert sum(busy) > 0  # they did collide
     assert len(accepted[0]) + len(accepted[1]) + sum(busy) == 40000
     check_joints(read(tmp_path / "ds", "joints"), sorted(accepted[0] + accepted[1]))
+
+
+def test_a_row_the_engine_refuses_at_a_later_hand_off_is_named_by_its_step_and_the_rest_kept(tmp_path):
+    # A time past the last time partition is the engine's check alone: the row waits
+    # host-side like any other, and the hand-off at flush() finds it.
+    with simingest.Ingestor(tmp_path / "ds", **config()) as ing:
+        app = ing.appender("timed")
+        for step, time in [(0, 0.0), (1, 1.0), (2, 1e300), (3, 3.0), (4, 4.0)]:
+            app.append(step, time, step * 0.5)
+        with pytest.raises(simingest.InvalidArgumentError) as refused:
+            app.flush()
+        assert str(refused.value).startswith('appender: the row at step 2: stream "timed": time 1')
+        assert "e+300 is beyond the last partition" in str(refused.value)
+        # The rows before it are in the engine's buffer (the flush stopped at the error).
+        assert ing.stats()["streams"]["timed"]["framesAccepted"] == 0
+        app.flush()  # the rows after it waited and go now
+        assert ing.stats()["streams"]["timed"]["framesAccepted"] == 4
+        app.close()
+    table = read(tmp_path / "ds", "timed")
+    assert table["step"].to_pylist() == [0, 1, 3, 4]
+    assert table["x"].to_pylist() == [0.0, 0.5, 1.5, 2.0]

@@ -297,7 +297,7 @@ class Appender:
         if status:
             text = self._lib.simingest_appender_last_error(self._handle)
             message = text.decode("utf-8", "replace") if text else self._lib.simingest_status_string(status).decode()
-            raise error_for(status, failing_row_message(message, failed, step))
+            raise error_for(status, failing_row_message(message, failed, rows, step))
 
     def _busy(self) -> Exception:
         return BusyError(

@@ -79,13 +79,17 @@ def hand(lib: ctypes.CDLL, handle, buffer: RowBuffer, rows: int, taken: ctypes.c
     return status, buffer.keep_from(first_kept, rows), failed, step
 
 
-def failing_row_message(text: str, failed: int, step: int) -> str:
-    """The engine's message for row `failed` of a batch, naming the row by its step (the
-    batch index means nothing to the caller, whose rows went in one call each)."""
+def failing_row_message(text: str, failed: int, rows: int, step: int) -> str:
+    """The engine's message for row `failed` of a batch of `rows`. The engine names the
+    row by its index in the batch, which means nothing to a caller whose rows went in one
+    call each: the batch's last row (the row of the append() now running) keeps the
+    engine's own message, an earlier one is named by its step. Without that prefix the
+    call was refused as a whole (busy, closed): no row to name."""
     prefix = f"appender: row {failed}: "
-    if text.startswith(prefix):
-        text = text[len(prefix) :]
-    return f"appender: the row at step {step}: {text}"
+    if not text.startswith(prefix):
+        return text
+    text = text[len(prefix) :]
+    return text if failed == rows - 1 else f"appender: the row at step {step}: {text}"
 
 
 def reject_columns(stream_config, columns: List[str], dtypes) -> Tuple[int, ...]:
