@@ -191,3 +191,20 @@ def test_a_row_the_engine_refuses_at_a_later_hand_off_is_named_by_its_step_and_t
     table = read(tmp_path / "ds", "timed")
     assert table["step"].to_pylist() == [0, 1, 3, 4]
     assert table["x"].to_pylist() == [0.0, 0.5, 1.5, 2.0]
+
+
+def test_a_dropped_appender_hands_its_rows_at_once(tmp_path):
+    # No reference cycle keeps it alive until the cyclic GC: dropping the last
+    # reference closes it, handing its waiting rows.
+    import gc
+
+    gc.disable()
+    try:
+        with simingest.Ingestor(tmp_path / "ds", **config()) as ing:
+            app = ing.appender("joints")
+            app.append(0, 0.0, *row_of(0))
+            del app
+            assert ing.stats()["streams"]["joints"]["framesAccepted"] == 1
+    finally:
+        gc.enable()
+    check_joints(read(tmp_path / "ds", "joints"), [0])

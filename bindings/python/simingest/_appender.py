@@ -17,7 +17,6 @@ from __future__ import annotations
 import ctypes
 import struct
 import threading
-from types import MethodType
 from _thread import get_ident as _get_ident
 from collections.abc import Mapping
 from typing import Any, Dict, Optional
@@ -114,8 +113,11 @@ class Appender:
         self._claim = threading.Lock()
         self._reject = reject_columns(stream_config, self._columns, dtypes)
         if not self._reject and self._arity:
-            # The same steps without the star's two tuples (_append_fast.py).
-            self.append = MethodType(fast_append(self._arity), self)  # type: ignore[method-assign]
+            # The same steps without the star's two tuples (_append_fast.py). A class, not
+            # an instance attribute: a bound method stored on the instance would be a
+            # reference cycle, and a dropped appender would wait for the cyclic GC to hand
+            # its rows and free its handle.
+            self.__class__ = _fast_class(self._arity)
 
     def append(self, step: int, time: float, *values: Any) -> None:
         """Appends one row; its values are copied before this returns."""
@@ -350,6 +352,18 @@ class Appender:
                     f'appender: stream "{self._stream}": column "{column}": expected {dtype} but received {kind}',
                 )
         return InvalidArgumentError(Status.ERR_INVALID_ARGUMENT, f'appender: stream "{self._stream}": bad row')
+
+
+_fast_classes: Dict[int, type] = {}
+
+
+def _fast_class(arity: int) -> type:
+    """Appender with append() compiled for `arity` values (one class per arity)."""
+    cls = _fast_classes.get(arity)
+    if cls is None:
+        cls = _fast_classes[arity] = type("Appender", (Appender,), {"append": fast_append(arity),
+                                                                  "__module__": Appender.__module__})
+    return cls
 
 
 def _as(array: Any, dtype: Any, what: str) -> Any:
