@@ -14,6 +14,9 @@ export function appenderSection(ctx, options, nodeOk) {
   const hosts = [
     ['cpp', options.appenderRows, 10e6, (out, rows) => ctx.runJson(path.join(ctx.buildDir, 'bench', 'appender_bench'), [out, rows])],
     ['python', options.appenderRowsBindings, 1e6, (out, rows) => ctx.runJson(ctx.python, [script, 'run', out, rows], { env })],
+    // The batch call beside the per-row one (rows already in arrays, 10 000 a
+    // call): an extra line, not the goal's API, so no target (floor null).
+    ['python-rows', options.appenderRowsBindings, null, (out, rows) => ctx.runJson(ctx.python, [script, 'run-rows', out, rows], { env })],
     ...(nodeOk ? [['node', options.appenderRowsBindings, 1e6,
                    (out, rows) => ctx.runJson(process.execPath, [path.join(ctx.benchDir, 'node', 'bench_appender.mjs'), out, rows])]] : []),
   ];
@@ -27,7 +30,7 @@ export function appenderSection(ctx, options, nodeOk) {
       r.verify = ctx.runJson(ctx.python, [script, 'verify', out, String(rows)], { env, timeoutSeconds: 1800 });
       result[host] = r;
       console.log(`   ${host.padEnd(6)} ${M(r.rowsPerSecond)} rows/s committed, append loop ${M(r.appendRowsPerSecond)} rows/s (${rows} rows, verified)`);
-      targets.push({ goal: 4, host, target: `issue 15 goal 4: appender ≥ ${floor / 1e6} M rows/s from ${host} (8 float64, committed)`,
+      if (floor !== null) targets.push({ goal: 4, host, target: `issue 15 goal 4: appender ≥ ${floor / 1e6} M rows/s from ${host} (8 float64, committed)`,
                      measured: `${M(r.rowsPerSecond)} rows/s (append loop ${M(r.appendRowsPerSecond)})`, met: r.rowsPerSecond >= floor });
     } finally {
       if (!options.keepOutput) rmSync(out, { recursive: true, force: true });

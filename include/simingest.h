@@ -410,6 +410,19 @@ SIMINGEST_API simingest_status simingest_appender_row_bytes(const simingest_appe
 SIMINGEST_API simingest_status simingest_appender_append_row(simingest_appender* appender, int64_t step,
                                                              double time, const void* values);
 
+/* Append `rows` rows in one call, as simingest_appender_append_row() would
+ * one at a time: row i has step steps[i], time times[i] and its values at
+ * values + i * row_bytes (the same packed layout). For hosts whose per-call
+ * cost dominates a row's (Python, Node: issue 15 goal 4). Stops at the first
+ * row that fails and returns its status; the message names that row's index.
+ * The rows before it were appended, that row and the ones after it were not;
+ * *out_appended (may be NULL) receives how many were. rows == 0: OK, nothing
+ * is done. Statuses: those of simingest_appender_append_row(),
+ * INVALID_ARGUMENT for NULL arrays with rows > 0. Copied before it returns. */
+SIMINGEST_API simingest_status simingest_appender_append_rows(simingest_appender* appender, size_t rows,
+                                                              const int64_t* steps, const double* times,
+                                                              const void* values, size_t* out_appended);
+
 /* Hand the pending rows to the engine now, as one frame (as if
  * simingest_ingest() of it returned: queries see them; simingest_flush() on
  * the ingestor makes them durable). No rows pending: OK, nothing is done.

@@ -284,6 +284,14 @@ class Appender {
     ((std::memcpy(row + at, &values, sizeof(T)), at += sizeof(T)), ...);
     append(step, time, row);
   }
+  // `rows` rows in one call (simingest_appender_append_rows()): steps[i],
+  // times[i] and row i at values + i * row_bytes(). Returns how many were
+  // taken; throws at the first row refused (the rows before it were taken).
+  std::size_t append_rows(std::size_t rows, const int64_t* steps, const double* times, const void* values) {
+    std::size_t taken = 0;
+    check(simingest_appender_append_rows(open_handle(), rows, steps, times, values, &taken));
+    return taken;
+  }
   // Hands the pending rows to the engine now (no rows: nothing).
   void flush() { check(simingest_appender_flush(open_handle())); }
   std::size_t row_bytes() const {

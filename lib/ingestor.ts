@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import type * as Arrow from 'apache-arrow';
 import { framesFromArrow, isArrowInput, type ArrowInput } from './arrow.js';
 import { Appender, rowLayout } from './appender.js';
+import { appenderBuffers } from './appender_buffers.js';
 import { declaredDtype, type Config } from './config.js';
 import { expectArgument, SimingestError } from './errors.js';
 import { prepareFrame, type Frame, type PreparedFrame } from './frame.js';
@@ -319,9 +320,10 @@ export class Ingestor implements AsyncDisposable {
    */
   /**
    * An appender of `stream`: rows one call each (`append(step, time, values)`,
-   * ADR 0021). Its rows gather in the engine and go in as one frame every
-   * `appender.rows` rows or `appender.intervalMs` ms, and at its flush()/close();
-   * each keeps its own step and time. close() of the ingestor closes it first.
+   * ADR 0021). Its rows gather in host-side buffers, reach the engine a batch
+   * at a time, and go in as one frame every `appender.rows` rows or
+   * `appender.intervalMs` ms, and at its flush()/close(); each keeps its own
+   * step and time. close() of the ingestor closes it first, handing its rows.
    */
   appender(stream: string): Appender {
     if (this.#closing) throw closedError();
@@ -329,9 +331,10 @@ export class Ingestor implements AsyncDisposable {
     const streams = this.#config.streams as Record<string, { columns?: Record<string, unknown> } | undefined>;
     const names = Object.prototype.hasOwnProperty.call(streams, stream) ? Object.keys(streams[stream]?.columns ?? {}) : [];
     const layout = rowLayout(names, names.map((name) => declaredDtype(this.#config, stream, name)!));
-    const staging = new ArrayBuffer(Math.max(8, layout.bytes));
-    const native = new addon.NativeAppender(this.#native, stream, staging);
-    const appender = new Appender(native, stream, layout, staging, (a) => this.#appenders.delete(a));
+    const buffers = appenderBuffers(this.#config, stream, layout);
+    const native = new addon.NativeAppender(this.#native, stream, buffers.staging, buffers.steps.buffer as ArrayBuffer,
+                                             buffers.times.buffer as ArrayBuffer);
+    const appender = new Appender(native, stream, layout, buffers, (a) => this.#appenders.delete(a));
     this.#appenders.add(appender);
     return appender;
   }

@@ -72,9 +72,13 @@ export interface NativeDataset {
   close(): void;
 }
 
-/** simingest_appender_* (native/node/appender.cpp); the row's values are in the staging buffer. */
+/** simingest_appender_* (native/node/appender.cpp); rows are in the staging, steps and times buffers. */
 export interface NativeAppender {
+  /** The row at the start of the staging buffer. */
   appendRow(step: number | bigint, time: number): void;
+  /** The first `count` rows of the buffers in one call; after it threw, keptFrom() is the first row not taken. */
+  appendRows(count: number): void;
+  keptFrom(): number;
   flush(): void;
   close(): void;
   rowBytes(): number;
@@ -82,7 +86,8 @@ export interface NativeAppender {
 
 interface Addon {
   NativeIngestor: { open(path: string, configJson: string): Promise<NativeIngestor> };
-  NativeAppender: new (ingestor: NativeIngestor, stream: string, staging: ArrayBuffer) => NativeAppender;
+  NativeAppender: new (ingestor: NativeIngestor, stream: string, staging: ArrayBuffer, steps: ArrayBuffer,
+                       times: ArrayBuffer) => NativeAppender;
   NativeDataset: { open(path: string): Promise<NativeDataset> };
   setErrorClass(errorClass: typeof SimingestError): void;
   version(): string;

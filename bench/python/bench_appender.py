@@ -2,6 +2,8 @@
 check of every host's output with pyarrow.
 
   bench_appender.py run OUT_DIR ROWS      -> one JSON line (append loop and total to a closed dataset)
+  bench_appender.py run-rows OUT_DIR ROWS -> the same rows through append_rows(), 10 000 a call
+                                             (arrays built before the clock starts)
   bench_appender.py verify OUT_DIR ROWS   -> one JSON line; exit 1 at the first difference
 
 Rows: step s, time s * 0.001, q_j = s * 1.5 + j * 0.125 (exact in float64), in step order.
@@ -39,6 +41,28 @@ def run(out: str, rows: int) -> dict:
             "appendRowsPerSecond": rows / append_seconds, "rowsPerSecond": rows / total}
 
 
+def run_rows(out: str, rows: int, batch: int = 10_000) -> dict:
+    import numpy as np
+
+    import simingest
+
+    steps = np.arange(rows, dtype=np.int64)
+    times = steps * 0.001
+    values = steps[:, None] * 1.5 + np.arange(8) * 0.125
+    start = clock.perf_counter()
+    with simingest.Ingestor(out, **CONFIG) as ing:
+        app = ing.appender("joints")
+        loop = clock.perf_counter()
+        for begin in range(0, rows, batch):
+            end = begin + batch
+            app.append_rows(steps[begin:end], times[begin:end], values[begin:end])
+        append_seconds = clock.perf_counter() - loop
+        app.close()
+    total = clock.perf_counter() - start
+    return {"host": "python-rows", "rows": rows, "batch": batch, "appendSeconds": append_seconds,
+            "totalSeconds": total, "appendRowsPerSecond": rows / append_seconds, "rowsPerSecond": rows / total}
+
+
 def verify(out: str, rows: int) -> dict:
     import numpy as np
     import pyarrow.parquet as pq
@@ -67,4 +91,5 @@ def verify(out: str, rows: int) -> dict:
 
 if __name__ == "__main__":
     mode, out, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    print(json.dumps(run(out, count) if mode == "run" else verify(out, count)))
+    modes = {"run": run, "run-rows": run_rows, "verify": verify}
+    print(json.dumps(modes[mode](out, count)))

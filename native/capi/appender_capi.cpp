@@ -132,6 +132,27 @@ simingest_status simingest_appender_append_row(simingest_appender* appender, int
   return fail_appender(appender, status, std::move(message));
 }
 
+simingest_status simingest_appender_append_rows(simingest_appender* appender, size_t rows, const int64_t* steps,
+                                                const double* times, const void* values, size_t* out_appended) {
+  if (out_appended != nullptr) *out_appended = 0;
+  const Claim claim(appender);
+  if (claim.refused() != SIMINGEST_OK) return claim.refused();
+  if (rows == 0) return SIMINGEST_OK;
+  if (steps == nullptr || times == nullptr || values == nullptr)
+    return fail_appender(appender, Status::invalid_argument, "appender: steps, times or values is NULL");
+  // One claim for every row: the per-row work is exactly append_row()'s.
+  const auto* row = static_cast<const unsigned char*>(values);
+  const std::size_t row_bytes = appender->rows->row_bytes();
+  std::string message;
+  for (size_t i = 0; i < rows; ++i, row += row_bytes) {
+    const Status status = appender->rows->append(steps[i], times[i], row, message);
+    if (status != Status::ok)
+      return fail_appender(appender, status, "appender: row " + std::to_string(i) + ": " + message);
+    if (out_appended != nullptr) *out_appended = i + 1;
+  }
+  return SIMINGEST_OK;
+}
+
 simingest_status simingest_appender_flush(simingest_appender* appender) {
   const Claim claim(appender);
   if (claim.refused() != SIMINGEST_OK) return claim.refused();

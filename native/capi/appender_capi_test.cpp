@@ -302,4 +302,58 @@ TEST(AppenderCapi, a_second_thread_is_refused_with_busy_and_nothing_is_corrupted
   EXPECT_EQ(got[1], taken[1]);
 }
 
+TEST(AppenderCapi, append_rows_takes_many_rows_in_one_call_as_append_row_would) {
+  Dir dir;
+  simingest_ingestor* ingestor = open_ingestor(dir.path, config(1000));
+  simingest_appender* appender = nullptr;
+  ASSERT_EQ(simingest_appender_open(ingestor, "joints", &appender), SIMINGEST_OK);
+  // 2500 rows in three calls (hand-offs fall inside the calls), laid out as
+  // append_row takes a row: kValues float64 per row, packed.
+  std::vector<int64_t> steps;
+  std::vector<double> times, values;
+  for (int64_t s = 0; s < 2500; ++s) {
+    steps.push_back(s * 7 - 100);
+    times.push_back(static_cast<double>(steps.back()) / 100);
+    for (int j = 0; j < kValues; ++j) values.push_back(value_of(steps.back(), j));
+  }
+  size_t appended = 99;
+  for (size_t begin : {size_t{0}, size_t{1}, size_t{1700}}) {
+    const size_t end = begin == 0 ? 1 : begin == 1 ? 1700 : 2500;
+    ASSERT_EQ(simingest_appender_append_rows(appender, end - begin, steps.data() + begin, times.data() + begin,
+                                             values.data() + begin * kValues, &appended),
+              SIMINGEST_OK)
+        << simingest_appender_last_error(appender);
+    EXPECT_EQ(appended, end - begin);
+  }
+  EXPECT_EQ(simingest_appender_append_rows(appender, 0, nullptr, nullptr, nullptr, &appended), SIMINGEST_OK);
+  EXPECT_EQ(appended, 0u);
+  ASSERT_EQ(simingest_appender_close(&appender), SIMINGEST_OK);
+  ASSERT_EQ(simingest_close(&ingestor), SIMINGEST_OK);
+  expect_rows(query_dataset(dir.path), steps);
+}
+
+TEST(AppenderCapi, append_rows_stops_at_the_first_bad_row_and_names_it) {
+  Dir dir;
+  simingest_ingestor* ingestor = open_ingestor(dir.path, config(1000));
+  simingest_appender* appender = nullptr;
+  ASSERT_EQ(simingest_appender_open(ingestor, "joints", &appender), SIMINGEST_OK);
+  std::vector<int64_t> steps = {0, 1, 2, 3, 4};
+  std::vector<double> times = {0.0, 0.01, std::nan(""), 0.03, 0.04};  // row 2: a time that is not finite
+  std::vector<double> values;
+  for (int64_t step : steps)
+    for (int j = 0; j < kValues; ++j) values.push_back(value_of(step, j));
+  size_t appended = 99;
+  EXPECT_EQ(simingest_appender_append_rows(appender, 5, steps.data(), times.data(), values.data(), &appended),
+            SIMINGEST_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(appended, 2u);
+  EXPECT_NE(std::string(simingest_appender_last_error(appender)).find("row 2: "), std::string::npos)
+      << simingest_appender_last_error(appender);
+  EXPECT_EQ(simingest_appender_append_rows(appender, 1, nullptr, times.data(), values.data(), &appended),
+            SIMINGEST_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(appended, 0u);
+  ASSERT_EQ(simingest_appender_close(&appender), SIMINGEST_OK);
+  ASSERT_EQ(simingest_close(&ingestor), SIMINGEST_OK);
+  expect_rows(query_dataset(dir.path), {0, 1});  // the rows before the bad one, nothing after it
+}
+
 }  // namespace

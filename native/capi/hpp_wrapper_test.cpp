@@ -178,6 +178,22 @@ TEST_F(HppWrapper, an_appender_packs_values_and_throws_with_the_status_and_messa
   std::memcpy(packed, &energy, 8);
   std::memcpy(packed + 8, &count, 4);
   rows.append(1, 0.1, packed);
+  // Two rows in one call (append_rows): the second is refused, the first taken.
+  unsigned char two[24];
+  std::memcpy(two, packed, 12);
+  const double infinite = std::numeric_limits<double>::infinity();
+  std::memcpy(two + 12, &infinite, 8);
+  std::memcpy(two + 20, &count, 4);
+  const int64_t steps[] = {10, 11};
+  const double times[] = {1.0, 1.1};
+  EXPECT_EQ(rows.append_rows(1, steps, times, two), 1u);
+  try {
+    (void)rows.append_rows(1, steps + 1, times + 1, two + 12);
+    FAIL() << "expected a throw";
+  } catch (const simingest::Error& e) {
+    EXPECT_EQ(e.status(), SIMINGEST_ERR_NON_FINITE);
+    EXPECT_NE(std::string(e.what()).find("appender: row 0: "), std::string::npos) << e.what();
+  }
   try {
     rows.append_values(2, 0.2, std::numeric_limits<double>::infinity(), int32_t{5});
     FAIL() << "expected a throw";
@@ -197,7 +213,7 @@ TEST_F(HppWrapper, an_appender_packs_values_and_throws_with_the_status_and_messa
   moved.close();
   EXPECT_THROW(moved.append_values(3, 0.3, 1.0, int32_t{1}), simingest::Error);
   ingestor.flush();
-  EXPECT_EQ(json::parse(ingestor.stats_json())["streams"]["diagnostics"]["rowsCommitted"], 2);
+  EXPECT_EQ(json::parse(ingestor.stats_json())["streams"]["diagnostics"]["rowsCommitted"], 3);
 }
 
 TEST(HppVersion, version_matches_the_header) {

@@ -113,3 +113,64 @@ test('bad rows are refused with a code and a message naming the problem', async 
   assert.deepEqual(rows.step!.map(Number), [1, 3]);
   assert.deepEqual(rows.a, [1, 3]);
 });
+
+test('rows wait in the host buffers until a batch is full, flush() or close, in order with bigint steps', async (t) => {
+  const dir = scratchDir(t);
+  const small: Config = { ...config, streams: { ...config.streams,
+    joints: { ...config.streams.joints!, appender: { rows: 10, intervalMs: 0 } } } };
+  const ing = await Ingestor.open(dir, small);
+  const app = ing.appender('joints');
+  for (let step = 0; step < 25; ++step) app.append(step, step / 100, rowOf(step));
+  // Host batches of 10 (the stream's appender.rows, not 1024): 20 rows reached
+  // the engine, which handed the first 10 on when the 11th came.
+  assert.equal(ing.stats().streams.joints!.framesAccepted, 10);
+  app.flush();
+  assert.equal(ing.stats().streams.joints!.framesAccepted, 25);
+  app.append(25n, 0.25, rowOf(25));  // a bigint step: the waiting rows go first
+  app.append(26, 0.26, rowOf(26));
+  const other = ing.appender('mixed');
+  other.append(0, 0, [1.5, -1, 2, 3n, 4n]);
+  await ing.close();  // hands both appenders' waiting rows
+  const rows = await readStream(dir, 'joints');
+  assert.deepEqual(rows.step!.map(Number), Array.from({ length: 27 }, (_, s) => s));
+  for (let s = 0; s < 27; ++s) {
+    assert.equal(bits(rows.time![s]), bits(s / 100), `time of row ${s}`);
+    for (let j = 0; j < NAMES.length; ++j) assert.equal(bits(rows[NAMES[j]!]![s]), bits(rowOf(s)[j]), `row ${s} ${NAMES[j]}`);
+  }
+  assert.deepEqual((await readStream(dir, 'mixed')).i64, [3n]);
+});
+
+test('thousands of rows through full batches and a partial one read back exactly', async (t) => {
+  const dir = scratchDir(t);
+  const ing = await Ingestor.open(dir, { ...config, streams: { ...config.streams,
+    joints: { ...config.streams.joints!, appender: { rows: 65536, intervalMs: 0 } } } });
+  const app = ing.appender('joints');
+  const count = 3 * 1024 + 77;
+  for (let s = 0; s < count; ++s) app.append(s, s / 100, rowOf(s));
+  assert.equal(ing.stats().streams.joints!.framesAccepted, 0);  // 3 batches in the engine's buffer, 77 here
+  await ing.close();
+  const rows = await readStream(dir, 'joints');
+  assert.deepEqual(rows.step!.map(Number), Array.from({ length: count }, (_, s) => s));
+  for (let s = 0; s < count; s += 97)
+    for (let j = 0; j < NAMES.length; ++j) assert.equal(bits(rows[NAMES[j]!]![s]), bits(rowOf(s)[j]), `row ${s} ${NAMES[j]}`);
+});
+
+test('a row the engine refuses at a later hand-off is named by its step; the rows after it still go in', async (t) => {
+  const dir = scratchDir(t);
+  const ing = await Ingestor.open(dir, { ...config, streams: { ...config.streams,
+    timed: { columns: { x: 'float64' }, partition: { time: 2.5 } } } });
+  const app = ing.appender('timed');
+  // A time past the last time partition is the engine's check alone: the row
+  // waits JavaScript-side like any other, and the hand-off at flush() finds it.
+  for (const [step, time] of [[0, 0], [1, 1], [2, 1e300], [3, 3], [4, 4]] as const) app.append(step, time, [step * 0.5]);
+  assert.match(code(() => app.flush()),
+               /^ERR_INVALID_ARGUMENT: appender: the row at step 2: stream "timed": time 1\S*e\+300 is beyond the last partition/);
+  // The rows before it are in the engine's buffer (the flush stopped at the error).
+  assert.equal(ing.stats().streams.timed!.framesAccepted, 0);
+  app.flush();  // the rows after it waited and go now
+  assert.equal(ing.stats().streams.timed!.framesAccepted, 4);
+  await ing.close();
+  const rows = await readStream(dir, 'timed');
+  assert.deepEqual(rows.step!.map(Number), [0, 1, 3, 4]);
+  assert.deepEqual(rows.x, [0, 0.5, 1.5, 2]);
+});

@@ -7,6 +7,7 @@ import json
 import operator
 import os
 import threading
+import weakref
 import warnings
 from typing import Any, Dict, Mapping, Optional, Union
 
@@ -88,6 +89,7 @@ class Ingestor(Queryable):
         self._path = os.fspath(path)
         encoded_path = _encode_path(self._path)
         self._guard = CallGuard()  # calls in progress; close() waits for them
+        self._appenders: "weakref.WeakSet" = weakref.WeakSet()
         # Each thread's own FramePlans (`plans`, by shape_key(), and `last`, the
         # latest plan of each stream): a plan's buffers are written per call, so
         # two threads must never share one.
@@ -327,7 +329,9 @@ class Ingestor(Queryable):
                 raise error_for(status, text.decode("utf-8", "replace") if text else "")
         finally:
             self._leave()
-        return Appender(self._lib, out, stream, dtypes or {})
+        app = Appender(self._lib, out, stream, dtypes or {}, self._stream_configs.get(stream))
+        self._appenders.add(app)  # close() hands the rows waiting in its host buffer
+        return app
 
     def flush(self) -> None:
         """Returns once every frame ingested before the call is committed and visible to readers."""
@@ -369,10 +373,14 @@ class Ingestor(Queryable):
         if not self._handle or not self._guard.begin_close():
             return
         handle = self._handle
+        # Rows waiting in an appender's host buffer reach the engine before it closes.
+        errors = [e for e in (app._detach() for app in list(self._appenders)) if e is not None]
         try:
             self._lib.simingest_close(ctypes.byref(handle))
         finally:
             self._handle = None
+        if errors:
+            raise errors[0]
 
     @property
     def closed(self) -> bool:
