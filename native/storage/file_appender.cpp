@@ -23,10 +23,9 @@ namespace {
 
 CommitIo parse_commit_io() noexcept {
   const char* value = std::getenv("SIMINGEST_COMMIT_IO");
-  // Buffered by default, direct on request (ADR 0025: direct saves the
-  // commit thread's CPU, but no throughput was measurable and it leaves
-  // just-committed files cold for the readers of a running dataset).
-  return value != nullptr && std::strcmp(value, "direct") == 0 ? CommitIo::direct : CommitIo::buffered;
+  // Direct by default (ADR 0025: 4–5× less commit-thread CPU, and on an idle
+  // machine 1.0–1.1 GB/s against 0.6–0.8 buffered); the page cache on request.
+  return value != nullptr && std::strcmp(value, "buffered") == 0 ? CommitIo::buffered : CommitIo::direct;
 }
 
 }  // namespace
