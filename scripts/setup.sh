@@ -24,6 +24,7 @@ as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-r
   openmpi-bin libopenmpi-dev \
   python3 python3-pip python3-venv \
   chromium \
+  libzfp-dev \
   clang libclang-rt-14-dev  # the fuzzers (docs/FUZZING.md): clang and libFuzzer's runtime
 
 echo "== Python readers for the demo's output and the Python tests (pip)"

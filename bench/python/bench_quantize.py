@@ -70,7 +70,12 @@ ZFP_TYPE_FLOAT = 3
 
 
 def load_zfp():
-    lib = ctypes.CDLL("libzfp.so.1")
+    try:
+        lib = ctypes.CDLL("libzfp.so.1")
+    except OSError as error:
+        raise SystemExit(f"bench_quantize: zfp, the contender of this section, is not installed ({error}); "
+                         "Debian's libzfp-dev provides it (scripts/setup.sh installs it), "
+                         "or skip the section with npm run bench -- --no-quantize")
     p, z = ctypes.c_void_p, ctypes.c_size_t
     signatures = {
         "zfp_field_2d": (p, [p, ctypes.c_int, z, z]),
