@@ -39,11 +39,13 @@ export function nodeLoopSection(ctx, options, nodeOk) {
     const out = path.join(ctx.outRoot, 'nodeloop-throughput');
     const t = runMode('throughput', 'nodeloop-throughput', { ...c, stream: 'fields', out, config: ctx.simingestConfig(c, options) });
     const d = t.eventLoopDelayMs;
-    result.loop.push({ ...d, mbPerSecond: t.fieldBytes / t.seconds / 1e6, mainThread: t.mainThread, load: Number(load()) });
+    result.loop.push({ ...d, mbPerSecond: t.fieldBytes / t.seconds / 1e6, mainThread: t.mainThread, ingestCalls: t.ingestCalls,
+                       load: Number(load()) });
     const cpu = t.mainThread ? `; JS thread ${t.mainThread.cpuMs.toFixed(0)} ms on a CPU, ${t.mainThread.runnableWaitMs.toFixed(0)} ms waiting for one` : '';
+    const calls = t.ingestCalls ? `; longest ingest() call ${ms(t.ingestCalls.longestMs)} ms, ${t.ingestCalls.over5Ms} over 5 ms` : '';
     console.log(`   Node event loop while ingesting TGV 2D at full speed via ingest() (awaited per frame), run ${r + 1}: ` +
                 `p50 ${ms(d.p50)} ms, p99 ${ms(d.p99)} ms, max ${ms(d.max)} ms ` +
-                `(${(t.fieldBytes / t.seconds / 1e6).toFixed(0)} MB/s${cpu}, load ${load()})`);
+                `(${(t.fieldBytes / t.seconds / 1e6).toFixed(0)} MB/s${cpu}${calls}, load ${load()})`);
   }
   const worstP99 = Math.max(...result.loop.map((d) => d.p99));
   const worstMax = Math.max(...result.loop.map((d) => d.max));

@@ -108,10 +108,16 @@ function caseTargets(name, byName) {
   const node = byName.node;
   if (node && !node.failed && node.runs.every((r) => r.eventLoopDelayMs)) {
     const worst = (key) => Math.max(...node.runs.map((r) => r.eventLoopDelayMs[key]));
+    // Beside the delay, the longest synchronous part of one ingest() call in
+    // the same run: whether the call itself held the thread that long.
+    const calls = (key) => {
+      const run = node.runs.find((r) => r.eventLoopDelayMs[key] === worst(key));
+      return run?.ingestCalls ? `; longest ingest() call in that run ${f2(run.ingestCalls.longestMs)} ms` : '';
+    };
     targets.push({ goal: 6, host: 'node', target: `issue 15 goal 6: ${name} Node event-loop delay p99 ≤ 5 ms at full speed`,
-                   measured: `${f2(worst('p99'))} ms (worst of ${node.runs.length} runs)`, met: worst('p99') <= 5 });
+                   measured: `${f2(worst('p99'))} ms (worst of ${node.runs.length} runs${calls('p99')})`, met: worst('p99') <= 5 });
     targets.push({ goal: 6, host: 'node', target: `issue 15 goal 6: ${name} Node event-loop delay max ≤ 20 ms at full speed`,
-                   measured: `${f2(worst('max'))} ms (worst of ${node.runs.length} runs)`, met: worst('max') <= 20 });
+                   measured: `${f2(worst('max'))} ms (worst of ${node.runs.length} runs${calls('max')})`, met: worst('max') <= 20 });
   }
   return targets;
 }

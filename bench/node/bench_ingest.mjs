@@ -74,10 +74,18 @@ async function throughput() {
   await new Promise((resolve) => setTimeout(resolve, 5));
   const sched0 = mainThreadSchedstat();
   const start = performance.now();
+  // The synchronous part of each call (until ingest() returns its promise):
+  // the time the JavaScript thread cannot run a timer because of the call.
+  let longestCallMs = 0, callsOver5Ms = 0;
   for (let i = 0; i < frames; i++) {
     const columns = {};
     for (const name of spec.fields) columns[name] = data[name][i];
-    await ingestor.ingest(spec.stream, { step: i, time: i * spec.dt, columns });
+    const called = performance.now();
+    const done = ingestor.ingest(spec.stream, { step: i, time: i * spec.dt, columns });
+    const callMs = performance.now() - called;
+    if (callMs > longestCallMs) longestCallMs = callMs;
+    if (callMs > 5) callsOver5Ms++;
+    await done;
   }
   const ingestSeconds = (performance.now() - start) / 1e3;
   await ingestor.flush();
@@ -93,6 +101,7 @@ async function throughput() {
     peakRssBytes: procStatusBytes('VmHWM'), rssAfterLoadBytes,
     // How late a 1 ms timer ran while frames streamed in and were flushed.
     eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+    ingestCalls: { longestMs: longestCallMs, over5Ms: callsOver5Ms },
     // Meanwhile, the JavaScript thread's time on a CPU and waiting for one.
     ...(sched0 && sched1 ? { mainThread: { cpuMs: (sched1.runNs - sched0.runNs) / 1e6, runnableWaitMs: (sched1.waitNs - sched0.waitNs) / 1e6,
                                            slices: sched1.slices - sched0.slices } } : {}),
