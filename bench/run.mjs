@@ -1,7 +1,9 @@
 // `npm run bench`: simingest against pyarrow's ParquetWriter, and the host
 // costs issue 5 sets targets for, in one run on this machine.
 //
-//   1. builds libsimingest and bench_ingest in Release (build-bench/);
+//   1. builds libsimingest and bench_ingest in Release (build-bench/), and
+//      measures what first-touching fresh memory costs here
+//      (bench/machine_probe.mjs; printed first, and again at the end);
 //   2. generates the frames once (bench/python/frames.py -> bench/.data/);
 //   3. writes every large-frame case (tgv2d, noisy, tgv3d) with pyarrow, C++,
 //      Python and Node, each in its own process, simingest with its DEFAULT
@@ -55,6 +57,7 @@ import { commitPathSection } from './sections_commitpath.mjs';
 import { referenceCommit, saveReport } from './results_store.mjs';
 import { throughputSection } from './sections_throughput.mjs';
 import { goalTable, hygieneTarget } from './goals.mjs';
+import { describeFirstTouch, firstTouch } from './machine_probe.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(root, 'bench');
@@ -173,7 +176,8 @@ function build(options) {
   run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DSIMINGEST_BUILD_TESTS=OFF',
     '-DSIMINGEST_BUILD_BENCH=ON']);
   const targets = ['simingest', 'bench_ingest', ...(options.noRealtime ? [] : ['realtime_log_bench', 'tail_latency_bench']),
-                   ...(options.noLatency ? [] : ['subscribe_latency_bench']), ...(options.noAppender ? [] : ['appender_bench'])];
+                   ...(options.noLatency ? [] : ['subscribe_latency_bench']), ...(options.noAppender ? [] : ['appender_bench']),
+                   'first_touch_probe'];
   run('cmake', ['--build', buildDir, '-j', process.env.SIMINGEST_BUILD_JOBS ?? '2', '--target', ...targets]);
 }
 
@@ -370,6 +374,7 @@ function printReport(report) {
   console.log('\n== issue 15 goals (entries with a goal, grouped; C++, Python, Node)\n');
   console.log(goalTable(report.targets));
   console.log(`\nload average at start ${report.machine.loadavgStart.map((v) => v.toFixed(2)).join(' ')}, at end ${report.machine.loadavgEnd.map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(`machine at start: ${describeFirstTouch(report.machine.firstTouchStart)}; at end: ${describeFirstTouch(report.machine.firstTouchEnd)}`);
 }
 
 function gitInfo() {
@@ -398,6 +403,8 @@ async function main() {
   const failures = [];
 
   build(options);
+  report.machine.firstTouchStart = firstTouch({ runJson, buildDir });
+  console.log(`== machine: ${describeFirstTouch(report.machine.firstTouchStart)}`);
   console.log('== frames (bench/python/frames.py)');
   const generated = runJson(python, [path.join(benchDir, 'python', 'frames.py'), '--out', dataDir,
     '--frames2d', String(options.frames2d), '--frames3d', String(options.frames3d),
@@ -513,6 +520,7 @@ async function main() {
   }
 
   report.machine.loadavgEnd = os.loadavg();
+  report.machine.firstTouchEnd = firstTouch({ runJson, buildDir });
   report.seconds = (Date.now() - started) / 1e3;
   report.targets = [...throughput.targets, ...evaluateTargets(report), ...(report.query?.cases ? queryTargets(report.query) : []),
                     ...sectionTargets, hygieneTarget(root, options.reference, report.git.dirty)];
