@@ -488,7 +488,7 @@ async function main() {
      (c, o) => appenderSection(c, o, node.ok)],
     ['nodeLoop', node.ok, 'issue 15 goals 6 and 5, Node: event loop, ingest() vs memcpy, loaned-frame solver slowdown (bench/sections_nodeloop.mjs)', (c, o) => nodeLoopSection(c, o, node.ok)],
     ['loop', true, 'issue 15 goal 3: small frames in a solver loop (bench/loop_bench.cpp, bench_loop.py/.mjs)', (c, o) => loopSection(c, o, node.ok)],
-    ['commitPath', true, 'issue 15 goal 2: the commit path, TGV 2D from C++ by I/O path (bench/sections_commitpath.mjs)', commitPathSection],
+    ['commitPath', true, 'issue 15 goal 2: the commit path, noisy case from C++ by I/O path (bench/sections_commitpath.mjs)', commitPathSection],
   ];
   const sectionTargets = [];
   for (const [name, enabled, title, section] of sections) {
