@@ -146,10 +146,12 @@ simingest_status simingest_appender_append_rows(simingest_appender* appender, si
   std::string message;
   for (size_t i = 0; i < rows; ++i, row += row_bytes) {
     const Status status = appender->rows->append(steps[i], times[i], row, message);
-    if (status != Status::ok)
+    if (status != Status::ok) {
+      if (out_appended != nullptr) *out_appended = i;  // the rows before it are in
       return fail_appender(appender, status, "appender: row " + std::to_string(i) + ": " + message);
-    if (out_appended != nullptr) *out_appended = i + 1;
+    }
   }
+  if (out_appended != nullptr) *out_appended = rows;
   return SIMINGEST_OK;
 }
 
